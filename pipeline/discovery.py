@@ -1,0 +1,277 @@
+"""Discovery: from a blog's home page, feeds, sitemaps and APIs to the list of its posts.
+
+Pure parsing functions (bytes in, URLs and metadata out); the spider turns their answers
+into requests. No Scrapy here, so each rule is tested on its own.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from time import struct_time
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import feedparser
+import lxml.html
+from lxml import etree
+
+from pipeline.urls import canonical_url, is_post_url, same_blog
+
+FEED_TYPES = ("application/atom+xml", "application/rss+xml", "application/feed+json")
+BLOGGER_PAGE_SIZE = 150  # Blogger serves at most 150 entries per feed page
+WORDPRESS_PAGE_SIZE = 100  # the WordPress REST API's per_page maximum
+OLDER_LINK_TEXT = re.compile(r"^\s*(older|previous|next|more)\b.*(posts?|entries|page)?", re.I)
+
+
+class DiscoveryError(Exception):
+    """A discovery document (feed, sitemap, API answer) that cannot be read."""
+
+
+@dataclass
+class PostLink:
+    """A post found by discovery, with what the listing said about it (hints for extraction)."""
+
+    url: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+    def hints(self) -> dict[str, Any]:
+        return {
+            k: v
+            for k, v in {
+                "title": self.title,
+                "author": self.author,
+                "published": self.published,
+                "updated": self.updated,
+                "tags": self.tags,
+            }.items()
+            if v
+        }
+
+
+@dataclass
+class FeedPage:
+    posts: list[PostLink]
+    next_url: str | None = None
+    total: int | None = None
+
+
+@dataclass
+class HomePage:
+    platform: str  # "blogger", "wordpress" or "generic"
+    title: str | None
+    feeds: list[str]
+    api_root: str | None
+    post_links: list[str]
+    pager_links: list[str]
+
+
+def parse_html(body: bytes | str) -> Any:
+    try:
+        return lxml.html.fromstring(body or b"<html></html>")
+    except (etree.ParserError, ValueError) as error:
+        raise DiscoveryError(f"cannot parse HTML: {error}") from error
+
+
+def detect_platform(doc: Any) -> str:
+    generator = " ".join(doc.xpath("//meta[@name='generator']/@content")).lower()
+    if "blogger" in generator or doc.xpath("//link[contains(@href, 'blogger.com/feeds')]"):
+        return "blogger"
+    if "wordpress" in generator or doc.xpath("//link[@rel='https://api.w.org/']"):
+        return "wordpress"
+    return "generic"
+
+
+def parse_home(body: bytes | str, url: str) -> HomePage:
+    """Read a blog's home page: its platform, feeds, API root, post and pager links."""
+    doc = parse_html(body)
+    platform = detect_platform(doc)
+    feeds = []
+    for link in doc.xpath("//link[@rel='alternate'][@href]"):
+        if (link.get("type") or "").split(";")[0].strip().lower() in FEED_TYPES:
+            feed = urljoin(url, link.get("href"))
+            if "/comments/" not in feed and same_blog(feed, url):
+                feeds.append(feed)
+    api = doc.xpath("//link[@rel='https://api.w.org/']/@href")
+    title = (doc.findtext(".//title") or "").strip() or None
+    return HomePage(
+        platform=platform,
+        title=title,
+        feeds=list(dict.fromkeys(feeds)),
+        api_root=urljoin(url, api[0]) if api else None,
+        post_links=listing_post_links(doc, url, platform),
+        pager_links=pager_links(doc, url),
+    )
+
+
+def listing_post_links(doc: Any, url: str, platform: str = "generic") -> list[str]:
+    """Links to posts on a listing page (home, archive, pager page), on the same blog."""
+    if platform == "blogger":
+        hrefs = doc.xpath("//a/@href")
+    else:
+        # On platforms without a URL pattern, trust links in post headings and articles.
+        hrefs = doc.xpath(
+            "//article//a/@href | //h1//a/@href | //h2//a/@href | //h3//a/@href"
+            " | //*[contains(@class,'post-title') or contains(@class,'entry-title')]//a/@href"
+            " | //a[@rel='bookmark']/@href"
+        )
+    found = []
+    for href in hrefs:
+        link = canonical_url(href, base=url)
+        if same_blog(link, url) and is_post_url(link, platform) and link != canonical_url(url):
+            found.append(link)
+    return list(dict.fromkeys(found))
+
+
+def pager_links(doc: Any, url: str) -> list[str]:
+    """`rel=next` and "Older posts" links: the fallback route through a blog with no feed."""
+    hrefs = doc.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href")
+    for anchor in doc.xpath("//a[@href]"):
+        text = anchor.text_content().strip()
+        cls = (anchor.get("class") or "").lower()
+        if (text and len(text) < 40 and OLDER_LINK_TEXT.match(text)) or "older" in cls:
+            hrefs.append(anchor.get("href"))
+    links = [urljoin(url, h) for h in hrefs]
+    return list(dict.fromkeys(link for link in links if same_blog(link, url)))
+
+
+def _iso(parsed: struct_time | None, raw: str | None) -> str | None:
+    if parsed:
+        return datetime(*parsed[:6], tzinfo=UTC).isoformat()
+    return raw or None
+
+
+def parse_feed(body: bytes, url: str) -> FeedPage:
+    """Entries of one Atom or RSS feed page, and the address of the next page if any."""
+    feed = feedparser.parse(body)
+    if feed.bozo and not feed.entries and not feed.feed:
+        raise DiscoveryError(f"not a feed: {feed.get('bozo_exception')}")
+    posts = []
+    for entry in feed.entries:
+        link = next(
+            (
+                item.get("href")
+                for item in entry.get("links", [])
+                if item.get("rel") == "alternate" and item.get("type", "text/html") == "text/html"
+            ),
+            entry.get("link"),
+        )
+        if not link:
+            continue
+        posts.append(
+            PostLink(
+                url=canonical_url(link, base=url),
+                title=html_lib.unescape(entry.get("title", "")).strip() or None,
+                author=(entry.get("author_detail") or {}).get("name")
+                or entry.get("author")
+                or None,
+                published=_iso(entry.get("published_parsed"), entry.get("published")),
+                updated=_iso(entry.get("updated_parsed"), entry.get("updated")),
+                tags=[t.get("term") for t in entry.get("tags", []) if t.get("term")],
+            )
+        )
+    next_url = next(
+        (item.get("href") for item in feed.feed.get("links", []) if item.get("rel") == "next"),
+        None,
+    )
+    total = feed.feed.get("opensearch_totalresults")
+    return FeedPage(
+        posts=posts,
+        next_url=urljoin(url, next_url) if next_url else None,
+        total=int(total) if total and str(total).isdigit() else None,
+    )
+
+
+def with_query(url: str, **params: Any) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.update(
+        {
+            k.replace("_", "-") if k in ("start_index", "max_results") else k: str(v)
+            for k, v in params.items()
+        }
+    )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def blogger_feed_url(home: str, start_index: int = 1, max_results: int = BLOGGER_PAGE_SIZE) -> str:
+    return with_query(
+        urljoin(home, "/feeds/posts/default"), start_index=start_index, max_results=max_results
+    )
+
+
+def next_blogger_page(url: str, page: FeedPage) -> str | None:
+    """Blogger pages its feed with start-index/max-results; follow rel=next, else count."""
+    if page.next_url:
+        return page.next_url
+    query = dict(parse_qsl(urlsplit(url).query))
+    start = int(query.get("start-index", 1))
+    size = int(query.get("max-results", 25))
+    if not page.posts or (page.total is not None and start + len(page.posts) > page.total):
+        return None
+    if page.total is None and len(page.posts) < size:
+        return None
+    return with_query(url, start_index=start + len(page.posts))
+
+
+def wordpress_posts_url(api_root: str, page: int = 1) -> str:
+    base = urljoin(api_root if api_root.endswith("/") else api_root + "/", "wp/v2/posts")
+    return with_query(
+        base, per_page=WORDPRESS_PAGE_SIZE, page=page, _fields="id,link,title,date_gmt,modified_gmt"
+    )
+
+
+def _gmt(value: str | None) -> str | None:
+    if not value:
+        return None
+    return value if re.search(r"(Z|[+-]\d\d:?\d\d)$", value) else value + "+00:00"
+
+
+def parse_wordpress_posts(body: bytes, url: str) -> list[PostLink]:
+    """Posts in one page of `/wp-json/wp/v2/posts`."""
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise DiscoveryError(f"WordPress API answered non-JSON: {error}") from error
+    if not isinstance(data, list):
+        raise DiscoveryError(f"WordPress API answered {str(data)[:200]}")
+    posts = []
+    for item in data:
+        if not isinstance(item, dict) or not item.get("link"):
+            continue
+        title = item.get("title")
+        title = title.get("rendered") if isinstance(title, dict) else title
+        posts.append(
+            PostLink(
+                url=canonical_url(item["link"], base=url),
+                title=html_lib.unescape(re.sub(r"<[^>]+>", "", title or "")).strip() or None,
+                published=_gmt(item.get("date_gmt")),
+                updated=_gmt(item.get("modified_gmt")),
+            )
+        )
+    return posts
+
+
+def next_wordpress_feed_page(url: str, page: FeedPage) -> str | None:
+    """WordPress feeds page with `?paged=N`; stop at the first empty page."""
+    if page.next_url:
+        return page.next_url
+    if not page.posts:
+        return None
+    current = int(dict(parse_qsl(urlsplit(url).query)).get("paged", 1))
+    return with_query(url, paged=current + 1)
+
+
+def wordpress_sitemap_wanted(url: str) -> bool:
+    """WordPress core sitemaps: follow post sitemaps, skip pages, taxonomies and users."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    if not name.startswith("wp-sitemap-"):
+        return True
+    return name.startswith("wp-sitemap-posts-post-")

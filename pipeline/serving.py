@@ -1,0 +1,143 @@
+"""Serve an archive database with Datasette, configured from the repository's archive/ folder.
+
+archive/ follows Datasette's configuration-directory conventions (metadata.yml, settings.json,
+templates/, plugins/, static/), but it is never handed to Datasette as a configuration
+directory: Datasette would then also serve every ``*.db`` file it holds. Each part is passed
+explicitly instead, exactly as the equivalent ``datasette serve`` command line would::
+
+    from pipeline.serving import make_datasette, serve, serve_command_args
+    ds = make_datasette("archive/archive.db")          # a datasette.app.Datasette
+    serve("archive/archive.db", port=8001)             # foreground, until Ctrl-C
+    serve_command_args("archive/archive.db")           # ["datasette", "serve", ...]
+
+The database is always opened mutable (never ``-i``/immutable): the crawler writes to it while
+Datasette serves it. The per-database configuration does not depend on the file's name (see
+archive/metadata.yml and archive/plugins/blogarchive_site.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from datasette.app import DEFAULT_SETTINGS, Datasette
+from datasette.utils import parse_metadata
+
+ARCHIVE_DIR: Path = Path(__file__).resolve().parents[1] / "archive"
+
+# Datasette's own precedence when it reads a configuration directory.
+METADATA_FILES = ("metadata.json", "metadata.yaml", "metadata.yml")
+STATIC_MOUNT = "static"
+
+
+@dataclass(frozen=True)
+class ServingConfig:
+    """What archive/ (or another configuration folder) provides, as paths and values."""
+
+    metadata_path: Path | None
+    template_dir: Path | None
+    plugins_dir: Path | None
+    static_dir: Path | None
+    settings: dict[str, Any]
+
+    @classmethod
+    def load(cls, config_dir: Path = ARCHIVE_DIR) -> ServingConfig:
+        config_dir = Path(config_dir).resolve()
+        if not config_dir.is_dir():
+            raise FileNotFoundError(f"no Datasette configuration folder at {config_dir}")
+        metadata_path = next(
+            (config_dir / name for name in METADATA_FILES if (config_dir / name).is_file()), None
+        )
+        settings: dict[str, Any] = {}
+        settings_path = config_dir / "settings.json"
+        if settings_path.is_file():
+            settings = json.loads(settings_path.read_text(encoding="utf-8"))
+            unknown = sorted(set(settings) - set(DEFAULT_SETTINGS))
+            if unknown:
+                raise ValueError(f"unknown Datasette settings in {settings_path}: {unknown}")
+
+        def folder(name: str) -> Path | None:
+            path = config_dir / name
+            return path if path.is_dir() else None
+
+        return cls(
+            metadata_path=metadata_path,
+            template_dir=folder("templates"),
+            plugins_dir=folder("plugins"),
+            static_dir=folder("static"),
+            settings=settings,
+        )
+
+    def metadata(self) -> dict[str, Any]:
+        if self.metadata_path is None:
+            return {}
+        return parse_metadata(self.metadata_path.read_text(encoding="utf-8")) or {}
+
+
+def _database_file(db_path: str | Path) -> Path:
+    path = Path(db_path).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"no archive database at {path}")
+    return path
+
+
+def make_datasette(db_path: str | Path, *, config_dir: Path = ARCHIVE_DIR) -> Datasette:
+    """A Datasette serving one archive file (mutable) with the configuration in `config_dir`.
+
+    The Datasette database name is the file's stem (archive.db -> "archive").
+    """
+    path = _database_file(db_path)
+    config = ServingConfig.load(config_dir)
+    return Datasette(
+        files=[str(path)],
+        metadata=config.metadata(),
+        template_dir=str(config.template_dir) if config.template_dir else None,
+        plugins_dir=str(config.plugins_dir) if config.plugins_dir else None,
+        static_mounts=[(STATIC_MOUNT, str(config.static_dir))] if config.static_dir else None,
+        settings=config.settings,
+    )
+
+
+def serve_command_args(
+    db_path: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    *,
+    config_dir: Path = ARCHIVE_DIR,
+) -> list[str]:
+    """The `datasette serve` command line equivalent to `serve()` (argv, program name first)."""
+    path = _database_file(db_path)
+    config = ServingConfig.load(config_dir)
+    args = ["datasette", "serve", str(path), "--host", str(host), "--port", str(int(port))]
+    if config.metadata_path:
+        args += ["--metadata", str(config.metadata_path)]
+    if config.template_dir:
+        args += ["--template-dir", str(config.template_dir)]
+    if config.plugins_dir:
+        args += ["--plugins-dir", str(config.plugins_dir)]
+    if config.static_dir:
+        args += ["--static", f"{STATIC_MOUNT}:{config.static_dir}"]
+    for name, value in config.settings.items():
+        if isinstance(value, bool):
+            value = "on" if value else "off"
+        args += ["--setting", name, str(value)]
+    return args
+
+
+async def _check(ds: Datasette) -> None:
+    """Run the startup hooks and open each database once, so problems show before serving."""
+    await ds.invoke_startup()
+    for db in ds.databases.values():
+        if not db.is_memory:
+            await db.execute("select count(*) from sqlite_master")
+
+
+def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Run Datasette (uvicorn) in the foreground until interrupted (Ctrl-C)."""
+    ds = make_datasette(db_path)
+    asyncio.run(_check(ds))
+    uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on", workers=1)

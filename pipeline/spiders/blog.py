@@ -1,0 +1,354 @@
+"""The `blog` spider: discovers every post of each blog it is given and fetches it.
+
+Discovery follows what the platform exposes: Blogger's paged Atom feed and sitemap parts,
+WordPress's REST API, feed and core sitemaps, and for any other blog its sitemaps
+(from robots.txt), feeds and pager links. Only post pages on the blog's own host are fetched;
+each becomes a `PageItem` for the extraction and storage pipelines.
+
+    scrapy crawl blog -a url=https://example.blogspot.com/
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
+
+from pipeline import discovery
+from pipeline.items import FailureItem, PageItem, SourceItem
+from pipeline.store import utcnow
+from pipeline.urls import canonical_url, is_post_url, normalise_source_url, same_blog
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class BlogSpider(Spider):
+    name = "blog"
+    custom_settings: dict[str, Any] = {}
+
+    def __init__(self, url: str | None = None, urls: Any = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        given = list(urls.split(",") if isinstance(urls, str) else urls or [])
+        if url:
+            given.insert(0, url)
+        if not given:
+            raise ValueError("give the blog to crawl: scrapy crawl blog -a url=URL")
+        self.sources = list(dict.fromkeys(normalise_source_url(u) for u in given))
+        self.platforms: dict[str, str] = {}
+        self.listing_pages: dict[str, int] = {}
+        self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.sources})
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BlogSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.max_listing_pages = settings.getint("BLOGARCHIVE_MAX_LISTING_PAGES", 500)
+        spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        for source in self.sources:
+            yield self._request(
+                source, source, self.parse_home, errback=self.home_failed, priority=100
+            )
+
+    # -- helpers
+
+    def _request(
+        self,
+        url: str,
+        source: str,
+        callback: Any,
+        *,
+        errback: Any = None,
+        priority: int = 0,
+        optional: bool = False,
+        **cb_kwargs: Any,
+    ) -> Request:
+        return Request(
+            url,
+            callback=callback,
+            errback=errback or self.discovery_failed,
+            priority=priority,
+            meta={"source_url": source, "optional": optional},
+            cb_kwargs=cb_kwargs,
+        )
+
+    def _post_request(self, link: discovery.PostLink | str, source: str) -> Request | None:
+        if isinstance(link, str):
+            link = discovery.PostLink(url=link)
+        url = canonical_url(link.url)
+        if not same_blog(url, source) or not is_post_url(
+            url, self.platforms.get(source, "generic")
+        ):
+            return None
+        self.crawler.stats.inc_value("blogarchive/discovery/post_links")
+        return self._request(
+            url, source, self.parse_post, errback=self.page_failed, hints=link.hints()
+        )
+
+    def _source_of(self, response_or_failure: Any) -> str:
+        request = getattr(response_or_failure, "request", None)
+        return (request.meta if request is not None else {}).get("source_url", "")
+
+    # -- discovery
+
+    def parse_home(self, response: Response) -> Iterator[Any]:
+        source = response.meta["source_url"]
+        if not _is_html(response):
+            yield FailureItem(
+                response.url,
+                source,
+                "discover",
+                f"home page is not HTML ({_content_type(response) or 'no type'})",
+                fatal=True,
+            )
+            return
+        home = discovery.parse_home(response.body, response.url)
+        self.platforms[source] = home.platform
+        self.logger.info("%s: %s blog", source, home.platform)
+        yield SourceItem(source, platform=home.platform, title=home.title)
+        root = urljoin(response.url, "/")
+
+        yield self._request(
+            urljoin(root, "/robots.txt"), source, self.parse_robots, optional=True, priority=50
+        )
+        for sitemap in ("/sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml"):
+            if home.platform == "blogger" and sitemap != "/sitemap.xml":
+                continue
+            if home.platform != "wordpress" and sitemap == "/wp-sitemap.xml":
+                continue
+            yield self._request(
+                urljoin(root, sitemap), source, self.parse_sitemap, optional=True, priority=50
+            )
+        feeds = list(home.feeds)
+        if home.platform == "blogger":
+            feeds.insert(0, discovery.blogger_feed_url(root))
+        if home.platform == "wordpress":
+            api_root = home.api_root or urljoin(root, "/wp-json/")
+            yield self._request(
+                discovery.wordpress_posts_url(api_root, 1),
+                source,
+                self.parse_wordpress_api,
+                optional=True,
+                priority=60,
+                api_root=api_root,
+                page=1,
+            )
+            feeds.append(urljoin(root, "/feed/"))
+        for feed in dict.fromkeys(feeds):
+            if home.platform == "blogger" and "/feeds/posts/default" in feed:
+                feed = discovery.blogger_feed_url(root) if "start-index" not in feed else feed
+            yield self._request(feed, source, self.parse_feed, optional=True, priority=60)
+        yield from self._listing(response, source, home.post_links, home.pager_links)
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        source = response.meta["source_url"]
+        if not _is_html(response):
+            return
+        doc = discovery.parse_html(response.body)
+        yield from self._listing(
+            response,
+            source,
+            discovery.listing_post_links(doc, response.url, self.platforms.get(source, "generic")),
+            discovery.pager_links(doc, response.url),
+        )
+
+    def _listing(
+        self, response: Response, source: str, posts: list[str], pagers: list[str]
+    ) -> Iterator[Any]:
+        for link in posts:
+            request = self._post_request(link, source)
+            if request:
+                yield request
+        if self.platforms.get(source) in ("blogger", "wordpress"):
+            return  # their feeds, APIs and sitemaps are exhaustive
+        for link in pagers:
+            if self.listing_pages.get(source, 0) >= self.max_listing_pages:
+                self.crawler.stats.inc_value("blogarchive/discovery/listing_budget_hit")
+                self.logger.warning(
+                    "%s: stopped following pager links after %d pages",
+                    source,
+                    self.max_listing_pages,
+                )
+                return
+            self.listing_pages[source] = self.listing_pages.get(source, 0) + 1
+            yield self._request(link, source, self.parse_listing, optional=True)
+
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        source = response.meta["source_url"]
+        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+            if same_blog(url, source):
+                yield self._request(url, source, self.parse_sitemap, optional=True, priority=50)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        source = response.meta["source_url"]
+        body = response.body
+        if gzip_magic_number(response):
+            try:
+                body = gunzip(body, max_size=self.max_sitemap_size)
+            except Exception as error:  # noqa: BLE001 - a broken archive is a discovery failure
+                yield FailureItem(response.url, source, "discover", f"bad gzip sitemap: {error}")
+                return
+        if not body.lstrip().startswith(b"<"):
+            return  # a soft 404 or an HTML page at a guessed address
+        try:
+            sitemap = Sitemap(body)
+        except Exception as error:  # noqa: BLE001
+            yield FailureItem(response.url, source, "discover", f"unreadable sitemap: {error}")
+            return
+        self.crawler.stats.inc_value("blogarchive/discovery/sitemaps")
+        if sitemap.type == "sitemapindex":
+            for entry in sitemap:
+                loc = entry.get("loc")
+                if loc and same_blog(loc, source) and discovery.wordpress_sitemap_wanted(loc):
+                    yield self._request(loc, source, self.parse_sitemap, optional=True, priority=50)
+        elif sitemap.type == "urlset":
+            for entry in sitemap:
+                if entry.get("loc"):
+                    request = self._post_request(
+                        discovery.PostLink(url=entry["loc"], updated=entry.get("lastmod")), source
+                    )
+                    if request:
+                        yield request
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        source = response.meta["source_url"]
+        try:
+            page = discovery.parse_feed(response.body, response.url)
+        except discovery.DiscoveryError as error:
+            yield FailureItem(response.url, source, "discover", str(error))
+            return
+        self.crawler.stats.inc_value("blogarchive/discovery/feed_pages")
+        for link in page.posts:
+            request = self._post_request(link, source)
+            if request:
+                yield request
+        platform = self.platforms.get(source, "generic")
+        if platform == "blogger" and "/feeds/" in response.url:
+            next_url = discovery.next_blogger_page(response.url, page)
+        elif platform == "wordpress":
+            next_url = discovery.next_wordpress_feed_page(response.url, page)
+        else:
+            next_url = page.next_url
+        if next_url and same_blog(next_url, source) and next_url != response.url:
+            yield self._request(next_url, source, self.parse_feed, optional=True, priority=60)
+
+    def parse_wordpress_api(self, response: Response, api_root: str, page: int) -> Iterator[Any]:
+        source = response.meta["source_url"]
+        try:
+            posts = discovery.parse_wordpress_posts(response.body, response.url)
+        except discovery.DiscoveryError as error:
+            self.logger.info("%s: WordPress API not usable: %s", source, error)
+            return
+        for link in posts:
+            request = self._post_request(link, source)
+            if request:
+                yield request
+        if page == 1:
+            total = int(response.headers.get(b"X-WP-TotalPages", b"1").decode() or 1)
+            for number in range(2, total + 1):
+                yield self._request(
+                    discovery.wordpress_posts_url(api_root, number),
+                    source,
+                    self.parse_wordpress_api,
+                    optional=True,
+                    priority=60,
+                    api_root=api_root,
+                    page=number,
+                )
+
+    # -- posts
+
+    def parse_post(self, response: Response, hints: dict[str, Any]) -> Iterator[Any]:
+        source = response.meta["source_url"]
+        if not _is_html(response):
+            yield FailureItem(
+                response.url,
+                source,
+                "fetch",
+                f"not an HTML page ({_content_type(response) or 'no type'})",
+            )
+            return
+        if not response.body.strip():
+            yield FailureItem(response.url, source, "fetch", "empty body")
+            return
+        yield PageItem(
+            url=canonical_url(response.url),
+            source_url=source,
+            body=response.body,
+            encoding=_declared_encoding(response),
+            status=response.status,
+            hints=hints,
+            fetched_at=utcnow(),
+        )
+
+    # -- errors
+
+    def home_failed(self, failure: Failure) -> Iterator[Any]:
+        source = self._source_of(failure)
+        url = failure.request.url if hasattr(failure, "request") else source
+        self.logger.error("%s: cannot fetch the home page: %s", source, _describe(failure))
+        yield FailureItem(url, source, "fetch", _describe(failure), fatal=True)
+
+    def page_failed(self, failure: Failure) -> Iterator[Any]:
+        source = self._source_of(failure)
+        url = failure.request.url
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            self.crawler.stats.inc_value("blogarchive/fetch/ignored")
+            self.logger.info("%s: not fetched: %s", url, _describe(failure))
+            return
+        self.logger.warning("%s: fetch failed: %s", url, _describe(failure))
+        yield FailureItem(url, source, "fetch", _describe(failure))
+
+    def discovery_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request
+        if request.meta.get("optional") and (
+            failure.check(HttpError) or failure.check(IgnoreRequest)
+        ):
+            self.logger.debug("%s: not available: %s", request.url, _describe(failure))
+            return
+        self.logger.warning("%s: discovery failed: %s", request.url, _describe(failure))
+        yield FailureItem(
+            request.url, request.meta.get("source_url", ""), "discover", _describe(failure)
+        )
+
+
+def _content_type(response: Response) -> str:
+    return (
+        (response.headers.get(b"Content-Type") or b"")
+        .decode("latin-1")
+        .split(";")[0]
+        .strip()
+        .lower()
+    )
+
+
+def _is_html(response: Response) -> bool:
+    content_type = _content_type(response)
+    if content_type:
+        return content_type in HTML_TYPES
+    return isinstance(response, TextResponse) and b"<html" in response.body[:2048].lower()
+
+
+def _declared_encoding(response: Response) -> str | None:
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip("\"' ")
+    return None
+
+
+def _describe(failure: Failure) -> str:
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return f"{failure.type.__name__}: {failure.getErrorMessage()}"

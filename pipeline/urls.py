@@ -1,0 +1,98 @@
+"""URL rules: one address per post, and which addresses are posts at all.
+
+Pure functions, no Scrapy: used by discovery, the spider and the store alike.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+# Query parameters that never change which post a URL shows.
+TRACKING_PARAMS = re.compile(
+    r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|m|showComment|replytocom|share|amp|ref|_ga)$",
+    re.IGNORECASE,
+)
+
+LISTING_PATH = re.compile(
+    r"""(
+        ^/$ |
+        ^/search(/|$) | /search/label/ |
+        /(tag|tags|category|categories|label|labels|author|authors|topics?|archives?)/ |
+        /page/\d+/?$ | /feed/?$ | /feeds/ | /rss/?$ | /atom/?$ | /comments/feed |
+        ^/wp-(json|admin|content|includes|login) | /xmlrpc\.php |
+        sitemap[^/]*\.xml$ | \.(xml|rss|atom|json|css|js|png|jpe?g|gif|svg|webp|ico|pdf|zip|mp3|mp4)$ |
+        ^/\d{4}/?$ | ^/\d{4}/\d{2}/?$ | ^/\d{4}/\d{2}/\d{2}/?$ | ^/\d{4}_\d{2}_\d{2}_archive\.html$ |
+        ^/p/ | /attachment/ | /trackback/?$ | /embed/?$
+    )""",
+    re.VERBOSE | re.IGNORECASE,
+)
+BLOGGER_POST_PATH = re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$")
+LISTING_QUERY = re.compile(r"(^|&)(s|q|paged|page|updated-max|updated-min|max-results)=", re.I)
+
+
+def canonical_url(url: str, base: str | None = None) -> str:
+    """The address a post is stored under: tracking and comment parameters removed,
+    the fragment dropped, the host lower-cased and default ports removed."""
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not TRACKING_PARAMS.match(k)
+        ]
+    )
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def host_key(url: str) -> str:
+    """host[:port] without a leading `www.`, to compare whether two URLs are on one blog."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def same_blog(url: str, home: str) -> bool:
+    return host_key(url) == host_key(home)
+
+
+def is_post_url(url: str, platform: str = "generic") -> bool:
+    """Whether a URL on a blog addresses a single post (not a label, archive, search,
+    feed, asset or home page)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return False
+    path = parts.path or "/"
+    if platform == "blogger":
+        return bool(BLOGGER_POST_PATH.match(path)) and not LISTING_QUERY.search(parts.query)
+    if LISTING_PATH.search(path) or LISTING_QUERY.search(parts.query):
+        return False
+    return True
+
+
+class SourceURLError(ValueError):
+    """A source address that cannot be a blog's home page."""
+
+
+def normalise_source_url(url: str) -> str:
+    """A blog's home URL as stored in `sources`: scheme added if missing, host lower-cased,
+    tracking parameters and fragment removed, `/` as the path of a bare host."""
+    url = (url or "").strip()
+    if not url:
+        raise SourceURLError("empty URL")
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SourceURLError(f"not an http(s) URL: {url}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as error:
+        raise SourceURLError(f"bad port in {url}: {error}") from error
+    return canonical_url(url)

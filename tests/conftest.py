@@ -1,0 +1,158 @@
+"""Shared fixtures: loopback blog servers, a temporary archive, and the real command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+BLOGARCHIVE = str(Path(sys.executable).with_name("blogarchive"))
+# Loopback servers answer at once: lift the politeness meant for real blogs.
+LOOPBACK = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0"]
+CLUTTER = [
+    "Get link",
+    "Facebook",
+    "X",
+    "Pinterest",
+    "Email",
+    "Other Apps",
+    "Comments",
+    "Post a Comment",
+    "Newer Post",
+    "Older Post",
+    "Home",
+    "Powered by Blogger",
+    "Popular Posts",
+    "Blog Archive",
+    "Labels",
+    "Share this:",
+    "Like this:",
+    "Like",
+    "Loading...",
+    "Related",
+    "Leave a Reply",
+    "View my complete profile",
+    "Reply",
+    "Delete",
+]
+
+
+def clutter_lines(text: str) -> list[str]:
+    """Lines of `text` that are exactly a clutter string (the share menu, comment form...)."""
+    wanted = {c.lower() for c in CLUTTER}
+    return [line for line in text.splitlines() if line.strip().lower() in wanted]
+
+
+@pytest.fixture(scope="session")
+def demo_blogs() -> Iterator[Any]:
+    """The bundled demo blogs on free loopback ports, shared by tests that only read them."""
+    from pipeline.demo.server import start_demo_blogs
+
+    with start_demo_blogs() as blogs:
+        yield blogs
+
+
+@pytest.fixture
+def fresh_demo_blogs() -> Iterator[Any]:
+    """Demo blogs of the test's own, for tests that edit or delete posts."""
+    from pipeline.demo.server import start_demo_blogs
+
+    with start_demo_blogs() as blogs:
+        yield blogs
+
+
+@pytest.fixture
+def archive_path(tmp_path: Path) -> Path:
+    return tmp_path / "archive.db"
+
+
+def run_blogarchive(
+    *args: str, cwd: Path | None = None, timeout: int = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `blogarchive` command as a user would, in its own process."""
+    return subprocess.run(
+        [BLOGARCHIVE, *args],
+        cwd=cwd or PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env if env is not None else os.environ.copy(),
+    )
+
+
+@pytest.fixture(scope="session")
+def crawled_demo(demo_blogs: Any, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Both demo blogs crawled once into a temporary archive through the real CLI."""
+    db = tmp_path_factory.mktemp("crawled") / "demo.db"
+    result = run_blogarchive(
+        "crawl", demo_blogs.blogger.url, demo_blogs.wordpress.url, "--db", str(db), *LOOPBACK
+    )
+    return {"db": db, "result": result, "blogs": demo_blogs}
+
+
+class StaticSite:
+    """A loopback HTTP server answering from a dict: path -> (status, headers, body).
+
+    Tests build small sites with it: a page that is not a blog, a blog with no feed,
+    a page trafilatura cannot read.
+    """
+
+    def __init__(self, pages: dict[str, tuple[int, dict[str, str], bytes]]):
+        self.pages = pages
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                status, headers, body = site.pages.get(
+                    self.path, (404, {"Content-Type": "text/html"}, b"<h1>Not found</h1>")
+                )
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def html_page(body: str, title: str = "Page") -> tuple[int, dict[str, str], bytes]:
+    return (
+        200,
+        {"Content-Type": "text/html; charset=utf-8"},
+        f"<!DOCTYPE html><html lang='en'><head><title>{title}</title></head>"
+        f"<body>{body}</body></html>".encode(),
+    )
+
+
+@pytest.fixture
+def static_site() -> Iterator[Callable[[dict], StaticSite]]:
+    sites: list[StaticSite] = []
+
+    def make(pages: dict) -> StaticSite:
+        site = StaticSite(pages)
+        sites.append(site)
+        return site
+
+    yield make
+    for site in sites:
+        site.stop()

@@ -1,0 +1,207 @@
+"""End to end: crawl the demo blogs on loopback through the real command line."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, clutter_lines, html_page, run_blogarchive
+from pipeline.demo.content import blogger_posts, wordpress_posts
+
+from pipeline.serving import make_datasette
+from pipeline.store import Archive
+
+
+def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def test_every_demo_post_is_archived_once_and_clean(crawled_demo: dict) -> None:
+    result, db, blogs = crawled_demo["result"], crawled_demo["db"], crawled_demo["blogs"]
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2 and all(": ok," in line for line in lines), result.stdout
+    for server, posts in ((blogs.blogger, blogger_posts()), (blogs.wordpress, wordpress_posts())):
+        stored = {
+            row["url"]: row
+            for row in rows(db, "SELECT * FROM posts WHERE url LIKE ?", (server.url + "%",))
+        }
+        expected = {server.post_url(post): post for post in posts}
+        assert set(stored) == set(expected)
+        for url, post in expected.items():
+            row = stored[url]
+            assert row["title"] == post.title
+            assert row["author"] == post.author
+            assert row["published"][:16] == post.published[:16]
+            assert json.loads(row["tags"]) == post.labels
+            for paragraph in post.paragraphs:
+                assert paragraph.split(" ")[0] in row["text"]
+            assert clutter_lines(row["text"]) == [], (url, clutter_lines(row["text"]))
+            for comment in post.comments:
+                assert comment.text[:40] not in row["text"]
+            assert "<script" not in row["html"] and "onerror" not in row["html"]
+            assert "javascript:" not in row["html"]
+    counts = rows(db, "SELECT count(*) AS n, count(DISTINCT url) AS d FROM posts")[0]
+    assert counts["n"] == counts["d"] == len(blogger_posts()) + len(wordpress_posts())
+
+
+def test_comments_are_kept_apart_with_their_authors(crawled_demo: dict) -> None:
+    db, blogs = crawled_demo["db"], crawled_demo["blogs"]
+    for server, posts in ((blogs.blogger, blogger_posts()), (blogs.wordpress, wordpress_posts())):
+        for post in posts:
+            stored = rows(
+                db,
+                "SELECT comments.* FROM comments JOIN posts ON posts.id = comments.post_id WHERE posts.url = ?",
+                (server.post_url(post),),
+            )
+            assert sorted(c["author"] for c in stored) == sorted(c.author for c in post.comments)
+            by_author_text = {(c["author"], c["text"][:30]) for c in stored}
+            for comment in post.comments:
+                assert (comment.author, comment.text[:30]) in by_author_text
+
+
+def test_search_finds_a_post_by_a_word_of_its_body(crawled_demo: dict) -> None:
+    db, blogs = crawled_demo["db"], crawled_demo["blogs"]
+    post = blogger_posts()[3]
+    word = max(" ".join(post.paragraphs).split(), key=len).strip(".,;:!?\"'()")
+    result = run_blogarchive("search", word, "--db", str(db), "--json")
+    assert result.returncode == 0, result.stderr
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert blogs.blogger.post_url(post) in [hit["url"] for hit in hits]
+
+    import asyncio
+
+    async def datasette_search() -> dict:
+        response = await make_datasette(db).client.get(
+            f"/{db.stem}/posts.json?_search={word}&_shape=array"
+        )
+        return response.json()
+
+    found = asyncio.run(datasette_search())
+    assert blogs.blogger.post_url(post) in [row["url"] for row in found]
+
+
+def without_seen_times(table_rows: list[dict]) -> list[dict]:
+    return [
+        {k: v for k, v in row.items() if k not in ("last_seen", "last_crawl_at")}
+        for row in table_rows
+    ]
+
+
+def test_a_second_crawl_adds_nothing(crawled_demo: dict, tmp_path: Path) -> None:
+    db = crawled_demo["db"]
+    copy = tmp_path / "again.db"
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    tables = ("posts", "post_versions", "comments", "sources", "failures")
+    before = {t: rows(copy, f"SELECT * FROM {t} ORDER BY id") for t in tables}
+    result = run_blogarchive("crawl", "--db", str(copy), *LOOPBACK)  # no URL: every source
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert all(", 0 new, 0 updated," in line for line in result.stdout.splitlines()), result.stdout
+    after = {t: rows(copy, f"SELECT * FROM {t} ORDER BY id") for t in tables}
+    for table in ("post_versions", "comments", "failures"):
+        assert after[table] == before[table], table
+    assert without_seen_times(after["posts"]) == without_seen_times(before["posts"])
+    assert without_seen_times(after["sources"]) == without_seen_times(before["sources"])
+    assert len(rows(copy, "SELECT * FROM crawls")) == 4
+
+
+def test_bad_sources_are_recorded_and_the_rest_goes_on(
+    demo_blogs, static_site, tmp_path: Path
+) -> None:
+    db = tmp_path / "bad.db"
+    # something already archived must survive a bad run
+    with Archive(db) as archive:
+        archive.save_post(
+            {
+                "url": "https://kept.example/2020/01/old.html",
+                "title": "Kept",
+                "text": "An earlier capture that must survive.",
+            }
+        )
+    not_a_blog = static_site(
+        {"/": html_page("<form><input name=user><input type=password></form>", "Login")}
+    )
+    no_feed = static_site(
+        {
+            "/": html_page(
+                "<h1>Pebble notes</h1><article><h2><a href='/notes/first-pebble/'>First pebble</a></h2></article>"
+                "<a href='/older/2/'>Older posts</a>"
+            ),
+            "/older/2/": html_page(
+                "<article><h2><a href='/notes/second-pebble/'>Second pebble</a></h2></article>"
+                "<article><h2><a href='/notes/empty/'>Empty</a></h2></article>"
+            ),
+            "/notes/first-pebble/": html_page(
+                "<article><h1>First pebble</h1>" + "<p>A smooth grey pebble from the shingle bank, "
+                "ringed with a white band of quartz that glitters when wet.</p>" * 4 + "</article>",
+                "First pebble",
+            ),
+            "/notes/second-pebble/": html_page(
+                "<article><h1>Second pebble</h1>" + "<p>A red jasper pebble, polished by the tide "
+                "into an almost perfect egg that fits the palm.</p>" * 4 + "</article>",
+                "Second pebble",
+            ),
+            "/notes/empty/": html_page("", "Empty"),
+        }
+    )
+    unreachable = "http://127.0.0.1:9/"
+    result = run_blogarchive(
+        "crawl",
+        unreachable,
+        not_a_blog.url,
+        no_feed.url,
+        demo_blogs.wordpress.url,
+        "--db",
+        str(db),
+        *LOOPBACK,
+        "-s",
+        "RETRY_TIMES=0",
+    )
+    assert result.returncode == 1
+    summary = {line.split(": ")[0]: line for line in result.stdout.splitlines()}
+    assert ": failed" in summary[unreachable]
+    assert ": failed" in summary[not_a_blog.url]
+    assert "2 new" in summary[no_feed.url] and "1 failed" in summary[no_feed.url]
+    assert f"{len(wordpress_posts())} new" in summary[demo_blogs.wordpress.url]
+    failures = {(f["url"], f["stage"]) for f in rows(db, "SELECT * FROM failures")}
+    assert (unreachable, "fetch") in failures
+    assert (not_a_blog.url, "discover") in failures
+    assert (no_feed.url + "notes/empty/", "extract") in failures
+    kept = rows(db, "SELECT text FROM posts WHERE url = 'https://kept.example/2020/01/old.html'")
+    assert kept == [{"text": "An earlier capture that must survive."}]
+
+
+def test_scrapy_crawl_writes_to_the_same_archive(demo_blogs, tmp_path: Path) -> None:
+    db = tmp_path / "scrapy.db"
+    scrapy = str(Path(BLOGARCHIVE).with_name("scrapy"))
+    result = subprocess.run(
+        [
+            scrapy,
+            "crawl",
+            "blog",
+            "-a",
+            f"url={demo_blogs.wordpress.url}",
+            "-s",
+            f"BLOGARCHIVE_DB={db}",
+            *LOOPBACK,
+            "-s",
+            "LOG_LEVEL=WARNING",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert rows(db, "SELECT count(*) AS n FROM posts") == [{"n": len(wordpress_posts())}]
+    assert rows(
+        db, "SELECT url, status FROM sources JOIN crawls ON crawls.source_id = sources.id"
+    ) == [{"url": demo_blogs.wordpress.url, "status": "ok"}]

@@ -1,0 +1,377 @@
+"""Datasette serving the archive: metadata, search, facets, sorts and the post page.
+
+Real Datasette (through `Datasette.client`) over a real temporary archive written with
+`pipeline.store.Archive`. The client is async; `Site` runs its requests on one event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from datasette.app import Datasette
+
+from pipeline.serving import ARCHIVE_DIR, make_datasette, serve_command_args
+from pipeline.store import Archive
+
+WREN = "https://wrenfield.example/"
+COG = "https://cogandchain.example/"
+
+COPPICE = {
+    "url": "https://wrenfield.example/2023/01/coppicing-the-hazel.html",
+    "title": "Coppicing the hazel",
+    "author": "Nell Wren",
+    "published": "2023-01-15T08:00:00+00:00",
+    "updated": "2023-02-01T18:30:00+00:00",
+    "tags": ["woodland", "winter work"],
+    "language": "en",
+    "text": "We cut the hazel stools back to the ground in January.\n"
+    "The poles become bean rows and hurdles by spring.",
+    "html": "<p>We cut the hazel stools back to the ground in January.</p>"
+    '<p>The poles become <a href="https://wrenfield.example/bean-rows">bean rows</a>'
+    " and hurdles by spring.</p>",
+    "comments": [
+        {
+            "author": "Idris",
+            "published": "2023-01-16T07:00:00+00:00",
+            "text": "We used the brash for a dead hedge along the lane.",
+            "comment_key": "c1",
+        },
+        {
+            "author": "Nell Wren",
+            "published": "2023-01-16T09:00:00+00:00",
+            "text": "Good idea, the wrens will love it.",
+            "comment_key": "c2",
+            "parent": "c1",
+        },
+    ],
+}
+
+# Its html carries payloads as if they had slipped past the sanitiser on the way in.
+SEED_SWAP = {
+    "url": "https://wrenfield.example/2024/04/seed-swap.html",
+    "title": "Seed swap at the village hall",
+    "author": "Nell Wren",
+    "published": "2024-04-03T10:00:00+00:00",
+    "tags": ["gardening"],
+    "text": "Bring envelopes of saved seed to swap.\nRead the borrowing rules first.",
+    "html": "<p>Bring envelopes of saved seed to swap.</p>"
+    "<script>alert(1)</script>"
+    "<img src=x onerror=alert(2)>"
+    '<p>Read the <a href="javascript:alert(3)">borrowing rules</a> first.</p>',
+}
+
+CHAIN = {
+    "url": "https://cogandchain.example/posts/chain-wear",
+    "title": "Measuring chain wear",
+    "author": "Priya Cog",
+    "published": "2024-09-09T12:00:00+00:00",
+    "tags": ["cycling", "winter work"],
+    "text": "A stretched chain grinds the cassette.\nMeasure it every thousand miles.",
+    "html": "",
+}
+
+
+def build_archive(path: Path) -> dict[str, int]:
+    """A small archive: two blogs, three posts, two comments, two crawls, two failures."""
+    with Archive(path) as archive:
+        wren = archive.add_source(WREN, platform="blogger", title="Wrenfield")
+        cog = archive.add_source(COG, platform="wordpress")
+        ids = {
+            "coppice": archive.save_post(COPPICE, source_id=wren).post_id,
+            "seed_swap": archive.save_post(SEED_SWAP, source_id=wren).post_id,
+            "chain": archive.save_post(CHAIN, source_id=cog).post_id,
+        }
+        for source_id in (wren, cog):
+            crawl = archive.start_crawl(source_id)
+            archive.finish_crawl(crawl, status="ok", requests=3, found=2, new=2)
+        archive.record_failure(WREN + "broken", "fetch", "HTTP 500", source_id=wren)
+        archive.record_failure(COG + "gone", "fetch", "HTTP 404", source_id=cog)
+    return ids
+
+
+class Site:
+    """Synchronous requests to one Datasette, all on one event loop."""
+
+    def __init__(self, ds: Datasette, name: str):
+        self.ds = ds
+        self.name = name
+        self._runner = asyncio.Runner()
+
+    def get(self, path: str) -> httpx.Response:
+        return self._runner.run(self.ds.client.get(path))
+
+    def ok(self, path: str) -> httpx.Response:
+        response = self.get(path)
+        assert response.status_code == 200, (path, response.status_code, response.text[:500])
+        return response
+
+    def json(self, path: str) -> Any:
+        return self.ok(path).json()
+
+    def close(self) -> None:
+        self._runner.close()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    path = tmp_path_factory.mktemp("served") / "archive.db"
+    return path, build_archive(path)
+
+
+@pytest.fixture(scope="module")
+def site(built: tuple[Path, dict[str, int]]) -> Iterator[Site]:
+    path, _ = built
+    served = Site(make_datasette(path), "archive")
+    yield served
+    served.close()
+
+
+@pytest.fixture(scope="module")
+def ids(built: tuple[Path, dict[str, int]]) -> dict[str, int]:
+    return built[1]
+
+
+def titles(rows: list[dict]) -> list[str]:
+    return [row["title"] for row in rows]
+
+
+# ---------------------------------------------------------------- instance and metadata
+
+
+def test_index_and_database_pages_carry_the_metadata(site: Site) -> None:
+    index = site.ok("/").text
+    assert "<h1>Blog archive</h1>" in index
+    assert "copyright of their authors" in index  # the license note
+    assert "Blogs crawled with blogarchive" in index  # the source
+
+    database = site.ok("/archive").text
+    assert "<h1>Blog archive</h1>" in database
+    assert "copyright of their authors" in database
+    assert 'href="/archive/posts"' in database
+    # Bookkeeping and full-text shadow tables are hidden from the listing.
+    assert 'href="/archive/_migrations"' not in database
+    assert 'href="/archive/posts_fts"' not in database
+
+
+def test_served_mutable_with_the_archive_settings(site: Site) -> None:
+    db = site.ds.get_database("archive")
+    assert db.is_mutable  # never immutable: the crawler writes while Datasette serves
+    assert site.ds.setting("sql_time_limit_ms") == 2000
+    assert site.ds.setting("max_returned_rows") == 1000
+    assert site.json("/archive/posts.json")["query"]["sql"].endswith("limit 51")  # size 50
+    queries = site.json("/archive.json").get("queries") or []
+    assert not [q for q in queries if q.get("write")]
+    assert site.ok("/static/archive.css").text.startswith("/*")
+
+
+def test_new_rows_written_while_serving_are_visible(tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    with Archive(path) as archive:
+        archive.add_source(WREN)
+    served = Site(make_datasette(path), "live")
+    try:
+        assert served.json("/live/posts.json?_shape=array") == []
+        with Archive(path) as archive:  # as the cron crawl would
+            archive.save_post(CHAIN)
+        assert titles(served.json("/live/posts.json?_shape=array")) == ["Measuring chain wear"]
+    finally:
+        served.close()
+
+
+# ---------------------------------------------------------------- search, facets, sorts
+
+
+def test_search_finds_posts_by_their_words(site: Site, ids: dict[str, int]) -> None:
+    found = site.json("/archive/posts.json?_search=hurdles&_shape=array")
+    assert titles(found) == ["Coppicing the hazel"]
+    # Stemmed (porter) and across title, author and labels.
+    assert titles(site.json("/archive/posts.json?_search=measure&_shape=array")) == [
+        "Measuring chain wear"
+    ]
+    by_author = site.json("/archive/posts.json?_search=Priya&_shape=array")
+    assert titles(by_author) == ["Measuring chain wear"]
+    by_label = titles(site.json("/archive/posts.json?_search=woodland&_shape=array"))
+    assert by_label == ["Coppicing the hazel"]
+
+
+def test_comment_words_are_found_in_comments_not_in_posts(site: Site, ids: dict) -> None:
+    assert site.json("/archive/posts.json?_search=brash&_shape=array") == []
+    comments = site.json("/archive/comments.json?_search=brash&_shape=array")
+    assert [(c["author"], c["post_id"]) for c in comments] == [("Idris", ids["coppice"])]
+
+
+def test_configured_facets(site: Site) -> None:
+    data = site.json("/archive/posts.json")
+    facets = data["facet_results"]
+    assert set(facets) >= {"site", "author", "tags", "year"}
+
+    def counts(name: str) -> dict:
+        return {r["value"]: r["count"] for r in facets[name]["results"]}
+
+    assert counts("site") == {"wrenfield.example": 2, "cogandchain.example": 1}
+    assert counts("author") == {"Nell Wren": 2, "Priya Cog": 1}
+    assert facets["tags"]["type"] == "array"
+    assert counts("tags") == {"winter work": 2, "woodland": 1, "gardening": 1, "cycling": 1}
+    assert counts("year") == {2024: 2, 2023: 1}
+
+    # Selecting a label (the post page's tag links use the same filter).
+    winter = site.json("/archive/posts.json?tags__arraycontains=winter+work&_shape=array")
+    assert titles(winter) == ["Measuring chain wear", "Coppicing the hazel"]
+
+
+def test_default_sort_orders(site: Site) -> None:
+    posts = site.json("/archive/posts.json")
+    assert posts["human_description_en"] == "sorted by published descending"
+    assert [row[posts["columns"].index("title")] for row in posts["rows"]] == [
+        "Measuring chain wear",
+        "Seed swap at the village hall",
+        "Coppicing the hazel",
+    ]
+    crawls = site.json("/archive/crawls.json")
+    assert crawls["human_description_en"] == "sorted by id descending"
+    assert [row[0] for row in crawls["rows"]] == [2, 1]
+    failures = site.json("/archive/failures.json")
+    assert failures["human_description_en"] == "sorted by when descending"
+    assert failures["query"]["sql"].endswith("order by [when] desc limit 51")
+
+
+def test_table_view_does_not_show_the_stored_html(site: Site) -> None:
+    page = site.ok("/archive/posts").text
+    assert "characters of HTML" in page
+    assert "onerror" not in page
+    assert "&lt;script" not in page
+
+
+# ---------------------------------------------------------------- the post page
+
+
+def test_post_page_reads_like_the_article(site: Site, ids: dict[str, int]) -> None:
+    page = site.ok(f"/archive/posts/{ids['coppice']}").text
+    assert "<title>Coppicing the hazel · wrenfield.example</title>" in page
+    assert re.search(r"<h1[^>]*>Coppicing the hazel</h1>", page)
+    assert re.search(r"By <a[^>]*>Nell Wren</a>", page)  # byline
+    assert ">2023-01-15</time>" in page  # published
+    assert ">2023-02-01</time>" in page  # updated, a different day
+    # Labels link to the label facet.
+    assert 'href="/archive/posts?tags__arraycontains=woodland">woodland</a>' in page
+    assert 'href="/archive/posts?tags__arraycontains=winter+work">winter work</a>' in page
+    # The body, as HTML, with its ordinary link kept.
+    assert "<p>We cut the hazel stools back to the ground in January.</p>" in page
+    assert re.search(r'<a href="https://wrenfield.example/bean-rows"[^>]*>bean rows</a>', page)
+    # A link to the original.
+    assert re.search(rf'<a class="archive-original" href="{re.escape(COPPICE["url"])}"', page)
+    # Its comments, below, with their authors.
+    assert "2 comments" in page
+    assert "We used the brash for a dead hedge along the lane." in page
+    assert "Good idea, the wrens will love it." in page
+    assert page.index("Coppicing the hazel</h1>") < page.index("dead hedge")
+    # The default record is still there, below.
+    assert "<h2>Record</h2>" in page
+    assert page.index("dead hedge") < page.index("<h2>Record</h2>")
+    assert 'data-column="content_hash"' in page
+
+
+def test_post_page_sanitises_the_body_again_at_render_time(site: Site, ids: dict[str, int]) -> None:
+    # The stored HTML really does carry the payloads...
+    stored = site.json(f"/archive/posts/{ids['seed_swap']}.json?_shape=array")[0]["html"]
+    assert "<script>alert(1)</script>" in stored and "onerror" in stored
+
+    # ...and none of them reaches the page, while the text and the link text do.
+    page = site.ok(f"/archive/posts/{ids['seed_swap']}").text
+    assert "<script>alert" not in page
+    assert "alert(1)" not in page
+    assert "onerror" not in page
+    assert "javascript:" not in page
+    assert "Bring envelopes of saved seed to swap." in page
+    assert "borrowing rules</a>" in page
+
+
+def test_post_without_html_or_comments(site: Site, ids: dict[str, int]) -> None:
+    page = site.ok(f"/archive/posts/{ids['chain']}").text
+    assert "<p>A stretched chain grinds the cassette.</p>" in page  # text, as paragraphs
+    assert "No comments" in page
+    assert "Updated" not in page
+
+
+def test_other_row_pages_are_datasettes_own(site: Site) -> None:
+    page = site.ok("/archive/comments/1").text
+    assert "archive-post" not in page
+    assert re.search(r"<h1[^>]*>comments: 1</h1>", page)
+
+
+# ---------------------------------------------------------------- any database name
+
+
+def test_configuration_does_not_depend_on_the_database_name(tmp_path: Path) -> None:
+    for name in ("demo", "mirror_2"):
+        path = tmp_path / f"{name}.db"
+        ids = build_archive(path)
+        served = Site(make_datasette(path), name)
+        try:
+            posts = served.json(f"/{name}/posts.json")
+            assert posts["human_description_en"] == "sorted by published descending"
+            assert set(posts["facet_results"]) >= {"site", "author", "tags", "year"}
+            hits = served.json(f"/{name}/posts.json?_search=hurdles&_shape=array")
+            assert titles(hits) == ["Coppicing the hazel"]
+            crawls = served.json(f"/{name}/crawls.json")
+            assert crawls["human_description_en"] == "sorted by id descending"
+            page = served.ok(f"/{name}/posts/{ids['coppice']}").text
+            assert f'href="/{name}/posts?tags__arraycontains=woodland"' in page
+            assert "dead hedge" in page
+            assert "<h1>Blog archive</h1>" in served.ok(f"/{name}").text
+        finally:
+            served.close()
+
+
+def test_only_the_given_file_is_served(tmp_path: Path) -> None:
+    # archive/ is not handed to Datasette as a configuration directory (which would also
+    # serve every *.db in it): one file in, one database out.
+    path = tmp_path / "only.db"
+    build_archive(path)
+    ds = make_datasette(path)
+    assert [name for name, db in ds.databases.items() if not db.is_memory] == ["only"]
+
+
+def test_plain_datasettes_in_the_same_process_are_untouched(
+    site: Site, built: tuple[Path, dict[str, int]]
+) -> None:
+    # Datasette registers --plugins-dir plugins for the whole process; ours only act on a
+    # Datasette configured with archive/metadata.yml.
+    assert site.ok("/archive").status_code == 200  # our plugin is loaded by now
+    plain = Site(Datasette([str(built[0])]), "archive")
+    try:
+        posts = plain.json("/archive/posts.json")
+        assert posts["human_description_en"] == ""
+        assert "characters of HTML" not in plain.ok("/archive/posts").text
+    finally:
+        plain.close()
+
+
+def test_missing_database_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        make_datasette(tmp_path / "nowhere.db")
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_serve_command_args(built: tuple[Path, dict[str, int]]) -> None:
+    path, _ = built
+    args = serve_command_args(path, host="127.0.0.1", port=8123)
+    assert args[:3] == ["datasette", "serve", str(path.resolve())]
+    assert args[args.index("--host") + 1] == "127.0.0.1"
+    assert args[args.index("--port") + 1] == "8123"
+    assert args[args.index("--metadata") + 1] == str(ARCHIVE_DIR / "metadata.yml")
+    assert args[args.index("--template-dir") + 1] == str(ARCHIVE_DIR / "templates")
+    assert args[args.index("--plugins-dir") + 1] == str(ARCHIVE_DIR / "plugins")
+    assert args[args.index("--static") + 1] == f"static:{ARCHIVE_DIR / 'static'}"
+    settings = {args[i + 1]: args[i + 2] for i, a in enumerate(args) if a == "--setting"}
+    assert settings["sql_time_limit_ms"] == "2000"
+    assert settings["max_returned_rows"] == "1000"
+    assert "-i" not in args and "--immutable" not in args

@@ -1,0 +1,46 @@
+"""Docs as tests: every command and option has help and appears in the README."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+COMMANDS = sorted(cli.commands)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help(name: str) -> None:
+    command = cli.commands[name]
+    assert command.help and len(command.help) > 20
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0
+    assert f"Usage: cli {name}" in result.output
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"{name} {param.opts} has no help"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_is_in_the_readme(name: str) -> None:
+    assert re.search(rf"blogarchive {name}\b", README), f"`blogarchive {name}` is not in README.md"
+    for param in cli.commands[name].params:
+        if isinstance(param, click.Option):
+            assert any(opt in README for opt in param.opts), f"{name} {param.opts} not in README.md"
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    blocks = re.findall(r"```(?:bash|sh|console)?\n(.*?)```", README, re.S)
+    commands = [
+        line.strip()
+        for block in blocks
+        for line in block.splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert commands[:2] == ["make demo", "make test"]

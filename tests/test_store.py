@@ -1,0 +1,249 @@
+"""The archive database: exact schema, idempotent writes, versions, comments, search."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pipeline.store import Archive, ArchiveError, content_hash, escape_fts, migrate
+
+RECORD = {
+    "url": "https://quietrails.example/2024/03/the-branch-line.html",
+    "title": "The branch line at dusk",
+    "author": "Ada Marsh",
+    "published": "2024-03-05T09:30:00+00:00",
+    "updated": "2024-03-06T10:00:00+00:00",
+    "tags": ["railways", "photography"],
+    "language": "en",
+    "text": "The last train of the day rattled past the signal box.\nLamplight on wet sleepers.",
+    "html": "<p>The last train of the day rattled past the signal box.</p><p>Lamplight on wet sleepers.</p>",
+    "comments": [
+        {
+            "author": "Tom",
+            "published": "2024-03-05T12:00:00+00:00",
+            "text": "Lovely light.",
+            "comment_key": "11",
+        },
+        {
+            "author": "Ada Marsh",
+            "published": None,
+            "text": "Thank you!",
+            "comment_key": "12",
+            "parent": "11",
+        },
+    ],
+}
+
+
+def columns(archive: Archive, table: str) -> list[str]:
+    return [row[1] for row in archive.db.execute(f"PRAGMA table_info([{table}])").fetchall()]
+
+
+def test_schema_is_exactly_what_users_query(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        tables = set(archive.db.table_names())
+        assert {
+            "sources",
+            "posts",
+            "post_versions",
+            "comments",
+            "crawls",
+            "failures",
+            "posts_fts",
+            "comments_fts",
+            "_migrations",
+        } <= tables
+        assert columns(archive, "posts") == [
+            "id",
+            "url",
+            "site",
+            "source_id",
+            "title",
+            "author",
+            "published",
+            "updated",
+            "year",
+            "tags",
+            "language",
+            "text",
+            "html",
+            "word_count",
+            "content_hash",
+            "first_seen",
+            "last_seen",
+        ]
+        assert columns(archive, "failures") == [
+            "id",
+            "url",
+            "stage",
+            "error",
+            "when",
+            "source_id",
+            "crawl_id",
+        ]
+        assert columns(archive, "comments") == [
+            "id",
+            "post_id",
+            "comment_key",
+            "author",
+            "published",
+            "text",
+            "parent",
+            "first_seen",
+        ]
+        assert columns(archive, "crawls") == [
+            "id",
+            "source_id",
+            "started",
+            "finished",
+            "status",
+            "requests",
+            "bytes",
+            "found",
+            "new",
+            "changed",
+            "unchanged",
+            "failed",
+            "message",
+        ]
+        assert columns(archive, "sources") == [
+            "id",
+            "url",
+            "site",
+            "platform",
+            "title",
+            "added_at",
+            "last_crawl_at",
+            "last_status",
+        ]
+        assert columns(archive, "posts_fts") == ["title", "text", "author", "tags"]
+        assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        # posts.url is unique
+        indexes = archive.db["posts"].indexes
+        assert any(index.unique and index.columns == ["url"] for index in indexes)
+
+
+def test_migrations_run_once(archive_path: Path) -> None:
+    Archive(archive_path).close()
+    with Archive(archive_path) as archive:
+        assert migrate(archive.db) == []
+        names = [row[0] for row in archive.db.execute("SELECT name FROM _migrations")]
+        assert names == ["001_core_tables"]
+
+
+def test_saving_twice_leaves_the_same_rows(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        source = archive.add_source("https://quietrails.example/")
+        first = archive.save_post(RECORD, source_id=source)
+        before = archive.counts()
+        row_before = archive.post(RECORD["url"])
+        second = archive.save_post(RECORD, source_id=source)
+        assert (first.outcome, first.new_comments) == ("new", 2)
+        assert (second.outcome, second.new_comments) == ("unchanged", 0)
+        assert (
+            archive.counts()
+            == before
+            == {
+                "sources": 1,
+                "posts": 1,
+                "post_versions": 1,
+                "comments": 2,
+                "crawls": 0,
+                "failures": 0,
+            }
+        )
+        row = archive.post(RECORD["url"])
+        assert row["first_seen"] == row_before["first_seen"]
+        assert json.loads(row["tags"]) == ["railways", "photography"]
+        assert (
+            row["year"] == 2024 and row["word_count"] == 15 and row["site"] == "quietrails.example"
+        )
+
+
+def test_an_edit_keeps_the_earlier_version(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        archive.save_post(RECORD)
+        edited = {**RECORD, "text": RECORD["text"] + "\nA postscript about the timetable."}
+        assert archive.save_post(edited).outcome == "changed"
+        assert "postscript" in archive.post(RECORD["url"])["text"]
+        versions = list(archive.db.query("SELECT text FROM post_versions ORDER BY id"))
+        assert [("postscript" in v["text"]) for v in versions] == [False, True]
+        # a comment that vanished from the page stays in the archive
+        assert archive.save_post({**edited, "comments": []}).outcome == "unchanged"
+        assert archive.counts()["comments"] == 2
+
+
+def test_whitespace_does_not_make_a_new_version() -> None:
+    assert content_hash("A  title", "one\n two", ["b", "a"]) == content_hash(
+        "A title", "one two", ["a", "b"]
+    )
+    assert content_hash("A title", "one two", ["a"]) != content_hash(
+        "A title", "one two", ["a", "c"]
+    )
+
+
+def test_search_ranks_and_highlights_and_triggers_keep_fts_current(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        archive.save_post(RECORD)
+        other = {
+            **RECORD,
+            "url": "https://quietrails.example/2024/04/signals.html",
+            "title": "Signals and sleepers",
+            "text": "Sleepers, sleepers everywhere: sleepers.",
+            "comments": [],
+        }
+        archive.save_post(other)
+        results = archive.search("sleepers")
+        assert [r["url"] for r in results] == [other["url"], RECORD["url"]]
+        assert "[Sleepers]" in results[0]["snippet"]
+        archive.save_post({**RECORD, "text": "Rewritten entirely about semaphores."})
+        assert [r["url"] for r in archive.search("semaphores")] == [RECORD["url"]]
+        assert [r["url"] for r in archive.search("lamplight")] == []
+        # comments are searchable on their own
+        hits = list(
+            archive.db.query(
+                "SELECT comments.author FROM comments_fts JOIN comments ON comments.id = comments_fts.rowid "
+                "WHERE comments_fts MATCH 'lovely'"
+            )
+        )
+        assert hits == [{"author": "Tom"}]
+
+
+def test_user_queries_cannot_break_fts_syntax(archive_path: Path) -> None:
+    assert escape_fts('signal" OR (box') == '"signal" "OR" "(box"'
+    with Archive(archive_path) as archive:
+        archive.save_post(RECORD)
+        assert [r["url"] for r in archive.search('signal" (box')] == [RECORD["url"]]
+        assert [r["url"] for r in archive.search("signal box")] == [RECORD["url"]]
+
+
+def test_failures_and_crawls_are_recorded(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        source = archive.add_source("https://quietrails.example/")
+        assert archive.add_source("https://quietrails.example/") == source
+        crawl = archive.start_crawl(source)
+        archive.record_failure(
+            "https://quietrails.example/x.html",
+            "fetch",
+            "HTTP 500",
+            source_id=source,
+            crawl_id=crawl,
+        )
+        archive.finish_crawl(crawl, status="partial", found=1, failed=1)
+        assert archive.failures(crawl)[0]["error"] == "HTTP 500"
+        assert archive.crawls()[0]["status"] == "partial"
+        assert archive.sources()[0]["last_status"] == "partial"
+
+
+def test_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.db"
+    bad.write_text("this is not a database, " * 200)
+    with pytest.raises(ArchiveError, match="cannot open archive"):
+        Archive(bad)
+    assert bad.read_text().startswith("this is not a database")  # nothing overwritten
+    with pytest.raises(ArchiveError):
+        Archive(tmp_path / "missing.db", create=False)
+    assert isinstance(sqlite3.sqlite_version, str)

@@ -1,0 +1,83 @@
+"""One address per post, and which addresses are posts."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.urls import (
+    SourceURLError,
+    canonical_url,
+    is_post_url,
+    normalise_source_url,
+    same_blog,
+)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (
+            "https://Ex.blogspot.com/2024/01/walk.html?m=1",
+            "https://ex.blogspot.com/2024/01/walk.html",
+        ),
+        (
+            "https://ex.blogspot.com/2024/01/walk.html?showComment=1712#c1712",
+            "https://ex.blogspot.com/2024/01/walk.html",
+        ),
+        (
+            "https://wp.example/2024/01/02/walk/?replytocom=5#respond",
+            "https://wp.example/2024/01/02/walk/",
+        ),
+        (
+            "https://wp.example/2024/01/02/walk/?utm_source=x&utm_medium=y&fbclid=z",
+            "https://wp.example/2024/01/02/walk/",
+        ),
+        ("http://wp.example:80/a/?p=12", "http://wp.example/a/?p=12"),
+        ("http://127.0.0.1:8101/2024/01/a.html", "http://127.0.0.1:8101/2024/01/a.html"),
+    ],
+)
+def test_canonical_url(given: str, expected: str) -> None:
+    assert canonical_url(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "platform", "post"),
+    [
+        ("https://ex.blogspot.com/2024/01/walk.html", "blogger", True),
+        ("https://ex.blogspot.com/search/label/Walks", "blogger", False),
+        ("https://ex.blogspot.com/search?updated-max=2024-01-01", "blogger", False),
+        ("https://ex.blogspot.com/2024/01/", "blogger", False),
+        ("https://ex.blogspot.com/p/about.html", "blogger", False),
+        ("https://ex.blogspot.com/", "blogger", False),
+        ("https://wp.example/2024/01/02/walk/", "wordpress", True),
+        ("https://wp.example/category/walks/", "wordpress", False),
+        ("https://wp.example/tag/hills/", "wordpress", False),
+        ("https://wp.example/author/ada/", "wordpress", False),
+        ("https://wp.example/page/2/", "wordpress", False),
+        ("https://wp.example/feed/", "wordpress", False),
+        ("https://wp.example/wp-json/wp/v2/posts", "wordpress", False),
+        ("https://hugo.example/posts/first-light/", "generic", True),
+        ("https://hugo.example/tags/astronomy/", "generic", False),
+        ("https://hugo.example/images/moon.jpg", "generic", False),
+        ("https://hugo.example/sitemap.xml", "generic", False),
+        ("mailto:someone@example.org", "generic", False),
+    ],
+)
+def test_is_post_url(url: str, platform: str, post: bool) -> None:
+    assert is_post_url(url, platform) is post
+
+
+def test_same_blog_ignores_www_but_not_ports() -> None:
+    assert same_blog("https://www.wp.example/a/", "https://wp.example/")
+    assert not same_blog("http://127.0.0.1:8102/a/", "http://127.0.0.1:8101/")
+    assert not same_blog("https://other.example/a/", "https://wp.example/")
+
+
+def test_normalise_source_url() -> None:
+    assert normalise_source_url("ex.blogspot.com") == "https://ex.blogspot.com/"
+    assert (
+        normalise_source_url(" http://EX.example/blog/?utm_source=a ") == "http://ex.example/blog/"
+    )
+    for bad in ("", "ftp://ex.example/", "http://", "http://ex.example:notaport/"):
+        with pytest.raises(SourceURLError):
+            normalise_source_url(bad)
