@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from pipeline.demo.server import BloggerSite
 
 from pipeline.cli import cli
 from pipeline.demo.content import blogger_posts
+from pipeline.demo.server import BloggerSite
 from pipeline.store import Archive
 
 runner = CliRunner()

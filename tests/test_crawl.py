@@ -9,7 +9,6 @@ from pathlib import Path
 
 from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, clutter_lines, html_page, run_blogarchive
 from pipeline.demo.content import blogger_posts, wordpress_posts
-
 from pipeline.serving import make_datasette
 from pipeline.store import Archive
 
