@@ -7,85 +7,23 @@ wording of particular pages.
 
 from __future__ import annotations
 
-import codecs
 import re
 
 import lxml.html
 from lxml import etree
 
+from pipeline.encoding import decode_page
+
 # --------------------------------------------------------------------------------------------
 # Decoding
 # --------------------------------------------------------------------------------------------
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
-# WHATWG: these labels mean windows-1252 in browsers.
-_LATIN1_LABELS = {"latin-1", "iso8859-1", "ascii", "cp1252", "windows-1252"}
-
-
-def _codec_name(label: str | None) -> str | None:
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
-    except LookupError:
-        return None
-    return "cp1252" if name in _LATIN1_LABELS else name
-
-
-def _has_multibyte_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return any(b > 0x7F for b in data)
-
 
 def decode_html(page: str | bytes, encoding: str | None = None) -> str:
     """Decode page bytes: BOM, then ``encoding`` (HTTP header), then ``<meta charset>``,
-    then UTF-8, then statistical detection; never raises on bad bytes."""
-    if isinstance(page, str):
-        return page.lstrip("\ufeff")
-    data = bytes(page)
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(name, errors="replace")
-    meta = _META_CHARSET.search(data[:8192])
-    candidates = [_codec_name(encoding)]
-    if meta is not None:
-        candidates.append(_codec_name(meta.group(1).decode("ascii", "ignore")))
-    for name in candidates:
-        if not name:
-            continue
-        # A single-byte label on bytes that are valid, non-ASCII UTF-8 is almost always a
-        # mislabelled UTF-8 page (UTF-8 multibyte runs are very unlikely in real cp1252 text).
-        if name == "cp1252" and _has_multibyte_utf8(data):
-            return data.decode("utf-8")
-        if name in {"utf-16", "utf-32"}:  # declared in an ASCII-compatible meta: cannot be
-            continue
-        try:
-            return data.decode(name)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        if best is not None and best.encoding:
-            return data.decode(best.encoding, errors="replace")
-    except Exception:  # noqa: BLE001 - detection is best effort
-        pass
-    return data.decode("cp1252", errors="replace")
+    then UTF-8, then statistical detection; never raises on bad bytes. See
+    :func:`pipeline.encoding.decode_page` for the decision and its record."""
+    return decode_page(page, encoding).text
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,10 +68,23 @@ def _depth_iter(root):
         stack.extend((child, depth + 1) for child in el)
 
 
+_DEEPER_THAN: dict[int, etree.XPath] = {}
+
+
+def _deeper_than(root, max_depth: int) -> bool:
+    """Is any element deeper than ``max_depth`` (the root element is depth 0)? One libxml2
+    XPath walk, level by level, instead of a Python walk over every node."""
+    xp = _DEEPER_THAN.get(max_depth)
+    if xp is None:
+        xp = _DEEPER_THAN[max_depth] = etree.XPath(
+            "boolean(/" + "/".join(["*"] * (max_depth + 2)) + ")"
+        )
+    return bool(xp(root))
+
+
 def flatten_deep(root, max_depth: int = MAX_DEPTH) -> int:
     """Unwrap wrapper elements that sit deeper than ``max_depth``; returns how many."""
-    deepest = max((d for _, d in _depth_iter(root)), default=0)
-    if deepest <= max_depth:
+    if not _deeper_than(root, max_depth):
         return 0
     removed = 0
     # Unwrap wrappers below the limit, deepest first, until the tree fits.
@@ -194,7 +145,10 @@ _NONCONTENT_CLASSES = (
     # subscription / newsletter prompts (Substack, Ghost, Medium)
     "subscribe-widget", "subscription-widget-wrap", "subscription-widget", "gh-subscribe",
     "gh-post-upgrade-cta", "kg-signup-card", "post-upgrade-cta", "subscribe-footer",
-    "subscribe-prompt", "share-dialog",
+    "subscribe-prompt", "share-dialog", "footer-cta", "gh-cta", "gh-article-cta",
+    "kg-cta-card", "newsletter-signup", "newsletter-form", "mc4wp-form", "jetpack_subscription_widget",
+    "wp-block-jetpack-subscriptions", "affiliate-disclosure", "affiliate-disclaimer",
+    "read-next",
 )  # fmt: skip
 _NONCONTENT_IDS = (
     "comments", "respond", "blog-pager", "sidebar-wrapper", "sidebar", "secondary", "jp-post-flair",
@@ -216,9 +170,18 @@ _FURNITURE_CLASSES = (
     "saboxplugin-wrap", "entry-author", "wp-block-post-author",
     # Substack / Medium / Ghost
     "button-wrapper", "post-ufi", "subscribe-btn", "pencraft-share", "gh-article-footer",
-    "gh-post-footer",
+    "gh-post-footer", "captioned-button-wrap", "subscription-widget-wrap-editor",
+    "gh-article-meta", "gh-article-meta-content", "article-byline", "speechify-ignore",
+    "pw-multi-vote-count", "reading-time", "post-reading-time", "wpcom-reblog-snippet",
+    "post-likes-widget-placeholder", "copyright", "site-info",
 )  # fmt: skip
-_FURNITURE_IDS = ("share-buttons",)
+_FURNITURE_IDS = ("share-buttons", "jp-post-flair", "likes-other-gravatars")
+# Medium marks its chrome with data-testid (claps, responses, share, "Follow", read time).
+_FURNITURE_TESTID_VALUES = (
+    "headerClapButton", "footerClapButton", "storyReadTime", "publishDate", "authorName",
+    "authorPhoto", "headerSocialShareButton", "footerSocialShareButton", "audioPlayButton",
+    "headerBookmarkButton", "footerBookmarkButton", "responsesButton", "followButton",
+)  # fmt: skip
 _FURNITURE_TAGS = ("aside", "button", "input", "select", "textarea")
 # Forms go unless they wrap the page (ASP.NET wraps everything in one <form>).
 _SMALL_FORMS = "//form[not(.//article) and not(.//p[string-length(normalize-space()) > 200])]"
@@ -249,6 +212,7 @@ FURNITURE_XPATH = " | ".join(
 
 
 def _remove(root, xpath: str) -> int:
+    """Remove every element ``xpath`` selects (except html/body), keeping tails."""
     removed = 0
     for el in root.xpath(xpath):
         parent = el.getparent()
@@ -257,6 +221,43 @@ def _remove(root, xpath: str) -> int:
         _drop_keep_tail(el)
         removed += 1
     return removed
+
+
+def _remove_matching(root, match) -> int:
+    """One pass over the tree: remove the outermost elements for which ``match(el, classes)``
+    is true (html/body never). Much cheaper than evaluating a large XPath union of
+    ``contains(concat(' ', normalize-space(@class), ' '), ...)`` tests on every element."""
+    hits = []
+    skip_until = None  # an element already selected: its descendants are skipped
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if skip_until is not None:
+            if _is_descendant(el, skip_until):
+                continue
+            skip_until = None
+        cls = el.get("class")
+        if match(el, tag, frozenset(cls.split()) if cls else _EMPTY):
+            if tag in ("html", "body"):
+                continue
+            hits.append(el)
+            skip_until = el
+    for el in hits:
+        _drop_keep_tail(el)
+    return len(hits)
+
+
+_EMPTY: frozenset = frozenset()
+
+
+def _is_descendant(el, ancestor) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.getparent()
+    return False
 
 
 def _drop_keep_tail(el) -> None:
@@ -304,14 +305,77 @@ def remove_other_posts(root) -> int:
     return removed
 
 
+_NONCONTENT_CLASS_SET = frozenset(_NONCONTENT_CLASSES)
+_NONCONTENT_ID_SET = frozenset((*_NONCONTENT_IDS, "comment-editor", "comment-holder"))
+_WIDGET_SET = frozenset(BLOGGER_SIDE_WIDGETS)
+_FURNITURE_CLASS_SET = frozenset(_FURNITURE_CLASSES)
+_FURNITURE_ID_SET = frozenset(_FURNITURE_IDS)
+_FURNITURE_TAG_SET = frozenset(_FURNITURE_TAGS)
+_FURNITURE_TESTIDS = frozenset(_FURNITURE_TESTID_VALUES)
+
+
+def _is_noncontent(el, tag: str, classes: frozenset) -> bool:
+    if classes and (
+        not classes.isdisjoint(_NONCONTENT_CLASS_SET)
+        or ("widget" in classes and not classes.isdisjoint(_WIDGET_SET))
+    ):
+        return True
+    ident = el.get("id")
+    return ident is not None and ident in _NONCONTENT_ID_SET
+
+
+def _is_small_form(el) -> bool:
+    if el.find(".//article") is not None:
+        return False
+    return not any(len(" ".join(p.text_content().split())) > 200 for p in el.iter("p"))
+
+
+def _is_furniture(el, tag: str, classes: frozenset) -> bool:
+    if tag in _FURNITURE_TAG_SET:
+        return True
+    if classes and not classes.isdisjoint(_FURNITURE_CLASS_SET):
+        return True
+    ident = el.get("id")
+    if ident is not None and ident in _FURNITURE_ID_SET:
+        return True
+    testid = el.get("data-testid")
+    if testid is not None and testid in _FURNITURE_TESTIDS:
+        return True
+    return tag == "form" and _is_small_form(el)
+
+
 def remove_noncontent(root) -> int:
     """Remove comments, pagers, sidebars, widgets, other posts' teasers (in place)."""
-    return _remove(root, NONCONTENT_XPATH) + remove_other_posts(root)
+    return _remove_matching(root, _is_noncontent) + remove_other_posts(root)
 
 
 def remove_furniture(root) -> int:
     """Remove share menus, like buttons, post footers, author boxes, forms (in place)."""
-    return _remove(root, FURNITURE_XPATH)
+    return _remove_matching(root, _is_furniture)
+
+
+_POST_CONTAINER_CLASSES = frozenset(
+    {"post-body", "entry-content", "article-content", "post-content", "hentry", "post"}
+)
+
+
+def unwrap_content_noscript(root) -> int:
+    """Unwrap ``<noscript>`` blocks that hold the post itself (Blogger Dynamic Views and other
+    script-rendered themes serve the article there for clients without JavaScript); tracking
+    pixels and "enable JavaScript" notes stay inside and are dropped later."""
+    unwrapped = 0
+    for el in list(root.iter("noscript")):
+        if el.getparent() is None:
+            continue
+        holds_post = any(
+            not _POST_CONTAINER_CLASSES.isdisjoint((d.get("class") or "").split())
+            for d in el.iter()
+            if isinstance(d.tag, str)
+        )
+        if holds_post or len(" ".join(el.text_content().split())) > 400:
+            el.drop_tag()
+            unwrapped += 1
+    return unwrapped
 
 
 # --------------------------------------------------------------------------------------------
@@ -328,9 +392,34 @@ CLUTTER_LINES = {
     "subscribe to: posts (atom)", "popular posts", "blog archive", "report abuse",
     "search this blog", "view my complete profile", "about me", "followers", "no comments:",
     "reply", "delete", "share on facebook", "share on twitter", "tweet", "pin it",
+    "member-only story", "follow", "listen", "subscribe now",
+    "all rights reserved.", "all rights reserved", "published with ghost", "sign up", "sign in",
+    "subscribe to newsletter", "give a gift subscription", "keep reading", "ready for more?",
+    "discover more from", "type your email...", "continue reading",
 }  # fmt: skip
 _CLUTTER_PATTERNS = [
-    re.compile(r"^\d+\s*(?:min|mins|minute|minutes)\s+read$", re.I),
+    # reading time: "5 min read", "— 4 min read", "Reading time: 3 minutes", "6 minute read"
+    re.compile(r"^[\W_]*\d+\s*(?:min|mins|minute|minutes)\.?\s+read[\W_]*$", re.I),
+    re.compile(r"^(?:estimated\s+)?reading time:?\s*\d+\s*(?:min|mins|minutes?)\.?$", re.I),
+    # copyright lines: "© 2024 Hedgerow Notes", "Copyright (c) 2019 ...", "... All rights reserved."
+    re.compile(r"^(?:©|\(c\)|copyright\b)[^\n]{0,120}$", re.I),
+    re.compile(r"^[^\n]{0,80}\b(?:19|20)\d{2}\b[^\n]{0,60}all rights reserved\.?$", re.I),
+    # affiliate notices
+    re.compile(r"^[^\n]{0,60}\bas an amazon associate\b[^\n]{0,200}$", re.I),
+    re.compile(
+        r"^(?:disclosure:?\s*)?(?:this|the) (?:post|article|page) (?:may )?contains? affiliate"
+        r"\b[^\n]{0,250}$",
+        re.I,
+    ),
+    re.compile(r"^(?:affiliate )?disclosure:[^\n]{0,200}\baffiliate\b[^\n]{0,200}$", re.I),
+    # newsletter prompts (short lines only)
+    re.compile(
+        r"^(?:thanks for reading\b[^\n]{0,120}\bsubscribe\b|subscribe (?:to (?:my|our|the)\b[^\n]{0,30}\b(?:newsletter|blog|mailing list|posts)|for free|now)\b"
+        r"|sign up for (?:our|my|the)\b[^\n]{0,40}\bnewsletter|join \d[\d,]* other subscribers"
+        r"|enter your email(?: address)? to (?:subscribe|follow)|get new posts by email"
+        r"|subscribe to get the latest posts)[^\n]{0,160}$",
+        re.I,
+    ),
     re.compile(r"^liked by \d[\d,]*\s+(?:people|person|bloggers?)$", re.I),
     re.compile(r"^\d+\s+(?:comments?|likes?|shares?):?$", re.I),
     re.compile(r"^(?:one|no) comments?:?$", re.I),

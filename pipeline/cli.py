@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import os
+import re
+import shlex
+import shutil
 import sys
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from pipeline import __version__
-from pipeline.crawl import SettingError, parse_overrides, run_crawl
+from pipeline.crawl import SettingError, crawl_settings, parse_overrides, run_crawl
 from pipeline.extraction import ExtractionError, extract_post
+from pipeline.logs import default_log_file, log_dir, setup_logging
 from pipeline.paths import default_db_path
+from pipeline.runlock import EXIT_LOCKED, LockError, LockHeld, RunLock
 from pipeline.store import Archive, ArchiveError
 from pipeline.urls import SourceURLError, normalise_source_url
 
@@ -40,6 +50,59 @@ def open_archive(db_path: Path | None) -> Archive:
         raise click.ClickException(str(error)) from error
 
 
+class ServeAccess:
+    """`serve`'s access options: --public, --auth, --password-hash-file, --user."""
+
+    def __init__(self, public: bool, auth: bool, password_hash_file: Path | None, user: str):
+        self.public = public
+        self.auth = auth
+        self.password_hash_file = password_hash_file
+        self.user = user
+
+    def auth_config(self):
+        from pipeline.access import AccessError, auth_from_environment
+
+        if not self.auth:
+            if self.password_hash_file is not None:
+                raise click.UsageError("--password-hash-file needs --auth")
+            return None
+        try:
+            return auth_from_environment(password_hash_file=self.password_hash_file, user=self.user)
+        except AccessError as error:
+            raise click.ClickException(str(error)) from error
+
+    def warn(self, host: str) -> None:
+        if self.auth:
+            click.echo(f"login required: user {self.user!r} at /-/login")
+        if host not in ("127.0.0.1", "localhost", "::1") and not self.auth:
+            click.echo(
+                f"warning: listening on {host} without --auth: anyone who can reach this port "
+                "can read the archive",
+                err=True,
+            )
+
+
+def access_options(function):
+    """Add serve's access options; the command receives them as one `access` argument."""
+    import functools
+
+    @click.option("--public", is_flag=True, help="Let search engines index it (no noindex).")
+    @click.option("--auth", is_flag=True, help="Require a login for every page and endpoint.")
+    @click.option(
+        "--password-hash-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="File holding the password hash (default: $BLOGARCHIVE_PASSWORD_HASH).",
+    )
+    @click.option("--user", default="admin", show_default=True, help="The login's user name.")
+    @functools.wraps(function)
+    def wrapper(*args, public, auth, password_hash_file, user, **kwargs):
+        access = ServeAccess(public, auth, password_hash_file, user)
+        return function(*args, access=access, **kwargs)
+
+    return wrapper
+
+
 @click.group()
 @click.version_option(__version__, prog_name="blogarchive")
 def cli() -> None:
@@ -57,7 +120,14 @@ def cli() -> None:
     metavar="NAME=VALUE",
     help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).",
 )
-def crawl(urls: tuple[str, ...], db_path: Path | None, settings: tuple[str, ...]) -> None:
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Full sweep: ignore feed, sitemap and API change signals and re-check every post.",
+)
+def crawl(
+    urls: tuple[str, ...], db_path: Path | None, settings: tuple[str, ...], full: bool
+) -> None:
     """Crawl blogs into the archive.
 
     With URLs, crawls those blogs (recording them in `sources`); with none, crawls every
@@ -65,23 +135,32 @@ def crawl(urls: tuple[str, ...], db_path: Path | None, settings: tuple[str, ...]
     """
     try:
         overrides = parse_overrides(settings)
+        if full:
+            overrides["BLOGARCHIVE_FULL"] = "True"
         given = [normalise_source_url(url) for url in urls]
     except (SettingError, SourceURLError) as error:
         raise click.ClickException(str(error)) from error
     db_path = db_path or default_db_path()
-    with open_archive(db_path) as archive:
-        for url in given:
-            archive.add_source(url)
-        sources = given or [row["url"] for row in archive.sources()]
-    if not sources:
-        raise click.ClickException(
-            "no sources: give a blog URL, or add one with `blogarchive add URL`"
-        )
-    summaries = run_crawl(sources, db_path, overrides)
-    for summary in summaries:
-        click.echo(summary.line())
-    if not all(summary.ok for summary in summaries):
-        sys.exit(1)
+    # One crawl per archive at a time (pipeline/runlock.py); logs as in pipeline/logs.py.
+    with _crawl_lock(db_path), _crawl_logging(db_path, overrides):
+        overrides["BLOGARCHIVE_RUN_LOCK_HELD"] = "True"  # so the pipeline need not take it
+        with open_archive(db_path) as archive:
+            for url in given:
+                archive.add_source(url)
+            sources = given or [row["url"] for row in archive.sources()]
+        if not sources:
+            raise click.ClickException(
+                "no sources: give a blog URL, or add one with `blogarchive add URL`"
+            )
+        run_log.info("crawling %d source(s) into %s", len(sources), db_path)
+        summaries = run_crawl(sources, db_path, overrides)
+        for summary in summaries:
+            click.echo(summary.line())
+            run_log.info("%s", summary.line())
+        if not all(summary.ok for summary in summaries):
+            sys.exit(1)
+        if any(summary.status == "interrupted" for summary in summaries):
+            sys.exit(EXIT_INTERRUPTED)
 
 
 @cli.command()
@@ -181,14 +260,50 @@ def _read_input(item: str, original_url: str | None) -> tuple[bytes, str, str | 
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, help="Port to listen on.")
-def serve(db_path: Path | None, host: str, port: int) -> None:
+@access_options
+@click.option(
+    "--publish-ready",
+    is_flag=True,
+    help="Settings for a public deployment: no arbitrary SQL, no database download, "
+    "tighter time limits (see README).",
+)
+def serve(
+    db_path: Path | None, host: str, port: int, access: ServeAccess, publish_ready: bool
+) -> None:
     """Serve the archive with Datasette and the project's archive/ configuration."""
     from pipeline.serving import serve as serve_archive
 
     db_path = db_path or default_db_path()
     open_archive(db_path).close()  # creates and migrates it if needed
+    auth = access.auth_config()
     click.echo(f"serving {db_path} on http://{host}:{port}/ (Ctrl-C to stop)")
-    serve_archive(db_path, host=host, port=port)
+    access.warn(host)
+    serve_archive(
+        db_path,
+        host=host,
+        port=port,
+        public=access.public,
+        auth=auth,
+        publish_ready=publish_ready,
+    )
+
+
+@cli.command("hash-password")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (for scripts)."
+)
+def hash_password_command(password_stdin: bool) -> None:
+    """Print a hash of a password for `serve --auth` (asked twice, not echoed)."""
+    from pipeline.access import AccessError, hash_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        click.echo(hash_password(password))
+    except AccessError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @cli.command()
@@ -232,3 +347,307 @@ def demo(
 
         click.echo(f"serving {db_path} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         serve_archive(db_path, host="127.0.0.1", port=port)
+
+
+# -- cron: the run lock and log of `crawl`, `crontab`, `stats`
+
+EXIT_INTERRUPTED = 130  # the crawl was stopped by SIGINT or SIGTERM (what it fetched is stored)
+run_log = logging.getLogger("blogarchive")
+
+
+@contextmanager
+def _crawl_lock(db_path: Path) -> Iterator[RunLock]:
+    """Hold the archive's run lock, or exit at once with EXIT_LOCKED (75)."""
+    try:
+        lock = RunLock(db_path).acquire()
+    except LockHeld as held:
+        click.echo(f"blogarchive: {held}; this run exits with status {EXIT_LOCKED}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except LockError as error:
+        raise click.ClickException(str(error)) from error
+    with lock:
+        yield lock
+
+
+@contextmanager
+def _crawl_logging(db_path: Path, overrides: dict[str, str]) -> Iterator[None]:
+    """The rotating log file beside the database, errors on stderr; Scrapy's own stderr
+    log stays off unless a `-s LOG_...` override asks for it."""
+    settings = crawl_settings(db_path, overrides)
+    scrapy_on_stderr = any(name.startswith("LOG_") for name in overrides)
+    if not scrapy_on_stderr:
+        overrides["LOG_ENABLED"] = "False"
+    try:
+        setup = setup_logging(
+            settings.get("BLOGARCHIVE_LOG_FILE") or default_log_file(db_path),
+            max_bytes=settings.getint("BLOGARCHIVE_LOG_MAX_BYTES"),
+            backups=settings.getint("BLOGARCHIVE_LOG_BACKUPS"),
+            stderr_level=None if scrapy_on_stderr else logging.ERROR,
+        )
+    except OSError as error:
+        raise click.ClickException(f"cannot open the log file: {error}") from error
+    run_log.info("blogarchive crawl started (pid %d): %s", os.getpid(), " ".join(sys.argv))
+    try:
+        yield
+    except SystemExit as stop:
+        run_log.info("blogarchive crawl ended with exit status %s", stop.code)
+        raise
+    except click.ClickException as error:
+        run_log.error("%s", error.format_message())
+        raise
+    else:
+        run_log.info("blogarchive crawl ended with exit status 0")
+    finally:
+        setup.close()
+
+
+_EVERY = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
+
+
+def cron_schedule(every: str, minute: int = 0) -> str:
+    """The five crontab time fields for "every N minutes/hours/days" (`15m`, `6h`, `1d`).
+
+    Hour and day runs start at `minute` past the hour (days at 03:MM; `7d` weekly on Sunday).
+    Raises ValueError for intervals cron cannot keep evenly."""
+    match = _EVERY.match(every)
+    if not match:
+        raise ValueError(f"{every!r} is not Nm, Nh or Nd (say 30m, 6h or 1d)")
+    number, unit = int(match[1]), match[2]
+    if number < 1:
+        raise ValueError("the interval must be at least 1")
+    if unit == "m" and number % 60 == 0:
+        number, unit = number // 60, "h"
+    if unit == "h" and number % 24 == 0:
+        number, unit = number // 24, "d"
+    if unit == "m":
+        if 60 % number:
+            raise ValueError(
+                f"cron cannot run every {every} evenly: use minutes that divide 60 "
+                "(1m, 2m, 3m, 4m, 5m, 6m, 10m, 12m, 15m, 20m, 30m) or whole hours"
+            )
+        return "* * * * *" if number == 1 else f"*/{number} * * * *"
+    if unit == "h":
+        if 24 % number:
+            raise ValueError(
+                f"cron cannot run every {every} evenly: use hours that divide 24 "
+                "(1h, 2h, 3h, 4h, 6h, 8h, 12h) or whole days"
+            )
+        return f"{minute} * * * *" if number == 1 else f"{minute} */{number} * * *"
+    if number == 1:
+        return f"{minute} 3 * * *"
+    if number == 7:
+        return f"{minute} 3 * * 0"
+    if number < 7:
+        return f"{minute} 3 */{number} * *"
+    raise ValueError(f"cron cannot run every {every} evenly: use 1d to 7d (7d runs weekly)")
+
+
+def blogarchive_executable() -> Path:
+    """The absolute path of this `blogarchive` command (the venv's console script)."""
+    candidates = []
+    if sys.argv and Path(sys.argv[0]).name == "blogarchive":
+        candidates.append(Path(sys.argv[0]))
+    candidates.append(Path(sys.executable).with_name("blogarchive"))
+    found = shutil.which("blogarchive")
+    if found:
+        candidates.append(Path(found))
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate.resolve()
+    raise click.ClickException("cannot find the blogarchive executable (is it installed?)")
+
+
+def _cron_quote(path: Path) -> str:
+    """A path for a crontab command: shell-quoted, with `%` (a newline to cron) escaped."""
+    return shlex.quote(str(path)).replace("%", "\\%")
+
+
+@cli.command()
+@click.option(
+    "--every",
+    default="6h",
+    show_default=True,
+    help="How often: Nm (minutes dividing 60), Nh (hours dividing 24) or Nd (1d to 7d).",
+)
+@db_option
+def crontab(every: str, db_path: Path | None) -> None:
+    """Print a crontab line that runs `blogarchive crawl` on a schedule: absolute paths,
+    output appended to logs/cron.log beside the database. Add it with `crontab -e`."""
+    db = (db_path or default_db_path()).resolve()
+    minute = int(hashlib.sha1(str(db).encode()).hexdigest(), 16) % 60
+    try:
+        schedule = cron_schedule(every, minute)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--every'") from error
+    logs = log_dir(db)
+    try:
+        logs.mkdir(parents=True, exist_ok=True)  # the shell opens the redirect before the run
+    except OSError as error:
+        raise click.ClickException(f"cannot create {logs}: {error}") from error
+    command = (
+        f"{_cron_quote(blogarchive_executable())} crawl --db {_cron_quote(db)} "
+        f">> {_cron_quote(logs / 'cron.log')} 2>&1"
+    )
+    click.echo(
+        f"# blogarchive: crawl every source of {db} every {every.strip()} "
+        f"(an overlapping run exits with status {EXIT_LOCKED}; log in {logs})"
+    )
+    click.echo(f"{schedule} {command}")
+
+
+STATS_COLUMNS = [
+    ("source_url", "source"),
+    ("started", "started"),
+    ("finished", "finished"),
+    ("status", "status"),
+    ("requests", "requests"),
+    ("bytes", "bytes"),
+    ("new", "new"),
+    ("changed", "changed"),
+    ("unchanged", "unchanged"),
+    ("not_modified", "not_modified"),
+    ("gone", "gone"),
+    ("failed", "failed"),
+]
+
+
+def _stats_cell(name: str, value: object) -> str:
+    if value is None:
+        return "-"
+    if name in ("started", "finished"):
+        return str(value).replace("T", " ")[:19]
+    if name == "bytes" and isinstance(value, int):
+        size = float(value)
+        for unit in ("B", "kB", "MB", "GB"):
+            if size < 1000 or unit == "GB":
+                return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+            size /= 1000
+    return str(value)
+
+
+@cli.command()
+@db_option
+@click.option("--limit", default=20, show_default=True, help="How many runs, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def stats(db_path: Path | None, limit: int, as_json: bool) -> None:
+    """Print the run history: the `crawls` rows (one per source per run), newest first, with
+    their status and counts of requests, bytes, new, changed, unchanged, not modified (304),
+    gone and failed posts."""
+    try:
+        with Archive(db_path or default_db_path(), readonly=True) as archive:
+            rows = archive.crawls(limit=limit)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no crawls yet", err=True)
+        return
+    columns = [(name, title) for name, title in STATS_COLUMNS if name in rows[0]]
+    table = [[title for _, title in columns]]
+    table += [[_stats_cell(name, row[name]) for name, _ in columns] for row in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    numeric = {name for name, _ in STATS_COLUMNS[4:]}
+    for line in table:
+        cells = [
+            cell.rjust(width) if name in numeric else cell.ljust(width)
+            for cell, width, (name, _) in zip(line, widths, columns, strict=True)
+        ]
+        click.echo("  ".join(cells).rstrip())
+
+
+@cli.command()
+@click.option("--site", help="Only the posts of this blog (its URL or host).")
+@db_option
+def reextract(site: str | None, db_path: Path | None) -> None:
+    """Rebuild every post from its newest WARC capture, without the network (after an
+    upgrade of trafilatura or of the cleaning): prints each post that changed and which
+    fields; a new title, text or labels adds a version, earlier versions are kept."""
+    from pipeline.reextract import reextract as run_reextract
+
+    def show(change: object) -> None:
+        click.echo(f"{change.url}: changed ({', '.join(change.fields)})")
+
+    try:
+        report = run_reextract(db_path or default_db_path(), site=site, progress=show)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from error
+    for url, error in report.failed:
+        click.echo(f"{url}: failed ({error})", err=True)
+    click.echo(report.summary())
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "warc"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl or csv: the posts; warc: their captures (a gzip WARC file).",
+)
+@click.option("--site", help="Only this blog (its URL or host).")
+@click.option("--since", help="Only posts added or changed (captures fetched) since DATE.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default="-",
+    help="The file to write (default: standard output).",
+)
+@db_option
+def export(
+    fmt: str, site: str | None, since: str | None, output: Path, db_path: Path | None
+) -> None:
+    """Export the archive: posts as JSON Lines or CSV, or their WARC captures as one WARC
+    file, for a site and since a date if given; prints how many were written on stderr."""
+    from pipeline.export import ExportError, export_posts, export_warc
+
+    to_stdout = str(output) == "-"
+    if fmt == "warc" and to_stdout and sys.stdout.isatty():
+        raise click.ClickException("a WARC file is binary: give -o FILE.warc.gz")
+    archive = open_archive(db_path)
+    try:
+        if fmt == "warc":
+            out = sys.stdout.buffer if to_stdout else open(output, "wb")  # noqa: SIM115
+            try:
+                name = "export.warc.gz" if to_stdout else output.name
+                count = export_warc(archive, out, site=site, since=since, filename=name)
+            finally:
+                if not to_stdout:
+                    out.close()
+            what = "captures"
+        else:
+            out = sys.stdout if to_stdout else open(output, "w", newline="", encoding="utf-8")  # noqa: SIM115
+            try:
+                count = export_posts(archive, out, fmt, site=site, since=since)
+            finally:
+                if not to_stdout:
+                    out.close()
+            what = "posts"
+    except (ExportError, ArchiveError, OSError) as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        archive.close()
+    click.echo(f"{count} {what} exported", err=True)
+
+
+@cli.command()
+@db_option
+def verify(db_path: Path | None) -> None:
+    """Check that the archive is sound: SQLite integrity_check, the FTS indexes
+    (integrity-check), rows without text, and each WARC capture's payload digest. Prints one
+    line per check; exits 0 when sound, 1 when not."""
+    from pipeline.verify import VerifyError, verify_archive
+
+    try:
+        report = verify_archive(db_path or default_db_path())
+    except VerifyError as error:
+        raise click.ClickException(str(error)) from error
+    for line in report.lines():
+        click.echo(line)
+    if not report.sound:
+        sys.exit(1)

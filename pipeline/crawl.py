@@ -30,6 +30,8 @@ class SourceSummary:
     unchanged: int
     failed: int
     message: str | None
+    not_modified: int = 0
+    gone: int = 0
 
     @property
     def ok(self) -> bool:
@@ -38,7 +40,8 @@ class SourceSummary:
     def line(self) -> str:
         text = (
             f"{self.url}: {self.status}, {self.found} posts found, {self.new} new, "
-            f"{self.changed} updated, {self.unchanged} unchanged, {self.failed} failed"
+            f"{self.changed} updated, {self.unchanged + self.not_modified} unchanged, "
+            f"{self.gone} gone, {self.failed} failed"
         )
         return f"{text} ({self.message})" if self.message else text
 
@@ -87,6 +90,8 @@ def run_crawl(
             unchanged=row["unchanged"],
             failed=row["failed"],
             message=row["message"],
+            not_modified=row.get("not_modified") or 0,
+            gone=row.get("gone") or 0,
         )
         for row in sorted(rows, key=lambda r: r["id"])
     ]

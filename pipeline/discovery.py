@@ -142,6 +142,35 @@ def pager_links(doc: Any, url: str) -> list[str]:
     return list(dict.fromkeys(link for link in links if same_blog(link, url)))
 
 
+def parse_timestamp(value: str | None) -> datetime | None:
+    """An ISO 8601 date or timestamp as an aware datetime (UTC when no offset is given)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def normalise_timestamp(value: str | None) -> str | None:
+    """An ISO 8601 timestamp in UTC to the second (`2024-03-05T10:00:00+00:00`), so that the
+    same instant written by a feed, a sitemap or an API compares equal. Dates without a time
+    and unparseable values are returned stripped, unchanged."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if parsed.tzinfo is None:
+        if len(value) <= 10:
+            return value
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def _iso(parsed: struct_time | None, raw: str | None) -> str | None:
     if parsed:
         return datetime(*parsed[:6], tzinfo=UTC).isoformat()
@@ -202,9 +231,22 @@ def with_query(url: str, **params: Any) -> str:
 
 
 def blogger_feed_url(home: str, start_index: int = 1, max_results: int = BLOGGER_PAGE_SIZE) -> str:
+    """A page of a Blogger blog's Atom feed, most recently updated posts first."""
     return with_query(
-        urljoin(home, "/feeds/posts/default"), start_index=start_index, max_results=max_results
+        urljoin(home, "/feeds/posts/default"),
+        orderby="updated",
+        start_index=start_index,
+        max_results=max_results,
     )
+
+
+def older_than(page: FeedPage, cutoff: str | None) -> bool:
+    """Whether every entry of a feed page was last updated before `cutoff` (the start of
+    the last completed crawl): then the pages after it hold nothing new either."""
+    if not cutoff or not page.posts:
+        return False
+    stamps = [normalise_timestamp(post.updated or post.published) for post in page.posts]
+    return all(stamp and stamp < cutoff for stamp in stamps)
 
 
 def next_blogger_page(url: str, page: FeedPage) -> str | None:
@@ -221,11 +263,18 @@ def next_blogger_page(url: str, page: FeedPage) -> str | None:
     return with_query(url, start_index=start + len(page.posts))
 
 
-def wordpress_posts_url(api_root: str, page: int = 1) -> str:
+def wordpress_posts_url(api_root: str, page: int = 1, modified_after: str | None = None) -> str:
+    """A page of the WordPress REST API's posts; with `modified_after`, only posts changed
+    since then (WordPress 5.7+)."""
     base = urljoin(api_root if api_root.endswith("/") else api_root + "/", "wp/v2/posts")
-    return with_query(
-        base, per_page=WORDPRESS_PAGE_SIZE, page=page, _fields="id,link,title,date_gmt,modified_gmt"
-    )
+    params: dict[str, Any] = {
+        "per_page": WORDPRESS_PAGE_SIZE,
+        "page": page,
+        "_fields": "id,link,title,date_gmt,modified_gmt",
+    }
+    if modified_after:
+        params["modified_after"] = modified_after
+    return with_query(base, **params)
 
 
 def _gmt(value: str | None) -> str | None:

@@ -14,22 +14,29 @@ import copy
 import hashlib
 import json
 import re
-import warnings
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
-from urllib.parse import parse_qs, urlsplit
+from datetime import date, datetime
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 
 from pipeline.cleaning import (
     clean_text,
-    decode_html,
     is_clutter_line,
     parse_html,
     remove_furniture,
     remove_noncontent,
+    unwrap_content_noscript,
 )
+from pipeline.dates import (
+    check_dates,
+    date_from_text,
+    date_from_url,
+    implausible,
+    normalise_date,
+)
+from pipeline.encoding import decode_page
 from pipeline.sanitise import sanitise_html
 
 __all__ = [
@@ -37,6 +44,7 @@ __all__ = [
     "ExtractionError",
     "PostRecord",
     "extract_post",
+    "normalise_date",
     "sanitise_html",
 ]
 
@@ -44,6 +52,9 @@ __all__ = [
 # makes precision mode unnecessary, and balanced mode keeps recall on short posts.
 FAVOR_PRECISION = False
 FAVOR_RECALL = False
+# trafilatura's own comparison with its bundled readability/jusText ("fast=False") is kept:
+# it rescues bodies the main extractor truncates (see bench/README.md, "Extraction profile").
+FAST = False
 # Below this many characters a fallback result is not considered an article body.
 MIN_FALLBACK_CHARS = 120
 
@@ -80,6 +91,15 @@ class PostRecord:
     text: str = ""
     html: str = ""
     comments: list[Comment] = field(default_factory=list)
+    # where each date came from (see pipeline.dates.SOURCES) and why a date was refused
+    published_source: str | None = None
+    updated_source: str | None = None
+    date_flags: list[str] = field(default_factory=list)
+    # how the bytes were decoded (see pipeline.encoding.SOURCES)
+    encoding: str | None = None
+    encoding_source: str | None = None
+    # the page's rel=canonical (or og:url) when it is on the same host as ``url``
+    canonical_url: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -93,6 +113,12 @@ class PostRecord:
             "text": self.text,
             "html": self.html,
             "comments": [asdict(c) for c in self.comments],
+            "published_source": self.published_source,
+            "updated_source": self.updated_source,
+            "date_flags": list(self.date_flags),
+            "encoding": self.encoding,
+            "encoding_source": self.encoding_source,
+            "canonical_url": self.canonical_url,
         }
 
 
@@ -101,6 +127,7 @@ class PostRecord:
 # --------------------------------------------------------------------------------------------
 
 _WS = re.compile(r"\s+")
+_EPOCH_MS = re.compile(r"^\d{12,13}$")
 
 
 def _norm(text: str | None) -> str:
@@ -137,50 +164,6 @@ def _dedupe(values) -> list[str]:
             seen.add(key)
             out.append(value)
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# Dates
-# --------------------------------------------------------------------------------------------
-
-_EPOCH_MS = re.compile(r"^\d{12,13}$")
-
-
-def normalise_date(value) -> str | None:
-    """Return ISO 8601 (a date, or a datetime keeping its offset) or None."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    text = _norm(str(value))
-    if not text:
-        return None
-    if _EPOCH_MS.match(text):
-        return datetime.fromtimestamp(int(text) / 1000, tz=UTC).isoformat()
-    iso = text.replace("Z", "+00:00") if text.endswith("Z") else text
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
-            return date.fromisoformat(iso).isoformat()
-        return datetime.fromisoformat(iso).isoformat()
-    except ValueError:
-        pass
-    try:
-        from dateutil import parser as dateparser
-    except ImportError:  # pragma: no cover - dateutil ships with trafilatura's deps
-        return None
-    cleaned = re.sub(r"\b(at|um|à|às|a las)\b", " ", text, flags=re.I)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # unknown tz names ("EST") are just dropped
-            parsed = dateparser.parse(cleaned, fuzzy=False, default=datetime(1900, 1, 1))
-    except (ValueError, OverflowError, TypeError):
-        return None
-    if parsed.year < 1990 or parsed.year > 2100:
-        return None
-    has_time = bool(re.search(r"\d{1,2}:\d{2}", text))
-    return parsed.isoformat() if has_time else parsed.date().isoformat()
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,13 +251,18 @@ def _jsonld_names(ld: JsonLd, value) -> list[str]:
 # Metadata
 # --------------------------------------------------------------------------------------------
 
-_BAD_AUTHORS = {"unknown", "admin", "administrator", "anonymous", "anónimo", "anonyme", "guest"}
+_BAD_AUTHORS = {
+    "unknown", "admin", "administrator", "anonymous", "anónimo", "anonyme", "guest", "author",
+    "editor", "staff", "webmaster", "root", "user", "blogger", "wordpress", "wordpress.com",
+    "ghost", "substack", "medium", "contributor", "unknown author", "site admin", "follow",
+}  # fmt: skip
 
 
 def valid_author(name: str | None) -> str:
+    """A person's name, or "" for widget text, placeholders, URLs and e-mail addresses."""
     name = _norm(name)
     name = re.sub(r"^(?:by|posted by|written by|von|par|por)\s*:?\s+", "", name, flags=re.I)
-    name = name.strip(" ,|-–—:")
+    name = name.strip(" ,|-–—:·")
     low = name.lower()
     if (
         not name
@@ -282,68 +270,100 @@ def valid_author(name: str | None) -> str:
         or "profile" in low
         or len(name) > 60
         or name.startswith(("http://", "https://", "@"))
+        or "@" in name
         or not re.search(r"\w", name)
     ):
         return ""
     return name
 
 
-def _meta(root, *keys: str) -> str:
-    for key in keys:
-        for attr in ("property", "name", "itemprop", "http-equiv"):
-            hits = root.xpath(
-                f"//meta[translate(@{attr},'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
-                f"'abcdefghijklmnopqrstuvwxyz')='{key}']/@content"
-            )
-            for hit in hits:
-                if _norm(hit):
-                    return _norm(hit)
-    return ""
+class Metas:
+    """The page's ``<meta>`` values, read once: lower-cased property/name/http-equiv (and
+    itemprop in the head) -> contents in document order."""
+
+    def __init__(self, root) -> None:
+        self.values: dict[str, list[str]] = {}
+        head = root.find("head")
+        for el in root.iter("meta"):
+            content = _norm(el.get("content"))
+            if not content:
+                continue
+            for attr in ("property", "name", "http-equiv", "itemprop"):
+                key = el.get(attr)
+                if not key:
+                    continue
+                if attr == "itemprop" and (head is None or not _is_inside(el, head)):
+                    continue  # itemprop metas in the body belong to whatever block holds them
+                self.values.setdefault(key.strip().lower(), []).append(content)
+
+    def get(self, *keys: str) -> str:
+        for key in keys:
+            values = self.values.get(key)
+            if values:
+                return values[0]
+        return ""
+
+    def all(self, key: str) -> list[str]:
+        return list(self.values.get(key, ()))
 
 
-def _metas(root, key: str) -> list[str]:
-    return [
-        _norm(v)
-        for v in root.xpath(f"//meta[@property='{key}' or @name='{key}']/@content")
-        if _norm(v)
-    ]
+def _is_inside(el, ancestor) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.getparent()
+    return False
 
 
-def site_name(root, ld: JsonLd) -> str:
+_HEADER_SITE_XPATHS = [
+    f"//*[{_cls('widget')} and {_cls('Header')}]//h1",
+    "//*[@id='header']//h1",
+    f"//*[{_cls('site-title')}]",
+    f"//*[{_cls('blog-title')}]",
+]
+
+
+def site_name(root, ld: JsonLd, metas: Metas | None = None) -> str:
+    metas = metas or Metas(root)
     return (
-        _meta(root, "og:site_name", "application-name")
+        metas.get("og:site_name", "application-name")
         or ld.website_name()
-        or _first(
-            root,
-            [
-                f"//*[{_cls('widget')} and {_cls('Header')}]//h1",
-                "//*[@id='header']//h1",
-                f"//*[{_cls('site-title')}]",
-                f"//*[{_cls('blog-title')}]",
-            ],
-        )
+        or _first(root, _HEADER_SITE_XPATHS)
     )
 
 
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", ": ", " :: ", " · ", " » ")
 
 
-def strip_site_name(title: str, site: str) -> str:
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def strip_site_name(title: str, site: str, host: str = "") -> str:
+    """``Title | Blog name`` (or ``Blog name: Title``) -> ``Title``. Without a known blog name,
+    a short side that spells the host name (``hedgerow`` on hedgerow.example) is dropped."""
     title = _norm(title)
-    if not site:
-        return title
-    site_key = site.casefold()
-    if title.casefold() == site_key:
+    site_key = site.casefold() if site else ""
+    if site_key and title.casefold() == site_key:
         return ""
+    host_key = _squash(host.removeprefix("www.").split(".")[0]) if host else ""
     for sep in _TITLE_SEPARATORS:
         if sep not in title:
             continue
-        head, _, tail = title.partition(sep)
-        if head.strip().casefold() == site_key and tail.strip():
-            return tail.strip()
-        head, _, tail = title.rpartition(sep)
-        if tail.strip().casefold() == site_key and head.strip():
-            return head.strip()
+        for head, tail, keep in (
+            (*title.partition(sep)[::2], "tail"),
+            (*title.rpartition(sep)[::2], "head"),
+        ):
+            side, other = (head, tail) if keep == "tail" else (tail, head)
+            side, other = side.strip(), other.strip()
+            if not other:
+                continue
+            key = side.casefold()
+            if (site_key and key == site_key) or (
+                host_key and len(host_key) > 3 and _squash(side) == host_key
+            ):
+                return other
     return title
 
 
@@ -352,29 +372,45 @@ _TITLE_XPATHS = [
     f"//h1[{_cls('entry-title')}]",
     f"//*[{_cls('post-title')}]",
     f"//*[{_cls('entry-title')}]",
+    "//h1[@data-testid='storyTitle']",
+    f"//h1[{_cls('gh-article-title')} or {_cls('article-title')}]",
     "//article//h1",
     f"//*[{_cls('post')} or {_cls('hentry')}]//h1",
 ]
-_WIDGET_TITLES = {"followers", "popular posts", "blog archive", "labels", "about me", "archive"}
+_WIDGET_TITLES = {
+    "followers", "popular posts", "blog archive", "labels", "about me", "archive", "archives",
+    "search this blog", "subscribe", "subscribe to", "contributors", "pages", "translate",
+    "recent posts", "recent comments", "categories", "tags", "meta", "search", "follow by email",
+    "total pageviews", "featured post", "report abuse", "links", "blogroll", "about",
+    "related posts", "you might also like", "comments", "share this:", "like this:",
+}  # fmt: skip
 
 
-def find_title(root, ld: JsonLd, site: str) -> str:
+def _good_title(value: str) -> bool:
+    return bool(value) and value.casefold().rstrip(":") not in _WIDGET_TITLES and len(value) < 400
+
+
+def find_title(root, ld: JsonLd, site: str, metas: Metas | None = None, host: str = "") -> str:
+    """Post heading, JSON-LD headline, og:title, <title>: the first that is a title, with the
+    blog name taken off."""
+    metas = metas or Metas(root)
     for xp in _TITLE_XPATHS:
         for el in root.xpath(xp):
-            value = _text_of(el)
-            if value and value.casefold() not in _WIDGET_TITLES and len(value) < 400:
+            value = strip_site_name(_text_of(el), site, host)
+            if _good_title(value):
                 return value
+    candidates = []
     if ld.article:
         headline = ld.article.get("headline") or ld.article.get("name")
-        if isinstance(headline, str) and _norm(headline):
-            return _norm(headline)
-    og = _meta(root, "og:title", "twitter:title")
-    if og:
-        stripped = strip_site_name(og, site)
-        if stripped:
-            return stripped
-    head_title = _first(root, ["//head/title", "//title"])
-    return strip_site_name(head_title, site) if head_title else ""
+        if isinstance(headline, str):
+            candidates.append(headline)
+    candidates.append(metas.get("og:title", "twitter:title"))
+    candidates.append(_first(root, ["//head/title", "//title"]))
+    for candidate in candidates:
+        value = strip_site_name(_norm(candidate), site, host)
+        if _good_title(value):
+            return value
+    return ""
 
 
 _AUTHOR_XPATHS = [
@@ -384,10 +420,13 @@ _AUTHOR_XPATHS = [
     "//a[@rel='author']",
     f"//*[{_cls('byline')}]//*[{_cls('author')}]",
     "//*[@itemprop='author']//*[@itemprop='name']",
+    "//*[@data-testid='authorName']",
+    f"//*[{_cls('gh-article-author-name')} or {_cls('author-name')}]",
 ]
 
 
-def find_author(root, ld: JsonLd) -> str:
+def find_author(root, ld: JsonLd, metas: Metas | None = None) -> str:
+    metas = metas or Metas(root)
     if ld.article:
         for name in _jsonld_names(ld, ld.article.get("author")):
             if valid_author(name):
@@ -397,7 +436,12 @@ def find_author(root, ld: JsonLd) -> str:
             name = valid_author(_text_of(el))
             if name:
                 return name
-    return valid_author(_meta(root, "author", "article:author", "dc.creator"))
+    for key in ("author", "article:author", "dc.creator", "twitter:creator"):
+        for value in metas.all(key):
+            name = valid_author(value)
+            if name:
+                return name
+    return ""
 
 
 def _attr_dates(root, xpaths: list[str]) -> str | None:
@@ -417,6 +461,9 @@ _PUBLISHED_XPATHS = [
     f"//time[{_cls('entry-date')}]/@datetime",
     f"//*[{_cls('post-timestamp')}]//abbr/@title",
     f"//*[{_cls('post-timestamp')}]//time/@datetime",
+    "//*[@data-testid='publishDate']/@datetime",
+    f"//*[{_cls('gh-article-meta')} or {_cls('byline')} or {_cls('post-header')}]//time/@datetime",
+    "//article//time/@datetime",
 ]
 _UPDATED_XPATHS = [
     f"//time[{_cls('updated')}]/@datetime",
@@ -424,18 +471,95 @@ _UPDATED_XPATHS = [
     "//*[@itemprop='dateModified']/@content",
     f"//abbr[{_cls('updated')}]/@title",
 ]
+# Visible dates written as text (Blogger's "Sunday, March 12, 2017" date header, themes'
+# "Posted on ..." lines).
+_TEXT_DATE_XPATHS = [
+    f"//*[{_cls('date-header')}]",
+    f"//*[{_cls('post-date')} or {_cls('entry-date')} or {_cls('posted-on')}]",
+    f"//*[{_cls('post-timestamp')} or {_cls('published')} or {_cls('date')}]",
+]
+_PUBLISHED_META = ("article:published_time", "datepublished", "dc.date.issued", "dc.date")
+_UPDATED_META = ("article:modified_time", "og:updated_time", "datemodified", "dc.date.modified")
+_FEED_SOURCES = {"feed", "atom", "rss", "api", "wp-api", "wp-json", "sitemap", "discovery"}
 
 
-def find_dates(root, ld: JsonLd) -> tuple[str | None, str | None]:
-    published = updated = None
-    if ld.article:
-        published = normalise_date(ld.article.get("datePublished") or ld.article.get("dateCreated"))
-        updated = normalise_date(ld.article.get("dateModified"))
-    published = published or normalise_date(_meta(root, "article:published_time"))
-    updated = updated or normalise_date(_meta(root, "article:modified_time", "og:updated_time"))
-    published = published or _attr_dates(root, _PUBLISHED_XPATHS)
-    updated = updated or _attr_dates(root, _UPDATED_XPATHS)
-    return published, updated
+def _hint_source(hints: dict) -> str:
+    source = _norm(str(hints.get("source") or "feed")).lower()
+    return "feed" if source in _FEED_SOURCES else "hints"
+
+
+def _text_date(root) -> str | None:
+    for xp in _TEXT_DATE_XPATHS:
+        for el in root.xpath(xp):
+            value = date_from_text(_text_of(el))
+            if value:
+                return value
+    return None
+
+
+def find_dates(
+    root,
+    ld: JsonLd,
+    metas: Metas | None = None,
+    *,
+    url: str = "",
+    hints: dict | None = None,
+    now: datetime | None = None,
+) -> tuple[tuple[str | None, str | None], tuple[str | None, str | None], list[str]]:
+    """((published, updated), (published_source, updated_source), date_flags).
+
+    Sources are tried in order (hints/feed, JSON-LD, meta, markup, URL, visible text); a
+    candidate that is implausible (future, before 1995) is flagged with its raw value and the
+    next source is tried. htmldate is the caller's last resort (it needs the whole tree).
+    """
+    metas = metas or Metas(root)
+    hints = hints or {}
+    hint_source = _hint_source(hints)
+    flags: list[str] = []
+    article = ld.article or {}
+
+    published_candidates = [
+        (hint_source, lambda: hints.get("published")),
+        ("json-ld", lambda: article.get("datePublished") or article.get("dateCreated")),
+        ("meta", lambda: metas.get(*_PUBLISHED_META)),
+        ("markup", lambda: _attr_dates(root, _PUBLISHED_XPATHS)),
+        ("url", lambda: date_from_url(url)),
+        ("text", lambda: _text_date(root)),
+    ]
+    updated_candidates = [
+        (hint_source, lambda: hints.get("updated")),
+        ("json-ld", lambda: article.get("dateModified")),
+        ("meta", lambda: metas.get(*_UPDATED_META)),
+        ("markup", lambda: _attr_dates(root, _UPDATED_XPATHS)),
+    ]
+
+    def pick(kind: str, candidates) -> tuple[str | None, str | None]:
+        for source, read in candidates:
+            raw = read()
+            if not isinstance(raw, (str, int, float, date)) or raw in ("", None):
+                continue
+            value = normalise_date(raw)
+            if not value:
+                continue
+            reason = implausible(value, now)
+            if reason:
+                flags.append(f"{kind}_{reason}:{_norm(str(raw))}")
+                continue
+            if source == "url" and len(value) == 7:
+                # Blogger URLs give only the month: a visible date in that month is more precise
+                day = _text_date(root)
+                if day and day.startswith(value) and not implausible(day, now):
+                    return day, "text"
+            return value, source
+        return None, None
+
+    published, published_source = pick("published", published_candidates)
+    updated, updated_source = pick("updated", updated_candidates)
+    published, updated, more = check_dates(published, updated)
+    if updated is None:
+        updated_source = None
+    flags.extend(more)
+    return (published, updated), (published_source, updated_source), flags
 
 
 def _post_scope(root):
@@ -445,21 +569,73 @@ def _post_scope(root):
     return scopes[0] if scopes else root
 
 
-def find_tags(root, ld: JsonLd) -> list[str]:
+_TAG_CONTAINERS = frozenset(
+    {
+        "post-labels", "tags-links", "cat-links", "post-tags", "post-categories",
+        "entry-categories", "entry-tags", "wp-block-post-terms", "tags", "post-tag-list",
+        "article-tag",
+    }
+)  # fmt: skip
+_TAG_LINK_CLASSES = frozenset(
+    {"gh-article-tag", "post-tag", "article-tag", "post-card-primary-tag"}
+)
+
+
+def _tag_links(scope) -> list[str]:
+    """Texts of tag links under ``scope``: ``a[rel~=tag]`` (WordPress "category tag", Blogger
+    labels), links of the platforms' tag/category containers, Ghost/Substack tag links.
+    One Python pass instead of a class-test XPath over every element."""
+    found: list[str] = []
+    for el in scope.iter("a", "div", "span", "p", "ul", "footer", "section", "nav"):
+        classes = (el.get("class") or "").split()
+        if el.tag == "a":
+            rel = (el.get("rel") or "").split()
+            if "tag" in rel or not _TAG_LINK_CLASSES.isdisjoint(classes):
+                found.append(_text_of(el))
+        elif classes and not _TAG_CONTAINERS.isdisjoint(classes):
+            found.extend(_text_of(a) for a in el.iter("a") if "tag" not in (a.get("rel") or ""))
+    return found
+
+
+def find_tags(root, ld: JsonLd, metas: Metas | None = None) -> list[str]:
+    """Blogger labels, WordPress categories and tags, Ghost/Substack tags (links, article:tag
+    metas, JSON-LD keywords)."""
+    metas = metas or Metas(root)
     scope = _post_scope(root)
-    tags: list[str] = []
-    tags += [_text_of(a) for a in root.xpath(f"//*[{_cls('post-labels')}]//a")]
-    tags += [_text_of(a) for a in scope.xpath(".//a[contains(concat(' ', @rel, ' '), ' tag ')]")]
-    if not tags:
-        tags += [_text_of(a) for a in root.xpath("//a[contains(concat(' ', @rel, ' '), ' tag ')]")]
-    tags += _metas(root, "article:tag")
+    tags = _tag_links(scope)
+    if not tags and scope is not root:
+        tags = _tag_links(root)
+    tags += metas.all("article:tag")
     if ld.article:
         keywords = ld.article.get("keywords")
         if isinstance(keywords, str):
             tags += [k for k in keywords.split(",")]
         elif isinstance(keywords, list):
             tags += [k for k in keywords if isinstance(k, str)]
-    return _dedupe(tags)
+    return _dedupe(t.lstrip("#") for t in tags)
+
+
+def canonical_of(root, url: str, metas: Metas | None = None) -> str | None:
+    """The page's rel=canonical (else og:url), absolute, when it is on ``url``'s host."""
+    metas = metas or Metas(root)
+    candidates = [
+        href
+        for link in root.iter("link")
+        if "canonical" in (link.get("rel") or "").lower().split()
+        for href in [link.get("href")]
+        if href
+    ]
+    candidates.append(metas.get("og:url"))
+    host = (urlsplit(url).hostname or "").lower()
+    for candidate in candidates:
+        candidate = _norm(candidate)
+        if not candidate:
+            continue
+        absolute = urljoin(url, candidate) if url else candidate
+        parts = urlsplit(absolute)
+        if parts.scheme in ("http", "https") and (parts.hostname or "").lower() == host and host:
+            return absolute
+    return None
 
 
 _LANG_RE = re.compile(r"^([a-zA-Z]{2})(?:[-_][A-Za-z0-9]+)*$")
@@ -492,12 +668,13 @@ def detect_language(text: str) -> str | None:
     return best
 
 
-def find_language(root, ld: JsonLd, text: str) -> str | None:
+def find_language(root, ld: JsonLd, text: str, metas: Metas | None = None) -> str | None:
+    metas = metas or Metas(root)
     candidates = [
         root.get("lang"),
         root.get("{http://www.w3.org/XML/1998/namespace}lang"),
-        _meta(root, "og:locale"),
-        _meta(root, "content-language", "language", "dc.language"),
+        metas.get("og:locale"),
+        metas.get("content-language", "language", "dc.language"),
     ]
     if ld.article and isinstance(ld.article.get("inLanguage"), str):
         candidates.append(ld.article["inLanguage"])
@@ -706,14 +883,18 @@ def parse_comments(root) -> list[Comment]:
 
 
 def _trafilatura(tree, url: str):
+    """One trafilatura pass on the cleaned tree (trafilatura copies the tree it is given).
+    Its own metadata pass (htmldate, author/title/category heuristics) is skipped: we read
+    metadata from the markup ourselves."""
     from trafilatura import bare_extraction
 
     try:
         return bare_extraction(
             tree,
             url=url or None,
+            fast=FAST,
             include_comments=False,
-            with_metadata=True,
+            with_metadata=False,
             include_tables=True,
             include_links=True,
             include_formatting=True,
@@ -725,28 +906,26 @@ def _trafilatura(tree, url: str):
         return None
 
 
-def _document_text(document) -> str:
+def _document_text_and_html(document) -> tuple[str, str]:
+    """Plain text and HTML from the same extracted body (one small copy of the body: the HTML
+    conversion rewrites it in place, the text drops the links' URLs)."""
+    from trafilatura.htmlprocessing import build_html_output
     from trafilatura.xml import xmltotxt
 
     if document is None or document.body is None:
-        return ""
+        return "", ""
     body = copy.deepcopy(document.body)
-    # Links are extracted for the HTML rendition; in plain text they would add their URLs.
     etree.strip_tags(body, "ref")
-    for graphic in body.xpath(".//graphic"):
+    for graphic in list(body.iter("graphic")):
         graphic.getparent().remove(graphic)
-    return xmltotxt(body, False) or ""
-
-
-def _document_html(document) -> str:
-    from trafilatura.htmlprocessing import build_html_output
-
+    text = xmltotxt(body, False) or ""
+    if not text.strip():
+        return "", ""
     try:
-        doc = copy.copy(document)
-        doc.body = copy.deepcopy(document.body)
-        return build_html_output(doc)
+        html = build_html_output(document)
     except Exception:  # noqa: BLE001 - fall back to the plain text rendition
-        return ""
+        html = ""
+    return text, html
 
 
 def _main_node(tree):
@@ -846,10 +1025,18 @@ def _clean_html(fragment: str, url: str, drop: set[str] | None = None) -> str:
 
 
 _HTML_SNIFF = re.compile(r"<(?:!doctype\s+html|html|head|body|div|p|article|main|title)\b", re.I)
-_ARTICLE_CONTAINERS = (
-    f"//article | //main | //*[@itemprop='articleBody'] | //*[{_cls('post-body')}]"
-    f" | //*[{_cls('entry-content')}] | //*[{_cls('post-content')}] | //*[{_cls('hentry')}]"
-)
+_ARTICLE_CONTAINER_CLASSES = frozenset({"post-body", "entry-content", "post-content", "hentry"})
+
+
+def _has_article_container(root) -> bool:
+    for el in root.iter():
+        tag = el.tag
+        if tag in ("article", "main") or el.get("itemprop") == "articleBody":
+            return True
+        cls = el.get("class")
+        if cls and not _ARTICLE_CONTAINER_CLASSES.isdisjoint(cls.split()):
+            return True
+    return False
 
 
 def extract_post(
@@ -859,49 +1046,65 @@ def extract_post(
     hints: dict | None = None,
     encoding: str | None = None,
 ) -> PostRecord:
-    """Extract one post page; raises :class:`ExtractionError` when there is no body text."""
+    """Extract one post page; raises :class:`ExtractionError` when there is no body text.
+
+    ``hints`` are what discovery read about the post (feed/API ``title``, ``author``,
+    ``published``, ``updated``, ``tags``; ``source`` says where from, "feed" by default);
+    ``encoding`` is the HTTP header's charset.
+    """
     hints = hints or {}
-    text_in = decode_html(page, encoding)
+    decoded = decode_page(page, encoding)
+    text_in = decoded.text
     if not text_in.strip():
         raise ExtractionError("empty page")
     if not _HTML_SNIFF.search(text_in[:65536]):
         raise ExtractionError("not HTML: no HTML elements found")
+    # One parse; the tree is cleaned in place in two stages (non-content regions, then post
+    # furniture) with the metadata read in between, and trafilatura copies what it is given.
     root = parse_html(text_in)
     if root is None:
         raise ExtractionError("not HTML: lxml could not parse the page")
+    has_password = bool(root.xpath("//input[@type='password']"))
+    unwrap_content_noscript(root)
 
     comments = parse_comments(root)
     ld = _load_jsonld(root)
+    metas = Metas(root)
+    site = site_name(root, ld, metas)
+    host = urlsplit(url).hostname or "" if url else ""
+    canonical = canonical_of(root, url, metas)
 
-    meta_tree = copy.deepcopy(root)
-    remove_noncontent(meta_tree)
-    site = site_name(root, ld)
+    remove_noncontent(root)
+    title = _norm(hints.get("title")) or find_title(root, ld, site, metas, host)
+    author = valid_author(hints.get("author")) or find_author(root, ld, metas)
+    (published, updated), (published_source, updated_source), date_flags = find_dates(
+        root, ld, metas, url=url, hints=hints
+    )
+    tags = find_tags(root, ld, metas)
+    hint_tags = hints.get("tags") or []
+    if isinstance(hint_tags, str):
+        hint_tags = [hint_tags]
+    tags = _dedupe([*hint_tags, *tags])
 
-    content_tree = copy.deepcopy(meta_tree)
-    remove_furniture(content_tree)
-    for el in content_tree.xpath("//script[not(contains(@type, 'ld+json'))] | //style"):
-        el.drop_tree()
+    remove_furniture(root)
+    for el in list(root.iter("script", "style")):
+        if "ld+json" not in (el.get("type") or ""):
+            _drop(el)
+    has_container = _has_article_container(root)
 
-    document = _trafilatura(copy.deepcopy(content_tree), url)
-
-    title = _norm(hints.get("title")) or find_title(meta_tree, ld, site)
-    if not title and document is not None and document.title:
-        title = strip_site_name(document.title, site)
+    document = _trafilatura(root, url)
     # The title is its own field: a heading line repeating it is not body text.
-    drop = {title, _norm(document.title) if document is not None else ""}
+    drop = {title}
 
-    text = clean_text(_document_text(document), drop)
-    html = _document_html(document) if text else ""
+    text, html = _document_text_and_html(document)
+    text = clean_text(text, drop)
     if not text:
-        fb_text, fb_html = _fallback(content_tree)
+        html = ""
+        fb_text, fb_html = _fallback(root)
         fb_text = clean_text(fb_text, drop)
         if len(fb_text) >= MIN_FALLBACK_CHARS:
             text, html = fb_text, fb_html
-    if (
-        text
-        and len(text) < MIN_FALLBACK_CHARS
-        and (root.xpath("//input[@type='password']") or not content_tree.xpath(_ARTICLE_CONTAINERS))
-    ):
+    if text and len(text) < MIN_FALLBACK_CHARS and (has_password or not has_container):
         # A few short lines outside any post container (login forms, error pages): not a post.
         raise ExtractionError(
             f"trafilatura found no article text (only {len(text)} characters of page chrome)"
@@ -909,23 +1112,15 @@ def extract_post(
     if not text:
         raise ExtractionError("trafilatura found no article text and the fallbacks found none")
 
-    author = valid_author(hints.get("author")) or find_author(meta_tree, ld)
-    if not author and document is not None:
-        author = valid_author(document.author)
+    if not published:
+        published = _htmldate(root, date_flags)
+        published_source = "htmldate" if published else None
+        published, updated, more = check_dates(published, updated)
+        date_flags.extend(more)
+        if updated is None:
+            updated_source = None
 
-    published, updated = find_dates(meta_tree, ld)
-    published = normalise_date(hints.get("published")) or published
-    updated = normalise_date(hints.get("updated")) or updated
-    if not published and document is not None and document.date:
-        published = normalise_date(document.date)
-
-    tags = find_tags(meta_tree, ld)
-    hint_tags = hints.get("tags") or []
-    if isinstance(hint_tags, str):
-        hint_tags = [hint_tags]
-    tags = _dedupe([*hint_tags, *tags])
-
-    language = find_language(root, ld, text)
+    language = find_language(root, ld, text, metas)
 
     return PostRecord(
         url=url,
@@ -938,4 +1133,33 @@ def extract_post(
         text=text,
         html=_clean_html(html, url, drop) if html else "",
         comments=comments,
+        published_source=published_source,
+        updated_source=updated_source,
+        date_flags=date_flags,
+        encoding=decoded.encoding,
+        encoding_source=decoded.source,
+        canonical_url=canonical,
     )
+
+
+def _drop(el) -> None:
+    parent = el.getparent()
+    if parent is not None:
+        el.drop_tree()
+
+
+def _htmldate(root, flags: list[str]) -> str | None:
+    """htmldate's guess (the last resort: no feed, JSON-LD, meta, markup, URL or text date)."""
+    try:
+        from htmldate import find_date
+
+        raw = find_date(root, original_date=True, extensive_search=False)
+    except Exception:  # noqa: BLE001 - best effort
+        return None
+    value = normalise_date(raw)
+    if value:
+        reason = implausible(value)
+        if reason:
+            flags.append(f"published_{reason}:{raw}")
+            return None
+    return value

@@ -7,6 +7,15 @@ from typing import Any
 
 
 @dataclass
+class FetchState:
+    """What the fetch of a post page tells the archive besides the page itself."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    aliases: list[str] = field(default_factory=list)  # addresses that redirected to it
+
+
+@dataclass
 class PageItem:
     """A fetched post page, before extraction."""
 
@@ -17,6 +26,8 @@ class PageItem:
     status: int = 200
     hints: dict[str, Any] = field(default_factory=dict)
     fetched_at: str = ""
+    fetch: FetchState = field(default_factory=lambda: FetchState())
+    capture_id: int | None = None  # the WARC capture of this response, when captures are on
 
 
 @dataclass
@@ -27,6 +38,8 @@ class PostItem:
     source_url: str
     record: dict[str, Any] = field(repr=False)
     fetched_at: str = ""
+    fetch: FetchState = field(default_factory=lambda: FetchState())
+    capture_id: int | None = None
 
 
 @dataclass
@@ -50,3 +63,14 @@ class SourceItem:
     source_url: str
     platform: str | None = None
     title: str | None = None
+
+
+@dataclass
+class PostStatusItem:
+    """A stored post that was not fetched again: `not_modified` (a 304 answer), `gone`
+    (404 or 410), or `listed` (a listing showed it unchanged since its last capture)."""
+
+    url: str
+    source_url: str
+    status: str
+    detail: str = ""

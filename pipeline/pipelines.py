@@ -1,56 +1,95 @@
 """Item pipelines: extract each fetched page, then store it.
 
-`ExtractPipeline` turns a `PageItem` into a `PostItem` (or drops it with the reason);
-`StorePipeline` is the one writer into the archive: posts, failures, and one `crawls` row
-per source per run with its counts.
+`ExtractPipeline` turns a `PageItem` into a `PostItem` in a pool of worker processes (or drops
+it with the reason); `StorePipeline` is the one writer into the archive: posts, statuses,
+failures, and one `crawls` row per source per run with its counts, written in batches.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, fields
 from typing import Any
 
 from scrapy import signals
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
 
-from pipeline.extraction import ExtractionError, extract_post
-from pipeline.items import FailureItem, PageItem, PostItem, SourceItem
-from pipeline.store import Archive, ArchiveError
+from pipeline.extraction import ExtractionError
+from pipeline.items import FailureItem, PageItem, PostItem, PostStatusItem, SourceItem
+from pipeline.runlock import LockError, LockHeld, RunLock
+from pipeline.store import Archive, ArchiveError, utcnow
+from pipeline.workers import ExtractionPool, WorkerCrashed, extract_record
 
 logger = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    """Runs extraction (trafilatura plus platform cleaning) on every fetched post page."""
+    """Runs extraction (trafilatura plus platform cleaning) on every fetched post page.
 
-    def __init__(self, stats: Any):
+    With `BLOGARCHIVE_EXTRACT_WORKERS` > 0 (default: one per core) it runs in worker
+    processes, off the reactor; 0 runs it in the crawler's own process.
+    """
+
+    def __init__(self, stats: Any, pool: ExtractionPool | None):
         self.stats = stats
+        self.pool = pool
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ExtractPipeline:
-        if not crawler.settings.getbool("BLOGARCHIVE_EXTRACT_ENABLED", True):
+        settings = crawler.settings
+        if not settings.getbool("BLOGARCHIVE_EXTRACT_ENABLED", True):
             raise NotConfigured("BLOGARCHIVE_EXTRACT_ENABLED is off")
-        return cls(crawler.stats)
+        workers = settings.get("BLOGARCHIVE_EXTRACT_WORKERS")
+        workers = None if workers in (None, "", "auto") else int(workers)
+        pool = None
+        if workers != 0:
+            function = settings.get("BLOGARCHIVE_EXTRACT_FUNCTION") or extract_record
+            if isinstance(function, str):
+                from scrapy.utils.misc import load_object
 
-    def process_item(self, item: Any) -> Any:
+                function = load_object(function)
+            pool = ExtractionPool(
+                workers,
+                timeout=settings.getfloat("BLOGARCHIVE_EXTRACT_TIMEOUT", 60.0),
+                memory_limit_mb=settings.getint("BLOGARCHIVE_EXTRACT_MEMORY_MB", 2048),
+                function=function,
+            )
+        return cls(crawler.stats, pool)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.stats.set_value("blogarchive/extract/workers_replaced", self.pool.replaced)
+            self.pool.close()
+
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
             return item
         try:
-            record = extract_post(item.body, item.url, hints=item.hints, encoding=item.encoding)
+            if self.pool is None:
+                record = extract_record(item.body, item.url, item.hints, item.encoding)
+            else:
+                record = await self.pool.extract(item.body, item.url, item.hints, item.encoding)
         except ExtractionError as error:
             self.stats.inc_value("blogarchive/extract/failed")
             raise DropItem(f"extraction failed: {error}") from error
-        except Exception as error:  # noqa: BLE001 - a crash on one page must not stop the crawl
+        except WorkerCrashed as error:
+            self.stats.inc_value("blogarchive/extract/crashed")
+            raise DropItem(f"extraction crashed: {error}") from error
+        except Exception as error:  # noqa: BLE001 - a bug on one page must not stop the crawl
             self.stats.inc_value("blogarchive/extract/crashed")
             raise DropItem(f"extraction crashed: {type(error).__name__}: {error}") from error
         self.stats.inc_value("blogarchive/extract/ok")
         return PostItem(
             url=item.url,
             source_url=item.source_url,
-            record=record.to_dict(),
+            record=record,
             fetched_at=item.fetched_at,
+            fetch=item.fetch,
+            capture_id=item.capture_id,
         )
 
 
@@ -60,36 +99,50 @@ class SourceRun:
 
     source_id: int
     crawl_id: int
+    started: str
     requests: int = 0
     bytes: int = 0
     found: int = 0
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    not_modified: int = 0
+    gone: int = 0
     failed: int = 0
     fatal: str | None = None
+    swept: bool = False
 
     def counts(self) -> dict[str, int]:
         return {
-            "requests": self.requests,
-            "bytes": self.bytes,
-            "found": self.found,
-            "new": self.new,
-            "changed": self.changed,
-            "unchanged": self.unchanged,
-            "failed": self.failed,
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("source_id", "crawl_id", "started", "fatal", "swept")
         }
 
 
 class StorePipeline:
-    """Writes posts, comments, failures and crawl history into the SQLite archive."""
+    """The one writer into the SQLite archive.
+
+    Items are written in batches (`BLOGARCHIVE_BATCH_SIZE` items or `BLOGARCHIVE_BATCH_SECONDS`,
+    whichever comes first), each batch one transaction and each item a savepoint in it, so a
+    bad item is recorded in `failures` and the rest of its batch is kept. When the crawl runs
+    out of requests, stored posts that no listing mentioned are asked for once, so that
+    deleted posts are noticed.
+    """
 
     def __init__(self, crawler: Any, db_path: str):
         self.crawler = crawler
         self.stats = crawler.stats
         self.db_path = db_path
+        self.batch_size = crawler.settings.getint("BLOGARCHIVE_BATCH_SIZE", 100)
+        self.batch_seconds = crawler.settings.getfloat("BLOGARCHIVE_BATCH_SECONDS", 1.0)
         self.archive: Archive | None = None
         self.runs: dict[str, SourceRun] = {}
+        self.pending: list[Any] = []
+        self.pending_since = 0.0
+        self.flusher: task.LoopingCall | None = None
+        self.write_error: str | None = None
+        self.run_lock: RunLock | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -99,25 +152,62 @@ class StorePipeline:
         pipeline = cls(crawler, db_path)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
+        crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
         return pipeline
+
+    # -- lifecycle
 
     def open_spider(self) -> None:
         self.archive = Archive(self.db_path)
+        max_pages = self.crawler.settings.getint("BLOGARCHIVE_DB_MAX_PAGES", 0)
+        if max_pages > 0:  # tests only: a "disk" that fills up at this many pages
+            self.archive.db.execute(f"PRAGMA max_page_count = {max_pages}")
+        if self._holds_run_lock():
+            stale = self.archive.close_stale_crawls()
+            if stale:
+                logger.warning("%d crawl(s) of a process that died are marked aborted", stale)
         for source_url in getattr(self.crawler.spider, "sources", []):
             source_id = self.archive.add_source(source_url)
-            self.runs[source_url] = SourceRun(source_id, self.archive.start_crawl(source_id))
+            started = utcnow()
+            self.runs[source_url] = SourceRun(
+                source_id, self.archive.start_crawl(source_id, started), started
+            )
+        self.flusher = task.LoopingCall(self._flush_if_due)
+        self.flusher.start(max(self.batch_seconds, 0.1), now=False)
         logger.info("archiving into %s", self.db_path)
+
+    def _holds_run_lock(self) -> bool:
+        """Whether this run may treat `running` crawls as dead: `blogarchive crawl` holds the
+        archive's run lock already; `scrapy crawl` and `blogarchive demo` take it here."""
+        if self.crawler.settings.getbool("BLOGARCHIVE_RUN_LOCK_HELD"):
+            return True
+        try:
+            self.run_lock = RunLock(self.db_path).acquire()
+        except (LockHeld, LockError) as error:
+            logger.warning("not marking dead crawls: %s", error)
+            return False
+        return True
 
     def close_spider(self) -> None:
         assert self.archive is not None
+        if self.run_lock is not None:
+            self.run_lock.release()
+        if self.flusher is not None and self.flusher.running:
+            self.flusher.stop()
+        self.flush()
         reason = self.stats.get_value("finish_reason") or ""
+        if self.write_error:
+            self._finish_after_write_error()
+            return
         for source_url, run in self.runs.items():
             if not run.fatal and run.found == 0:
                 run.fatal = "no posts found: not a blog, or its feeds and sitemaps list none"
                 self._failure(source_url, source_url, "discover", run.fatal)
             if run.fatal:
                 status = "failed"
-            elif reason == "shutdown":
+            elif reason == "shutdown" or (
+                self.crawler.engine is not None and not self.crawler.engine.running
+            ):  # stopped by SIGINT/SIGTERM (finish_reason is set only after pipelines close)
                 status = "interrupted"
             else:
                 status = "partial" if run.failed else "ok"
@@ -125,6 +215,21 @@ class StorePipeline:
                 run.crawl_id, status=status, message=run.fatal, **run.counts()
             )
         self.archive.close()
+
+    def _finish_after_write_error(self) -> None:
+        """Try to record the failed runs; if even that cannot be written, their crawls rows
+        stay `running` (the next run marks them aborted) and the summary reports failure."""
+        assert self.archive is not None
+        try:
+            for run in self.runs.values():
+                self.archive.finish_crawl(
+                    run.crawl_id, status="failed", message=self.write_error, **run.counts()
+                )
+        except (ArchiveError, sqlite3.Error) as error:
+            logger.error("cannot record the crawl's end either: %s", error)
+        self.archive.close()
+
+    # -- signals
 
     def response_received(self, response: Any, request: Any, spider: Any = None) -> None:
         run = self.runs.get(request.meta.get("source_url", ""))
@@ -135,39 +240,122 @@ class StorePipeline:
     def item_dropped(
         self, item: Any, response: Any, exception: BaseException, spider: Any = None
     ) -> None:
-        if isinstance(item, PageItem | PostItem):
-            stage = "extract" if isinstance(item, PageItem) else "store"
-            self._failure(item.url, item.source_url, stage, str(exception))
+        if isinstance(item, PageItem):
+            self._queue(FailureItem(item.url, item.source_url, "extract", str(exception)))
+
+    def spider_idle(self, spider: Any = None) -> None:
+        """Before the crawl ends: ask once for each stored post of each source that no
+        listing mentioned this run (deleted posts answer 404 or 410 and get `gone_at`)."""
+        self.flush()
+        spider = spider or self.crawler.spider
+        if not hasattr(spider, "post_request") or self.archive is None:
+            return
+        scheduled = 0
+        for source_url, run in self.runs.items():
+            if run.swept or run.fatal:
+                continue
+            run.swept = True
+            for url in self.archive.unlisted_posts(run.source_id, run.started):
+                self.crawler.engine.crawl(spider.post_request(url, source_url))
+                scheduled += 1
+        if scheduled:
+            self.stats.inc_value("blogarchive/sweep/requests", scheduled)
+            raise DontCloseSpider
+
+    # -- items
 
     def process_item(self, item: Any) -> Any:
-        assert self.archive is not None
-        if isinstance(item, PostItem):
-            return self._store_post(item)
-        if isinstance(item, FailureItem):
-            self._failure(item.url, item.source_url, item.stage, item.error, fatal=item.fatal)
-        elif isinstance(item, SourceItem):
-            run = self.runs.get(item.source_url)
-            if run:
-                self.archive.update_source(run.source_id, platform=item.platform, title=item.title)
+        if isinstance(item, PostItem | FailureItem | PostStatusItem | SourceItem):
+            self._queue(item)
         return item
 
-    def _store_post(self, item: PostItem) -> PostItem:
+    def _queue(self, item: Any) -> None:
+        if not self.pending:
+            self.pending_since = time.monotonic()
+        self.pending.append(item)
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def _flush_if_due(self) -> None:
+        if self.pending and time.monotonic() - self.pending_since >= self.batch_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending items in one transaction."""
+        if not self.pending or self.archive is None:
+            return
+        batch, self.pending = self.pending, []
+        try:
+            with self.archive.transaction():
+                for item in batch:
+                    self._write(item)
+        except (ArchiveError, sqlite3.Error) as error:
+            # The batch could not be committed (disk full, database locked for too long):
+            # none of it is stored, so the next run fetches those pages again. Everything
+            # committed before stays intact; the crawl stops and reports the failure.
+            self.stats.inc_value("blogarchive/store/batch_failed")
+            logger.error("cannot write %d items to %s: %s", len(batch), self.db_path, error)
+            if self.write_error is None:
+                self.write_error = f"cannot write to the archive: {error}"
+                if self.crawler.engine is not None and self.crawler.engine.spider is not None:
+                    deferred_from_coro(
+                        self.crawler.engine.close_spider_async(reason="archive_write_failed")
+                    )
+            return
+        self.stats.inc_value("blogarchive/store/batches")
+
+    def _write(self, item: Any) -> None:
         assert self.archive is not None
         run = self.runs.get(item.source_url)
         try:
-            result = self.archive.save_post(
-                item.record,
-                source_id=run.source_id if run else None,
-                seen_at=item.fetched_at or None,
-            )
-        except (ArchiveError, sqlite3.Error) as error:
+            if isinstance(item, PostItem):
+                self._store_post(item, run)
+            elif isinstance(item, PostStatusItem):
+                self._store_status(item, run)
+            elif isinstance(item, FailureItem):
+                self._failure(item.url, item.source_url, item.stage, item.error, fatal=item.fatal)
+            elif isinstance(item, SourceItem) and run:
+                self.archive.update_source(run.source_id, platform=item.platform, title=item.title)
+        except (ArchiveError, sqlite3.IntegrityError, sqlite3.InterfaceError) as error:
             self.stats.inc_value("blogarchive/store/failed")
-            raise DropItem(f"cannot store: {error}") from error
+            self._failure(getattr(item, "url", ""), item.source_url, "store", str(error))
+
+    def _store_post(self, item: PostItem, run: SourceRun | None) -> None:
+        assert self.archive is not None
+        result = self.archive.save_post(
+            item.record,
+            source_id=run.source_id if run else None,
+            seen_at=item.fetched_at or None,
+            aliases=item.fetch.aliases,
+            etag=item.fetch.etag,
+            last_modified=item.fetch.last_modified,
+            capture_id=item.capture_id,
+        )
         self.stats.inc_value(f"blogarchive/posts/{result.outcome}")
         if run:
             run.found += 1
             setattr(run, result.outcome, getattr(run, result.outcome) + 1)
-        return item
+
+    def _store_status(self, item: PostStatusItem, run: SourceRun | None) -> None:
+        assert self.archive is not None
+        self.stats.inc_value(f"blogarchive/posts/{item.status}")
+        if item.status == "listed":
+            first = self.archive.mark_listed([item.url], since=run.started if run else None)
+            if run and first:
+                run.found += 1
+                run.unchanged += 1
+        elif item.status == "not_modified":
+            self.archive.touch_post(item.url)
+            if run:
+                run.found += 1
+                run.not_modified += 1
+        elif item.status == "gone":
+            if self.archive.mark_gone(item.url, item.detail):
+                if run:
+                    run.found += 1
+                    run.gone += 1
+            else:  # an address that never held an archived post: a plain failure
+                self._failure(item.url, item.source_url, "fetch", item.detail)
 
     def _failure(
         self, url: str, source_url: str, stage: str, error: str, *, fatal: bool = False

@@ -27,11 +27,29 @@ import uvicorn
 from datasette.app import DEFAULT_SETTINGS, Datasette
 from datasette.utils import parse_metadata
 
+from pipeline.access import AuthConfig, access_metadata
+
 ARCHIVE_DIR: Path = Path(__file__).resolve().parents[1] / "archive"
 
 # Datasette's own precedence when it reads a configuration directory.
 METADATA_FILES = ("metadata.json", "metadata.yaml", "metadata.yml")
 STATIC_MOUNT = "static"
+
+# `blogarchive serve --publish-ready`: what a public deployment needs on top of
+# archive/settings.json. Readers keep the tables, facets, search and canned queries; what
+# lets one visitor run arbitrary or very long work is switched off.
+PUBLISH_READY_SETTINGS: dict[str, Any] = {
+    "default_allow_sql": False,  # no arbitrary SQL (canned queries still run)
+    "allow_download": False,  # no download of the whole database file
+    "allow_csv_stream": False,  # no streaming of every row of a table as CSV
+    "suggest_facets": False,  # no facet-suggestion queries on every table page
+    "sql_time_limit_ms": 1000,
+    "facet_time_limit_ms": 500,
+    "max_returned_rows": 1000,
+    "max_csv_mb": 20,
+    "template_debug": False,
+    "trace_debug": False,
+}
 
 
 @dataclass(frozen=True)
@@ -85,20 +103,34 @@ def _database_file(db_path: str | Path) -> Path:
     return path
 
 
-def make_datasette(db_path: str | Path, *, config_dir: Path = ARCHIVE_DIR) -> Datasette:
+def make_datasette(
+    db_path: str | Path,
+    *,
+    config_dir: Path = ARCHIVE_DIR,
+    public: bool = False,
+    auth: AuthConfig | None = None,
+    publish_ready: bool = False,
+) -> Datasette:
     """A Datasette serving one archive file (mutable) with the configuration in `config_dir`.
 
-    The Datasette database name is the file's stem (archive.db -> "archive").
+    The Datasette database name is the file's stem (archive.db -> "archive"). Unless `public`,
+    every response says noindex and /robots.txt disallows all; with `auth` (see
+    pipeline/access.py) every page and endpoint needs a login (archive/plugins/access.py).
+    `publish_ready` adds PUBLISH_READY_SETTINGS to archive/settings.json.
     """
     path = _database_file(db_path)
     config = ServingConfig.load(config_dir)
+    metadata = config.metadata()
+    access = access_metadata(public=public, auth=auth)
+    metadata["plugins"] = {**(metadata.get("plugins") or {}), **access.pop("plugins")}
+    metadata.update(access)
     return Datasette(
         files=[str(path)],
-        metadata=config.metadata(),
+        metadata=metadata,
         template_dir=str(config.template_dir) if config.template_dir else None,
         plugins_dir=str(config.plugins_dir) if config.plugins_dir else None,
         static_mounts=[(STATIC_MOUNT, str(config.static_dir))] if config.static_dir else None,
-        settings=config.settings,
+        settings={**config.settings, **(PUBLISH_READY_SETTINGS if publish_ready else {})},
     )
 
 
@@ -108,6 +140,7 @@ def serve_command_args(
     port: int = 8001,
     *,
     config_dir: Path = ARCHIVE_DIR,
+    publish_ready: bool = False,
 ) -> list[str]:
     """The `datasette serve` command line equivalent to `serve()` (argv, program name first)."""
     path = _database_file(db_path)
@@ -121,7 +154,8 @@ def serve_command_args(
         args += ["--plugins-dir", str(config.plugins_dir)]
     if config.static_dir:
         args += ["--static", f"{STATIC_MOUNT}:{config.static_dir}"]
-    for name, value in config.settings.items():
+    settings = {**config.settings, **(PUBLISH_READY_SETTINGS if publish_ready else {})}
+    for name, value in settings.items():
         if isinstance(value, bool):
             value = "on" if value else "off"
         args += ["--setting", name, str(value)]
@@ -136,8 +170,16 @@ async def _check(ds: Datasette) -> None:
             await db.execute("select count(*) from sqlite_master")
 
 
-def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
+def serve(
+    db_path: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    *,
+    public: bool = False,
+    auth: AuthConfig | None = None,
+    publish_ready: bool = False,
+) -> None:
     """Run Datasette (uvicorn) in the foreground until interrupted (Ctrl-C)."""
-    ds = make_datasette(db_path)
+    ds = make_datasette(db_path, public=public, auth=auth, publish_ready=publish_ready)
     asyncio.run(_check(ds))
     uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on", workers=1)

@@ -16,6 +16,61 @@ BLOGARCHIVE_DB = str(default_db_path())
 # Pager pages followed per source on blogs without a feed or sitemap.
 BLOGARCHIVE_MAX_LISTING_PAGES = 500
 BLOGARCHIVE_EXTRACT_ENABLED = True
+# Extraction worker processes: "auto" = one per core, 0 = in the crawler process.
+BLOGARCHIVE_EXTRACT_WORKERS = "auto"
+BLOGARCHIVE_EXTRACT_TIMEOUT = 60  # seconds per page before its worker is replaced
+BLOGARCHIVE_EXTRACT_MEMORY_MB = 2048  # address-space limit of each worker
+# Writes: one transaction per batch of items or per interval, whichever comes first.
+BLOGARCHIVE_BATCH_SIZE = 100
+BLOGARCHIVE_BATCH_SECONDS = 1.0
+# A full sweep: ignore feed, sitemap and API change signals and re-check every post.
+BLOGARCHIVE_FULL = False
+# Seconds of clock difference allowed between a blog's change signals and our capture times.
+BLOGARCHIVE_CLOCK_SKEW = 3600
+# `blogarchive crawl`'s log file (default: logs/blogarchive.log beside the database), rotated
+# at BLOGARCHIVE_LOG_MAX_BYTES with BLOGARCHIVE_LOG_BACKUPS old files kept; see pipeline/logs.py.
+BLOGARCHIVE_LOG_FILE = ""
+BLOGARCHIVE_LOG_MAX_BYTES = 5 * 1024 * 1024
+BLOGARCHIVE_LOG_BACKUPS = 5
+# A live progress line per source when stderr is a terminal (pipeline/extensions.py).
+BLOGARCHIVE_PROGRESS = True
+BLOGARCHIVE_PROGRESS_INTERVAL = 0.5
+
+# WARC captures of every response (pipeline/capture.py): on by default, one gzip WARC file
+# per run in BLOGARCHIVE_WARC_DIR (default: warc/ beside the database), rolled over at
+# BLOGARCHIVE_WARC_MAX_SIZE bytes.
+BLOGARCHIVE_WARC_ENABLED = True
+BLOGARCHIVE_WARC_DIR = ""
+BLOGARCHIVE_WARC_MAX_SIZE = 1_000_000_000
+DOWNLOADER_MIDDLEWARES = {
+    # next to the downloader: it sees responses before redirects, retries and decompression
+    "pipeline.capture.WarcCaptureMiddleware": 950,
+    # hostile sites (pipeline/middlewares.py); each has a BLOGARCHIVE_..._ENABLED switch
+    "pipeline.middlewares.BudgetMiddleware": 110,
+    "pipeline.middlewares.SoftNotFoundMiddleware": 520,
+    "pipeline.middlewares.RobotsStatusMiddleware": 540,
+    "pipeline.middlewares.RetryAfterMiddleware": 560,
+    "pipeline.middlewares.RedirectPolicyMiddleware": 610,
+    "pipeline.middlewares.DecompressionGuardMiddleware": 960,
+}
+
+# Hostile sites (pipeline/middlewares.py).
+# Per-source budgets against calendar and session-id traps (0 = no limit): requests per source
+# per run, and links followed from the home page. Hitting one is recorded in `failures`.
+BLOGARCHIVE_MAX_PAGES_PER_SOURCE = 20_000
+BLOGARCHIVE_MAX_DEPTH = 1_000
+# 429/503 with Retry-After: wait up to this many seconds, this many times; past it the page is
+# recorded in `failures` and left for the next run.
+BLOGARCHIVE_RETRY_AFTER_MAX = 120
+BLOGARCHIVE_RETRY_AFTER_TIMES = 3
+BLOGARCHIVE_BUDGET_ENABLED = True
+BLOGARCHIVE_RETRY_AFTER_ENABLED = True
+BLOGARCHIVE_REDIRECT_POLICY_ENABLED = True  # no file://, other hosts or loops; moved blogs followed
+BLOGARCHIVE_ROBOTS_STATUS_ENABLED = True  # robots.txt answering 5xx = disallow all (RFC 9309)
+BLOGARCHIVE_SOFT_404_ENABLED = True  # "Page not found" answered with 200 at a post URL
+BLOGARCHIVE_DECOMPRESSION_GUARD_ENABLED = True  # gzip bodies inflating past DOWNLOAD_MAXSIZE
+# Tests only: SQLite max_page_count of the crawl's connection (0 = none), to simulate a full disk.
+BLOGARCHIVE_DB_MAX_PAGES = 0
 
 USER_AGENT = "blogarchive/0.1 (a personal blog archiver; Scrapy)"
 ROBOTSTXT_OBEY = True
@@ -42,6 +97,10 @@ TELNETCONSOLE_ENABLED = False
 ITEM_PIPELINES = {
     "pipeline.pipelines.ExtractPipeline": 300,
     "pipeline.pipelines.StorePipeline": 800,
+}
+
+EXTENSIONS = {
+    "pipeline.extensions.ProgressExtension": 500,
 }
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -26,6 +26,9 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
+from pipeline.dedupe import SHARED_FOR_DUPLICATE, sketch
+from pipeline.urls import same_blog, url_variants
+
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -191,6 +194,106 @@ def _core_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration("002_incremental")
+def _incremental(db: sqlite_utils.Database) -> None:
+    """Per-URL state for conditional and incremental crawls, deletions and aliases."""
+    db.executescript(
+        """
+        ALTER TABLE posts ADD COLUMN etag TEXT;
+        ALTER TABLE posts ADD COLUMN last_modified TEXT;
+        ALTER TABLE posts ADD COLUMN last_listed TEXT;
+        ALTER TABLE posts ADD COLUMN gone_at TEXT;
+        CREATE INDEX posts_source_listed ON posts(source_id, last_listed);
+        ALTER TABLE crawls ADD COLUMN not_modified INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawls ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE post_aliases (
+            url TEXT PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts(id),
+            reason TEXT NOT NULL,
+            first_seen TEXT NOT NULL
+        );
+        CREATE INDEX post_aliases_post_id ON post_aliases(post_id);
+        CREATE TABLE post_events (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts(id),
+            event TEXT NOT NULL,
+            detail TEXT,
+            "when" TEXT NOT NULL
+        );
+        CREATE INDEX post_events_post_id ON post_events(post_id);
+        """
+    )
+
+
+@migration("003_provenance_and_duplicates")
+def _provenance_and_duplicates(db: sqlite_utils.Database) -> None:
+    """Where each date and the text encoding came from, and near-duplicate posts."""
+    db.executescript(
+        """
+        ALTER TABLE posts ADD COLUMN published_source TEXT;
+        ALTER TABLE posts ADD COLUMN updated_source TEXT;
+        ALTER TABLE posts ADD COLUMN date_flags TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE posts ADD COLUMN encoding TEXT;
+        ALTER TABLE posts ADD COLUMN encoding_source TEXT;
+        ALTER TABLE posts ADD COLUMN duplicate_of INTEGER REFERENCES posts(id);
+        CREATE INDEX posts_duplicate_of ON posts(duplicate_of);
+        CREATE TABLE post_sketches (
+            hash INTEGER NOT NULL,
+            post_id INTEGER NOT NULL REFERENCES posts(id),
+            PRIMARY KEY (hash, post_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX post_sketches_post_id ON post_sketches(post_id);
+        """
+    )
+
+
+@migration("004_captures")
+def _captures(db: sqlite_utils.Database) -> None:
+    """WARC captures of every response (pipeline/warc.py), and the capture of each version."""
+    db.executescript(
+        """
+        CREATE TABLE captures (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            warc_file TEXT NOT NULL,
+            offset INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            digest TEXT,
+            status INTEGER,
+            mime TEXT,
+            fetched_at TEXT NOT NULL,
+            record_type TEXT NOT NULL CHECK (record_type IN ('response', 'revisit')),
+            refers_to INTEGER REFERENCES captures(id),
+            record_id TEXT,
+            hints TEXT
+        );
+        CREATE INDEX captures_url ON captures(url, id);
+        CREATE INDEX captures_fetched_at ON captures(fetched_at);
+        CREATE INDEX captures_refers_to ON captures(refers_to);
+        ALTER TABLE post_versions ADD COLUMN capture_id INTEGER REFERENCES captures(id);
+        CREATE INDEX post_versions_capture_id ON post_versions(capture_id);
+        """
+    )
+
+
+@migration("005_hostile")
+def _hostile(db: sqlite_utils.Database) -> None:
+    """Where a blog moved to: its home page answered 301/308 to another host, which the crawl
+    followed as the same source (pipeline/middlewares.py)."""
+    db.execute("ALTER TABLE sources ADD COLUMN moved_to TEXT")
+
+
+@migration("006_chart_indexes")
+def _chart_indexes(db: sqlite_utils.Database) -> None:
+    """One covering index for the charts of archive/charts.yml (archive/plugins/charts.py):
+    their queries over posts read only this index, never the rows with their text and HTML
+    (posts per month and blog, labels, archive size, a blog's timeline, words and authors)."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS posts_charts "
+        "ON posts(site, published, first_seen, word_count, author, tags)"
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply every migration not yet recorded in `_migrations`; return the names applied."""
     db.execute(
@@ -221,13 +324,27 @@ class SaveResult:
 class Archive:
     """One SQLite archive file. Open it, write to it, search it; close it (or use `with`)."""
 
-    def __init__(self, path: str | Path, *, create: bool = True):
+    def __init__(self, path: str | Path, *, create: bool = True, readonly: bool = False):
         self.path = Path(path)
-        if not create and not self.path.exists():
+        if (not create or readonly) and not self.path.exists():
             raise ArchiveError(f"no archive at {self.path}")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._in_transaction = False
         try:
-            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
+            if readonly:
+                conn = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    timeout=BUSY_TIMEOUT_MS / 1000,
+                    isolation_level=None,
+                )
+                self.db = sqlite_utils.Database(conn)
+                self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode: every write below runs in an explicit transaction of ours.
+            conn = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
             self.db = sqlite_utils.Database(conn)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db.enable_wal()
@@ -247,9 +364,54 @@ class Archive:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group writes in one transaction (committed on success, rolled back on error)."""
-        with self.db.conn:
+        """Group writes in one transaction: committed on success, rolled back on error.
+
+        Inside it, each write method runs in a savepoint of its own, so one bad item rolls
+        back alone and the rest of the batch is committed.
+        """
+        if self._in_transaction:
             yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._in_transaction = False
+            self.db.execute("ROLLBACK")
+            raise
+        self._in_transaction = False
+        self.db.execute("COMMIT")
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        if not self._in_transaction:
+            with self.transaction():
+                yield
+            return
+        self.db.execute("SAVEPOINT write")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO write")
+            self.db.execute("RELEASE write")
+            raise
+        self.db.execute("RELEASE write")
+
+    def _update(self, table: str, row_id: int, fields: Mapping[str, Any]) -> None:
+        if fields:
+            assignments = ", ".join(f"[{name}] = ?" for name in fields)
+            self.db.execute(
+                f"UPDATE [{table}] SET {assignments} WHERE id = ?", [*fields.values(), row_id]
+            )
+
+    def _insert(self, table: str, fields: Mapping[str, Any]) -> int:
+        names = ", ".join(f"[{name}]" for name in fields)
+        marks = ", ".join("?" for _ in fields)
+        cursor = self.db.execute(
+            f"INSERT INTO [{table}] ({names}) VALUES ({marks})", list(fields.values())
+        )
+        return cursor.lastrowid
 
     # -- sources
 
@@ -258,18 +420,22 @@ class Archive:
         row = self.db.execute("SELECT id FROM sources WHERE url = ?", [url]).fetchone()
         if row:
             return row[0]
-        with self.db.conn:
-            cursor = self.db.execute(
-                "INSERT INTO sources (url, site, platform, title, added_at) VALUES (?, ?, ?, ?, ?)",
-                [url, site_of(url), platform, title, utcnow()],
+        with self._write():
+            return self._insert(
+                "sources",
+                {
+                    "url": url,
+                    "site": site_of(url),
+                    "platform": platform,
+                    "title": title,
+                    "added_at": utcnow(),
+                },
             )
-        return cursor.lastrowid
 
     def update_source(self, source_id: int, **fields: Any) -> None:
         fields = {k: v for k, v in fields.items() if v is not None}
-        if fields:
-            with self.db.conn:
-                self.db["sources"].update(source_id, fields)
+        with self._write():
+            self._update("sources", source_id, fields)
 
     def sources(self) -> list[dict[str, Any]]:
         return list(
@@ -296,21 +462,36 @@ class Archive:
         *,
         source_id: int | None = None,
         seen_at: str | None = None,
+        aliases: Iterable[str] = (),
+        etag: str | None = None,
+        last_modified: str | None = None,
+        capture_id: int | None = None,
     ) -> SaveResult:
-        """Insert or update one extracted post (and its comments) in one transaction.
+        """Insert or update one extracted post (and its comments).
 
-        A post is stored once per URL. When its title, text or tags change, the new content
-        replaces the row in `posts` and every version stays in `post_versions`; otherwise only
-        `last_seen` (and metadata such as dates) is refreshed. Comments are added, never removed.
+        A post is stored once: under its URL, or under an earlier URL of it (`aliases`: the
+        addresses that redirected to it, recorded in `post_aliases`). When its title, text or
+        tags change, the new content replaces the row in `posts` and every version stays in
+        `post_versions`; otherwise only `last_seen` (and metadata such as dates) is refreshed.
+        Comments are added, never removed. A post that had gone and answers again gets its
+        `gone_at` cleared and a `returned` event.
         """
         now = seen_at or utcnow()
+        url = record["url"]
+        reasons = dict.fromkeys(aliases, "redirect")
+        canonical = record.get("canonical_url")
+        if canonical and canonical != url and same_blog(canonical, url):
+            # the page names its own address (rel=canonical): store it there, keep ours as alias
+            reasons[url] = "canonical"
+            url = canonical
+        aliases = list(reasons)
         tags = list(dict.fromkeys(t for t in (record.get("tags") or []) if t))
         title = record.get("title") or ""
         text = record["text"]
         digest = content_hash(title, text, tags)
         fields = {
-            "url": record["url"],
-            "site": site_of(record["url"]),
+            "url": url,
+            "site": site_of(url),
             "source_id": source_id,
             "title": title,
             "author": record.get("author") or "",
@@ -324,28 +505,57 @@ class Archive:
             "word_count": word_count(text),
             "content_hash": digest,
             "last_seen": now,
+            "last_listed": now,
+            "etag": etag,
+            "last_modified": last_modified,
+            "published_source": record.get("published_source"),
+            "updated_source": record.get("updated_source"),
+            "date_flags": json.dumps(record.get("date_flags") or [], ensure_ascii=False),
+            "encoding": record.get("encoding"),
+            "encoding_source": record.get("encoding_source"),
         }
-        with self.db.conn:
-            existing = self.db.execute(
-                "SELECT id, content_hash FROM posts WHERE url = ?", [record["url"]]
-            ).fetchone()
+        metadata = (
+            "author",
+            "published",
+            "updated",
+            "year",
+            "language",
+            "published_source",
+            "updated_source",
+            "encoding",
+            "encoding_source",
+        )
+        http_state = ("etag", "last_modified")
+        with self._write():
+            existing = self._find_post([url, *aliases])
             if existing is None:
                 fields["first_seen"] = now
-                post_id = self.db["posts"].insert(fields).last_pk
+                post_id = self._insert("posts", fields)
                 outcome = "new"
-            elif existing[1] == digest:
-                post_id = existing[0]
-                keep = {
-                    k: fields[k]
-                    for k in ("last_seen", "author", "published", "updated", "year", "language")
-                    if fields[k] or k == "last_seen"
-                }
-                self.db["posts"].update(post_id, keep)
-                outcome = "unchanged"
             else:
-                post_id = existing[0]
-                self.db["posts"].update(post_id, fields)
-                outcome = "changed"
+                post_id = existing["id"]
+                if existing["content_hash"] == digest:
+                    keep = {k: fields[k] for k in metadata + http_state if fields[k]}
+                    self._update("posts", post_id, {**keep, "last_seen": now, "last_listed": now})
+                    outcome = "unchanged"
+                else:
+                    fields.pop("url")  # a post keeps the address it was first archived under
+                    if not fields["source_id"]:
+                        fields.pop("source_id")
+                    self._update("posts", post_id, fields)
+                    outcome = "changed"
+                if existing["gone_at"]:
+                    self._update("posts", post_id, {"gone_at": None})
+                    self._event(post_id, "returned", f"gone since {existing['gone_at']}", now)
+            if outcome != "unchanged":
+                self._mark_duplicate(post_id, text)
+            stored_url = url if existing is None else existing["url"]
+            for alias in {url, *aliases} - {stored_url}:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO post_aliases (url, post_id, reason, first_seen) "
+                    "VALUES (?, ?, ?, ?)",
+                    [alias, post_id, reasons.get(alias, "address"), now],
+                )
             self.db.execute(
                 """
                 INSERT OR IGNORE INTO post_versions
@@ -354,8 +564,61 @@ class Archive:
                 """,
                 [post_id, title, text, fields["tags"], fields["html"], digest, now],
             )
+            if capture_id is not None:
+                self.db.execute(
+                    "UPDATE post_versions SET capture_id = ? "
+                    "WHERE post_id = ? AND content_hash = ? AND capture_id IS NULL",
+                    [capture_id, post_id, digest],
+                )
             new_comments = self._save_comments(post_id, record.get("comments") or [], now)
         return SaveResult(post_id=post_id, outcome=outcome, new_comments=new_comments)
+
+    def _mark_duplicate(self, post_id: int, text: str) -> None:
+        """Keep the post's text sketch current and point `duplicate_of` at the earliest post
+        whose text it nearly repeats (a syndicated or re-posted copy); never delete either."""
+        hashes = sketch(text)
+        self.db.execute("DELETE FROM post_sketches WHERE post_id = ?", [post_id])
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO post_sketches (hash, post_id) VALUES (?, ?)",
+            [(value, post_id) for value in hashes],
+        )
+        original = None
+        if hashes:
+            marks = ", ".join("?" for _ in hashes)
+            row = self.db.execute(
+                f"""
+                SELECT coalesce(posts.duplicate_of, posts.id) FROM post_sketches
+                JOIN posts ON posts.id = post_sketches.post_id
+                WHERE post_sketches.hash IN ({marks}) AND post_sketches.post_id < ?
+                GROUP BY post_sketches.post_id HAVING count(*) >= ?
+                ORDER BY post_sketches.post_id LIMIT 1
+                """,
+                [*hashes, post_id, SHARED_FOR_DUPLICATE],
+            ).fetchone()
+            original = row[0] if row else None
+        self._update("posts", post_id, {"duplicate_of": original})
+
+    def _find_post(self, urls: Iterable[str]) -> dict[str, Any] | None:
+        """The stored post at any of these addresses (its own URL first, then its aliases),
+        over http or https."""
+        for url in [variant for given in urls for variant in url_variants(given)]:
+            rows = list(
+                self.db.query(
+                    "SELECT id, url, content_hash, gone_at FROM posts WHERE url = :url "
+                    "UNION ALL SELECT posts.id, posts.url, posts.content_hash, posts.gone_at "
+                    "FROM post_aliases JOIN posts ON posts.id = post_aliases.post_id "
+                    "WHERE post_aliases.url = :url",
+                    {"url": url},
+                )
+            )
+            if rows:
+                return rows[0]
+        return None
+
+    def _event(self, post_id: int, event: str, detail: str | None, when: str) -> None:
+        self._insert(
+            "post_events", {"post_id": post_id, "event": event, "detail": detail, "when": when}
+        )
 
     def _save_comments(self, post_id: int, comments: Iterable[Mapping[str, Any]], now: str) -> int:
         added = 0
@@ -389,41 +652,290 @@ class Archive:
         return added
 
     def post(self, url: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM posts WHERE url = ?", [url]))
-        return rows[0] if rows else None
+        """The stored post at this address or at one of its aliases."""
+        found = self._find_post([url])
+        if found is None:
+            return None
+        return next(self.db.query("SELECT * FROM posts WHERE id = ?", [found["id"]]))
 
     def has_post(self, url: str) -> bool:
-        return self.db.execute("SELECT 1 FROM posts WHERE url = ?", [url]).fetchone() is not None
+        return self._find_post([url]) is not None
+
+    def post_state(self, url: str) -> dict[str, Any] | None:
+        """What a crawl needs to know of a stored post before fetching it again."""
+        found = self._find_post([url])
+        if found is None:
+            return None
+        return next(
+            self.db.query(
+                "SELECT id, url, etag, last_modified, last_seen, gone_at FROM posts WHERE id = ?",
+                [found["id"]],
+            )
+        )
 
     def touch_post(self, url: str, seen_at: str | None = None) -> bool:
-        """Mark a stored post as seen now without changing its content."""
-        with self.db.conn:
-            cursor = self.db.execute(
-                "UPDATE posts SET last_seen = ? WHERE url = ?", [seen_at or utcnow(), url]
+        """Mark a stored post as seen now (a 304 answer) without changing its content."""
+        now = seen_at or utcnow()
+        with self._write():
+            found = self._find_post([url])
+            if found is None:
+                return False
+            self._update("posts", found["id"], {"last_seen": now, "last_listed": now})
+            if found["gone_at"]:
+                self._update("posts", found["id"], {"gone_at": None})
+                self._event(found["id"], "returned", f"gone since {found['gone_at']}", now)
+        return True
+
+    def mark_listed(
+        self, urls: Iterable[str], seen_at: str | None = None, *, since: str | None = None
+    ) -> int:
+        """Record that discovery listed these stored posts (unchanged, so not fetched).
+
+        Returns how many were not yet marked since `since` (the run's start), so that a post
+        listed by both a feed and a sitemap counts once."""
+        now = seen_at or utcnow()
+        count = 0
+        with self._write():
+            for url in urls:
+                found = self._find_post([url])
+                if found is None:
+                    continue
+                cursor = self.db.execute(
+                    "UPDATE posts SET last_listed = ? WHERE id = ? "
+                    "AND (last_listed IS NULL OR last_listed < ?)",
+                    [now, found["id"], since or now],
+                )
+                count += cursor.rowcount
+        return count
+
+    def mark_gone(self, url: str, detail: str, seen_at: str | None = None) -> bool:
+        """A stored post whose address now answers 404 or 410: keep it, set `gone_at`.
+
+        Returns False when no post is stored at that address."""
+        now = seen_at or utcnow()
+        with self._write():
+            found = self._find_post([url])
+            if found is None:
+                return False
+            if not found["gone_at"]:
+                self._update("posts", found["id"], {"gone_at": now, "last_listed": now})
+                self._event(found["id"], "gone", detail, now)
+        return True
+
+    def unlisted_posts(self, source_id: int, since: str) -> Iterator[str]:
+        """Stored, not-gone posts of a source that no listing mentioned since `since`:
+        each must be asked for directly to learn whether it still exists."""
+        for row in self.db.execute(
+            "SELECT url FROM posts WHERE source_id = ? AND gone_at IS NULL "
+            "AND (last_listed IS NULL OR last_listed < ?) ORDER BY id",
+            [source_id, since],
+        ):
+            yield row[0]
+
+    # -- captures (WARC records; see pipeline/warc.py and pipeline/capture.py)
+
+    def record_capture(
+        self,
+        *,
+        url: str,
+        warc_file: str,
+        offset: int,
+        length: int,
+        digest: str | None,
+        status: int | None,
+        mime: str | None,
+        fetched_at: str,
+        record_type: str = "response",
+        refers_to: int | None = None,
+        record_id: str | None = None,
+        hints: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Index one WARC `response` or `revisit` record; return its capture id.
+
+        `warc_file` is relative to the database's folder when it lies under it."""
+        with self._write():
+            return self._insert(
+                "captures",
+                {
+                    "url": url,
+                    "warc_file": warc_file,
+                    "offset": offset,
+                    "length": length,
+                    "digest": digest,
+                    "status": status,
+                    "mime": mime,
+                    "fetched_at": fetched_at,
+                    "record_type": record_type,
+                    "refers_to": refers_to,
+                    "record_id": record_id,
+                    "hints": json.dumps(dict(hints), ensure_ascii=False) if hints else None,
+                },
             )
-        return cursor.rowcount > 0
+
+    def capture(self, capture_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM captures WHERE id = ?", [capture_id]))
+        return rows[0] if rows else None
+
+    def newest_capture(self, url: str) -> dict[str, Any] | None:
+        """The newest capture (response or revisit) of exactly this URL."""
+        rows = list(
+            self.db.query("SELECT * FROM captures WHERE url = ? ORDER BY id DESC LIMIT 1", [url])
+        )
+        return rows[0] if rows else None
+
+    def last_digest(self, url: str) -> str | None:
+        """The payload digest of the newest capture of this URL (a revisit has its original's)."""
+        row = self.newest_capture(url)
+        return row["digest"] if row else None
+
+    def original_capture(self, capture_id: int) -> dict[str, Any] | None:
+        """The `response` capture holding the payload of a capture (itself, or what a revisit
+        refers to, followed to the end)."""
+        seen: set[int] = set()
+        row = self.capture(capture_id)
+        while row is not None and row["record_type"] == "revisit" and row["refers_to"]:
+            if row["id"] in seen:
+                return None
+            seen.add(row["id"])
+            row = self.capture(row["refers_to"])
+        return row if row is not None and row["record_type"] == "response" else None
+
+    def capture_path(self, capture: Mapping[str, Any]) -> Path:
+        """The WARC file of a capture row (relative names are under the database's folder)."""
+        path = Path(capture["warc_file"])
+        return path if path.is_absolute() else self.path.parent / path
+
+    def post_capture(self, post_id: int) -> dict[str, Any] | None:
+        """The newest successful (2xx, or 304) capture of a post: at its address or an alias,
+        or linked from one of its versions."""
+        row = self.db.execute("SELECT url FROM posts WHERE id = ?", [post_id]).fetchone()
+        if row is None:
+            return None
+        urls = [row[0]] + [
+            r[0]
+            for r in self.db.execute("SELECT url FROM post_aliases WHERE post_id = ?", [post_id])
+        ]
+        variants = list(dict.fromkeys(v for url in urls for v in url_variants(url)))
+        marks = ", ".join("?" for _ in variants)
+        found = self.db.execute(
+            f"""
+            SELECT max(id) FROM (
+                SELECT id FROM captures WHERE url IN ({marks})
+                    AND ((status BETWEEN 200 AND 299) OR status = 304)
+                UNION ALL
+                SELECT capture_id FROM post_versions WHERE post_id = ?
+            )
+            """,
+            [*variants, post_id],
+        ).fetchone()
+        return self.capture(found[0]) if found and found[0] else None
+
+    def apply_reextraction(
+        self,
+        post_id: int,
+        record: Mapping[str, Any],
+        *,
+        capture_id: int | None = None,
+        captured_at: str | None = None,
+    ) -> list[str]:
+        """Replace a post's extracted fields with a new extraction of its capture; return the
+        names of the fields that changed (empty: the row is left exactly as it was).
+
+        A new title, text or tags (`content_hash`) adds a `post_versions` row, as a crawl
+        does; earlier versions are kept. `last_seen`, ETag and the post's address are not
+        touched: nothing was fetched."""
+        now = captured_at or utcnow()
+        tags = list(dict.fromkeys(t for t in (record.get("tags") or []) if t))
+        title = record.get("title") or ""
+        text = record["text"]
+        new = {
+            "title": title,
+            "author": record.get("author") or "",
+            "published": record.get("published"),
+            "updated": record.get("updated"),
+            "year": year_of(record.get("published")),
+            "tags": json.dumps(tags, ensure_ascii=False),
+            "language": record.get("language"),
+            "text": text,
+            "html": record.get("html") or "",
+            "word_count": word_count(text),
+            "content_hash": content_hash(title, text, tags),
+            "published_source": record.get("published_source"),
+            "updated_source": record.get("updated_source"),
+            "date_flags": json.dumps(record.get("date_flags") or [], ensure_ascii=False),
+            "encoding": record.get("encoding"),
+            "encoding_source": record.get("encoding_source"),
+        }
+        with self._write():
+            rows = list(self.db.query("SELECT * FROM posts WHERE id = ?", [post_id]))
+            if not rows:
+                raise ArchiveError(f"no post {post_id}")
+            old = rows[0]
+            changed = [name for name, value in new.items() if name in old and old[name] != value]
+            if changed:
+                self._update("posts", post_id, {name: new[name] for name in changed})
+            if "content_hash" in changed:
+                self.db.execute(
+                    """
+                    INSERT OR IGNORE INTO post_versions
+                        (post_id, title, text, tags, html, content_hash, captured_at, capture_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        post_id,
+                        title,
+                        text,
+                        new["tags"],
+                        new["html"],
+                        new["content_hash"],
+                        now,
+                        capture_id,
+                    ],
+                )
+                self._mark_duplicate(post_id, text)
+            if self._save_comments(post_id, record.get("comments") or [], now):
+                changed.append("comments")
+        return changed
 
     # -- crawls and failures
 
     def start_crawl(self, source_id: int | None, started: str | None = None) -> int:
-        with self.db.conn:
-            cursor = self.db.execute(
-                "INSERT INTO crawls (source_id, started, status) VALUES (?, ?, 'running')",
-                [source_id, started or utcnow()],
+        with self._write():
+            return self._insert(
+                "crawls",
+                {"source_id": source_id, "started": started or utcnow(), "status": "running"},
             )
-        return cursor.lastrowid
 
     def finish_crawl(self, crawl_id: int, *, status: str, **counts: Any) -> None:
         fields = {"finished": utcnow(), "status": status, **counts}
-        with self.db.conn:
-            self.db["crawls"].update(crawl_id, fields)
+        with self._write():
+            self._update("crawls", crawl_id, fields)
             row = self.db.execute(
                 "SELECT source_id FROM crawls WHERE id = ?", [crawl_id]
             ).fetchone()
             if row and row[0] is not None:
-                self.db["sources"].update(
-                    row[0], {"last_crawl_at": fields["finished"], "last_status": status}
+                self._update(
+                    "sources", row[0], {"last_crawl_at": fields["finished"], "last_status": status}
                 )
+
+    def close_stale_crawls(self) -> int:
+        """Mark `running` crawls left by a process that died (kill -9, power cut) as `aborted`.
+
+        Call it only while holding the run lock, when no other crawl can be running."""
+        with self._write():
+            cursor = self.db.execute(
+                "UPDATE crawls SET status = 'aborted', message = 'the crawl process died' "
+                "WHERE status = 'running'"
+            )
+        return cursor.rowcount
+
+    def last_crawl_started(self, source_id: int) -> str | None:
+        """When the last completed crawl of a source started (the incremental cut-off)."""
+        row = self.db.execute(
+            "SELECT max(started) FROM crawls WHERE source_id = ? AND status IN ('ok', 'partial')",
+            [source_id],
+        ).fetchone()
+        return row[0] if row else None
 
     def crawls(self, limit: int | None = None) -> list[dict[str, Any]]:
         sql = """
@@ -443,11 +955,17 @@ class Archive:
         source_id: int | None = None,
         crawl_id: int | None = None,
     ) -> None:
-        with self.db.conn:
-            self.db.execute(
-                'INSERT INTO failures (url, stage, error, "when", source_id, crawl_id) '
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [url, stage, error, utcnow(), source_id, crawl_id],
+        with self._write():
+            self._insert(
+                "failures",
+                {
+                    "url": url,
+                    "stage": stage,
+                    "error": error,
+                    "when": utcnow(),
+                    "source_id": source_id,
+                    "crawl_id": crawl_id,
+                },
             )
 
     def failures(self, crawl_id: int | None = None) -> list[dict[str, Any]]:

@@ -28,6 +28,8 @@ LISTING_PATH = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 BLOGGER_POST_PATH = re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$")
+# Blogger served each blog under country domains too (example.blogspot.co.uk, .fr, .com.br...).
+BLOGSPOT_COUNTRY_HOST = re.compile(r"^(?P<name>[^.]+)\.blogspot\.(?!com$)[a-z]{2,3}(\.[a-z]{2})?$")
 LISTING_QUERY = re.compile(r"(^|&)(s|q|paged|page|updated-max|updated-min|max-results)=", re.I)
 
 
@@ -39,6 +41,9 @@ def canonical_url(url: str, base: str | None = None) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    country = BLOGSPOT_COUNTRY_HOST.match(host)
+    if country:
+        host = f"{country.group('name')}.blogspot.com"
     port = parts.port
     netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
     query = urlencode(
@@ -49,6 +54,17 @@ def canonical_url(url: str, base: str | None = None) -> str:
         ]
     )
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def url_variants(url: str) -> list[str]:
+    """The addresses under which the same post may have been archived: the URL itself and
+    the same address over the other of http/https."""
+    parts = urlsplit(url)
+    other = {"http": "https", "https": "http"}.get(parts.scheme)
+    variants = [url]
+    if other:
+        variants.append(urlunsplit((other, *parts[1:])))
+    return variants
 
 
 def host_key(url: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -43,6 +44,16 @@ CLUTTER = [
     "Reply",
     "Delete",
 ]
+
+
+def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
+    """Rows of a query on an archive file, as dicts (a fresh connection, as a user's would be)."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()
 
 
 def clutter_lines(text: str) -> list[str]:

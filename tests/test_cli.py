@@ -73,7 +73,8 @@ def test_extract_prints_what_a_crawl_would_store(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["extract", str(saved), "--url", url])
     assert result.exit_code == 0, result.output
     record = json.loads(result.output)
-    assert list(record) == [
+    # the ten fields the core issue names come first; provenance fields follow
+    assert list(record)[:10] == [
         "url",
         "title",
         "author",
@@ -85,6 +86,14 @@ def test_extract_prints_what_a_crawl_would_store(tmp_path: Path) -> None:
         "html",
         "comments",
     ]
+    assert set(record) - set(list(record)[:10]) == {
+        "published_source",
+        "updated_source",
+        "date_flags",
+        "encoding",
+        "encoding_source",
+        "canonical_url",
+    }
     assert (record["url"], record["title"], record["tags"]) == (url, post.title, post.labels)
     assert "Get link" not in record["text"] and "Post a Comment" not in record["text"]
     assert len(record["comments"]) == len(post.comments)

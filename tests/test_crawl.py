@@ -7,19 +7,18 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, clutter_lines, html_page, run_blogarchive
+from conftest import (
+    BLOGARCHIVE,
+    LOOPBACK,
+    PROJECT_ROOT,
+    clutter_lines,
+    html_page,
+    rows,
+    run_blogarchive,
+)
 from pipeline.demo.content import blogger_posts, wordpress_posts
 from pipeline.serving import make_datasette
 from pipeline.store import Archive
-
-
-def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def test_every_demo_post_is_archived_once_and_clean(crawled_demo: dict) -> None:
@@ -89,7 +88,7 @@ def test_search_finds_a_post_by_a_word_of_its_body(crawled_demo: dict) -> None:
 
 def without_seen_times(table_rows: list[dict]) -> list[dict]:
     return [
-        {k: v for k, v in row.items() if k not in ("last_seen", "last_crawl_at")}
+        {k: v for k, v in row.items() if k not in ("last_seen", "last_listed", "last_crawl_at")}
         for row in table_rows
     ]
 

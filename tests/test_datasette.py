@@ -375,3 +375,282 @@ def test_serve_command_args(built: tuple[Path, dict[str, int]]) -> None:
     assert settings["sql_time_limit_ms"] == "2000"
     assert settings["max_returned_rows"] == "1000"
     assert "-i" not in args and "--immutable" not in args
+
+
+# ---------------------------------------------------------------- ranked search (issue 6)
+
+SCRIPT_TAG = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+
+
+def search(served: Site, **params: str) -> list[dict]:
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return served.json(f"/archive/search.json?_shape=array&{query}")
+
+
+def test_search_ranks_and_highlights(site: Site) -> None:
+    # "winter" is a label of two posts and in the title of neither: both found, with the
+    # words marked in the snippet; a title match outranks a text-only match.
+    hits = search(site, q="hazel")
+    assert [h["title"] for h in hits] == ["Coppicing the hazel"]
+    assert hits[0]["title_highlighted"] == "Coppicing the <mark>hazel</mark>"
+    assert "<mark>hazel</mark>" in hits[0]["snippet"]
+    ranked = search(site, q="chain")  # in CHAIN's title and text, nowhere else
+    assert [h["title"] for h in ranked] == ["Measuring chain wear"]
+    both = search(site, q="winter")
+    assert {h["title"] for h in both} == {"Coppicing the hazel", "Measuring chain wear"}
+    assert [h["rank"] for h in both] == sorted(h["rank"] for h in both)
+
+
+def test_search_page_shows_ranked_highlighted_results(site: Site, ids: dict[str, int]) -> None:
+    page = site.ok("/archive/search?q=hurdles").text
+    assert '<input type="search" id="archive-q" name="q" value="hurdles"' in page
+    assert re.search(rf'<a href="/archive/posts/{ids["coppice"]}">Coppicing the hazel</a>', page)
+    assert "<mark>hurdles</mark>" in page
+    assert "1 post matching “hurdles”" in page
+    assert 'href="/archive/search.atom?q=hurdles"' in page
+    assert 'href="/archive/posts?_search=hurdles"' in page  # the same search with facets
+    assert 'href="/archive/search_comments?q=hurdles"' in page
+
+
+def test_search_filters_by_site_author_tag_and_dates(site: Site) -> None:
+    def titles_of(**params: str) -> list[str]:
+        return [h["title"] for h in search(site, **params)]
+
+    assert titles_of(q="winter", site="cogandchain.example") == ["Measuring chain wear"]
+    assert titles_of(q="winter", author="Nell+Wren") == ["Coppicing the hazel"]
+    assert titles_of(tag="winter+work") == ["Measuring chain wear", "Coppicing the hazel"]
+    assert titles_of(since="2024") == ["Measuring chain wear", "Seed swap at the village hall"]
+    assert titles_of(until="2024-04") == ["Seed swap at the village hall", "Coppicing the hazel"]
+    assert titles_of(since="2024-04-01", until="2024-04-30") == ["Seed swap at the village hall"]
+    # No words: the latest posts, newest first; FTS syntax typed by a reader is not an error.
+    assert titles_of() == [
+        "Measuring chain wear",
+        "Seed swap at the village hall",
+        "Coppicing the hazel",
+    ]
+    assert titles_of(q="%22") == titles_of()
+    assert titles_of(q="hazel%22+OR+(") == []
+
+
+def test_snippets_are_escaped_except_the_marks(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        archive.save_post({**CHAIN, "text": "Use <script>alert(1)</script> never; chain lube."})
+    served = Site(make_datasette(path), "archive")
+    try:
+        page = served.ok("/archive/search?q=lube").text
+        assert "<mark>lube</mark>" in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert SCRIPT_TAG.search(page) is None
+    finally:
+        served.close()
+
+
+def test_comment_search_is_apart_from_posts(site: Site, ids: dict[str, int]) -> None:
+    hits = site.json("/archive/search_comments.json?q=brash&_shape=array")
+    assert [(h["author"], h["post_id"], h["post_title"]) for h in hits] == [
+        ("Idris", ids["coppice"], "Coppicing the hazel")
+    ]
+    assert "<mark>brash</mark>" in hits[0]["snippet"]
+    assert search(site, q="brash") == []
+    page = site.ok("/archive/search_comments?q=brash").text
+    assert "<h1>Search comments</h1>" in page
+    assert f'href="/archive/posts/{ids["coppice"]}#comment-{hits[0]["id"]}"' in page
+
+
+def test_canned_queries_are_read_only(site: Site) -> None:
+    queries = site.json("/archive.json")["queries"]
+    assert {q["name"] for q in queries} >= {"search", "search_comments", "blogs"}
+    assert not [q for q in queries if q.get("write")]
+    assert site.get("/archive/search?q=hazel").status_code == 200
+    # A canned query refuses POST (only writable canned queries accept it).
+    assert site._runner.run(site.ds.client.post("/archive/search", data={})).status_code != 200
+
+
+def test_month_facet(site: Site) -> None:
+    data = site.json("/archive/posts.json")
+    month = data["facet_results"]["published"]
+    assert month["type"] == "month"
+    assert [(r["value"], r["count"]) for r in month["results"]] == [
+        ("2024-09", 1),
+        ("2024-04", 1),
+        ("2023-01", 1),
+    ]
+    chosen = site.json("/archive/posts.json?published__startswith=2024-04&_shape=array")
+    assert titles(chosen) == ["Seed swap at the village hall"]
+    assert "published__startswith=2024-04" in month["results"][1]["toggle_url"]
+
+
+# ---------------------------------------------------------------- Atom feeds
+
+
+def test_atom_feed_of_a_search(site: Site, ids: dict[str, int]) -> None:
+    import feedparser
+
+    response = site.ok("/archive/search.atom?q=winter&site=wrenfield.example")
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.bozo_exception
+    assert "winter" in feed.feed.title and "wrenfield.example" in feed.feed.title
+    assert [e.title for e in feed.entries] == ["Coppicing the hazel"]
+    entry = feed.entries[0]
+    assert entry.id == COPPICE["url"]
+    assert entry.link == f"http://localhost/archive/posts/{ids['coppice']}"
+    assert entry.author == "Nell Wren"
+    assert entry.published.startswith("2023-01-15T08:00:00")
+    assert entry.updated.startswith("2023-02-01T18:30:00")
+    assert "<mark>" not in entry.summary
+
+    # Any table search of posts too, with its filters.
+    table_feed = feedparser.parse(site.ok("/archive/posts.atom?_search=seed").content)
+    assert [e.title for e in table_feed.entries] == ["Seed swap at the village hall"]
+    assert "alert" not in table_feed.entries[0].summary
+    # Other tables have no feed.
+    assert site.get("/archive/crawls.atom").status_code in (400, 404)
+
+
+# ---------------------------------------------------------------- the home page
+
+
+def test_home_page_lists_each_blog_and_the_latest_posts(site: Site, ids: dict) -> None:
+    page = site.ok("/").text
+    assert "<h1>Blog archive</h1>" in page
+    assert '<form class="archive-search-form" action="/archive/search"' in page
+    blogs = site.json("/archive/blogs.json?_shape=array")
+    wren = next(b for b in blogs if b["url"] == WREN)
+    assert (wren["posts"], wren["first_post"][:10], wren["last_post"][:10]) == (
+        2,
+        "2023-01-15",
+        "2024-04-03",
+    )
+    assert wren["last_crawl_status"] == "ok" and wren["last_crawl_new"] == 2
+    row = re.search(
+        r"<tr>\s*<td><a href=\"/archive/posts\?source_id=1\">Wrenfield</a>.*?</tr>", page, re.S
+    )
+    assert row, page
+    for cell in (">2<", "2023-01-15", "2024-04-03", ">ok<"):
+        assert cell in row.group(0)
+    latest = page[page.index("Latest archived posts") :]
+    for key in ("chain", "seed_swap", "coppice"):
+        assert f'href="/archive/posts/{ids[key]}"' in latest
+    assert 'href="/archive/crawls"' in page and 'href="/archive/failures"' in page
+
+
+# ---------------------------------------------------------------- versions, captures, dates
+
+
+def test_post_versions_diff_capture_and_date_provenance(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        post_id = archive.save_post(COPPICE, seen_at="2024-01-01T00:00:00+00:00").post_id
+        changed = {**COPPICE, "text": COPPICE["text"] + "\nWe <b>also</b> laid a hedge."}
+        archive.save_post(changed, seen_at="2024-02-01T00:00:00+00:00")
+        archive.db.execute(
+            "insert into captures (id, url, warc_file, offset, length, status, mime, "
+            "fetched_at, record_type) values (7, ?, 'warc/x.warc.gz', 0, 10, 200, "
+            "'text/html', '2024-02-01T00:00:00+00:00', 'response')",
+            [COPPICE["url"]],
+        )
+        archive.db.execute(
+            "update post_versions set capture_id = 7 where post_id = ? and captured_at like '2024-02%'",
+            [post_id],
+        )
+        archive.db.execute("update posts set published_source = 'feed' where id = ?", [post_id])
+        archive.db.conn.commit()
+        versions = [
+            r[0]
+            for r in archive.db.execute(
+                "select id from post_versions where post_id = ? order by captured_at", [post_id]
+            ).fetchall()
+        ]
+    served = Site(make_datasette(path), "archive")
+    try:
+        page = served.ok(f"/archive/posts/{post_id}").text
+        assert "2 versions" in page
+        diff_href = (
+            f"/-/diff?db=archive&amp;post={post_id}&amp;from={versions[0]}&amp;to={versions[1]}"
+        )
+        assert diff_href in page
+        assert 'class="archive-capture" href="/-/capture/7"' in page
+        assert 'title="Date from the blog&#39;s feed"' in page
+        assert "(from the blog&#39;s feed)" in page
+
+        diff = served.ok(diff_href.replace("&amp;", "&")).text
+        assert "Changes to" in diff
+        assert "&lt;b&gt;also&lt;/b&gt;" in diff  # the stored text, escaped
+        assert "<b>also</b>" not in diff
+        assert 'class="diff_add"' in diff
+        assert served.get(f"/-/diff?post={post_id}&to=999").status_code == 404
+        assert served.get("/-/diff?post=999").status_code == 404
+    finally:
+        served.close()
+
+
+def test_no_capture_link_without_captures(site: Site, ids: dict[str, int]) -> None:
+    page = site.ok(f"/archive/posts/{ids['coppice']}").text
+    assert "/-/capture/" not in page
+    assert "versions" not in page.split('<section class="archive-comments"')[0].lower()
+
+
+# ---------------------------------------------------------------- CSP and publishing
+
+
+def test_every_page_has_a_csp_and_no_inline_script(site: Site, ids: dict[str, int]) -> None:
+    pages = [
+        "/",
+        "/archive",
+        "/archive/posts",
+        f"/archive/posts/{ids['seed_swap']}",
+        "/archive/comments/1",
+        "/archive/crawls",
+        "/archive/search?q=hazel",
+        "/archive/search_comments?q=brash",
+        "/archive/blogs",
+        "/archive?sql=select+1",
+        f"/-/diff?post={ids['coppice']}",
+        "/-/metadata",
+        "/archive/nowhere",
+    ]
+    for path in pages:
+        response = site.get(path)
+        policy = response.headers.get("content-security-policy", "")
+        assert "script-src 'self'" in policy, path
+        assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0], path
+        assert "object-src 'none'" in policy and "base-uri 'none'" in policy, path
+        assert response.headers["x-content-type-options"] == "nosniff", path
+        if response.headers["content-type"].startswith("text/html"):
+            assert SCRIPT_TAG.search(response.text) is None, (
+                path,
+                SCRIPT_TAG.search(response.text),
+            )
+    # The moved scripts are served.
+    for name in ("archive-menus.js", "archive-codemirror.js", "archive-table.js"):
+        assert (
+            "document" in site.ok(f"/static/{name}").text
+            or "window" in site.ok(f"/static/{name}").text
+        )
+
+
+def test_publish_ready_settings(built: tuple[Path, dict[str, int]]) -> None:
+    from pipeline.serving import PUBLISH_READY_SETTINGS
+
+    path, _ = built
+    ds = make_datasette(path, publish_ready=True)
+    assert ds.setting("default_allow_sql") is False
+    assert ds.setting("allow_download") is False
+    assert ds.setting("sql_time_limit_ms") == 1000
+    served = Site(ds, "archive")
+    try:
+        assert served.get("/archive?sql=select+1").status_code == 403  # no arbitrary SQL
+        assert served.get("/archive.db").status_code in (403, 404)  # no download
+        assert titles(served.json("/archive/search.json?q=hazel&_shape=array")) == [
+            "Coppicing the hazel"
+        ]  # canned queries still run
+        assert served.ok("/archive/posts?_facet=site").status_code == 200
+    finally:
+        served.close()
+    args = serve_command_args(path, publish_ready=True)
+    settings = {args[i + 1]: args[i + 2] for i, a in enumerate(args) if a == "--setting"}
+    assert settings["default_allow_sql"] == "off"
+    assert set(PUBLISH_READY_SETTINGS) <= set(settings)
+    assert "-i" not in args and "--immutable" not in args

@@ -49,7 +49,10 @@ def test_blogger_paging_by_count_when_the_feed_has_no_next_link() -> None:
         posts=[discovery.PostLink(url=f"{HOME}{i}") for i in range(2)], total=5
     )
     url = discovery.blogger_feed_url(HOME, 1, 2)
-    assert url == "https://ex.blogspot.com/feeds/posts/default?start-index=1&max-results=2"
+    assert (
+        url
+        == "https://ex.blogspot.com/feeds/posts/default?orderby=updated&start-index=1&max-results=2"
+    )
     assert discovery.next_blogger_page(url, page).endswith("start-index=3&max-results=2")
     last = discovery.FeedPage(posts=[discovery.PostLink(url=HOME + "5")], total=5)
     assert discovery.next_blogger_page(url.replace("start-index=1", "start-index=5"), last) is None
@@ -121,3 +124,33 @@ def test_wordpress_sitemaps_followed_are_post_sitemaps_only() -> None:
 def test_a_feed_that_is_not_a_feed() -> None:
     with pytest.raises(discovery.DiscoveryError):
         discovery.parse_feed(b"\x00\x01 definitely not xml", "https://ex.example/feed")
+
+
+def test_feed_paging_stops_at_entries_older_than_the_last_crawl() -> None:
+    old = discovery.FeedPage(
+        posts=[
+            discovery.PostLink(url=HOME + "a", updated="2024-05-01T08:00:00Z"),
+            discovery.PostLink(url=HOME + "b", updated="2024-04-01T08:00:00+02:00"),
+        ]
+    )
+    assert discovery.older_than(old, "2024-06-01T00:00:00+00:00")
+    assert not discovery.older_than(old, "2024-04-15T00:00:00+00:00")  # "a" is newer
+    assert not discovery.older_than(old, None)  # first crawl, or --full
+    assert not discovery.older_than(discovery.FeedPage(posts=[]), "2024-06-01T00:00:00+00:00")
+
+
+def test_timestamps_from_feeds_sitemaps_and_apis_compare_equal() -> None:
+    same = {
+        discovery.normalise_timestamp(value)
+        for value in (
+            "2024-05-01T08:00:00Z",
+            "2024-05-01T10:00:00+02:00",
+            "2024-05-01T08:00:00.000+00:00",
+        )
+    }
+    assert same == {"2024-05-01T08:00:00+00:00"}
+    assert discovery.normalise_timestamp("2024-05-01") == "2024-05-01"
+    assert discovery.parse_timestamp("not a date") is None
+    assert discovery.wordpress_posts_url(
+        "https://wp.example/wp-json/", 1, "2024-05-01T08:00:00+00:00"
+    ).endswith("&modified_after=2024-05-01T08%3A00%3A00%2B00%3A00")

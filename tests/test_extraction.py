@@ -13,6 +13,8 @@ from pipeline.extraction import Comment, ExtractionError, PostRecord, extract_po
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 KEYS = ["url", "title", "author", "published", "updated", "tags", "language", "text", "html"]
 KEYS.append("comments")
+NEW_KEYS = ["published_source", "updated_source", "date_flags", "encoding", "encoding_source"]
+NEW_KEYS.append("canonical_url")
 
 # Lines that must never be a line of stored text (the brief's list plus sidebar titles).
 FORBIDDEN_LINES = {
@@ -318,7 +320,8 @@ def test_deeply_nested_page_is_extracted():
 def test_to_dict_keys_and_json():
     record = extract_post(load("wordpress_jetpack.html"), "https://x.example/")
     data = record.to_dict()
-    assert list(data) == KEYS
+    assert list(data)[: len(KEYS)] == KEYS  # the original keys first, in their order
+    assert list(data) == KEYS + NEW_KEYS
     assert set(data["comments"][0]) == {"author", "published", "text", "parent", "comment_key"}
     json.dumps(data)  # JSON-ready
 
@@ -347,3 +350,318 @@ def test_fallback_when_trafilatura_finds_nothing(monkeypatch):
     assert "a dutchman patch rather than a whole new strake." in record.text
     assert_clean_text(record)
     assert_safe_html(record.html)
+
+
+# --------------------------------------------------------------------------------------------
+# More platforms: Blogger Simple and Dynamic Views, WordPress.com, Substack, Ghost, Medium
+# --------------------------------------------------------------------------------------------
+
+PLATFORM_CHROME = (
+    "Email This", "BlogThis!", "Share to X", "Followers", "View my complete profile", "Loading",
+    "Liked by 14 people", "Medlar Jelly", "Leave a Reply", "Join 312 other subscribers",
+    "Published by Isolde", "Thanks for reading", "Subscribe", "reader-supported", "42 Likes",
+    "Ready for more?", "This post is for subscribers only", "Get the next post by email",
+    "Sign up for more", "min read", "Member-only story", "Follow", "1.2K", "Written by",
+    "Published with Ghost", "©", "As an Amazon Associate", "Hollis", "Perpetua",
+)  # fmt: skip
+
+
+def assert_no_platform_chrome(record: PostRecord) -> None:
+    assert_clean_text(record)
+    for chrome in PLATFORM_CHROME:
+        assert chrome not in record.text, chrome
+    assert record.title not in record.text.split("\n")
+    assert_safe_html(record.html)
+
+
+def test_blogger_simple_theme():
+    url = "https://kilnandcrock.blogspot.com/2019/10/salt-glaze-firing.html"
+    record = extract_post(load("blogger_simple.html"), url)
+    assert record.title == "A Salt Glaze Firing in the Rain"  # not "Kiln and Crock: ..."
+    assert record.author == "Ottilie Brandt"
+    assert (record.published, record.published_source) == ("2019-10-19T21:14:00+02:00", "markup")
+    assert record.tags == ["firing", "salt glaze"]
+    assert record.text.startswith("We lit the old catenary kiln at six in the morning")
+    assert record.text.endswith("a drip of ash glaze running down its handle.")
+    assert_no_platform_chrome(record)
+    assert [(c.author, c.parent) for c in record.comments] == [
+        ("Hollis Ferrant", None),
+        ("Ottilie Brandt", "5512"),
+    ]
+    assert record.canonical_url == url
+    assert (record.encoding, record.encoding_source) == ("utf-8", "meta")
+
+
+def test_blogger_dynamic_views_noscript_fallback():
+    url = "https://moorlandlichens.blogspot.com/2016/07/reading-crust.html"
+    record = extract_post(load("blogger_dynamic_views.html"), url)
+    assert record.title == "Reading the Crust on a Gritstone Wall"
+    assert record.author == "Ferdinand Ashworth"
+    # the date header's visible text is the most precise date on the page
+    assert (record.published, record.published_source) == ("2016-07-24", "text")
+    assert record.tags == ["walls", "Xanthoria"]
+    assert record.language == "en"
+    assert record.text.startswith("A dry-stone wall on the moor edge is a slow library.")
+    assert "enough to compare photographs." in record.text
+    for chrome in ("Loading...", "_WidgetManager", "Labels:", "Moorland Lichens"):
+        assert chrome not in record.text
+    assert_no_platform_chrome(record)
+
+
+def test_blogger_url_date_when_the_page_has_no_other():
+    page = load("blogger_dynamic_views.html").replace(b"Sunday, 24 July 2016", b"")
+    url = "https://moorlandlichens.blogspot.com/2016/07/reading-crust.html"
+    record = extract_post(page, url)
+    assert (record.published, record.published_source) == ("2016-07", "url")
+
+
+def test_wordpress_com_jetpack_and_author_box():
+    url = "https://larderalmanac.wordpress.com/2021/11/03/quince-paste/"
+    record = extract_post(load("wordpress_com.html"), url)
+    assert record.title == "Pressing Quince Paste the Slow Way"
+    assert record.author == "Isolde Whitcombe"  # the meta says "admin"
+    assert record.published == "2021-11-03T08:15:42+00:00"
+    assert record.updated == "2021-11-05T10:01:00+00:00"
+    assert (record.published_source, record.updated_source) == ("meta", "meta")
+    assert record.tags == ["Preserves", "quince", "autumn"]  # category, then tags
+    assert record.text.startswith("The quinces from the neighbour's tree arrived")
+    assert record.text.endswith("slices cleanly for the cheese board by the weekend.")
+    assert_no_platform_chrome(record)
+    assert [c.author for c in record.comments] == ["Perpetua Lowe"]
+    assert record.canonical_url == url
+
+
+def test_substack_prompts_are_not_body_text():
+    url = "https://estuaryletters.substack.com/p/tide-tables"
+    record = extract_post(load("substack.html"), url)
+    assert record.title == "Why Every Tide Table Is a Little Wrong"  # not "... - by ... - ..."
+    assert record.author == "Saoirse Pell"
+    assert (record.published, record.published_source) == ("2024-03-02T14:05:11+00:00", "json-ld")
+    assert record.tags == ["tides", "estuaries"]
+    lines = record.text.split("\n")
+    assert lines[0].startswith("Tide tables are predictions built")
+    assert lines[-1].startswith("So read the table as a forecast")
+    assert len(lines) == 4
+    assert "Share" not in lines and "Subscribe now" not in record.text
+    assert_no_platform_chrome(record)
+    assert record.canonical_url == url  # og:url on the same host
+
+
+def test_ghost_cards_kept_members_cta_dropped():
+    url = "https://plotandpath.ghost.io/cold-frame-windows/"
+    record = extract_post(load("ghost.html"), url)
+    assert record.title == "Building a Cold Frame from Salvaged Windows"
+    assert record.author == "Ines Halloran"
+    assert record.tags == ["Gardening", "Salvage"]
+    assert record.published == "2024-02-11T09:00:00+00:00"
+    assert record.updated == "2024-02-12T17:40:00+00:00"
+    assert record.text.startswith("Two sash windows came out of a neighbour's renovation")
+    assert "Old paint on salvaged sashes may contain lead" in record.text  # kg-callout-card
+    assert "a sunny March day can cook seedlings in an hour." in record.text
+    assert_no_platform_chrome(record)
+
+
+def test_medium_claps_follow_and_member_banner_dropped():
+    url = "https://medium.com/@teodorvasquez/the-quiet-economics-of-repair-cafes-5c1d2e"
+    record = extract_post(load("medium.html"), url)
+    assert record.title == "The Quiet Economics of Repair Cafés"
+    assert record.author == "Teodor Vasquez"
+    assert record.published.startswith("2024-01-09T07:12:33")
+    assert record.tags == ["Repair", "Circular Economy"]
+    lines = record.text.split("\n")
+    assert lines[0].startswith("Once a month the church hall fills")
+    assert "What the volunteers really trade" in lines
+    assert lines[-1].endswith("rarely appears in anyone's budget.")
+    for chrome in ("Listen", "Share", "14", "3.1K Followers", "Teodor Vasquez"):
+        assert chrome not in lines
+    assert_no_platform_chrome(record)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "5 min read",
+        "— 4 min read",
+        "Reading time: 3 minutes",
+        "© 2024 Hedgerow Notes",
+        "Copyright (c) 2019 Foo. All rights reserved.",
+        "As an Amazon Associate I earn from qualifying purchases.",
+        "This post contains affiliate links, which means I may earn a small commission.",
+        "Thanks for reading Estuary Letters! Subscribe for free to receive new posts.",
+        "Subscribe to my newsletter for weekly notes.",
+        "Member-only story",
+    ],
+)
+def test_prompt_notice_and_copyright_lines_are_clutter(line):
+    assert is_clutter_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Subscribe to the idea that less is more, she said.",
+        "I read it in 5 minutes and then again the next morning.",
+        "Copyright law is complicated, and in 2019 the court ruled that the photographer kept "
+        "all her rights even though the magazine had paid for the prints and argued otherwise.",
+    ],
+)
+def test_body_sentences_are_not_clutter(line):
+    assert not is_clutter_line(line)
+
+
+def test_titles_never_carry_the_blog_name_or_a_widget_heading():
+    page = (
+        "<html><head><title>Rust on the Rails | Branchline Diaries</title>"
+        "<meta property='og:site_name' content='Branchline Diaries'></head><body>"
+        "<div class='widget Followers'><h2 class='title'>Followers</h2></div>"
+        "<article><p>"
+        + "The old branch line rusted quietly in the cutting for years. " * 6
+        + "</p></article></body></html>"
+    )
+    record = extract_post(page, "https://branchline.example/2020/01/rust/")
+    assert record.title == "Rust on the Rails"
+    # no site name given: a side spelling the host name is still dropped
+    page2 = page.replace("<meta property='og:site_name' content='Branchline Diaries'>", "")
+    page2 = page2.replace("Branchline Diaries", "branchline")
+    assert extract_post(page2, "https://branchline.example/x/").title == "Rust on the Rails"
+
+
+@pytest.mark.parametrize(
+    "name", ["Unknown", "admin", "View my complete profile", "noreply@blogger.com"]
+)
+def test_placeholder_authors_are_empty(name):
+    page = (
+        f"<html><head><meta name='author' content='{name}'></head><body><article>"
+        "<h1 class='entry-title'>Stones</h1><p>"
+        + "Field stones heave up every winter. " * 8
+        + "</p></article></body></html>"
+    )
+    assert extract_post(page, "https://stones.example/p").author == ""
+
+
+# --------------------------------------------------------------------------------------------
+# Dates: provenance and plausibility
+# --------------------------------------------------------------------------------------------
+
+
+def _dated_page(jsonld: str = "", meta: str = "", body_extra: str = "") -> str:
+    script = f"<script type='application/ld+json'>{jsonld}</script>" if jsonld else ""
+    return (
+        f"<html><head>{script}{meta}</head><body><article><h1 class='entry-title'>Hedges</h1>"
+        f"{body_extra}<p>"
+        + "Laid hedges thicken at the base and keep the sheep in. " * 8
+        + "</p></article></body></html>"
+    )
+
+
+def test_feed_hints_win_and_are_recorded_as_feed():
+    page = _dated_page('{"@type":"BlogPosting","datePublished":"2020-05-01"}')
+    record = extract_post(
+        page, "https://h.example/p", hints={"published": "2020-04-30T10:00:00Z", "source": "feed"}
+    )
+    assert (record.published, record.published_source) == ("2020-04-30T10:00:00+00:00", "feed")
+    record = extract_post(page, "https://h.example/p")
+    assert (record.published, record.published_source) == ("2020-05-01", "json-ld")
+
+
+def test_future_and_ancient_dates_are_flagged_not_stored():
+    page = _dated_page('{"@type":"BlogPosting","datePublished":"2999-01-01T00:00:00Z"}')
+    record = extract_post(page, "https://h.example/p")
+    assert record.published is None and record.published_source is None
+    assert record.date_flags == ["published_in_future:2999-01-01T00:00:00Z"]
+
+    page = _dated_page(
+        meta="<meta property='article:published_time' content='1970-01-01T00:00:00Z'>"
+    )
+    record = extract_post(page, "https://h.example/2018/06/hedges.html")
+    assert record.date_flags == ["published_before_1995:1970-01-01T00:00:00Z"]
+    # the next plausible source is used: the URL's month
+    assert (record.published, record.published_source) == ("2018-06", "url")
+
+
+def test_update_before_publication_is_flagged():
+    page = _dated_page(
+        '{"@type":"BlogPosting","datePublished":"2021-03-04T10:00:00Z",'
+        '"dateModified":"2019-01-01T00:00:00Z"}'
+    )
+    record = extract_post(page, "https://h.example/p")
+    assert record.published == "2021-03-04T10:00:00+00:00"
+    assert record.updated is None and record.updated_source is None
+    assert record.date_flags == ["updated_before_published:2019-01-01T00:00:00+00:00"]
+
+
+def test_canonical_on_another_host_is_ignored():
+    page = _dated_page(meta="<link rel='canonical' href='https://syndicator.example/copy/'>")
+    assert extract_post(page, "https://h.example/p").canonical_url is None
+    page = _dated_page(meta="<link rel='canonical' href='/2020/hedges/'>")
+    assert extract_post(page, "https://h.example/p?m=1").canonical_url == (
+        "https://h.example/2020/hedges/"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Hard pages: charsets, nothing to extract
+# --------------------------------------------------------------------------------------------
+
+RUSSIAN = (
+    "Весной мы посадили у забора три яблони и две груши. Земля была тяжёлая, глинистая, "
+    "поэтому в каждую яму добавили песок и перегной. Осенью деревья дали первые листья, "
+    "а через год одна яблоня уже зацвела. Соседи приходили смотреть и спрашивали совета."
+)
+
+
+def _page(body: str, head: str = "") -> str:
+    return f"<html><head>{head}<title>Сад</title></head><body><article><h1>Сад</h1>{body}</article></body></html>"
+
+
+def test_cp1251_without_any_charset_is_detected():
+    raw = _page("".join(f"<p>{RUSSIAN}</p>" for _ in range(3))).encode("cp1251")
+    record = extract_post(raw, "https://sad.example/p")
+    assert RUSSIAN[:60] in record.text
+    assert record.encoding == "cp1251" and record.encoding_source == "detected"
+
+
+def test_utf16_with_bom():
+    raw = _page(f"<p>{RUSSIAN}</p>").encode("utf-16")
+    record = extract_post(raw, "https://sad.example/p")
+    assert RUSSIAN[:60] in record.text
+    assert (record.encoding, record.encoding_source) == ("utf-16-le", "bom")
+
+
+def test_meta_charset_that_lies_is_overruled_by_the_bytes():
+    # declares windows-1251 but the bytes are UTF-8
+    raw = _page(f"<p>{RUSSIAN}</p>", "<meta charset='windows-1251'>").encode("utf-8")
+    record = extract_post(raw, "https://sad.example/p")
+    assert RUSSIAN[:60] in record.text
+    assert (record.encoding, record.encoding_source) == ("utf-8", "utf-8")
+    # declares UTF-8 but the bytes are windows-1251
+    raw = _page("".join(f"<p>{RUSSIAN}</p>" for _ in range(3)), "<meta charset='utf-8'>")
+    record = extract_post(raw.encode("cp1251"), "https://sad.example/p")
+    assert RUSSIAN[:60] in record.text
+    assert record.encoding_source == "detected"
+
+
+def test_utf8_with_stray_latin1_bytes_is_decoded_per_region():
+    good = "Crème brûlée and café au lait are on the menu every Sunday morning. " * 3
+    stray = "Se\xf1or Mu\xf1oz brought the pi\xf1ata.".encode("latin-1")
+    raw = (
+        f"<html><head><meta charset='utf-8'></head><body><article><p>{good}</p><p>".encode()
+        + stray
+        + b"</p></article></body></html>"
+    )
+    record = extract_post(raw, "https://cafe.example/p")
+    assert "Crème brûlée and café au lait" in record.text  # no whole-page mojibake
+    assert "Señor Muñoz brought the piñata." in record.text
+    assert "Ã" not in record.text
+    assert (record.encoding, record.encoding_source) == ("utf-8+cp1252", "detected")
+
+
+def test_page_with_nothing_to_extract_raises_even_after_fallbacks(monkeypatch):
+    import pipeline.extraction as extraction
+
+    monkeypatch.setattr(extraction, "_trafilatura", lambda tree, url: None)
+    with pytest.raises(ExtractionError, match="fallbacks found none"):
+        extract_post(
+            "<html><body><div class='post-body'><p>Hi.</p></div></body></html>",
+            "https://e.example/",
+        )

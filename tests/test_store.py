@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.store import Archive, ArchiveError, content_hash, escape_fts, migrate
+from pipeline.store import MIGRATIONS, Archive, ArchiveError, content_hash, escape_fts, migrate
 
 RECORD = {
     "url": "https://quietrails.example/2024/03/the-branch-line.html",
@@ -74,6 +74,16 @@ def test_schema_is_exactly_what_users_query(archive_path: Path) -> None:
             "content_hash",
             "first_seen",
             "last_seen",
+            "etag",
+            "last_modified",
+            "last_listed",
+            "gone_at",
+            "published_source",
+            "updated_source",
+            "date_flags",
+            "encoding",
+            "encoding_source",
+            "duplicate_of",
         ]
         assert columns(archive, "failures") == [
             "id",
@@ -108,6 +118,8 @@ def test_schema_is_exactly_what_users_query(archive_path: Path) -> None:
             "unchanged",
             "failed",
             "message",
+            "not_modified",
+            "gone",
         ]
         assert columns(archive, "sources") == [
             "id",
@@ -118,6 +130,7 @@ def test_schema_is_exactly_what_users_query(archive_path: Path) -> None:
             "added_at",
             "last_crawl_at",
             "last_status",
+            "moved_to",
         ]
         assert columns(archive, "posts_fts") == ["title", "text", "author", "tags"]
         assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -131,7 +144,8 @@ def test_migrations_run_once(archive_path: Path) -> None:
     with Archive(archive_path) as archive:
         assert migrate(archive.db) == []
         names = [row[0] for row in archive.db.execute("SELECT name FROM _migrations")]
-        assert names == ["001_core_tables"]
+        assert names == [name for name, _ in MIGRATIONS]
+        assert names[:3] == ["001_core_tables", "002_incremental", "003_provenance_and_duplicates"]
 
 
 def test_saving_twice_leaves_the_same_rows(archive_path: Path) -> None:
@@ -247,3 +261,81 @@ def test_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError):
         Archive(tmp_path / "missing.db", create=False)
     assert isinstance(sqlite3.sqlite_version, str)
+
+
+def test_aliases_scheme_and_canonical_addresses_give_one_row(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        archive.save_post(RECORD)
+        https = RECORD["url"]
+        http = https.replace("https://", "http://")
+        assert archive.save_post({**RECORD, "url": http}).outcome == "unchanged"
+        moved = {**RECORD, "url": "https://quietrails.example/2024/03/branch-line-at-dusk.html"}
+        assert archive.save_post(moved, aliases=[https]).outcome == "unchanged"  # https redirected
+        via_canonical = {**RECORD, "url": https + "?utm_campaign=x", "canonical_url": https}
+        assert archive.save_post(via_canonical).outcome == "unchanged"
+        assert archive.counts()["posts"] == 1
+        assert archive.post(moved["url"])["url"] == https
+        aliases = {
+            row["url"]: row["reason"] for row in archive.db.query("SELECT * FROM post_aliases")
+        }
+        assert aliases == {
+            http: "address",
+            moved["url"]: "address",
+            https + "?utm_campaign=x": "canonical",
+        }
+
+
+def test_gone_and_returned_posts_keep_their_copy(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        archive.save_post(RECORD)
+        assert archive.mark_gone(RECORD["url"], "HTTP 410")
+        assert not archive.mark_gone("https://quietrails.example/never-archived.html", "HTTP 404")
+        row = archive.post(RECORD["url"])
+        assert row["gone_at"] and row["text"] == RECORD["text"]
+        assert archive.touch_post(RECORD["url"])
+        assert archive.post(RECORD["url"])["gone_at"] is None
+        events = [r["event"] for r in archive.db.query("SELECT event FROM post_events ORDER BY id")]
+        assert events == ["gone", "returned"]
+
+
+def test_a_bad_item_in_a_batch_rolls_back_alone(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        with archive.transaction():
+            archive.save_post(RECORD)
+            try:
+                archive.save_post({"url": "https://quietrails.example/broken.html", "title": "x"})
+            except KeyError:
+                pass  # no text: this item fails, its savepoint is rolled back
+            archive.record_failure("https://quietrails.example/broken.html", "store", "no text")
+        assert archive.counts()["posts"] == 1 and archive.counts()["failures"] == 1
+
+
+def test_syndicated_copies_are_marked_not_deleted(archive_path: Path) -> None:
+    article = " ".join(
+        f"The {word} crossing on the old drovers road was mended in the year of the great frost."
+        for word in ("north", "south", "east", "west", "upper", "lower", "middle", "far")
+    )
+    with Archive(archive_path) as archive:
+        first = archive.save_post({**RECORD, "text": article})
+        copy = archive.save_post(
+            {
+                **RECORD,
+                "url": "https://aggregator.example/copy.html",
+                "title": "Reposted",
+                "text": article + " Reposted with permission.",
+            }
+        )
+        other = archive.save_post(
+            {
+                **RECORD,
+                "url": "https://quietrails.example/other.html",
+                "text": " ".join(
+                    f"Entirely different words number {i} about signal boxes." for i in range(20)
+                ),
+            }
+        )
+        rows = {
+            r["id"]: r["duplicate_of"]
+            for r in archive.db.query("SELECT id, duplicate_of FROM posts")
+        }
+        assert rows == {first.post_id: None, copy.post_id: first.post_id, other.post_id: None}

@@ -6,8 +6,17 @@
   again with nh3 at render time and only then marks it safe.
 - extra_template_vars: on a ``posts`` row page, the post (title, byline, dates, labels) and its
   comments, for archive/templates/row.html.
+- extra_template_vars: on a ``posts`` row page, the post (title, byline, dates and where they
+  came from, labels), its comments, its versions (with links to their diffs, served by
+  archive_versions.py) and its latest WARC capture (``/-/capture/<id>``, when the archive has
+  a ``captures`` table); on the home page (index.html), each blog (the ``blogs`` canned
+  query) and the latest archived posts.
 - render_cell: the long ``html`` columns of posts and post_versions show a short note instead
   of markup-as-text in tables.
+- asgi_wrapper: a ``Content-Security-Policy`` on every response that has none (no inline
+  script, no plugins, no framing by other sites; Datasette's own inline scripts are moved to
+  archive/static/ by the templates in archive/templates/), plus ``nosniff`` and a referrer
+  policy.
 
 Datasette registers plugins globally per process (by file name), so every hook checks that the
 Datasette instance uses our metadata (the ``"*"`` block) before doing anything.
@@ -25,6 +34,26 @@ from datasette.utils import urlsafe_components
 from markupsafe import Markup
 
 WILDCARD = "*"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: http: https:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'self'; frame-src 'self'"
+)
+SECURITY_HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+)
+DATE_SOURCES = {
+    "feed": "the blog's feed",
+    "json-ld": "the page's JSON-LD data",
+    "meta": "the page's meta tags",
+    "markup": "the page's markup",
+    "url": "the post's address",
+    "text": "the post's text",
+    "htmldate": "a guess from the page (htmldate)",
+}
+LATEST_POSTS = 10
 POSTS = "posts"
 HTML_TABLES = {"posts", "post_versions"}
 
@@ -140,6 +169,7 @@ async def _post_context(datasette, database, request) -> dict:
     table_url = datasette.urls.table(database, POSTS)
     published = post.get("published") or ""
     updated = post.get("updated") or ""
+    versions, capture_id = await _versions(datasette, db, database, post["id"])
     return {
         "archive_post": {
             **post,
@@ -154,19 +184,143 @@ async def _post_context(datasette, database, request) -> dict:
             "published_date": published[:10],
             "updated_date": updated[:10] if updated[:10] != published[:10] else "",
             "original_url": _http_url(post.get("url")),
+            "published_from": _date_source(post.get("published_source")),
+            "updated_from": _date_source(post.get("updated_source")),
+            "date_flags": _tags(post.get("date_flags")),
+            "capture_href": (
+                datasette.urls.path(f"/-/capture/{capture_id}") if capture_id else None
+            ),
         },
+        "archive_versions": versions,
         "archive_comments": comments,
         "archive_comments_href": f"{datasette.urls.table(database, 'comments')}"
         f"?post_id={post['id']}",
     }
 
 
+def _date_source(value: object) -> str | None:
+    if not value:
+        return None
+    return DATE_SOURCES.get(str(value), str(value))
+
+
+async def _versions(datasette, db, database: str, post_id: int) -> tuple[list[dict], int | None]:
+    """The post's versions, oldest first, each with a diff link to the one before it; and the
+    newest capture of the post (only when the archive has a ``captures`` table)."""
+    has_captures = await db.table_exists("captures")
+    columns = await db.table_columns("post_versions")
+    capture = "capture_id" if has_captures and "capture_id" in columns else "null"
+    rows = (
+        await db.execute(
+            f"select id, title, captured_at, {capture} as capture_id from post_versions "
+            "where post_id = ? order by captured_at, id",
+            [post_id],
+        )
+    ).rows
+    versions = []
+    previous = None
+    for row in rows:
+        version = dict(row)
+        version["diff_href"] = (
+            datasette.urls.path(
+                f"/-/diff?db={quote_plus(database)}&post={post_id}"
+                f"&from={previous}&to={version['id']}"
+            )
+            if previous is not None
+            else None
+        )
+        version["capture_href"] = (
+            datasette.urls.path(f"/-/capture/{version['capture_id']}")
+            if version["capture_id"]
+            else None
+        )
+        versions.append(version)
+        previous = version["id"]
+    capture_id = next((v["capture_id"] for v in reversed(versions) if v["capture_id"]), None)
+    return versions, capture_id
+
+
 @hookimpl
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
-    if view_name != "row" or table != POSTS or request is None or not _is_archive(datasette):
+    if request is None or not _is_archive(datasette):
+        return None
+    if view_name == "index":
+
+        async def home():
+            return {"archive_home": await _home_context(datasette, request)}
+
+        return home
+    if view_name != "row" or table != POSTS:
         return None
 
     async def inner():
         return await _post_context(datasette, database, request)
 
     return inner
+
+
+async def _home_context(datasette, request) -> list[dict]:
+    """For each archive database served: its blogs (the `blogs` canned query) and latest posts."""
+    sections = []
+    for name, db in datasette.databases.items():
+        if db.is_memory or not await db.table_exists(POSTS):
+            continue
+        query = await datasette.get_canned_query(name, "blogs", request.actor)
+        blogs = [dict(row) for row in (await db.execute(query["sql"])).rows] if query else []
+        latest = (
+            await db.execute(
+                "select id, title, site, author, published, first_seen from posts "
+                "order by first_seen desc, id desc limit ?",
+                [LATEST_POSTS],
+            )
+        ).rows
+        totals = (
+            await db.execute(
+                "select (select count(*) from posts), (select count(*) from comments), "
+                "(select count(*) from crawls), (select count(*) from failures)"
+            )
+        ).rows[0]
+        sections.append(
+            {
+                "name": name,
+                "blogs": blogs,
+                "latest": [dict(row) for row in latest],
+                "posts": totals[0],
+                "comments": totals[1],
+                "crawls": totals[2],
+                "failures": totals[3],
+                "search_url": f"{datasette.urls.database(name)}/search",
+                "comments_url": f"{datasette.urls.database(name)}/search_comments",
+                "posts_url": datasette.urls.table(name, POSTS),
+                "crawls_url": datasette.urls.table(name, "crawls"),
+                "failures_url": datasette.urls.table(name, "failures"),
+                "sources_url": datasette.urls.table(name, "sources"),
+                "blogs_url": f"{datasette.urls.database(name)}/blogs",
+            }
+        )
+    return sections
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    if not _is_archive(datasette):
+        return lambda app: app
+
+    def wrap(app):
+        async def secured(scope, receive, send):
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+
+            async def send_with_policy(message):
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers", []))
+                    present = {name.lower() for name, _ in headers}
+                    headers += [item for item in SECURITY_HEADERS if item[0] not in present]
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            return await app(scope, receive, send_with_policy)
+
+        return secured
+
+    return wrap

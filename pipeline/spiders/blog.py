@@ -11,6 +11,7 @@ each becomes a `PageItem` for the extraction and storage pipelines.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -23,8 +24,9 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from pipeline import discovery
-from pipeline.items import FailureItem, PageItem, SourceItem
-from pipeline.store import utcnow
+from pipeline.items import FailureItem, FetchState, PageItem, PostStatusItem, SourceItem
+from pipeline.middlewares import FetchRefused
+from pipeline.store import Archive, ArchiveError, utcnow
 from pipeline.urls import canonical_url, is_post_url, normalise_source_url, same_blog
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -45,6 +47,8 @@ class BlogSpider(Spider):
         self.platforms: dict[str, str] = {}
         self.listing_pages: dict[str, int] = {}
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.sources})
+        # A source whose home page moved to another host (pipeline/middlewares.py): new home.
+        self.moved_to: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BlogSpider:
@@ -52,13 +56,46 @@ class BlogSpider(Spider):
         settings = crawler.settings
         spider.max_listing_pages = settings.getint("BLOGARCHIVE_MAX_LISTING_PAGES", 500)
         spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.full = settings.getbool("BLOGARCHIVE_FULL", False)
+        spider.clock_skew = timedelta(seconds=settings.getfloat("BLOGARCHIVE_CLOCK_SKEW", 3600))
+        spider.db_path = settings.get("BLOGARCHIVE_DB")
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
+        # What is archived decides what to fetch: opened here, after the storage pipeline
+        # has created the database, read-only (the pipeline is the one writer).
+        self.archive_view = self._open_archive_view()
+        self.cutoffs = {source: self._cutoff(source) for source in self.sources}
         for source in self.sources:
             yield self._request(
                 source, source, self.parse_home, errback=self.home_failed, priority=100
             )
+
+    # -- what the archive already holds
+
+    def _open_archive_view(self) -> Archive | None:
+        if not self.db_path:
+            return None
+        try:
+            return Archive(self.db_path, readonly=True)
+        except ArchiveError as error:
+            self.logger.info("no archive to crawl incrementally against: %s", error)
+            return None
+
+    def _cutoff(self, source: str) -> str | None:
+        """The start of the source's last completed crawl: listings older than it are old
+        news. None in a full sweep (`--full`) or on the first crawl."""
+        if self.full or self.archive_view is None:
+            return None
+        try:
+            source_id = self.archive_view.source(source)["id"]
+        except ArchiveError:
+            return None
+        return self.archive_view.last_crawl_started(source_id)
+
+    def closed(self, reason: str) -> None:
+        if getattr(self, "archive_view", None) is not None:
+            self.archive_view.close()
 
     # -- helpers
 
@@ -82,18 +119,69 @@ class BlogSpider(Spider):
             cb_kwargs=cb_kwargs,
         )
 
-    def _post_request(self, link: discovery.PostLink | str, source: str) -> Request | None:
+    def _post_request(self, link: discovery.PostLink | str, source: str) -> Any:
+        """A request for a post page, or a `listed` status when the archive already holds
+        the post as the listing last showed it, or None for a link that is no post of ours."""
         if isinstance(link, str):
             link = discovery.PostLink(url=link)
         url = canonical_url(link.url)
-        if not same_blog(url, source) or not is_post_url(
+        if not self._same_blog(url, source) or not is_post_url(
             url, self.platforms.get(source, "generic")
         ):
             return None
         self.crawler.stats.inc_value("blogarchive/discovery/post_links")
-        return self._request(
-            url, source, self.parse_post, errback=self.page_failed, hints=link.hints()
+        state = self.archive_view.post_state(url) if self.archive_view is not None else None
+        if state is not None and not self.full and not state["gone_at"]:
+            if self._unchanged_since_capture(link.updated, state["last_seen"]):
+                self.crawler.stats.inc_value("blogarchive/discovery/unchanged")
+                return PostStatusItem(url, source, "listed")
+            if not link.updated and self.cutoffs.get(source):
+                # No change signal: checked (conditionally) by the sweep of unlisted posts.
+                return None
+        return self.post_request(url, source, hints=link.hints(), state=state)
+
+    def _unchanged_since_capture(self, updated: str | None, captured: str | None) -> bool:
+        """A listing's "updated" signal older than our last capture of the post (less the
+        allowed clock skew between the blog and us) means the capture holds that version."""
+        signal = discovery.parse_timestamp(updated)
+        capture = discovery.parse_timestamp(captured)
+        if signal is None or capture is None:
+            return False
+        return signal < capture - self.clock_skew
+
+    def post_request(
+        self,
+        url: str,
+        source: str,
+        *,
+        hints: dict[str, Any] | None = None,
+        state: dict[str, Any] | None = None,
+    ) -> Request:
+        """Fetch a post page, conditionally when the archive has its ETag or Last-Modified.
+
+        Also used to re-check stored posts that no listing mentioned this run."""
+        if state is None and self.archive_view is not None:
+            state = self.archive_view.post_state(url)
+        headers = {}
+        if state and state.get("etag"):
+            headers["If-None-Match"] = state["etag"]
+        if state and state.get("last_modified"):
+            headers["If-Modified-Since"] = state["last_modified"]
+        return Request(
+            url,
+            callback=self.parse_post,
+            errback=self.page_failed,
+            headers=headers,
+            meta={
+                "source_url": source,
+                "handle_httpstatus_list": [304, 404, 410],
+            },
+            cb_kwargs={"hints": hints or {}},
         )
+
+    def _same_blog(self, url: str, source: str) -> bool:
+        moved = self.moved_to.get(source)
+        return same_blog(url, source) or bool(moved and same_blog(url, moved))
 
     def _source_of(self, response_or_failure: Any) -> str:
         request = getattr(response_or_failure, "request", None)
@@ -135,7 +223,7 @@ class BlogSpider(Spider):
         if home.platform == "wordpress":
             api_root = home.api_root or urljoin(root, "/wp-json/")
             yield self._request(
-                discovery.wordpress_posts_url(api_root, 1),
+                discovery.wordpress_posts_url(api_root, 1, self.cutoffs.get(source)),
                 source,
                 self.parse_wordpress_api,
                 optional=True,
@@ -165,12 +253,12 @@ class BlogSpider(Spider):
     def _listing(
         self, response: Response, source: str, posts: list[str], pagers: list[str]
     ) -> Iterator[Any]:
+        if self.platforms.get(source) in ("blogger", "wordpress"):
+            return  # their feeds, APIs and sitemaps list every post, with change signals
         for link in posts:
             request = self._post_request(link, source)
             if request:
                 yield request
-        if self.platforms.get(source) in ("blogger", "wordpress"):
-            return  # their feeds, APIs and sitemaps are exhaustive
         for link in pagers:
             if self.listing_pages.get(source, 0) >= self.max_listing_pages:
                 self.crawler.stats.inc_value("blogarchive/discovery/listing_budget_hit")
@@ -186,7 +274,7 @@ class BlogSpider(Spider):
     def parse_robots(self, response: Response) -> Iterator[Any]:
         source = response.meta["source_url"]
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-            if same_blog(url, source):
+            if self._same_blog(url, source):
                 yield self._request(url, source, self.parse_sitemap, optional=True, priority=50)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
@@ -209,7 +297,7 @@ class BlogSpider(Spider):
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
                 loc = entry.get("loc")
-                if loc and same_blog(loc, source) and discovery.wordpress_sitemap_wanted(loc):
+                if loc and self._same_blog(loc, source) and discovery.wordpress_sitemap_wanted(loc):
                     yield self._request(loc, source, self.parse_sitemap, optional=True, priority=50)
         elif sitemap.type == "urlset":
             for entry in sitemap:
@@ -239,7 +327,10 @@ class BlogSpider(Spider):
             next_url = discovery.next_wordpress_feed_page(response.url, page)
         else:
             next_url = page.next_url
-        if next_url and same_blog(next_url, source) and next_url != response.url:
+        if discovery.older_than(page, self.cutoffs.get(source)):
+            self.crawler.stats.inc_value("blogarchive/discovery/feed_paging_stopped")
+            return  # everything after this page is older than the last crawl
+        if next_url and self._same_blog(next_url, source) and next_url != response.url:
             yield self._request(next_url, source, self.parse_feed, optional=True, priority=60)
 
     def parse_wordpress_api(self, response: Response, api_root: str, page: int) -> Iterator[Any]:
@@ -257,7 +348,7 @@ class BlogSpider(Spider):
             total = int(response.headers.get(b"X-WP-TotalPages", b"1").decode() or 1)
             for number in range(2, total + 1):
                 yield self._request(
-                    discovery.wordpress_posts_url(api_root, number),
+                    discovery.wordpress_posts_url(api_root, number, self.cutoffs.get(source)),
                     source,
                     self.parse_wordpress_api,
                     optional=True,
@@ -270,6 +361,13 @@ class BlogSpider(Spider):
 
     def parse_post(self, response: Response, hints: dict[str, Any]) -> Iterator[Any]:
         source = response.meta["source_url"]
+        url = canonical_url(response.url)
+        if response.status == 304:
+            yield PostStatusItem(url, source, "not_modified")
+            return
+        if response.status in (404, 410):
+            yield PostStatusItem(url, source, "gone", f"HTTP {response.status}")
+            return
         if not _is_html(response):
             yield FailureItem(
                 response.url,
@@ -281,14 +379,25 @@ class BlogSpider(Spider):
         if not response.body.strip():
             yield FailureItem(response.url, source, "fetch", "empty body")
             return
+        redirected_from = [
+            canonical_url(u)
+            for u in response.meta.get("redirect_urls", [])
+            if self._same_blog(u, source)
+        ]
         yield PageItem(
-            url=canonical_url(response.url),
+            url=url,
             source_url=source,
             body=response.body,
             encoding=_declared_encoding(response),
             status=response.status,
             hints=hints,
             fetched_at=utcnow(),
+            fetch=FetchState(
+                etag=_header(response, b"ETag"),
+                last_modified=_header(response, b"Last-Modified"),
+                aliases=[u for u in dict.fromkeys(redirected_from) if u != url],
+            ),
+            capture_id=response.meta.get("capture_id"),
         )
 
     # -- errors
@@ -302,6 +411,9 @@ class BlogSpider(Spider):
     def page_failed(self, failure: Failure) -> Iterator[Any]:
         source = self._source_of(failure)
         url = failure.request.url
+        if failure.check(FetchRefused):  # a hostile-site policy (pipeline/middlewares.py)
+            yield FailureItem(url, source, failure.value.stage, str(failure.value))
+            return
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             self.crawler.stats.inc_value("blogarchive/fetch/ignored")
             self.logger.info("%s: not fetched: %s", url, _describe(failure))
@@ -311,6 +423,11 @@ class BlogSpider(Spider):
 
     def discovery_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request
+        if failure.check(FetchRefused):  # a hostile-site policy (pipeline/middlewares.py)
+            yield FailureItem(
+                request.url, request.meta.get("source_url", ""), "discover", str(failure.value)
+            )
+            return
         if request.meta.get("optional") and (
             failure.check(HttpError) or failure.check(IgnoreRequest)
         ):
@@ -337,6 +454,11 @@ def _is_html(response: Response) -> bool:
     if content_type:
         return content_type in HTML_TYPES
     return isinstance(response, TextResponse) and b"<html" in response.body[:2048].lower()
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _declared_encoding(response: Response) -> str | None:

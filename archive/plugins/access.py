@@ -1,0 +1,133 @@
+"""Datasette plugin: a served archive is unlisted by default and, with --auth, private.
+
+Configured by pipeline/access.py (``plugins: blogarchive-access: {public, auth, user}`` in the
+metadata that pipeline.serving.make_datasette builds). One ASGI wrapper, in front of every
+route Datasette or any plugin serves:
+
+- unless ``public``: ``X-Robots-Tag: noindex, nofollow`` on every response, and
+  ``/robots.txt`` answers ``Disallow: /``;
+- with ``auth``: a request without a logged-in actor (the ``ds_actor`` cookie set by
+  datasette-auth-passwords' ``/-/login``, or HTTP Basic credentials) gets a redirect to the
+  login form for pages, and ``403`` for data (``.json``, ``.csv``, ``.atom``, ...) and anything
+  but GET/HEAD. Only the login form and static assets are open. The ``ds_actor`` cookie is
+  made ``HttpOnly``.
+
+An archive served without our configuration (``datasette serve`` with archive/metadata.yml)
+is treated as private: noindex and robots.txt, no login. Plugins are registered once per
+process, so instances that are not archives (no ``"*"`` database block) are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from datasette import hookimpl
+from datasette.plugins import pm
+from datasette.utils import await_me_maybe
+from datasette.utils.asgi import Request
+
+CONFIG_KEY = "blogarchive-access"
+ROBOTS_TXT = b"User-agent: *\nDisallow: /\n"
+ROBOTS_TAG = b"noindex, nofollow"
+LOGIN_PATH = "/-/login"
+# open without a login: the login form itself and the CSS/JS it needs
+OPEN_PATHS = re.compile(
+    r"^/(-/login|-/logout|favicon\.ico|robots\.txt)$|^/(-/static|-/static-plugins|static)/"
+)
+# a URL that asks for data rather than a page: refused with 403 instead of a redirect
+DATA_SUFFIX = re.compile(r"\.(json|csv|tsv|atom|rss|xml|txt|db)$", re.IGNORECASE)
+
+
+def _is_archive(datasette) -> bool:
+    local = getattr(datasette, "_metadata_local", None) or {}
+    return isinstance((local.get("databases") or {}).get("*"), dict)
+
+
+def _config(datasette) -> dict | None:
+    config = datasette.plugin_config(CONFIG_KEY)
+    if config is None and _is_archive(datasette):
+        return {"public": False, "auth": False}
+    return config
+
+
+async def _send_simple(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]):
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _is_data_request(scope, path: str) -> bool:
+    if DATA_SUFFIX.search(path):
+        return True
+    query = scope.get("query_string", b"").decode("latin-1")
+    return "_format=" in query
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    config = _config(datasette)
+    if config is None:
+        return lambda app: app
+    public = bool(config.get("public"))
+    auth = bool(config.get("auth"))
+
+    async def actor_of(scope) -> dict | None:
+        request = Request(scope, None)
+        for actor in pm.hook.actor_from_request(datasette=datasette, request=request):
+            actor = await await_me_maybe(actor)
+            if actor:
+                return actor
+        return None
+
+    def wrap(app):
+        async def access(scope, receive, send):
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+            path = scope.get("path") or "/"
+            extra: list[tuple[bytes, bytes]] = [] if public else [(b"x-robots-tag", ROBOTS_TAG)]
+            if path == "/robots.txt" and not public:
+                return await _send_simple(send, 200, ROBOTS_TXT, extra)
+            if auth and not OPEN_PATHS.search(path) and await actor_of(scope) is None:
+                if scope.get("method") in ("GET", "HEAD") and not _is_data_request(scope, path):
+                    location = datasette.urls.path(LOGIN_PATH).encode()
+                    return await _send_simple(
+                        send, 302, b"Log in first: " + location, [(b"location", location), *extra]
+                    )
+                return await _send_simple(send, 403, b"403 Forbidden: log in first\n", extra)
+
+            async def send_with_headers(message):
+                if message["type"] == "http.response.start" and (extra or auth):
+                    headers = [
+                        (name, value)
+                        for name, value in message.get("headers", [])
+                        if name.lower() != b"x-robots-tag" or public
+                    ]
+                    if auth:
+                        headers = [_http_only(name, value) for name, value in headers]
+                    message = {**message, "headers": [*headers, *extra]}
+                await send(message)
+
+            return await app(scope, receive, send_with_headers)
+
+        return access
+
+    return wrap
+
+
+def _http_only(name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    if (
+        name.lower() == b"set-cookie"
+        and value.startswith(b"ds_actor=")
+        and b"httponly" not in (value.lower())
+    ):
+        return name, value + b"; HttpOnly"
+    return name, value

@@ -1,0 +1,358 @@
+"""Datasette plugin: search the blog archive like a reader (loaded from archive/plugins/).
+
+- ``archive_highlight`` template filter and ``render_cell`` for ``snippet`` and
+  ``title_highlighted`` columns: the text is escaped, then only the ``<mark>``/``</mark>``
+  markers that SQLite's snippet()/highlight() put around the matched words become tags.
+- a ``month`` facet type (``month: published`` in archive/metadata.yml, or
+  ``?_facet_month=published``): posts per ``YYYY-MM`` of a date column, newest month first;
+  selecting one filters with ``published__startswith=YYYY-MM``.
+- an ``atom`` output renderer: ``.atom`` of the ``search`` canned query (or of the ``posts``
+  table with any ``_search``, facet or filter) is an Atom feed of the matching posts, each
+  entry linking to its page in the archive and to the original.
+- extra_template_vars for the ``search`` and ``search_comments`` pages (the choices of the
+  filters, links to the other views of the same search).
+
+Every hook checks that the Datasette instance uses our metadata (the ``"*"`` block).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import urlencode, urlsplit
+from xml.etree import ElementTree as ET
+
+from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.facets import Facet
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+WILDCARD = "*"
+SEARCH_QUERIES = {"search": "posts", "search_comments": "comments"}
+SEARCH_PARAMS = ("q", "site", "author", "tag", "since", "until")
+HIGHLIGHT_COLUMNS = {"snippet", "title_highlighted"}
+FEED_TABLES = {"posts"}
+FEED_QUERIES = {"search"}
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SUMMARY_CHARS = 400
+
+
+def _is_archive(datasette) -> bool:
+    local = getattr(datasette, "_metadata_local", None) or {}
+    return isinstance((local.get("databases") or {}).get(WILDCARD), dict)
+
+
+# ---------------------------------------------------------------- highlighting
+
+
+def highlight(value: object) -> Markup:
+    """`value` escaped, with only SQLite's <mark>/</mark> markers turned back into tags."""
+    if value is None:
+        return Markup("")
+    escaped = str(escape(str(value)))
+    escaped = escaped.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>")
+    # Unbalanced markers (a snippet cut between them) would leave a <mark> open.
+    opened = escaped.count("<mark>") - escaped.count("</mark>")
+    if opened > 0:
+        escaped += "</mark>" * opened
+    return Markup(escaped)
+
+
+def plain(value: object) -> str:
+    """`value` without the <mark> markers (for feeds and titles)."""
+    return re.sub(r"</?mark>", "", str(value or ""))
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    env.filters["archive_highlight"] = highlight
+    env.filters["archive_plain"] = plain
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if column not in HIGHLIGHT_COLUMNS or table is not None or not _is_archive(datasette):
+        return None
+    return highlight(value)
+
+
+# ---------------------------------------------------------------- the month facet
+
+
+class MonthFacet(Facet):
+    """Counts per month (the first seven characters, YYYY-MM, of an ISO 8601 date)."""
+
+    type = "month"
+
+    async def suggest(self):
+        return []
+
+    async def facet_results(self):
+        results = []
+        timed_out = []
+        args = dict(self.get_querystring_pairs())
+        size = self.get_facet_size()
+        done = set()
+        for source_and_config in self.get_configs():
+            config = source_and_config["config"]
+            column = config.get("column") or config["simple"]
+            if column in done:  # asked for in the URL and in the metadata
+                continue
+            done.add(column)
+            col = escape_sqlite(column)
+            sql = f"""
+                select substr({col}, 1, 7) as value, count(*) as count from ({self.sql})
+                where {col} glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'
+                group by value order by value desc limit {size + 1}
+            """
+            try:
+                rows = await self.ds.execute(
+                    self.database,
+                    sql,
+                    self.params,
+                    truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )
+            except QueryInterrupted:
+                timed_out.append(column)
+                continue
+            key = f"{column}__startswith"
+            values = []
+            for row in rows.rows[:size]:
+                selected = args.get(key) == row["value"]
+                if selected:
+                    path = path_with_removed_args(self.request, {key: row["value"]})
+                else:
+                    path = path_with_added_args(self.request, {key: row["value"]})
+                values.append(
+                    {
+                        "value": row["value"],
+                        "label": row["value"],
+                        "count": row["count"],
+                        "toggle_url": self.ds.absolute_url(self.request, path),
+                        "selected": selected,
+                    }
+                )
+            results.append(
+                {
+                    "name": column,
+                    "type": self.type,
+                    "results": values,
+                    "hideable": source_and_config["source"] != "metadata",
+                    "toggle_url": path_with_removed_args(self.request, {"_facet_month": column}),
+                    "truncated": len(rows.rows) > size,
+                }
+            )
+        return results, timed_out
+
+
+@hookimpl
+def register_facet_classes():
+    return [MonthFacet]
+
+
+# ---------------------------------------------------------------- the search pages
+
+
+def _search_args(request) -> dict[str, str]:
+    return {name: request.args.get(name, "").strip() for name in SEARCH_PARAMS}
+
+
+async def _choices(db) -> dict[str, list[str]]:
+    sites = await db.execute("select distinct site from posts order by site limit 200")
+    authors = await db.execute(
+        "select author from posts where author is not null and author != '' "
+        "group by author order by count(*) desc, author limit 200"
+    )
+    tags = await db.execute(
+        "select json_each.value as tag from posts, json_each(posts.tags) "
+        "group by tag order by count(*) desc, tag limit 300"
+    )
+    return {
+        "sites": [row[0] for row in sites.rows],
+        "authors": [row[0] for row in authors.rows],
+        "tags": [row[0] for row in tags.rows],
+    }
+
+
+async def _search_context(datasette, database: str, query_name: str, request) -> dict:
+    db = datasette.get_database(database)
+    args = _search_args(request)
+    filled = {key: value for key, value in args.items() if value}
+    table_url = datasette.urls.table(database, "posts")
+    browse: dict[str, str] = {}
+    if args["q"]:
+        browse["_search"] = args["q"]
+    for name in ("site", "author"):
+        if args[name]:
+            browse[name] = args[name]
+    if args["tag"]:
+        browse["tags__arraycontains"] = args["tag"]
+    if args["since"]:
+        browse["published__gte"] = args["since"]
+    if args["until"]:
+        browse["published__lt"] = _after(args["until"])
+    base = datasette.urls.database(database)
+    comments_args = {k: v for k, v in filled.items() if k in ("q", "site")}
+    context = {
+        "archive_search": {
+            "kind": SEARCH_QUERIES[query_name],
+            "args": args,
+            "filtered": any(args[name] for name in SEARCH_PARAMS[1:]),
+            "feed_url": f"{base}/search.atom" + (f"?{urlencode(filled)}" if filled else ""),
+            "browse_url": table_url + (f"?{urlencode(browse)}" if browse else ""),
+            "posts_url": f"{base}/search" + (f"?{urlencode(filled)}" if filled else ""),
+            "comments_url": f"{base}/search_comments"
+            + (f"?{urlencode(comments_args)}" if comments_args else ""),
+            "action": f"{base}/{query_name}",
+            "post_base": table_url,
+            "choices": await _choices(db),
+        }
+    }
+    return context
+
+
+def _after(prefix: str) -> str:
+    """The smallest string greater than every date starting with `prefix` (for __lt)."""
+    return prefix + "\uffff"
+
+
+@hookimpl
+def extra_template_vars(template, database, table, columns, view_name, request, datasette):
+    if request is None or database is None or not _is_archive(datasette):
+        return None
+    query_name = (request.url_vars or {}).get("table")
+    if query_name not in SEARCH_QUERIES or not str(template).startswith("query"):
+        return None
+
+    async def inner():
+        return await _search_context(datasette, database, query_name, request)
+
+    return inner
+
+
+# ---------------------------------------------------------------- Atom feeds
+
+
+def _can_render_atom(datasette, columns, table, query_name, view_name):
+    if not _is_archive(datasette) or not columns:
+        return False
+    if not {"id", "title"} <= set(columns):
+        return False
+    return table in FEED_TABLES or query_name in FEED_QUERIES
+
+
+def rfc3339(value: object) -> str | None:
+    """An ISO 8601 date or time as an RFC 3339 timestamp (UTC when no offset is given)."""
+    text = str(value or "").strip().replace(" ", "T")
+    if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        return None
+    if len(text) == 10:
+        text += "T00:00:00"
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _tag_uri(url: str, fallback: str) -> str:
+    return url if urlsplit(url).scheme in ("http", "https") else fallback
+
+
+def _summary(row: dict) -> str:
+    text = plain(row.get("snippet")) or str(row.get("text") or "")
+    text = " ".join(text.split())
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+
+
+def _feed_title(datasette, request, query_name, table) -> str:
+    title = datasette.metadata("title") or "Blog archive"
+    words = request.args.get("q") or request.args.get("_search") or ""
+    filters = [
+        f"{key}={request.args.get(key)}"
+        for key in request.args.keys()
+        if request.args.get(key) and key not in ("q", "_search") and not key.startswith("_")
+    ]
+    label = f"posts matching “{words}”" if words else "latest posts"
+    if filters:
+        label += " (" + ", ".join(filters) + ")"
+    return f"{title}: {label}"
+
+
+def render_atom(datasette, request, database, table, query_name, rows, columns, view_name):
+    # Datasette calls a renderer for its extension whatever can_render said.
+    if not _can_render_atom(datasette, columns, table, query_name, view_name):
+        return Response.text(
+            "An Atom feed is available for posts and the search query only.", status=404
+        )
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    page_path = request.path[: -len(".atom")] if request.path.endswith(".atom") else request.path
+    page_url = datasette.absolute_url(
+        request, page_path + (f"?{request.query_string}" if request.query_string else "")
+    )
+    self_url = datasette.absolute_url(request, request.full_path)
+    ET.register_namespace("", ATOM_NS)
+
+    def sub(parent, tag, text=None, **attrs):
+        element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
+        if text is not None:
+            element.text = str(text)
+        return element
+
+    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    sub(feed, "title", _feed_title(datasette, request, query_name, table))
+    sub(feed, "id", page_url)
+    sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    sub(feed, "link", rel="alternate", type="text/html", href=page_url)
+    sub(feed, "generator", "blogarchive (Datasette)")
+    entries = []
+    for row in rows:
+        row = dict(row)
+        post_url = datasette.absolute_url(
+            request, datasette.urls.row(database, "posts", str(row["id"]))
+        )
+        updated = (
+            rfc3339(row.get("updated"))
+            or rfc3339(row.get("published"))
+            or rfc3339(row.get("first_seen"))
+            or now
+        )
+        entries.append((updated, row, post_url))
+    sub(feed, "updated", max((entry[0] for entry in entries), default=now))
+    for updated, row, post_url in entries:
+        entry = sub(feed, "entry")
+        sub(entry, "title", plain(row.get("title")) or "Untitled post")
+        sub(entry, "id", _tag_uri(str(row.get("url") or ""), post_url))
+        sub(entry, "updated", updated)
+        published = rfc3339(row.get("published"))
+        if published:
+            sub(entry, "published", published)
+        if row.get("author"):
+            author = sub(entry, "author")
+            sub(author, "name", row["author"])
+        sub(entry, "link", rel="alternate", type="text/html", href=post_url)
+        original = str(row.get("url") or "")
+        if urlsplit(original).scheme in ("http", "https"):
+            sub(entry, "link", rel="related", type="text/html", href=original)
+        summary = _summary(row)
+        if summary:
+            sub(entry, "summary", summary, type="text")
+    body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
+    return Response(
+        '<?xml version="1.0" encoding="utf-8"?>\n' + body,
+        content_type="application/atom+xml; charset=utf-8",
+    )
+
+
+@hookimpl
+def register_output_renderer(datasette):
+    return {
+        "extension": "atom",
+        "render": render_atom,
+        "can_render": _can_render_atom,
+    }

@@ -1,0 +1,136 @@
+"""Datasette plugin: what changed between two versions of an archived post.
+
+``/-/diff?db=NAME&post=ID&from=VERSION&to=VERSION`` shows the title, labels and text of two
+``post_versions`` rows of one post side by side (difflib, every line escaped), with links to
+both versions, the post and, when the archive has ``captures``, their captures. ``to``
+defaults to the newest version and ``from`` to the one before ``to``. Only versions of the
+given post are compared, and nothing stored is rendered as HTML.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from html import escape
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from markupsafe import Markup
+
+WILDCARD = "*"
+WRAP_COLUMN = 80
+
+
+def _is_archive(datasette) -> bool:
+    local = getattr(datasette, "_metadata_local", None) or {}
+    return isinstance((local.get("databases") or {}).get(WILDCARD), dict)
+
+
+@hookimpl
+def register_routes(datasette):
+    if not _is_archive(datasette):
+        return []
+    return [(r"^/-/diff$", diff_page)]
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _lines(version: dict) -> list[str]:
+    try:
+        tags = json.loads(version.get("tags") or "[]")
+    except ValueError:
+        tags = []
+    labels = ", ".join(str(tag) for tag in tags) if isinstance(tags, list) else ""
+    text = [line for line in (version.get("text") or "").splitlines() if line.strip()]
+    lines = [f"Title: {version.get('title') or ''}", f"Labels: {labels}", "", *text]
+    # difflib marks changes with \0 and \1 internally: keep them out of the text.
+    return [line.replace("\0", "").replace("\1", "") for line in lines]
+
+
+async def _error(datasette, request, message: str, status: int = 404) -> Response:
+    html = await datasette.render_template("archive_diff.html", {"error": message}, request=request)
+    return Response.html(html, status=status)
+
+
+async def diff_page(datasette, request):
+    names = [name for name, db in datasette.databases.items() if not db.is_memory]
+    name = request.args.get("db") or (names[0] if names else None)
+    if name not in names:
+        return await _error(datasette, request, "No such database.")
+    db = datasette.get_database(name)
+    post_id = _int(request.args.get("post"))
+    if post_id is None:
+        return await _error(datasette, request, "Give the post: ?post=ID.", 400)
+    post = (await db.execute("select id, title, site from posts where id = ?", [post_id])).rows
+    if not post:
+        return await _error(datasette, request, "No such post.")
+    has_captures = await db.table_exists("captures")
+    columns = await db.table_columns("post_versions")
+    capture = "capture_id" if has_captures and "capture_id" in columns else "null"
+    versions = [
+        dict(row)
+        for row in (
+            await db.execute(
+                f"select id, title, text, tags, captured_at, {capture} as capture_id "
+                "from post_versions where post_id = ? order by captured_at, id",
+                [post_id],
+            )
+        ).rows
+    ]
+    ids = [version["id"] for version in versions]
+    to_id = _int(request.args.get("to")) or (ids[-1] if ids else None)
+    if to_id not in ids:
+        return await _error(datasette, request, "No such version of this post.")
+    from_id = _int(request.args.get("from"))
+    if from_id is None:
+        index = ids.index(to_id)
+        from_id = ids[index - 1] if index > 0 else to_id
+    if from_id not in ids:
+        return await _error(datasette, request, "No such version of this post.")
+    old = versions[ids.index(from_id)]
+    new = versions[ids.index(to_id)]
+    table = difflib.HtmlDiff(wrapcolumn=WRAP_COLUMN).make_table(
+        _lines(old),
+        _lines(new),
+        fromdesc=escape(f"version {old['id']} ({old['captured_at']})"),
+        todesc=escape(f"version {new['id']} ({new['captured_at']})"),
+        context=True,
+        numlines=2,
+    )
+    post_url = datasette.urls.row(name, "posts", str(post_id))
+    for version in (old, new):
+        version["capture_href"] = (
+            datasette.urls.path(f"/-/capture/{version['capture_id']}")
+            if version["capture_id"]
+            else None
+        )
+        version["row_href"] = datasette.urls.row(name, "post_versions", str(version["id"]))
+    context = {
+        "post": dict(post[0]),
+        "post_url": post_url,
+        "old": old,
+        "new": new,
+        "same": old["id"] == new["id"],
+        "changed": _lines(old) != _lines(new),
+        # difflib escapes every line (&, <, >) itself; nothing else goes into this markup.
+        "diff_table": Markup(table),
+        "versions": [
+            {
+                "id": version["id"],
+                "captured_at": version["captured_at"],
+                "href": datasette.urls.path(
+                    f"/-/diff?db={name}&post={post_id}&from={ids[i - 1]}&to={version['id']}"
+                )
+                if i
+                else None,
+            }
+            for i, version in enumerate(versions)
+        ],
+    }
+    html = await datasette.render_template("archive_diff.html", context, request=request)
+    return Response.html(html)

@@ -1,0 +1,116 @@
+"""Who may open a served archive: unlisted by default, and a login when asked for.
+
+``blogarchive serve`` is private and unlisted unless told otherwise:
+
+- by default every response carries ``X-Robots-Tag: noindex, nofollow`` and ``/robots.txt``
+  disallows everything (``public=True`` lifts both);
+- with an :class:`AuthConfig` every page and every JSON/CSV/Atom endpoint needs a login
+  (datasette-auth-passwords' ``/-/login`` form, or HTTP Basic for scripts).
+
+The password hash is never on the command line: it is read from an environment variable
+(``BLOGARCHIVE_PASSWORD_HASH``) or a file, and handed to Datasette as ``{"$env": ...}`` or
+``{"$file": ...}`` so it does not show in ``/-/metadata``. The enforcing code is the Datasette
+plugin archive/plugins/access.py; this module only builds its configuration (no click).
+
+    from pipeline.access import auth_from_environment, access_metadata, hash_password
+    auth = auth_from_environment(os.environ, password_hash_file=None)
+    metadata = access_metadata(public=False, auth=auth)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from datasette_auth_passwords.utils import ALGORITHM
+from datasette_auth_passwords.utils import hash_password as _hash_password
+
+PASSWORD_HASH_ENV = "BLOGARCHIVE_PASSWORD_HASH"
+DEFAULT_USER = "admin"
+ACCESS_PLUGIN = "blogarchive-access"  # plugin configuration key read by archive/plugins/access.py
+AUTH_PLUGIN = "datasette-auth-passwords"
+
+
+class AccessError(ValueError):
+    """The access configuration cannot be used (no hash, unreadable file, malformed hash)."""
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """One account: its user name and where its password hash is read from (env or file)."""
+
+    user: str = DEFAULT_USER
+    password_hash_env: str | None = PASSWORD_HASH_ENV
+    password_hash_file: Path | None = None
+
+    def secret(self) -> dict[str, str]:
+        """The hash as a Datasette secret reference (resolved by Datasette, never printed)."""
+        if self.password_hash_file is not None:
+            return {"$file": str(self.password_hash_file)}
+        return {"$env": str(self.password_hash_env)}
+
+
+def hash_password(password: str) -> str:
+    """A salted PBKDF2-SHA256 hash of `password`, in datasette-auth-passwords' format."""
+    if not password:
+        raise AccessError("the password is empty")
+    return _hash_password(password)
+
+
+def check_password_hash(value: str | None, where: str) -> str:
+    """`value` stripped, if it looks like a hash `hash_password` makes; AccessError if not."""
+    value = (value or "").strip()
+    if not value:
+        raise AccessError(f"no password hash in {where} (make one with: blogarchive hash-password)")
+    parts = value.split("$")
+    if len(parts) != 4 or parts[0] != ALGORITHM or not parts[1].isdigit():
+        raise AccessError(
+            f"{where} does not hold a password hash made by blogarchive hash-password "
+            f"(expected {ALGORITHM}$ITERATIONS$SALT$HASH)"
+        )
+    return value
+
+
+def auth_from_environment(
+    environ: Mapping[str, str] | None = None,
+    *,
+    password_hash_file: str | Path | None = None,
+    user: str = DEFAULT_USER,
+) -> AuthConfig:
+    """The login configuration for `serve --auth`, checked now rather than at the first login.
+
+    A file (`password_hash_file`) wins over the environment variable BLOGARCHIVE_PASSWORD_HASH.
+    """
+    environ = os.environ if environ is None else environ
+    if not user or any(c in user for c in "$:/ "):
+        raise AccessError(f"invalid user name {user!r}")
+    if password_hash_file is not None:
+        path = Path(password_hash_file).resolve()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise AccessError(f"cannot read the password hash file {path}: {error}") from error
+        check_password_hash(text, str(path))
+        return AuthConfig(user=user, password_hash_env=None, password_hash_file=path)
+    check_password_hash(environ.get(PASSWORD_HASH_ENV), f"${PASSWORD_HASH_ENV}")
+    return AuthConfig(user=user, password_hash_env=PASSWORD_HASH_ENV)
+
+
+def access_metadata(*, public: bool = False, auth: AuthConfig | None = None) -> dict[str, Any]:
+    """Datasette metadata (top-level keys) that configures access for one served archive.
+
+    Merged into the archive's metadata by pipeline.serving.make_datasette. With `auth`, the
+    instance-wide ``allow`` block admits only that account (Datasette's own permission checks),
+    and archive/plugins/access.py refuses anonymous requests before they reach any view.
+    """
+    metadata: dict[str, Any] = {
+        "plugins": {ACCESS_PLUGIN: {"public": bool(public), "auth": auth is not None}}
+    }
+    if auth is not None:
+        metadata["plugins"][ACCESS_PLUGIN]["user"] = auth.user
+        metadata["plugins"][AUTH_PLUGIN] = {f"{auth.user}_password_hash": auth.secret()}
+        metadata["allow"] = {"id": auth.user}
+    return metadata

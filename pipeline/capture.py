@@ -1,0 +1,187 @@
+"""`WarcCaptureMiddleware`: every response the crawl receives, kept as WARC records.
+
+A downloader middleware placed next to the downloader (priority 950, above Scrapy's own), so it
+sees each response as it came off the wire, before redirects are followed, retries made or
+bodies decompressed: post pages, feeds, sitemaps, robots.txt, API answers, redirects, 304s and
+errors alike. Each is written with its request by `pipeline.warc.RollingWarcWriter` into one
+gzip WARC file per run (`blogarchive-<start time>-00001.warc.gz`, rolled over at
+`BLOGARCHIVE_WARC_MAX_SIZE`) in `BLOGARCHIVE_WARC_DIR` (default: `warc/` beside the
+database), and indexed in the `captures` table in a short transaction of its own. A payload
+whose digest equals the URL's last capture, or a 304 answer, becomes a `revisit` record.
+
+The capture's id is put in `request.meta["capture_id"]`, so the spider can link the post
+version it stores to the capture it came from.
+
+Settings: `BLOGARCHIVE_WARC_ENABLED` (default True; False raises NotConfigured),
+`BLOGARCHIVE_WARC_DIR`, `BLOGARCHIVE_WARC_MAX_SIZE` (default 1 GB). Stats under
+`blogarchive/warc/...`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response
+
+from pipeline.store import Archive, ArchiveError
+from pipeline.warc import (
+    DEFAULT_MAX_SIZE,
+    Exchange,
+    Original,
+    RollingWarcWriter,
+    WarcError,
+    decode_body,
+    payload_headers,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def default_warc_dir(db_path: str | Path) -> Path:
+    """`warc/` beside the database file: `archive/warc/` for `archive/archive.db`."""
+    return Path(db_path).parent / "warc"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def _header_list(headers: Any) -> list[tuple[str, str]]:
+    return [(_text(name), _text(value)) for name, values in headers.items() for value in values]
+
+
+class WarcCaptureMiddleware:
+    """Writes every response with its request as WARC records and indexes them in `captures`."""
+
+    def __init__(self, crawler: Any, db_path: str, warc_dir: Path, max_size: int):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.db_path = db_path
+        self.warc_dir = warc_dir
+        self.max_size = max_size
+        self.started = datetime.now(UTC)
+        self.writer: RollingWarcWriter | None = None
+        self.archive: Archive | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> WarcCaptureMiddleware:
+        settings = crawler.settings
+        if not settings.getbool("BLOGARCHIVE_WARC_ENABLED", True):
+            raise NotConfigured("BLOGARCHIVE_WARC_ENABLED is off")
+        db_path = settings.get("BLOGARCHIVE_DB")
+        if not db_path:
+            raise NotConfigured("BLOGARCHIVE_DB is not set")
+        warc_dir = Path(settings.get("BLOGARCHIVE_WARC_DIR") or default_warc_dir(db_path))
+        max_size = settings.getint("BLOGARCHIVE_WARC_MAX_SIZE", DEFAULT_MAX_SIZE)
+        middleware = cls(crawler, db_path, warc_dir, max_size)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def _open(self) -> tuple[RollingWarcWriter, Archive]:
+        if self.archive is None:
+            self.archive = Archive(self.db_path)
+            # WAL: a power cut may lose the last captures rows, never corrupt the file.
+            self.archive.db.execute("PRAGMA synchronous = NORMAL")
+        if self.writer is None:
+            self.writer = RollingWarcWriter(
+                self.warc_dir,
+                max_size=self.max_size,
+                started=self.started,
+                info={"operator-software": "Scrapy", "robots": "obey"},
+            )
+        return self.writer, self.archive
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        request.meta.pop("capture_id", None)  # a redirect's new request inherits the old meta
+        try:
+            capture_id = self._capture(request, response)
+        except (WarcError, ArchiveError, sqlite3.Error, OSError) as error:
+            self.stats.inc_value("blogarchive/warc/failed")
+            logger.error("%s: cannot write its WARC capture: %s", response.url, error)
+            return response
+        request.meta["capture_id"] = capture_id
+        return response
+
+    def _capture(self, request: Request, response: Response) -> int:
+        writer, archive = self._open()
+        headers = _header_list(response.headers)
+        body = response.body
+        decoded = True
+        encodings = [_text(v) for v in response.headers.getlist("Content-Encoding")]
+        if encodings and body:
+            plain = decode_body(body, ",".join(encodings).split(","))
+            if plain is None:
+                decoded = False  # kept as it came, with its Content-Encoding header
+                self.stats.inc_value("blogarchive/warc/undecoded")
+            else:
+                body = plain
+        exchange = Exchange(
+            url=response.url,
+            status=response.status,
+            response_headers=payload_headers(headers, len(body), decoded=decoded),
+            body=body,
+            method=request.method,
+            request_headers=_header_list(request.headers),
+            protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+            ip_address=str(response.ip_address) if response.ip_address else None,
+        )
+        mime = (
+            _text(response.headers.get("Content-Type") or b"").split(";")[0].strip().lower() or None
+        )
+        newest = archive.newest_capture(response.url)
+        original = archive.original_capture(newest["id"]) if newest else None
+        digest = exchange.digest
+        if original is not None and (
+            response.status == 304
+            or (original["digest"] == digest and original["status"] == response.status)
+        ):
+            written = writer.write_revisit(
+                exchange,
+                Original(original["url"], original["fetched_at"], original["record_id"]),
+                digest=original["digest"],
+            )
+            self.stats.inc_value("blogarchive/warc/revisits")
+            refers_to = original["id"]
+            mime = mime or original["mime"]
+        else:
+            written = writer.write_response(exchange)
+            self.stats.inc_value("blogarchive/warc/responses")
+            refers_to = None
+        try:
+            warc_file = str(written.warc_file.resolve().relative_to(archive.path.resolve().parent))
+        except ValueError:
+            warc_file = str(written.warc_file.resolve())
+        hints = request.cb_kwargs.get("hints") if isinstance(request.cb_kwargs, dict) else None
+        return archive.record_capture(
+            url=response.url,
+            warc_file=warc_file,
+            offset=written.offset,
+            length=written.length,
+            digest=written.digest,
+            status=response.status,
+            mime=mime,
+            fetched_at=written.date,
+            record_type=written.record_type,
+            refers_to=refers_to,
+            record_id=written.record_id,
+            hints=hints if isinstance(hints, dict) else None,
+        )
+
+    def spider_closed(self, spider: Any = None) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.stats.set_value("blogarchive/warc/files", len(self.writer.files))
+            self.stats.set_value(
+                "blogarchive/warc/bytes",
+                sum(path.stat().st_size for path in self.writer.files if path.exists()),
+            )
+            self.writer = None
+        if self.archive is not None:
+            self.archive.close()
+            self.archive = None

@@ -1,0 +1,159 @@
+"""Post dates: normalising, reading them from URLs and visible text, and plausibility.
+
+Every date the extractor stores comes with its provenance (``published_source`` /
+``updated_source``), one of :data:`SOURCES`, and an implausible date (in the future, before
+1995, an update before publication) is flagged in ``date_flags`` instead of being stored.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import UTC, date, datetime, timedelta
+
+__all__ = [
+    "SOURCES",
+    "check_dates",
+    "date_from_text",
+    "date_from_url",
+    "implausible",
+    "normalise_date",
+]
+
+# Where a date came from, most trusted first (the order in which they are tried).
+SOURCES = ("feed", "hints", "json-ld", "meta", "markup", "url", "text", "htmldate")
+EARLIEST_YEAR = 1995  # no blog post predates this; earlier dates are template/epoch noise
+# A date this far past "now" is in the future (time zones and clock skew allowed for).
+FUTURE_SLACK = timedelta(days=1)
+
+_WS = re.compile(r"\s+")
+_EPOCH_MS = re.compile(r"^\d{12,13}$")
+_YEAR = re.compile(r"\b(1[0-9]{3}|2[0-9]{3})\b")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def normalise_date(value) -> str | None:
+    """Return ISO 8601 (a date, or a datetime keeping its offset) or None.
+
+    Implausible but well-formed dates (1970, 2099) are returned as they are:
+    :func:`check_dates` flags them. Text without an explicit year is not a date.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = _WS.sub(" ", str(value)).strip()
+    if not text:
+        return None
+    if _EPOCH_MS.match(text):
+        return datetime.fromtimestamp(int(text) / 1000, tz=UTC).isoformat()
+    iso = text[:-1] + "+00:00" if text.endswith("Z") else text
+    try:
+        if _ISO_DAY.fullmatch(iso):
+            return date.fromisoformat(iso).isoformat()
+        if _ISO_MONTH.fullmatch(iso):
+            year, month = int(iso[:4]), int(iso[5:7])
+            return f"{year:04d}-{month:02d}" if 1 <= month <= 12 else None
+        return datetime.fromisoformat(iso).isoformat()
+    except ValueError:
+        pass
+    if not _YEAR.search(text):
+        return None
+    try:
+        from dateutil import parser as dateparser
+    except ImportError:  # pragma: no cover - dateutil ships with trafilatura's deps
+        return None
+    cleaned = re.sub(r"\b(at|um|à|às|a las|on|posted|published|updated)\b", " ", text, flags=re.I)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown tz names ("EST") are just dropped
+            parsed = dateparser.parse(cleaned, fuzzy=False, default=datetime(1900, 1, 1))
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if not 1000 <= parsed.year <= 2999:
+        return None
+    has_time = bool(re.search(r"\d{1,2}:\d{2}", text))
+    return parsed.isoformat() if has_time else parsed.date().isoformat()
+
+
+_URL_DAY = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])/")
+
+
+def date_from_url(url: str) -> str | None:
+    """``/2024/05/17/slug/`` gives 2024-05-17; Blogger's ``/2024/05/slug.html`` gives 2024-05."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    match = _URL_DAY.search(path)
+    if match:
+        try:
+            return date(*map(int, match.groups())).isoformat()
+        except ValueError:
+            return None
+    match = _URL_MONTH.search(path)
+    return f"{match.group(1)}-{match.group(2)}" if match else None
+
+
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_TEXT_DATE = re.compile(
+    rf"\b(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS},?\s+(?:19|20)\d{{2}}"
+    r"|(?:19|20)\d{2}-\d{2}-\d{2})\b",
+    re.I,
+)
+
+
+def date_from_text(text: str) -> str | None:
+    """The first English or ISO date written in ``text`` ("Sunday, March 12, 2017")."""
+    match = _TEXT_DATE.search(text or "")
+    return normalise_date(match.group(0)) if match else None
+
+
+def _as_datetime(value: str) -> datetime | None:
+    try:
+        if _ISO_MONTH.fullmatch(value):
+            return datetime(int(value[:4]), int(value[5:7]), 1, tzinfo=UTC)
+        if _ISO_DAY.fullmatch(value):
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def implausible(value: str, now: datetime | None = None) -> str | None:
+    """Why ``value`` cannot be a post's date ("in_future", "before_1995"), or None."""
+    moment = _as_datetime(value)
+    if moment is None:
+        return None
+    now = now or datetime.now(UTC)
+    if moment > now + FUTURE_SLACK:
+        return "in_future"
+    if moment.year < EARLIEST_YEAR:
+        return f"before_{EARLIEST_YEAR}"
+    return None
+
+
+def check_dates(
+    published: str | None, updated: str | None, now: datetime | None = None
+) -> tuple[str | None, str | None, list[str]]:
+    """Drop an update that precedes publication; return (published, updated, flags).
+
+    Flags keep the raw value: ``updated_before_published:2019-01-01``. (Future and pre-1995
+    dates are filtered per candidate by :func:`implausible` as they are read.)
+    """
+    flags: list[str] = []
+    if published and updated:
+        p, u = _as_datetime(published), _as_datetime(updated)
+        if p is not None and u is not None:
+            # a date-only value compares by day (its time is unknown)
+            date_only = len(published) <= 10 or len(updated) <= 10
+            if (u.date() < p.date()) if date_only else (u < p - timedelta(minutes=1)):
+                flags.append(f"updated_before_published:{updated}")
+                updated = None
+    return published, updated, flags

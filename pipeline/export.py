@@ -1,0 +1,179 @@
+"""Export the archive: posts as JSON Lines or CSV, captures as a WARC file.
+
+No Scrapy or click here; `blogarchive export` is the command.
+
+    from pipeline.export import export_posts
+    with Archive("archive/archive.db", readonly=True) as archive, open("posts.jsonl", "w") as out:
+        export_posts(archive, out, "jsonl", site="example.blogspot.com")
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, BinaryIO, TextIO
+
+from pipeline import __version__
+from pipeline.reextract import site_filter
+from pipeline.store import Archive, site_of
+from pipeline.warc import read_exchange_raw, write_warcinfo
+
+FORMATS = ("jsonl", "csv", "warc")
+POST_FIELDS = [
+    "id",
+    "url",
+    "site",
+    "title",
+    "author",
+    "published",
+    "updated",
+    "tags",
+    "language",
+    "word_count",
+    "text",
+    "html",
+    "content_hash",
+    "first_seen",
+    "last_seen",
+    "gone_at",
+    "versions",
+    "capture_id",
+]
+
+
+class ExportError(Exception):
+    """An export that cannot be made as asked (a bad date, an unknown format)."""
+
+
+def parse_since(value: str | None) -> str | None:
+    """`--since DATE` (ISO 8601 date or date and time; UTC unless it says otherwise) as the
+    text it is compared with in the archive's ISO timestamps."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ExportError(f"not a date: {value!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from error
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def iter_posts(
+    archive: Archive, *, site: str | None = None, since: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Posts (of one site), oldest id first, added or changed at or after `since`."""
+    where, params = [], []
+    wanted = site_filter(site)
+    if wanted:
+        where.append("posts.site = ?")
+        params.append(wanted)
+    cutoff = parse_since(since)
+    if cutoff:
+        where.append(
+            "(posts.first_seen >= ? OR EXISTS (SELECT 1 FROM post_versions v "
+            "WHERE v.post_id = posts.id AND v.captured_at >= ?))"
+        )
+        params += [cutoff, cutoff]
+    sql = """
+        SELECT posts.*,
+            (SELECT count(*) FROM post_versions v WHERE v.post_id = posts.id) AS versions,
+            (SELECT max(v.capture_id) FROM post_versions v WHERE v.post_id = posts.id)
+                AS capture_id
+        FROM posts
+    """
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    yield from archive.db.query(sql + " ORDER BY posts.id", params)
+
+
+def export_posts(
+    archive: Archive,
+    out: TextIO,
+    fmt: str,
+    *,
+    site: str | None = None,
+    since: str | None = None,
+) -> int:
+    """Write the posts as `jsonl` (one object per post, tags as a list, with its comments) or
+    `csv` (a header row, tags as a JSON array); return how many were written."""
+    if fmt not in ("jsonl", "csv"):
+        raise ExportError(f"unknown post format {fmt!r}: use jsonl or csv")
+    count = 0
+    writer = csv.DictWriter(out, POST_FIELDS, extrasaction="ignore") if fmt == "csv" else None
+    if writer is not None:
+        writer.writeheader()
+    for post in iter_posts(archive, site=site, since=since):
+        row = {name: post.get(name) for name in POST_FIELDS}
+        if writer is not None:
+            writer.writerow(row)
+        else:
+            row["tags"] = json.loads(row["tags"] or "[]")
+            row["comments"] = list(
+                archive.db.query(
+                    "SELECT author, published, text, parent FROM comments WHERE post_id = ? "
+                    "ORDER BY id",
+                    [post["id"]],
+                )
+            )
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def iter_captures(
+    archive: Archive, *, site: str | None = None, since: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Captures (of one site) fetched at or after `since`, oldest first, each revisit
+    preceded by the original it refers to when that one is older than `since`."""
+    wanted = site_filter(site)
+    cutoff = parse_since(since)
+    sql, params = "SELECT * FROM captures", []
+    if cutoff:
+        sql += " WHERE fetched_at >= ?"
+        params.append(cutoff)
+    emitted: set[int] = set()
+    for capture in list(archive.db.query(sql + " ORDER BY id", params)):
+        if wanted and site_of(capture["url"]) != wanted:
+            continue
+        if capture["record_type"] == "revisit" and capture["refers_to"]:
+            original = archive.original_capture(capture["id"])
+            if original is not None and original["id"] not in emitted:
+                emitted.add(original["id"])
+                yield original
+        if capture["id"] not in emitted:
+            emitted.add(capture["id"])
+            yield capture
+
+
+def export_warc(
+    archive: Archive,
+    out: BinaryIO,
+    *,
+    site: str | None = None,
+    since: str | None = None,
+    filename: str = "export.warc.gz",
+) -> int:
+    """Write one gzip WARC file of the captures (their response or revisit records and
+    request records, copied byte for byte), after a `warcinfo` record; return how many
+    captures were written."""
+    write_warcinfo(
+        out,
+        filename,
+        {
+            "software": f"blogarchive/{__version__} export",
+            "format": "WARC/1.0",
+            "description": f"site={site or 'all'} since={since or 'all'}",
+        },
+    )
+    count = 0
+    for capture in iter_captures(archive, site=site, since=since):
+        out.write(
+            read_exchange_raw(
+                archive.capture_path(capture), int(capture["offset"]), int(capture["length"])
+            )
+        )
+        count += 1
+    return count

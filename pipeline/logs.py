@@ -1,0 +1,108 @@
+"""Logging of `blogarchive crawl`: a rotating log file beside the database, quiet terminals.
+
+- The log file is `<database folder>/logs/blogarchive.log` (`archive/logs/blogarchive.log` for
+  the default archive), rotated by size: `BLOGARCHIVE_LOG_MAX_BYTES` per file and
+  `BLOGARCHIVE_LOG_BACKUPS` old files (`blogarchive.log.1` is the newest of them). Scrapy's log
+  and ours go there at INFO, each line with the time and the process id.
+- On stderr only errors; stdout carries the summary lines, nothing else. Under cron (stderr is
+  not a terminal) that is all a run prints; on a terminal `ProgressExtension` adds a live
+  progress line per source.
+
+Imports neither Scrapy nor click.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_BACKUPS = 5
+LOG_NAME = "blogarchive.log"
+FILE_FORMAT = "%(asctime)s [%(process)d] %(name)s %(levelname)s: %(message)s"
+STDERR_FORMAT = "blogarchive: %(levelname)s: %(message)s"
+
+logger = logging.getLogger("blogarchive")
+
+
+def log_dir(db_path: str | Path) -> Path:
+    """The logs folder of an archive: `logs/` beside the database file."""
+    return Path(db_path).absolute().parent / "logs"
+
+
+def default_log_file(db_path: str | Path) -> Path:
+    return log_dir(db_path) / LOG_NAME
+
+
+def is_interactive() -> bool:
+    """True when someone watches: stderr is a terminal (under cron it is not)."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@dataclass
+class LogSetup:
+    """The handlers `setup_logging` added to the root logger; `close()` removes them."""
+
+    path: Path | None
+    handlers: list[logging.Handler] = field(default_factory=list)
+
+    def close(self) -> None:
+        root = logging.getLogger()
+        for handler in self.handlers:
+            root.removeHandler(handler)
+            handler.close()
+        self.handlers = []
+
+    def __enter__(self) -> LogSetup:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def setup_logging(
+    log_file: str | Path | None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    backups: int = DEFAULT_BACKUPS,
+    level: int | str = logging.INFO,
+    stderr_level: int | str | None = logging.ERROR,
+) -> LogSetup:
+    """Send the root logger's records at `level` and above to a size-rotated `log_file`
+    (None: no file) and those at `stderr_level` and above to stderr (None: none).
+
+    Scrapy's own root handler is separate: run the crawl with `LOG_ENABLED=False` to keep
+    Scrapy from writing to stderr as well. The handlers survive Scrapy's `configure_logging`
+    (it closes them; a file handler opens its file again on the next record).
+    """
+    root = logging.getLogger()
+    setup = LogSetup(Path(log_file) if log_file else None)
+    if setup.path is not None:
+        setup.path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = RotatingFileHandler(
+            setup.path,
+            maxBytes=max(int(max_bytes), 0),
+            backupCount=max(int(backups), 0),
+            encoding="utf-8",
+        )
+        handler.setLevel(level)
+        handler.setFormatter(logging.Formatter(FILE_FORMAT))
+        setup.handlers.append(handler)
+    if stderr_level is not None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(stderr_level)
+        handler.setFormatter(logging.Formatter(STDERR_FORMAT))
+        setup.handlers.append(handler)
+    for handler in setup.handlers:
+        root.addHandler(handler)
+    wanted = logging.getLevelName(level) if isinstance(level, str) else level
+    if root.level > wanted:  # NOTSET (0) lets everything through already
+        root.setLevel(wanted)
+    logger.setLevel(logging.INFO)
+    return setup

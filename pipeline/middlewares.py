@@ -1,0 +1,433 @@
+"""Downloader middlewares for hostile sites: each bounds one way a server can misbehave.
+
+- `BudgetMiddleware` (110): per-source page and depth budgets, against calendar and
+  session-id traps (`BLOGARCHIVE_MAX_PAGES_PER_SOURCE`, `BLOGARCHIVE_MAX_DEPTH`).
+- `RobotsStatusMiddleware` (540): a robots.txt that answers 5xx is read as "disallow
+  everything" for this run, as RFC 9309 says; 4xx means no rules (Scrapy's own behaviour).
+- `RetryAfterMiddleware` (560): 429 and 503 answers wait for their `Retry-After` (seconds or
+  HTTP-date) up to `BLOGARCHIVE_RETRY_AFTER_MAX` seconds, `BLOGARCHIVE_RETRY_AFTER_TIMES`
+  times; past that the page is left for the next run and recorded.
+- `RedirectPolicyMiddleware` (610): no redirect to another scheme (file://, ftp:...), to another
+  host or in a loop; a source whose home page answers 301/308 to a new host is followed as the
+  same source and recorded in `sources.moved_to`.
+- `SoftNotFoundMiddleware` (520): a post page that answers 200 with "Page not found" is
+  not archived.
+- `DecompressionGuardMiddleware` (960, next to the downloader, before the WARC capture
+  decompresses anything): a compressed body that inflates past `DOWNLOAD_MAXSIZE` is refused.
+
+A refused page raises `FetchRefused`; the spider's errbacks record it in `failures`. Each
+middleware is switched off with its `BLOGARCHIVE_..._ENABLED` setting (NotConfigured) and
+counts under `blogarchive/...` stats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import zlib
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Request, Response
+
+from pipeline.store import Archive, ArchiveError
+from pipeline.urls import canonical_url, same_blog
+
+logger = logging.getLogger(__name__)
+
+
+class FetchRefused(IgnoreRequest):
+    """A request or response refused by a hostile-site policy: recorded in `failures`."""
+
+    def __init__(self, message: str, stage: str = "fetch"):
+        super().__init__(message)
+        self.stage = stage
+
+
+def _enabled(crawler: Any, name: str) -> None:
+    if not crawler.settings.getbool(name, True):
+        raise NotConfigured(f"{name} is off")
+
+
+def _is_robots(request: Request) -> bool:
+    return bool(request.meta.get("dont_obey_robotstxt")) and urlsplit(request.url).path == (
+        "/robots.txt"
+    )
+
+
+# ---------------------------------------------------------------- budgets
+
+
+class BudgetMiddleware:
+    """At most `BLOGARCHIVE_MAX_PAGES_PER_SOURCE` requests per source and run, none deeper
+    than `BLOGARCHIVE_MAX_DEPTH` links from its home page (0 turns either off).
+
+    The first refusal of each kind per source is recorded in `failures` (stage `discover`);
+    the rest are only counted (`blogarchive/budget/pages_refused`, `.../depth_refused`).
+    What was not fetched is fetched by the next run."""
+
+    def __init__(self, stats: Any, max_pages: int, max_depth: int):
+        self.stats = stats
+        self.max_pages = max_pages
+        self.max_depth = max_depth
+        self.pages: dict[str, int] = {}
+        self.reported: set[tuple[str, str]] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> BudgetMiddleware:
+        _enabled(crawler, "BLOGARCHIVE_BUDGET_ENABLED")
+        settings = crawler.settings
+        max_pages = settings.getint("BLOGARCHIVE_MAX_PAGES_PER_SOURCE", 0)
+        max_depth = settings.getint("BLOGARCHIVE_MAX_DEPTH", 0)
+        if max_pages <= 0 and max_depth <= 0:
+            raise NotConfigured("no page or depth budget")
+        return cls(crawler.stats, max_pages, max_depth)
+
+    def process_request(self, request: Request) -> None:
+        source = request.meta.get("source_url")
+        if not source or _is_robots(request) or request.meta.get("redirect_times"):
+            return
+        depth = request.meta.get("depth", 0)
+        if self.max_depth > 0 and depth > self.max_depth:
+            self._refuse(
+                source,
+                "depth",
+                f"depth budget of {self.max_depth} links from the home page reached "
+                f"({request.url} is {depth} deep); deeper pages are not fetched",
+            )
+        count = self.pages.get(source, 0)
+        if self.max_pages > 0 and count >= self.max_pages:
+            self._refuse(
+                source,
+                "pages",
+                f"page budget of {self.max_pages} requests per source reached; "
+                "the rest is left for the next run",
+            )
+        self.pages[source] = count + 1
+
+    def _refuse(self, source: str, kind: str, message: str) -> None:
+        self.stats.inc_value(f"blogarchive/budget/{kind}_refused")
+        if (source, kind) in self.reported:
+            raise IgnoreRequest(message)
+        self.reported.add((source, kind))
+        self.stats.inc_value("blogarchive/budget/hit")
+        logger.warning("%s: %s", source, message)
+        raise FetchRefused(message, stage="discover")
+
+
+# ---------------------------------------------------------------- robots.txt errors
+
+
+class RobotsStatusMiddleware:
+    """RFC 9309: a robots.txt that is "unreachable" (5xx) means complete disallow; one that
+    is "unavailable" (4xx) means no restrictions. Scrapy reads a 5xx error page as an empty
+    robots.txt (allow all), so its body is replaced by `Disallow: /` here."""
+
+    def __init__(self, stats: Any):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RobotsStatusMiddleware:
+        _enabled(crawler, "BLOGARCHIVE_ROBOTS_STATUS_ENABLED")
+        if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            raise NotConfigured("ROBOTSTXT_OBEY is off")
+        return cls(crawler.stats)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not _is_robots(request):
+            return response
+        if 500 <= response.status < 600:
+            self.stats.inc_value("blogarchive/robots/unreachable")
+            logger.warning(
+                "%s answered HTTP %d: treated as disallowing everything (RFC 9309); "
+                "this host is not crawled this run",
+                request.url,
+                response.status,
+            )
+            return Response(
+                request.url, status=200, body=b"User-agent: *\nDisallow: /\n", request=request
+            )
+        if 400 <= response.status < 500:
+            self.stats.inc_value("blogarchive/robots/unavailable")  # no rules, as Scrapy reads it
+        return response
+
+
+# ---------------------------------------------------------------- Retry-After
+
+
+def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) -> float | None:
+    """The delay a `Retry-After` header asks for, in seconds (never negative), from either
+    form: delta-seconds (`120`) or an HTTP-date (`Wed, 21 Oct 2015 07:28:00 GMT`). None when
+    absent or unreadable."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(int(text))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RetryAfterMiddleware:
+    """429 Too Many Requests and 503 Service Unavailable with a `Retry-After`: wait that long
+    (this request only) and ask again, up to `BLOGARCHIVE_RETRY_AFTER_TIMES` times and only
+    for delays up to `BLOGARCHIVE_RETRY_AFTER_MAX` seconds. Past either cap the page is
+    refused for this run (recorded in `failures`; not archived, so the next run asks again).
+    Answers without `Retry-After` are left to Scrapy's RetryMiddleware."""
+
+    CODES = (429, 503)
+
+    def __init__(self, stats: Any, max_delay: float, times: int):
+        self.stats = stats
+        self.max_delay = max_delay
+        self.times = times
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
+        _enabled(crawler, "BLOGARCHIVE_RETRY_AFTER_ENABLED")
+        settings = crawler.settings
+        return cls(
+            crawler.stats,
+            settings.getfloat("BLOGARCHIVE_RETRY_AFTER_MAX", 120.0),
+            settings.getint("BLOGARCHIVE_RETRY_AFTER_TIMES", 3),
+        )
+
+    async def process_response(self, request: Request, response: Response) -> Any:
+        if response.status not in self.CODES or request.meta.get("dont_retry"):
+            return response
+        delay = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if delay is None:
+            return response
+        done = request.meta.get("retry_after_times", 0)
+        if delay > self.max_delay or done >= self.times:
+            self.stats.inc_value("blogarchive/retry_after/gave_up")
+            why = (
+                f"asks to wait {delay:.0f} s, more than BLOGARCHIVE_RETRY_AFTER_MAX "
+                f"({self.max_delay:g} s)"
+                if delay > self.max_delay
+                else f"still busy after {done} waits"
+            )
+            message = f"HTTP {response.status}: {why}; left for the next run"
+            logger.warning("%s: %s", request.url, message)
+            request.meta["dont_retry"] = True  # Scrapy's retry would ask again at once
+            if _is_robots(request):
+                return response
+            raise FetchRefused(message)
+        self.stats.inc_value("blogarchive/retry_after/waits")
+        self.stats.inc_value("blogarchive/retry_after/seconds", int(round(delay)))
+        logger.info(
+            "%s: HTTP %d, waiting %.1f s (Retry-After)", request.url, response.status, delay
+        )
+        await asyncio.sleep(delay)
+        retry = request.replace(dont_filter=True)
+        retry.meta["retry_after_times"] = done + 1
+        return retry
+
+
+# ---------------------------------------------------------------- redirects
+
+
+class RedirectPolicyMiddleware:
+    """Sits before Scrapy's RedirectMiddleware and refuses redirects it should not follow:
+    to a scheme other than http(s) (`file://`, `ftp:`, `data:`...), to another host (Scrapy
+    would drop it as offsite, logged only at DEBUG), in a loop, or past `REDIRECT_MAX_TIMES`.
+    Each is logged at WARNING, counted (`blogarchive/redirect/...`) and recorded in `failures`.
+
+    One exception: a source whose home page answers 301 or 308 to another host has moved;
+    it is followed as the same source (the new host joins the spider's allowed hosts) and
+    the new address is recorded in `sources.moved_to`."""
+
+    def __init__(self, crawler: Any, max_times: int):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.max_times = max_times
+        self.moved: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RedirectPolicyMiddleware:
+        _enabled(crawler, "BLOGARCHIVE_REDIRECT_POLICY_ENABLED")
+        if not crawler.settings.getbool("REDIRECT_ENABLED", True):
+            raise NotConfigured("REDIRECT_ENABLED is off")
+        middleware = cls(crawler, crawler.settings.getint("REDIRECT_MAX_TIMES", 20))
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
+            return response
+        if request.meta.get("dont_redirect") or response.status in request.meta.get(
+            "handle_httpstatus_list", ()
+        ):
+            return response
+        location = response.headers[b"Location"].decode("latin-1").strip()
+        if location.startswith("//"):
+            location = f"{urlsplit(request.url).scheme}:{location}"
+        target = urljoin(request.url, location)
+        scheme = urlsplit(target).scheme.lower()
+        if scheme not in ("http", "https"):
+            self._refuse(
+                request, "scheme", f"redirect to a {scheme or 'bad'}: URL refused: {target}"
+            )
+        seen = [*request.meta.get("redirect_urls", []), request.url]
+        if canonical_url(target) in {canonical_url(u) for u in seen}:
+            self._refuse(request, "loop", f"redirect loop: {target} redirects back")
+        if len(seen) > self.max_times:
+            self._refuse(
+                request, "too_many", f"more than {self.max_times} redirects (REDIRECT_MAX_TIMES)"
+            )
+        source = request.meta.get("source_url")
+        if not source or same_blog(target, source) or same_blog(target, self.moved.get(source, "")):
+            return response
+        if self._is_home(request, source) and response.status in (301, 308):
+            self._follow_move(source, target)
+            return response
+        self._refuse(request, "other_host", f"redirect to another host refused: {target}")
+        return response  # not reached
+
+    @staticmethod
+    def _is_home(request: Request, source: str) -> bool:
+        first = (request.meta.get("redirect_urls") or [request.url])[0]
+        return canonical_url(first) == canonical_url(source)
+
+    def _follow_move(self, source: str, target: str) -> None:
+        new_home = canonical_url(urljoin(target, "/"))
+        self.moved[source] = new_home
+        spider = self.crawler.spider
+        host = urlsplit(target).hostname or ""
+        allowed = list(getattr(spider, "allowed_domains", None) or [])
+        if host and allowed and host not in allowed:
+            spider.allowed_domains = [*allowed, host]
+        moved_to = getattr(spider, "moved_to", None)
+        if isinstance(moved_to, dict):
+            moved_to[source] = new_home
+        self.stats.inc_value("blogarchive/redirect/source_moved")
+        logger.warning(
+            "%s: the blog has moved to %s; crawled there as the same source", source, new_home
+        )
+
+    def _refuse(self, request: Request, kind: str, message: str) -> None:
+        self.stats.inc_value(f"blogarchive/redirect/refused_{kind}")
+        logger.warning("%s: %s", request.url, message)
+        raise FetchRefused(message)
+
+    def spider_closed(self, spider: Any = None) -> None:
+        """Record each moved source's new address (`sources.moved_to`)."""
+        db_path = self.crawler.settings.get("BLOGARCHIVE_DB")
+        if not self.moved or not db_path:
+            return
+        try:
+            with Archive(db_path) as archive:
+                for source, new_home in self.moved.items():
+                    try:
+                        source_id = archive.source(source)["id"]
+                    except ArchiveError:
+                        continue
+                    archive.update_source(source_id, moved_to=new_home)
+        except ArchiveError as error:
+            logger.error("cannot record moved sources: %s", error)
+
+
+# ---------------------------------------------------------------- soft 404s
+
+SOFT_404 = re.compile(
+    rb"<(title|h1)[^>]*>\s*(error\s*)?(404\b|page not found|not found|nothing (was )?found|"
+    rb"(this )?page (does not|doesn't|can't be found)|sorry, (this|that) page)",
+    re.IGNORECASE,
+)
+
+
+class SoftNotFoundMiddleware:
+    """A post page that answers 200 but whose title or first heading says "Page not found"
+    (or 404): refused, recorded in `failures`, never archived as a post."""
+
+    def __init__(self, stats: Any):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SoftNotFoundMiddleware:
+        _enabled(crawler, "BLOGARCHIVE_SOFT_404_ENABLED")
+        return cls(crawler.stats)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status != 200 or getattr(request.callback, "__name__", "") != "parse_post":
+            return response
+        if SOFT_404.search(response.body[:65536]):
+            self.stats.inc_value("blogarchive/fetch/soft_404")
+            raise FetchRefused("soft 404: the page answers 200 but says it was not found")
+        return response
+
+
+# ---------------------------------------------------------------- decompression bombs
+
+
+class DecompressionGuardMiddleware:
+    """A gzip or deflate body that inflates past `DOWNLOAD_MAXSIZE` (or the request's
+    `download_maxsize`) is refused before anything decompresses it whole. Inflating is
+    streamed in 64 KiB steps, so memory stays bounded whatever the ratio."""
+
+    def __init__(self, stats: Any, maxsize: int):
+        self.stats = stats
+        self.maxsize = maxsize
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> DecompressionGuardMiddleware:
+        _enabled(crawler, "BLOGARCHIVE_DECOMPRESSION_GUARD_ENABLED")
+        maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
+        if maxsize <= 0:
+            raise NotConfigured("DOWNLOAD_MAXSIZE is 0")
+        return cls(crawler.stats, maxsize)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        encodings = [
+            part.strip().lower()
+            for value in response.headers.getlist(b"Content-Encoding")
+            for part in value.decode("latin-1").split(",")
+        ]
+        if not response.body or not any(e in ("gzip", "x-gzip", "deflate") for e in encodings):
+            return response
+        limit = request.meta.get("download_maxsize", self.maxsize)
+        size = inflated_size(response.body, limit)
+        if size is not None and size > limit:
+            self.stats.inc_value("blogarchive/fetch/too_large")
+            raise FetchRefused(
+                f"compressed body inflates past the size limit of {limit} bytes "
+                "(DOWNLOAD_MAXSIZE): a decompression bomb?"
+            )
+        return response
+
+
+def inflated_size(body: bytes, limit: int) -> int | None:
+    """How many bytes a gzip (or zlib) body inflates to, counting no further than just past
+    `limit`; None when it is not gzip or zlib data."""
+    wbits = 16 + zlib.MAX_WBITS if body[:2] == b"\x1f\x8b" else zlib.MAX_WBITS
+    inflater = zlib.decompressobj(wbits)
+    total = 0
+    data = body
+    try:
+        while data:
+            chunk = inflater.decompress(data, 65536)
+            total += len(chunk)
+            if total > limit:
+                return total
+            data = inflater.unconsumed_tail
+            if not chunk and not data:
+                break
+        total += len(inflater.flush(65536))
+    except zlib.error:
+        return None
+    return total

@@ -1,0 +1,153 @@
+"""Is an archive sound? `blogarchive verify` runs these checks; no Scrapy or click here.
+
+- SQLite's `PRAGMA integrity_check`;
+- FTS5's `integrity-check` of `posts_fts` and `comments_fts` (the index matches its table);
+- posts and comments without text;
+- when the `captures` table exists: every `response` capture re-read from its WARC file with
+  warcio, its payload digest compared with the one recorded.
+
+    from pipeline.verify import verify_archive
+    report = verify_archive("archive/archive.db")
+    print(report.sound, report.lines())
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.warc import WarcError, payload_digest, read_record
+
+FTS_TABLES = ("posts_fts", "comments_fts")
+
+
+class VerifyError(Exception):
+    """The file cannot be verified at all (missing, or not an SQLite database)."""
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    problems: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return f"{'ok' if self.ok else 'FAILED'}  {self.name}: {self.detail}"
+
+
+@dataclass
+class VerifyReport:
+    path: Path
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def sound(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def lines(self, max_problems: int = 10) -> list[str]:
+        out = []
+        for check in self.checks:
+            out.append(check.line())
+            out += [f"    {p}" for p in check.problems[:max_problems]]
+            if len(check.problems) > max_problems:
+                out.append(f"    ... and {len(check.problems) - max_problems} more")
+        verdict = "sound" if self.sound else "NOT sound"
+        out.append(f"{self.path}: {verdict}")
+        return out
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def check_integrity(conn: sqlite3.Connection) -> Check:
+    result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    ok = result == ["ok"]
+    return Check(
+        "integrity_check", ok, "ok" if ok else f"{len(result)} problem(s)", [] if ok else result
+    )
+
+
+def check_fts(conn: sqlite3.Connection, table: str) -> Check:
+    # 'integrity-check' with rank 1 also compares the index with its content table.
+    try:
+        conn.execute(f"INSERT INTO [{table}]([{table}], rank) VALUES ('integrity-check', 1)")
+    except sqlite3.DatabaseError as error:
+        return Check(f"{table} integrity-check", False, str(error))
+    return Check(f"{table} integrity-check", True, "index matches its table")
+
+
+def check_empty_text(conn: sqlite3.Connection, table: str) -> Check:
+    found = [
+        f"{table} {row[0]}: {row[1]}"
+        for row in conn.execute(
+            f"SELECT id, {'url' if table == 'posts' else 'post_id'} FROM [{table}] "
+            "WHERE text IS NULL OR trim(text) = ''"
+        )
+    ]
+    detail = f"{len(found)} row(s) without text" if found else "every row has text"
+    return Check(f"{table} text", not found, detail, found)
+
+
+def check_captures(conn: sqlite3.Connection, folder: Path) -> Check:
+    problems = []
+    count = 0
+    for capture_id, url, warc_file, offset, length, digest in conn.execute(
+        "SELECT id, url, warc_file, offset, length, digest FROM captures "
+        "WHERE record_type = 'response' ORDER BY id"
+    ):
+        count += 1
+        path = Path(warc_file)
+        path = path if path.is_absolute() else folder / path
+        try:
+            record = read_record(path, offset, length)
+        except WarcError as error:
+            problems.append(f"capture {capture_id} ({url}): {error}")
+            continue
+        actual = payload_digest(record.payload)
+        if digest and actual != digest:
+            problems.append(f"capture {capture_id} ({url}): digest {actual}, recorded {digest}")
+        elif record.url != url:
+            problems.append(f"capture {capture_id}: the record is of {record.url}, not {url}")
+    detail = f"{count} response record(s) re-read" + (f", {len(problems)} bad" if problems else "")
+    return Check("capture digests", not problems, detail, problems)
+
+
+def verify_archive(
+    path: str | Path, *, progress: Callable[[Check], None] | None = None
+) -> VerifyReport:
+    """Run every check on the archive at `path`. It is opened read-write only because FTS5's
+    integrity-check is spelled as an INSERT; nothing is written."""
+    path = Path(path)
+    if not path.is_file():
+        raise VerifyError(f"no archive at {path}")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=30)
+        tables = _tables(conn)
+    except sqlite3.DatabaseError as error:
+        raise VerifyError(f"cannot open archive {path}: {error}") from error
+    report = VerifyReport(path)
+
+    def add(check: Check) -> None:
+        report.checks.append(check)
+        if progress:
+            progress(check)
+
+    try:
+        add(check_integrity(conn))
+        for table in FTS_TABLES:
+            if table in tables:
+                add(check_fts(conn, table))
+        for table in ("posts", "comments"):
+            if table in tables:
+                add(check_empty_text(conn, table))
+        if "captures" in tables:
+            add(check_captures(conn, path.parent))
+    except sqlite3.DatabaseError as error:
+        add(Check("database", False, str(error)))
+    finally:
+        conn.close()
+    return report

@@ -1,0 +1,454 @@
+"""WARC (ISO 28500) captures: write what the crawl received, read it back.
+
+Each HTTP exchange is written as a `response` record (the response as received, less any
+transfer or content encoding, with its headers adjusted to match) followed by its `request`
+record, both with `WARC-Payload-Digest`. A payload already captured (the same digest as the
+URL's last capture, or a `304 Not Modified`) is written as a `revisit` record that points at
+the original instead of a second copy. Files are gzip WARCs, one gzip member per record, so a
+record can be read back alone from its (file, offset, length) and records can be copied
+between files byte for byte.
+
+No Scrapy and no click here: `pipeline/capture.py` is the Scrapy side.
+
+    with RollingWarcWriter("archive/warc", max_size=10**9) as writer:
+        written = writer.write_response(exchange)
+    record = read_record("archive/warc/" + written.warc_file.name, written.offset, written.length)
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from pipeline import __version__
+
+# http://netpreserve.org/warc/1.0/revisit/... : the profiles warcio and pywb understand.
+PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"
+PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.0/revisit/server-not-modified"
+DEFAULT_MAX_SIZE = 1_000_000_000
+# Headers that describe the bytes on the wire, not the payload we keep: renamed, not dropped.
+ENCODING_HEADERS = ("transfer-encoding", "content-encoding")
+ORIGINAL_PREFIX = "X-Archive-Orig-"
+
+
+class WarcError(Exception):
+    """A WARC file or record that cannot be written or read."""
+
+
+class RecordNotFound(WarcError):
+    """No WARC record at the given file, offset and length."""
+
+
+def payload_digest(body: bytes) -> str:
+    """The `WARC-Payload-Digest` of a body, as warcio writes it: `sha1:` + base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def warc_date(when: datetime | None = None) -> str:
+    """A WARC-Date: ISO 8601 in UTC to the microsecond, with `Z`."""
+    when = (when or datetime.now(UTC)).astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def decode_body(body: bytes, content_encodings: Sequence[str]) -> bytes | None:
+    """Undo `Content-Encoding` (gzip, deflate, br, zstd; listed in the order applied).
+
+    Returns None when an encoding is unknown or the body does not decode, so the caller can
+    keep the body as it came."""
+    for encoding in reversed([e.strip().lower() for e in content_encodings if e.strip()]):
+        try:
+            if encoding in ("gzip", "x-gzip"):
+                body = gzip.decompress(body)
+            elif encoding == "deflate":
+                try:
+                    body = zlib.decompress(body)
+                except zlib.error:
+                    body = zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate, as IIS sends
+            elif encoding == "br":
+                import brotli
+
+                body = brotli.decompress(body)
+            elif encoding == "zstd":
+                import zstandard
+
+                body = zstandard.ZstdDecompressor().decompressobj().decompress(body)
+            elif encoding != "identity":
+                return None
+        except Exception:  # noqa: BLE001 - any decoder error means "keep it as it came"
+            return None
+    return body
+
+
+def payload_headers(
+    headers: Iterable[tuple[str, str]], body_length: int, *, decoded: bool = True
+) -> list[tuple[str, str]]:
+    """HTTP headers that match a body stored without transfer (and, when `decoded`, content)
+    encoding: those headers are renamed `X-Archive-Orig-...` and `Content-Length` is set to
+    the stored body's length."""
+    renamed = ENCODING_HEADERS if decoded else ("transfer-encoding",)
+    out: list[tuple[str, str]] = []
+    has_length = False
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "content-length" and value.strip() == str(body_length) and not has_length:
+            out.append((name, value))
+            has_length = True
+        elif lower in renamed or lower == "content-length":
+            out.append((ORIGINAL_PREFIX + name, value))
+        else:
+            out.append((name, value))
+    if not has_length:
+        out.append(("Content-Length", str(body_length)))
+    return out
+
+
+@dataclass
+class Exchange:
+    """One HTTP request and the response received for it."""
+
+    url: str
+    status: int
+    response_headers: list[tuple[str, str]]
+    body: bytes = field(repr=False)
+    method: str = "GET"
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    protocol: str = "HTTP/1.1"
+    ip_address: str | None = None
+    date: str = ""  # WARC-Date; now when empty
+
+    @property
+    def digest(self) -> str:
+        return payload_digest(self.body)
+
+
+@dataclass(frozen=True)
+class Original:
+    """The capture a revisit record points at."""
+
+    url: str
+    date: str
+    record_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WrittenRecord:
+    """Where a response or revisit record was written (its request record follows it)."""
+
+    warc_file: Path
+    offset: int
+    length: int
+    record_type: str
+    record_id: str
+    date: str
+    digest: str | None
+
+
+@dataclass
+class StoredRecord:
+    """A WARC record read back: its WARC headers, HTTP status and headers, and payload."""
+
+    record_type: str
+    url: str
+    date: str
+    record_id: str
+    warc_headers: dict[str, str]
+    status: int | None
+    http_headers: list[tuple[str, str]]
+    payload: bytes = field(repr=False)
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.http_headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    @property
+    def mime(self) -> str:
+        return (self.header("Content-Type") or "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        for part in (self.header("Content-Type") or "").split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                return value.strip("\"' ")
+        return None
+
+
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
+def _request_line(exchange: Exchange) -> str:
+    parts = urlsplit(exchange.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return f"{exchange.method} {target}"
+
+
+class RollingWarcWriter:
+    """Gzip WARC files in `directory`, named `{prefix}-{start time}-{serial}.warc.gz`.
+
+    A new file is started when the current one has reached `max_size` bytes; each file
+    begins with a `warcinfo` record. Not thread-safe: one writer per crawl process.
+    """
+
+    def __init__(
+        self,
+        directory: str | Path,
+        *,
+        max_size: int = DEFAULT_MAX_SIZE,
+        started: datetime | None = None,
+        prefix: str = "blogarchive",
+        info: dict[str, str] | None = None,
+    ):
+        self.directory = Path(directory)
+        self.max_size = max(int(max_size), 1)
+        self.started = (started or datetime.now(UTC)).astimezone(UTC)
+        self.prefix = prefix
+        self.info = {"software": f"blogarchive/{__version__} (warcio)", "format": "WARC/1.0"}
+        self.info.update(info or {})
+        self.files: list[Path] = []
+        self.records = 0
+        self._serial = 0
+        self._file: BinaryIO | None = None
+        self._writer: WARCWriter | None = None
+
+    def __enter__(self) -> RollingWarcWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def current(self) -> Path | None:
+        return self.files[-1] if self._file is not None else None
+
+    def _open_next(self) -> None:
+        self.close()
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            stamp = self.started.strftime("%Y%m%dT%H%M%SZ")
+            while True:
+                self._serial += 1
+                path = self.directory / f"{self.prefix}-{stamp}-{self._serial:05d}.warc.gz"
+                try:
+                    self._file = open(path, "xb")  # noqa: SIM115 - closed in close()
+                    break
+                except FileExistsError:
+                    continue
+        except OSError as error:
+            raise WarcError(f"cannot create a WARC file in {self.directory}: {error}") from error
+        self.files.append(path)
+        self._writer = WARCWriter(self._file, gzip=True)
+        self._writer.write_record(self._writer.create_warcinfo_record(path.name, self.info))
+
+    def _ready(self) -> tuple[WARCWriter, BinaryIO]:
+        if self._file is None or self._file.tell() >= self.max_size:
+            self._open_next()
+        assert self._writer is not None and self._file is not None
+        return self._writer, self._file
+
+    def write_response(self, exchange: Exchange) -> WrittenRecord:
+        """Write a `response` record with the exchange's body, then its `request` record."""
+        digest = exchange.digest
+        http_headers = StatusAndHeaders(
+            _status_line(exchange.status),
+            list(exchange.response_headers),
+            protocol=exchange.protocol,
+        )
+        return self._write(
+            exchange,
+            "response",
+            digest,
+            lambda writer, headers: writer.create_warc_record(
+                exchange.url,
+                "response",
+                payload=io.BytesIO(exchange.body),
+                length=len(exchange.body),
+                http_headers=http_headers,
+                warc_headers_dict=headers,
+            ),
+        )
+
+    def write_revisit(
+        self, exchange: Exchange, original: Original, *, digest: str | None = None
+    ) -> WrittenRecord:
+        """Write a `revisit` record (HTTP headers only) pointing at `original`.
+
+        A 304 answer gets the `server-not-modified` profile, anything else (a body whose
+        digest equals the original's) `identical-payload-digest`."""
+        not_modified = exchange.status == 304
+        digest = digest or exchange.digest
+        http_headers = StatusAndHeaders(
+            _status_line(exchange.status),
+            list(exchange.response_headers),
+            protocol=exchange.protocol,
+        )
+
+        def build(writer: WARCWriter, headers: dict[str, str]) -> Any:
+            if original.record_id:
+                headers["WARC-Refers-To"] = original.record_id
+            record = writer.create_revisit_record(
+                exchange.url,
+                digest,
+                original.url,
+                original.date,
+                http_headers=http_headers,
+                warc_headers_dict=headers,
+            )
+            if not_modified:
+                record.rec_headers.replace_header("WARC-Profile", PROFILE_NOT_MODIFIED)
+            return record
+
+        return self._write(exchange, "revisit", digest, build)
+
+    def _write(
+        self, exchange: Exchange, record_type: str, digest: str, build: Any
+    ) -> WrittenRecord:
+        writer, out = self._ready()
+        date = exchange.date or warc_date()
+        headers = {"WARC-Date": date}
+        if exchange.ip_address:
+            headers["WARC-IP-Address"] = exchange.ip_address
+        try:
+            record = build(writer, headers)
+            record_id = record.rec_headers.get_header("WARC-Record-ID")
+            offset = out.tell()
+            writer.write_record(record)
+            length = out.tell() - offset
+            request_headers = list(exchange.request_headers)
+            if not any(name.lower() == "host" for name, _ in request_headers):
+                request_headers.insert(0, ("Host", urlsplit(exchange.url).netloc))
+            request = writer.create_warc_record(
+                exchange.url,
+                "request",
+                http_headers=StatusAndHeaders(
+                    _request_line(exchange), request_headers, protocol=exchange.protocol
+                ),
+                warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
+            )
+            writer.write_record(request)
+            out.flush()
+        except OSError as error:
+            raise WarcError(f"cannot write to {self.files[-1]}: {error}") from error
+        self.records += 1
+        return WrittenRecord(
+            warc_file=self.files[-1],
+            offset=offset,
+            length=length,
+            record_type=record_type,
+            record_id=record_id,
+            date=date,
+            digest=digest,
+        )
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            self._writer = None
+
+
+def _stored(record: Any) -> StoredRecord:
+    http = record.http_headers
+    payload = b"" if record.rec_type == "revisit" else record.content_stream().read()
+    status = None
+    if http is not None and record.rec_type in ("response", "revisit"):
+        try:
+            status = int(http.get_statuscode())
+        except (TypeError, ValueError):
+            status = None
+    return StoredRecord(
+        record_type=record.rec_type,
+        url=record.rec_headers.get_header("WARC-Target-URI") or "",
+        date=record.rec_headers.get_header("WARC-Date") or "",
+        record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
+        warc_headers=dict(record.rec_headers.headers),
+        status=status,
+        http_headers=list(http.headers) if http is not None else [],
+        payload=payload,
+    )
+
+
+def read_record(path: str | Path, offset: int, length: int) -> StoredRecord:
+    """The WARC record at `offset` in `path`, `length` bytes long (one gzip member)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read(length)
+    except OSError as error:
+        raise RecordNotFound(f"cannot read {path}: {error}") from error
+    if len(data) != length:
+        raise RecordNotFound(f"{path} ends before offset {offset} + {length}")
+    try:
+        for record in ArchiveIterator(io.BytesIO(data)):
+            return _stored(record)
+    except Exception as error:  # noqa: BLE001 - warcio raises several kinds on bad bytes
+        raise RecordNotFound(f"no WARC record at {path}:{offset}: {error}") from error
+    raise RecordNotFound(f"no WARC record at {path}:{offset}")
+
+
+def read_raw(path: str | Path, offset: int, length: int) -> bytes:
+    """The bytes of one record as stored (a gzip member), to copy it into another file."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read(length)
+    except OSError as error:
+        raise RecordNotFound(f"cannot read {path}: {error}") from error
+    if len(data) != length:
+        raise RecordNotFound(f"{path} ends before offset {offset} + {length}")
+    return data
+
+
+def iter_records(path: str | Path) -> Iterator[tuple[int, int, StoredRecord]]:
+    """Every record of a WARC file with its offset and length."""
+    with open(path, "rb") as handle:
+        iterator = ArchiveIterator(handle)
+        for record in iterator:
+            stored = _stored(record)
+            iterator.read_to_end(record)
+            yield iterator.get_record_offset(), iterator.get_record_length(), stored
+
+
+def write_warcinfo(out: BinaryIO, filename: str, info: dict[str, str]) -> None:
+    """Write a gzip `warcinfo` record at the start of a WARC file made by copying records."""
+    writer = WARCWriter(out, gzip=True)
+    writer.write_record(writer.create_warcinfo_record(filename, info))
+
+
+def read_exchange_raw(path: str | Path, offset: int, length: int) -> bytes:
+    """The stored bytes of a response or revisit record followed by those of its `request`
+    record (written right after it, `WARC-Concurrent-To` it), when there is one."""
+    data = read_raw(path, offset, length)
+    record_id = read_record(path, offset, length).record_id
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset + length)
+            iterator = ArchiveIterator(handle)
+            for record in iterator:
+                concurrent = record.rec_headers.get_header("WARC-Concurrent-To")
+                if record.rec_type != "request" or concurrent != record_id:
+                    break
+                iterator.read_to_end(record)
+                return data + read_raw(path, offset + length, iterator.get_record_length())
+    except Exception:  # noqa: BLE001 - the request record is optional; the response is whole
+        pass
+    return data

@@ -1,0 +1,135 @@
+"""A pool of worker processes for extraction, off the crawler's event loop.
+
+trafilatura is CPU-bound and not thread-safe, so extraction runs in processes (one per core
+by default). A worker that crashes, runs past its time limit or out of its memory limit is
+replaced; the page it was working on is reported as failed, and pages that were only queued
+behind it are retried in the new pool. No Scrapy or click here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import resource
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from pipeline.extraction import ExtractionError, extract_post
+
+
+class WorkerCrashed(Exception):
+    """The worker process extracting a page died, or was stopped at its time limit."""
+
+
+def extract_record(
+    body: bytes, url: str, hints: dict[str, Any] | None, encoding: str | None
+) -> dict[str, Any]:
+    """What the crawl stores for a page, as a plain dict (cheap to send between processes)."""
+    return extract_post(body, url, hints=hints, encoding=encoding).to_dict()
+
+
+def _limit_memory(max_bytes: int) -> None:
+    if max_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class ExtractionPool:
+    """`await pool.extract(body, url, hints, encoding)` in a process pool."""
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        timeout: float = 60.0,
+        memory_limit_mb: int = 2048,
+        function: Callable[..., dict[str, Any]] = extract_record,
+    ):
+        self.workers = workers or default_workers()
+        self.timeout = timeout
+        self.memory_limit = memory_limit_mb * 1024 * 1024
+        self.function = function
+        self.replaced = 0
+        self._executor = self._new_executor()
+        self._quarantine: ProcessPoolExecutor | None = None
+        self._quarantine_lock = asyncio.Lock()
+
+    def _new_executor(self, workers: int | None = None) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=workers or self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_limit_memory,
+            initargs=(self.memory_limit,),
+        )
+
+    async def extract(
+        self,
+        body: bytes,
+        url: str,
+        hints: dict[str, Any] | None = None,
+        encoding: str | None = None,
+    ) -> dict[str, Any]:
+        args = (body, url, hints, encoding)
+        executor = self._executor
+        try:
+            return await self._run(executor, args)
+        except BrokenProcessPool:
+            # Some page killed a worker, and every page in flight failed with it. Retry each
+            # of them alone in a one-process pool: the page that dies there is the culprit.
+            self._replace(executor)
+        async with self._quarantine_lock:
+            quarantine = self._quarantine or self._new_executor(1)
+            self._quarantine = quarantine
+            try:
+                return await self._run(quarantine, args)
+            except BrokenProcessPool:
+                self._quarantine = None
+                self.replaced += 1
+                quarantine.shutdown(wait=False, cancel_futures=True)
+                raise WorkerCrashed("the extraction worker died on this page") from None
+
+    async def _run(self, executor: ProcessPoolExecutor, args: tuple) -> dict[str, Any]:
+        future: Future = executor.submit(self.function, *args)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
+        except TimeoutError:
+            if executor is self._quarantine:
+                self._quarantine = None
+                self.replaced += 1
+                _kill(executor)
+            else:
+                self._replace(executor, kill=True)
+            raise WorkerCrashed(
+                f"extraction ran past its time limit of {self.timeout:g} s"
+            ) from None
+        except MemoryError:
+            raise ExtractionError("extraction ran out of its memory limit") from None
+
+    def _replace(self, broken: ProcessPoolExecutor, *, kill: bool = False) -> None:
+        """Swap in a fresh pool (once per broken pool, however many pages noticed it)."""
+        if broken is not self._executor:
+            return
+        self.replaced += 1
+        self._executor = self._new_executor()
+        if kill:
+            _kill(broken)
+        else:
+            broken.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._quarantine is not None:
+            self._quarantine.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill(executor: ProcessPoolExecutor) -> None:
+    """Stop a pool whose worker hangs: shutdown() alone would wait for it forever."""
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        process.kill()
+    executor.shutdown(wait=False, cancel_futures=True)

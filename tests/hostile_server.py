@@ -1,0 +1,458 @@
+"""Loopback servers that misbehave on purpose: one path per fault, for tests/test_hostile.py.
+
+Raw sockets (not http.server) so a handler can hang, trickle one byte a second, reset the
+connection or send a body shorter than its Content-Length. Every request is logged with the
+time it arrived, so tests can check what was (and was not) asked for.
+
+    with hostile_sites() as sites:
+        sites.blog.url        # a blog whose home page links to every fault
+        sites.trap.url        # calendar and session-id traps, endless replytocom variants
+        sites.moved.url       # a blog whose home answers 301 to sites.new_home (127.0.0.2)
+        sites.robots_500.url  # robots.txt answers 500
+        sites.robots_404.url  # robots.txt answers 404
+
+Run it alone to look at the pages: `.venv/bin/python tests/hostile_server.py`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from urllib.parse import parse_qs, urlsplit
+
+MB = 1024 * 1024
+PARAGRAPHS = [
+    "The harbour wall was rebuilt in the spring, stone by stone, by the same three masons who "
+    "had patched it every winter for twenty years.",
+    "We walked along it at low tide and counted the new stones, paler than the old ones and "
+    "still sharp at the edges where the sea had not yet worn them down.",
+    "By the end of the afternoon the fog came in from the point and the foghorn started its "
+    "slow complaint, which the dog answered every single time without fail.",
+]
+
+
+@dataclass
+class Seen:
+    path: str  # path and query, as requested
+    at: float  # time.monotonic() when the request arrived
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[socket.socket, Seen], None]
+
+
+def send(
+    conn: socket.socket,
+    status: int,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    *,
+    length: int | None = None,
+) -> None:
+    """One HTTP/1.1 response and `Connection: close`; `length` overrides Content-Length."""
+    reason = {200: "OK", 301: "Moved Permanently", 302: "Found", 404: "Not Found"}.get(status, "X")
+    lines = [f"HTTP/1.1 {status} {reason}", "Connection: close"]
+    headers = {"Content-Type": "text/html; charset=utf-8", **(headers or {})}
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    if length is not False:
+        lines.append(f"Content-Length: {len(body) if length is None else length}")
+    conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+
+
+def page(title: str, body: str, head: str = "") -> str:
+    return (
+        f"<!DOCTYPE html><html lang='en'><head>{head}<title>{title}</title></head><body>"
+        f"<header><a href='/'>The Harbour Log</a></header>{body}"
+        "<footer>Powered by nothing in particular</footer></body></html>"
+    )
+
+
+def post(title: str, extra: str = "", paragraphs: list[str] | None = None, head: str = "") -> str:
+    text = "".join(f"<p>{p}</p>" for p in (paragraphs or PARAGRAPHS))
+    return page(
+        title,
+        f"<article><h1>{title}</h1><time datetime='2024-01-15'>15 January 2024</time>"
+        f"{text}{extra}</article>",
+        head=f"<meta charset='utf-8'>{head}" if "charset" not in head else head,
+    )
+
+
+def html(status: int = 200, text: str = "", **headers: str) -> Handler:
+    def handle(conn: socket.socket, seen: Seen) -> None:
+        send(
+            conn, status, text.encode("utf-8"), {k.replace("_", "-"): v for k, v in headers.items()}
+        )
+
+    return handle
+
+
+def raw(body: bytes, content_type: str = "text/html", **extra: str) -> Handler:
+    def handle(conn: socket.socket, seen: Seen) -> None:
+        send(conn, 200, body, {"Content-Type": content_type, **extra})
+
+    return handle
+
+
+class RawServer:
+    """A threaded loopback server answering from `routes` (path without query -> handler)."""
+
+    def __init__(self, host: str = "127.0.0.1", routes: dict[str, Handler] | None = None):
+        self.routes: dict[str, Handler] = dict(routes or {})
+        self.sock = socket.create_server((host, 0))
+        self.sock.settimeout(0.2)
+        self.host = host
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://{host}:{self.port}/"
+        self.log: list[Seen] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        conn.settimeout(10)
+        try:
+            data = b""
+            while b"\r\n\r\n" not in data and len(data) < 65536:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+            target = head[0].split(" ")[1]
+            headers = {}
+            for line in head[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            seen = Seen(target, time.monotonic(), headers)
+            self.log.append(seen)
+            path = urlsplit(target).path
+            handler = self.routes.get(target) or self.routes.get(path)
+            if handler is None:
+                send(conn, 404, page("Not found", "<h1>Not found</h1>").encode())
+            else:
+                handler(conn, seen)
+        except OSError:
+            pass
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def requested(self, path: str) -> list[Seen]:
+        """Requests for this path (with or without a query)."""
+        return [s for s in self.log if s.path == path or s.path.split("?")[0] == path]
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.sock.close()
+
+
+# ---------------------------------------------------------------- misbehaving handlers
+
+
+def hang(conn: socket.socket, seen: Seen) -> None:
+    """Accept, read the request, never answer (until the client gives up)."""
+    conn.settimeout(60)
+    try:
+        while conn.recv(1024):
+            pass
+    except OSError:
+        pass
+
+
+def one_byte_a_second(conn: socket.socket, seen: Seen) -> None:
+    body = post("Trickled out").encode()
+    conn.sendall(
+        f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    )
+    for byte in body[:60]:
+        conn.sendall(bytes([byte]))
+        time.sleep(1)
+
+
+def reset(conn: socket.socket, seen: Seen) -> None:
+    """Close with SO_LINGER 0: the client sees a connection reset (RST)."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+def short_body(conn: socket.socket, seen: Seen) -> None:
+    body = post("Cut short").encode()
+    send(conn, 200, body[: len(body) // 2], length=len(body))
+
+
+def redirect(location: str, status: int = 301) -> Handler:
+    def handle(conn: socket.socket, seen: Seen) -> None:
+        send(conn, status, b"", {"Location": location})
+
+    return handle
+
+
+def retry_after(status: int, value: Callable[[], str], then: Handler | None) -> Handler:
+    """`status` with `Retry-After: value()` the first time; `then` afterwards (or always
+    `status` when `then` is None)."""
+    calls = {"n": 0}
+
+    def handle(conn: socket.socket, seen: Seen) -> None:
+        calls["n"] += 1
+        if then is not None and calls["n"] > 1:
+            then(conn, seen)
+            return
+        send(
+            conn,
+            status,
+            page("Slow down", "<h1>Too many requests</h1>").encode(),
+            {"Retry-After": value()},
+        )
+
+    return handle
+
+
+_BOMB: dict[str, bytes] = {}
+
+
+def gzip_bomb(inflated: int = 64 * MB) -> Handler:
+    def handle(conn: socket.socket, seen: Seen) -> None:
+        if inflated not in _BOMB:
+            _BOMB[inflated] = gzip.compress(b"<p>" + b"\0" * inflated, compresslevel=9)
+        send(conn, 200, _BOMB[inflated], {"Content-Encoding": "gzip"})
+
+    return handle
+
+
+def big_page(size: int = 50 * MB, *, chunked: bool = False) -> Handler:
+    """A `size`-byte HTML page, announced with Content-Length or streamed without one."""
+
+    def handle(conn: socket.socket, seen: Seen) -> None:
+        start = page("Big", "<article><h1>Big</h1><p>").encode()
+        headers = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n"
+        if not chunked:
+            headers += f"Content-Length: {size}\r\n"
+        conn.sendall((headers + "\r\n").encode() + start)
+        block = b"all work and no play " * 50_000  # ~1 MB
+        sent = len(start)
+        while sent < size:
+            conn.sendall(block)
+            sent += len(block)
+
+    return handle
+
+
+def calendar_trap(conn: socket.socket, seen: Seen) -> None:
+    """An endless calendar: every month links to the previous one ("Older posts") and to its
+    posts with a fresh session id and reply-to-comment variants."""
+    query = parse_qs(urlsplit(seen.path).query)
+    n = int((query.get("month") or ["0"])[0])
+    sid = f"{n:06d}abcdef"
+    links = "".join(
+        f"<h2><a href='/2024/01/day-{n}-{i}.html?sid={sid}'>Day {n} post {i}</a></h2>"
+        f"<h2><a href='/2024/01/fixed-{i}.html?replytocom={n * 10 + i}'>reply</a></h2>"
+        f"<h2><a href='/2024/01/fixed-{i}.html?showComment={n}#c{i}'>comment</a></h2>"
+        f"<h2><a href='/2024/01/fixed-{i}.html?utm_source=trap{n}'>share</a></h2>"
+        for i in range(2)
+    )
+    body = page(
+        f"Calendar {n}",
+        f"<h1>Month {n}</h1><ul>{links}</ul><a rel='next' href='/?month={n + 1}'>Older posts</a>",
+    )
+    send(conn, 200, body.encode())
+
+
+# ---------------------------------------------------------------- the sites
+
+CP1251_TEXT = (
+    "Старая мельница на реке работала до самой войны. Мельник вставал затемно и шёл по "
+    "плотине с фонарём, проверяя каждое колесо. Зимой лёд сковывал воду, и тогда вся деревня "
+    "собиралась у запруды, чтобы колоть его топорами."
+)
+FRENCH = (
+    "Le café du port ouvre à l'aube ; les pêcheurs y boivent un crème brûlant avant de "
+    "partir. « Déjà la marée », dit le patron, qui connaît l'heure de chaque bateau."
+)
+XSS_EXTRA = (
+    "<script>document.title='owned'</script>"
+    '<p onclick="alert(\'click\')" onmouseover="alert(2)">Hover over this harmless line.</p>'
+    "<p><a href=\"javascript:alert('link')\">a javascript link</a> and "
+    "<a href='https://example.org/ok'>a fine link</a>.</p>"
+    "<iframe src='https://evil.example/frame'></iframe>"
+    "<svg><script>alert('svg')</script><circle r='4' onload=\"alert('svg2')\"/></svg>"
+    "<img src='x' onerror=\"alert('img')\">"
+)
+
+
+def deep_nesting(levels: int = 3000) -> str:
+    return post(
+        "Deeply nested", "<div>" * levels + "<p>The bottom of the well.</p>" + "</div>" * levels
+    )
+
+
+def huge_text_node(size: int = 3 * MB) -> str:
+    word = "tide "
+    return post("One enormous paragraph", f"<p>{word * (size // len(word))}</p>")
+
+
+# Post paths on the hostile blog, each a fault (all linked from its home page).
+def blog_routes(elsewhere: str) -> dict[str, Handler]:
+    def at(name: str) -> str:
+        return f"/2024/01/{name}.html"
+
+    def http_date(seconds: float) -> str:
+        return formatdate(time.time() + seconds, usegmt=True)
+
+    routes: dict[str, Handler] = {
+        at("good-one"): html(text=post("A good first post")),
+        at("good-two"): html(text=post("A good second post", paragraphs=PARAGRAPHS[::-1])),
+        at("hang"): hang,
+        at("one-byte-a-second"): one_byte_a_second,
+        at("reset"): reset,
+        at("short-body"): short_body,
+        at("loop-a"): redirect(at("loop-b")),
+        at("loop-b"): redirect(at("loop-a")),
+        at("to-file"): redirect("file:///etc/passwd"),
+        at("to-ftp"): redirect("ftp://127.0.0.1/pub/post.html"),
+        at("to-other-host"): redirect(elsewhere),
+        at("retry-after-seconds"): retry_after(
+            429, lambda: "2", html(text=post("Patience rewarded (seconds)"))
+        ),
+        at("retry-after-date"): retry_after(
+            503, lambda: http_date(2.5), html(text=post("Patience rewarded (date)"))
+        ),
+        at("retry-after-too-long"): retry_after(429, lambda: "3600", None),
+        at("error-503"): retry_after(503, lambda: "1", None),
+        at("gzip-bomb"): gzip_bomb(),
+        at("fifty-megabytes"): big_page(),
+        at("fifty-megabytes-streamed"): big_page(chunked=True),
+        at("cp1251-no-charset"): raw(
+            post("Мельница", paragraphs=[CP1251_TEXT], head="<meta name='x' content='y'>")
+            .replace("<meta charset='utf-8'>", "")
+            .encode("cp1251")
+        ),
+        at("utf16-bom"): raw(
+            b"\xff\xfe" + post("Le café, en UTF-16", paragraphs=[FRENCH]).encode("utf-16-le")
+        ),
+        at("lying-meta"): raw(
+            post("Le café menteur", paragraphs=[FRENCH], head="<meta charset='iso-8859-1'>").encode(
+                "utf-8"
+            )
+        ),
+        at("stray-latin1"): raw(
+            post("Mostly UTF-8", paragraphs=[FRENCH, "A pasted line: caf\x00 cr\x01me."])
+            .encode("utf-8")
+            .replace(b"caf\x00", b"caf\xe9")
+            .replace(b"cr\x01me", b"cr\xe8me")
+        ),
+        at("a-pdf"): raw(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf"),
+        at("an-image"): raw(b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png"),
+        at("empty-body"): raw(b""),
+        at("soft-404"): html(
+            text=page("Page not found", "<h1>Page not found</h1><p>Sorry, nothing here.</p>")
+        ),
+        at("xss"): html(text=post("Scripts everywhere", XSS_EXTRA)),
+        at("deep-nesting"): html(text=deep_nesting()),
+        at("huge-text-node"): html(text=huge_text_node()),
+        "/private/2024/secret.html": html(text=post("Should never be fetched")),
+    }
+    return routes
+
+
+ROBOTS_DISALLOW = b"User-agent: *\nDisallow: /private/\n"
+
+
+def blog_home(paths: list[str]) -> Handler:
+    links = "".join(f"<h2><a href='{p}'>{p}</a></h2>" for p in paths)
+    tracked = (
+        "<h2><a href='/2024/01/good-one.html?utm_source=home&utm_medium=x'>again</a></h2>"
+        "<h2><a href='/2024/01/good-one.html?replytocom=12#respond'>reply</a></h2>"
+    )
+    return html(text=page("The Harbour Log", f"<h1>The Harbour Log</h1>{links}{tracked}"))
+
+
+@dataclass
+class HostileSites:
+    blog: RawServer
+    elsewhere: RawServer
+    trap: RawServer
+    moved: RawServer
+    new_home: RawServer
+    robots_500: RawServer
+    robots_404: RawServer
+
+    def all(self) -> list[RawServer]:
+        return [getattr(self, name) for name in self.__dataclass_fields__]
+
+    def sources(self) -> list[str]:
+        return [s.url for s in (self.blog, self.trap, self.moved, self.robots_500, self.robots_404)]
+
+
+def small_blog(name: str) -> dict[str, Handler]:
+    return {
+        "/": html(
+            text=page(
+                name,
+                f"<h1>{name}</h1><h2><a href='/2023/05/first.html'>First</a></h2>"
+                "<h2><a href='/2023/06/second.html'>Second</a></h2>",
+            )
+        ),
+        "/2023/05/first.html": html(text=post(f"{name}: the first post")),
+        "/2023/06/second.html": html(
+            text=post(f"{name}: the second post", paragraphs=PARAGRAPHS[1:])
+        ),
+    }
+
+
+@contextmanager
+def hostile_sites() -> Iterator[HostileSites]:
+    elsewhere = RawServer("127.0.0.2", {"/2024/01/elsewhere.html": html(text=post("Elsewhere"))})
+    routes = blog_routes(f"{elsewhere.url}2024/01/elsewhere.html")
+    blog = RawServer(routes=routes)
+    # loop-b is reached only through loop-a's redirect
+    blog.routes["/"] = blog_home(sorted(p for p in routes if "loop-b" not in p))
+    blog.routes["/robots.txt"] = raw(ROBOTS_DISALLOW, "text/plain")
+    trap = RawServer(
+        routes={
+            "/": calendar_trap,
+            **{f"/2024/01/fixed-{i}.html": html(text=post(f"Fixed post {i}")) for i in range(2)},
+        }
+    )
+    for n in range(0, 1000):
+        for i in range(2):
+            trap.routes[f"/2024/01/day-{n}-{i}.html"] = html(text=post(f"Day {n} post {i}"))
+    new_home = RawServer("127.0.0.3", small_blog("The Moved Blog"))
+    moved = RawServer(routes={"/": redirect(new_home.url, 301)})
+    robots_500 = RawServer(routes=small_blog("Robots 500"))
+    robots_500.routes["/robots.txt"] = html(500, "<h1>Internal Server Error</h1>")
+    robots_404 = RawServer(routes=small_blog("Robots 404"))  # /robots.txt: the default 404
+    sites = HostileSites(blog, elsewhere, trap, moved, new_home, robots_500, robots_404)
+    try:
+        yield sites
+    finally:
+        for server in sites.all():
+            server.stop()
+
+
+if __name__ == "__main__":
+    with hostile_sites() as sites:
+        for name in sites.__dataclass_fields__:
+            print(f"{name}: {getattr(sites, name).url}")
+        print("Ctrl-C to stop")
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass

@@ -1,0 +1,267 @@
+"""Unlisted by default, private with --auth: the real `blogarchive serve` over a real archive."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import re
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import BLOGARCHIVE, PROJECT_ROOT, run_blogarchive
+from pipeline.access import PASSWORD_HASH_ENV, AccessError, auth_from_environment, hash_password
+from pipeline.serving import make_datasette
+from pipeline.store import Archive
+
+PASSWORD = "correct horse battery staple"
+SITE = "alpha.example"
+
+
+def build_archive(path: Path) -> Path:
+    with Archive(path) as archive, archive.transaction():
+        source_id = archive.add_source(f"https://{SITE}/")
+        for i in range(3):
+            archive.save_post(
+                {
+                    "url": f"https://{SITE}/2024/0{i + 1}/post-{i}.html",
+                    "title": f"Post {i} about xylophones",
+                    "author": "Ann",
+                    "published": f"2024-0{i + 1}-05T10:00:00+00:00",
+                    "tags": ["music"],
+                    "text": "A post about xylophones and other things. " * 20,
+                    "html": "<p>A post about xylophones.</p>",
+                },
+                source_id=source_id,
+            )
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(db: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`blogarchive serve` in its own process on a free loopback port; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [BLOGARCHIVE, "serve", "--db", str(db), "--port", str(port), *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"serve exited: {process.stdout.read()}")
+            try:
+                httpx.get(f"{base}/-/static/app.css", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def protected_urls(db_name: str) -> list[str]:
+    return [
+        "/",
+        f"/{db_name}",
+        f"/{db_name}/posts",
+        f"/{db_name}/posts.json",
+        f"/{db_name}/posts/1",
+        f"/{db_name}/posts.json?_search=xylophones",
+        f"/{db_name}/posts?_search=xylophones",
+        f"/{db_name}?sql=select+1",
+        f"/{db_name}.json?sql=select+title+from+posts",
+        f"/{db_name}.json",
+        f"/{db_name}/posts.csv",
+        f"/{db_name}/posts.atom?_search=xylophones",
+        f"/{db_name}/comments.json",
+        "/-/dashboard",
+        f"/-/blog/{SITE}",
+        "/-/metadata.json",
+        "/-/databases.json",
+        "/-/password-tool",
+    ]
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_archive(tmp_path_factory.mktemp("access") / "private.db")
+
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    result = subprocess.run(
+        [BLOGARCHIVE, "hash-password", "--password-stdin"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+# ------------------------------------------------------------------ unlisted by default
+
+
+def get(ds, path: str) -> httpx.Response:
+    return asyncio.run(ds.client.get(path))
+
+
+def test_every_response_says_noindex_and_robots_txt_disallows_all(archive_db: Path) -> None:
+    ds = make_datasette(archive_db)
+    for path in ["/", "/private/posts", "/private/posts.json", "/-/dashboard", "/nothing-here"]:
+        response = get(ds, path)
+        assert response.headers.get("x-robots-tag") == "noindex, nofollow", path
+    robots = get(ds, "/robots.txt")
+    assert robots.status_code == 200
+    assert robots.text.splitlines() == ["User-agent: *", "Disallow: /"]
+
+
+def test_public_lifts_noindex_and_robots_txt(archive_db: Path) -> None:
+    ds = make_datasette(archive_db, public=True)
+    response = get(ds, "/private/posts")
+    assert response.status_code == 200
+    assert "x-robots-tag" not in response.headers
+    assert get(ds, "/robots.txt").status_code == 404
+
+
+def test_serve_public_sends_no_noindex(archive_db: Path) -> None:
+    with serving(archive_db, "--public") as base:
+        response = httpx.get(f"{base}/private/posts.json")
+        assert response.status_code == 200 and "x-robots-tag" not in response.headers
+        assert httpx.get(f"{base}/robots.txt").status_code == 404
+
+
+# ------------------------------------------------------------------ private with --auth
+
+
+def log_in(client: httpx.Client, password: str) -> httpx.Response:
+    form = client.get("/-/login")
+    assert form.status_code == 200
+    token = re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)
+    return client.post(
+        "/-/login", data={"username": "admin", "password": password, "csrftoken": token}
+    )
+
+
+def test_auth_refuses_every_kind_of_url_until_logged_in(archive_db: Path, password_hash: str):
+    with serving(archive_db, "--auth", env={PASSWORD_HASH_ENV: password_hash}) as base:
+        with httpx.Client(base_url=base) as anonymous:
+            for url in protected_urls("private"):
+                response = anonymous.get(url)
+                assert response.status_code in (302, 403), (url, response.status_code)
+                if response.status_code == 302:
+                    assert response.headers["location"] == "/-/login", url
+                assert "xylophones" not in response.text, url
+            # data endpoints are refused outright, pages redirect to the login form
+            assert anonymous.get("/private/posts.json").status_code == 403
+            assert anonymous.get("/private/posts").status_code == 302
+            assert anonymous.post("/private/posts.json").status_code == 403
+            # the login form itself is open, and a wrong password does not get in
+            assert log_in(anonymous, "wrong password").status_code == 200
+            assert anonymous.get("/private/posts.json").status_code == 403
+
+        with httpx.Client(base_url=base) as owner:
+            response = log_in(owner, PASSWORD)
+            assert response.status_code == 302
+            assert "httponly" in response.headers["set-cookie"].lower()
+            for url in protected_urls("private"):
+                response = owner.get(url)
+                assert response.status_code not in (302, 401, 403), (url, response.status_code)
+            posts = owner.get("/private/posts.json?_shape=objects").json()
+            assert len(posts["rows"]) == 3
+            found = owner.get("/private/posts.json?_search=xylophones&_shape=objects").json()
+            assert found["rows"]
+            assert owner.get("/private?sql=select+count(*)+as+n+from+posts").status_code == 200
+            dashboard = owner.get("/-/dashboard")
+            assert dashboard.status_code == 200 and "<svg" in dashboard.text
+            assert owner.get("/").headers["x-robots-tag"] == "noindex, nofollow"
+
+        # scripts may use HTTP Basic instead of the form
+        basic = httpx.get(f"{base}/private/posts.json", auth=("admin", PASSWORD))
+        assert basic.status_code == 200 and basic.json()["rows"]
+        assert httpx.get(f"{base}/private/posts.json", auth=("admin", "nope")).status_code == 403
+
+
+def test_password_hash_file(archive_db: Path, password_hash: str, tmp_path: Path) -> None:
+    hash_file = tmp_path / "hash"
+    hash_file.write_text(password_hash + "\n")
+    auth = auth_from_environment({}, password_hash_file=hash_file)
+    ds = make_datasette(archive_db, auth=auth)
+    owner = {"Authorization": "Basic " + base64.b64encode(f"admin:{PASSWORD}".encode()).decode()}
+
+    async def fetch(path: str, headers: dict | None = None) -> httpx.Response:
+        return await ds.client.get(path, headers=headers or {})
+
+    assert asyncio.run(fetch("/private/posts.json")).status_code == 403
+    assert asyncio.run(fetch("/private/posts")).status_code == 302
+    response = asyncio.run(fetch("/private/posts.json", owner))
+    assert response.status_code == 200 and len(response.json()["rows"]) == 3
+    metadata = asyncio.run(fetch("/-/metadata.json", owner)).text
+    assert password_hash not in metadata and str(hash_file) in metadata
+
+
+def test_auth_without_a_hash_refuses_to_start(archive_db: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != PASSWORD_HASH_ENV}
+    result = run_blogarchive("serve", "--db", str(archive_db), "--auth", env=env, timeout=60)
+    assert result.returncode == 1
+    assert PASSWORD_HASH_ENV in result.stderr and "hash-password" in result.stderr
+    bad = tmp_path / "bad-hash"
+    bad.write_text("hunter2")
+    result = run_blogarchive(
+        "serve", "--db", str(archive_db), "--auth", "--password-hash-file", str(bad), timeout=60
+    )
+    assert result.returncode == 1 and "does not hold a password hash" in result.stderr
+
+
+def test_hash_password_prompts_twice_and_hashes_are_salted(password_hash: str) -> None:
+    assert password_hash.startswith("pbkdf2_sha256$") and PASSWORD not in password_hash
+    result = subprocess.run(
+        [BLOGARCHIVE, "hash-password"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    second = result.stdout.strip().splitlines()[-1]
+    assert second.startswith("pbkdf2_sha256$") and second != password_hash
+    assert PASSWORD not in result.stdout
+    mismatch = subprocess.run(
+        [BLOGARCHIVE, "hash-password"],
+        input="one\ntwo\none\none\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert mismatch.returncode == 0 and "do not match" in (mismatch.stdout + mismatch.stderr)
+    with pytest.raises(AccessError):
+        hash_password("")
+    with pytest.raises(AccessError):
+        auth_from_environment({PASSWORD_HASH_ENV: "plain text"})

@@ -1,0 +1,302 @@
+"""Hostile sites: one crawl of the loopback servers in tests/hostile_server.py (a blog with
+one fault per post URL, a trap blog, a blog that moved host, robots.txt answering 500 and
+404), then one test per fault asserting what the README's "Hostile sites and bad input"
+table promises. Timeouts are lowered (`DOWNLOAD_TIMEOUT=3`, `RETRY_TIMES=1`); the 50 MB
+pages and the gzip bomb run at the default `DOWNLOAD_MAXSIZE` (32 MiB)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hostile_server import CP1251_TEXT, FRENCH, hostile_sites
+
+from conftest import LOOPBACK, rows, run_blogarchive
+
+MAX_PAGES = 70
+MAX_DEPTH = 12
+
+
+def at(name: str) -> str:
+    return f"/2024/01/{name}.html"
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory):
+    db = tmp_path_factory.mktemp("hostile") / "hostile.db"
+    with hostile_sites() as sites:
+        result = run_blogarchive(
+            "crawl",
+            *sites.sources(),
+            "--db",
+            str(db),
+            *LOOPBACK,
+            "-s",
+            "DOWNLOAD_TIMEOUT=3",
+            "-s",
+            "RETRY_TIMES=1",
+            "-s",
+            f"BLOGARCHIVE_MAX_PAGES_PER_SOURCE={MAX_PAGES}",
+            "-s",
+            f"BLOGARCHIVE_MAX_DEPTH={MAX_DEPTH}",
+            "-s",
+            "BLOGARCHIVE_RETRY_AFTER_MAX=10",
+            "-s",
+            "LOG_LEVEL=INFO",
+            timeout=170,
+        )
+        yield {"db": db, "result": result, "sites": sites}
+
+
+def post_row(crawled, name: str) -> dict | None:
+    found = rows(
+        crawled["db"],
+        "SELECT * FROM posts WHERE url = ?",
+        (crawled["sites"].blog.url[:-1] + at(name),),
+    )
+    return found[0] if found else None
+
+
+def failures(crawled, name: str) -> list[str]:
+    url = crawled["sites"].blog.url[:-1] + at(name)
+    return [
+        r["error"] for r in rows(crawled["db"], "SELECT error FROM failures WHERE url = ?", (url,))
+    ]
+
+
+def line_of(crawled, server) -> str:
+    return next(
+        line for line in crawled["result"].stdout.splitlines() if line.startswith(server.url)
+    )
+
+
+def test_the_crawl_finishes_and_reports_every_source(crawled) -> None:
+    out = crawled["result"].stdout
+    assert crawled["result"].returncode == 1  # robots.txt 500: that source failed
+    sites = crawled["sites"]
+    assert line_of(crawled, sites.blog).startswith(f"{sites.blog.url}: partial")
+    assert "Traceback" not in crawled["result"].stderr
+    assert len(out.splitlines()) == len(sites.sources())
+    assert post_row(crawled, "good-one") and post_row(crawled, "good-two")
+
+
+# -- traps
+
+
+def test_calendar_and_session_id_traps_are_bounded_and_recorded(crawled) -> None:
+    trap = crawled["sites"].trap
+    assert len(trap.log) <= MAX_PAGES + 5  # robots.txt, retries of nothing: a few extra
+    errors = [
+        r["error"]
+        for r in rows(
+            crawled["db"], "SELECT error FROM failures WHERE url LIKE ?", (trap.url + "%",)
+        )
+    ]
+    assert any("budget" in e for e in errors), errors
+    months = [s for s in trap.log if s.path.startswith("/?month=")]
+    assert len(months) <= MAX_DEPTH
+
+
+def test_comment_and_tracking_variants_are_one_post(crawled) -> None:
+    trap, blog = crawled["sites"].trap, crawled["sites"].blog
+    asked = [s.path for s in trap.log + blog.log]
+    assert not [p for p in asked if "replytocom" in p or "showComment" in p or "utm_" in p]
+    for i in range(2):
+        assert len(trap.requested(f"/2024/01/fixed-{i}.html")) <= 1
+    assert len(blog.requested(at("good-one"))) == 1
+
+
+# -- redirects
+
+
+@pytest.mark.parametrize("name", ["to-file", "to-ftp"])
+def test_redirect_to_another_scheme_is_refused_and_recorded(crawled, name: str) -> None:
+    assert post_row(crawled, name) is None
+    assert any("URL refused" in e for e in failures(crawled, name))
+
+
+def test_redirect_to_another_host_is_not_followed(crawled) -> None:
+    assert crawled["sites"].elsewhere.log == []
+    assert any("another host" in e for e in failures(crawled, "to-other-host"))
+    assert "redirect to another host refused" in crawled["result"].stderr  # WARNING in the log
+
+
+def test_redirect_loop_is_stopped_and_recorded(crawled) -> None:
+    blog = crawled["sites"].blog
+    assert len(blog.requested(at("loop-a"))) + len(blog.requested(at("loop-b"))) <= 3
+    errors = failures(crawled, "loop-a") + failures(crawled, "loop-b")
+    assert any("loop" in e for e in errors), errors
+
+
+def test_a_blog_that_moved_is_followed_as_the_same_source(crawled) -> None:
+    sites = crawled["sites"]
+    source = rows(crawled["db"], "SELECT * FROM sources WHERE url = ?", (sites.moved.url,))[0]
+    assert source["moved_to"] == sites.new_home.url
+    posts = rows(crawled["db"], "SELECT url FROM posts WHERE source_id = ?", (source["id"],))
+    assert sorted(p["url"] for p in posts) == [
+        sites.new_home.url + "2023/05/first.html",
+        sites.new_home.url + "2023/06/second.html",
+    ]
+    assert line_of(crawled, sites.moved).startswith(f"{sites.moved.url}: ok, 2 posts found")
+
+
+# -- 429 and 503
+
+
+@pytest.mark.parametrize(("name", "wait"), [("retry-after-seconds", 2), ("retry-after-date", 1)])
+def test_retry_after_is_honoured(crawled, name: str, wait: float) -> None:
+    asked = crawled["sites"].blog.requested(at(name))
+    assert len(asked) == 2
+    assert asked[1].at - asked[0].at >= wait  # not retried at once (Scrapy issue 3849)
+    assert post_row(crawled, name)["title"].startswith("Patience rewarded")
+
+
+def test_retry_after_past_the_cap_is_left_for_the_next_run(crawled) -> None:
+    assert len(crawled["sites"].blog.requested(at("retry-after-too-long"))) == 1
+    assert post_row(crawled, "retry-after-too-long") is None  # the error page is no post
+    assert any("next run" in e for e in failures(crawled, "retry-after-too-long"))
+
+
+def test_an_endless_503_gives_up_after_the_cap(crawled) -> None:
+    assert len(crawled["sites"].blog.requested(at("error-503"))) == 4  # 1 + 3 waits
+    assert post_row(crawled, "error-503") is None
+    assert any("HTTP 503" in e for e in failures(crawled, "error-503"))
+
+
+# -- broken connections
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("hang", "DownloadTimeoutError"),
+        ("one-byte-a-second", "DownloadTimeoutError"),
+        ("reset", "ConnectionLost"),
+        ("short-body", "ResponseDataLoss"),
+    ],
+)
+def test_broken_connections_are_retried_then_recorded(crawled, name: str, error: str) -> None:
+    assert len(crawled["sites"].blog.requested(at(name))) == 2  # RETRY_TIMES=1
+    assert post_row(crawled, name) is None  # nothing partial is archived
+    assert any(error in e for e in failures(crawled, name)), failures(crawled, name)
+
+
+# -- size limits
+
+
+@pytest.mark.parametrize("name", ["gzip-bomb", "fifty-megabytes", "fifty-megabytes-streamed"])
+def test_oversized_bodies_are_stopped_and_recorded(crawled, name: str) -> None:
+    assert post_row(crawled, name) is None
+    errors = failures(crawled, name)
+    assert any("max size" in e or "size limit" in e or "Cancelled" in e for e in errors), errors
+
+
+# -- charsets
+
+
+def test_cp1251_without_a_charset(crawled) -> None:
+    row = post_row(crawled, "cp1251-no-charset")
+    assert CP1251_TEXT[:40] in row["text"] and row["title"] == "Мельница"
+    assert row["encoding"] == "cp1251" and row["encoding_source"]
+
+
+def test_utf16_with_a_bom(crawled) -> None:
+    row = post_row(crawled, "utf16-bom")
+    assert FRENCH[:40] in row["text"]
+    assert row["encoding"].startswith("utf-16") and row["encoding_source"] == "bom"
+
+
+def test_a_lying_meta_charset(crawled) -> None:
+    row = post_row(crawled, "lying-meta")
+    assert FRENCH[:40] in row["text"] and row["title"] == "Le café menteur"
+    assert row["encoding"] == "utf-8" and row["encoding_source"]
+
+
+def test_utf8_with_stray_latin1_bytes(crawled) -> None:
+    row = post_row(crawled, "stray-latin1")
+    assert FRENCH[:40] in row["text"]  # the UTF-8 is not turned into mojibake
+    assert "café crème" in row["text"]  # and the stray bytes read as the Latin-1 they are
+    assert row["encoding"] == "utf-8+cp1252"
+
+
+# -- not posts
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("a-pdf", "not an HTML page (application/pdf)"),
+        ("an-image", "not an HTML page (image/png)"),
+        ("empty-body", "empty body"),
+        ("soft-404", "soft 404"),
+    ],
+)
+def test_non_posts_are_recorded_not_archived(crawled, name: str, error: str) -> None:
+    assert post_row(crawled, name) is None
+    assert any(error in e for e in failures(crawled, name)), failures(crawled, name)
+
+
+def test_a_title_mentioning_404_is_no_soft_404(crawled) -> None:
+    sites = crawled["sites"]
+    assert line_of(crawled, sites.robots_404).startswith(f"{sites.robots_404.url}: ok, 2 posts")
+
+
+# -- robots.txt
+
+
+def test_robots_disallow_is_never_requested(crawled) -> None:
+    assert crawled["sites"].blog.requested("/private/2024/secret.html") == []
+
+
+def test_robots_txt_answering_500_means_disallow_all(crawled) -> None:
+    server = crawled["sites"].robots_500
+    assert {s.path for s in server.log} == {"/robots.txt"}
+    assert line_of(crawled, server).startswith(f"{server.url}: failed")
+    assert "treated as disallowing everything" in crawled["result"].stderr
+
+
+def test_robots_txt_answering_404_means_no_rules(crawled) -> None:
+    server = crawled["sites"].robots_404
+    assert server.requested("/2023/05/first.html") and server.requested("/2023/06/second.html")
+
+
+# -- scripts
+
+
+def test_scripts_are_not_stored(crawled) -> None:
+    row = post_row(crawled, "xss")
+    assert "Hover over this harmless line." in row["text"]
+    for bad in ("alert(", "document.title", "<script", "javascript:"):
+        assert bad not in row["text"]
+    html = row["html"].lower()
+    for bad in ("<script", "onclick", "onmouseover", "onerror", "onload", "javascript:", "<iframe"):
+        assert bad not in html, bad
+
+
+# -- runaway extraction
+
+
+@pytest.mark.parametrize("name", ["deep-nesting", "huge-text-node"])
+def test_runaway_pages_are_archived_or_recorded(crawled, name: str) -> None:
+    row = post_row(crawled, name)
+    if row is None:
+        assert any("extract" in e for e in failures(crawled, name)), failures(crawled, name)
+    else:
+        assert row["text"].strip()
+
+
+def test_stats_count_what_was_refused(crawled) -> None:
+    log = crawled["result"].stderr
+    start = log.rfind("Dumping Scrapy stats")
+    assert start != -1
+    stats = log[start:]
+    for key in (
+        "blogarchive/budget/hit",
+        "blogarchive/redirect/refused_scheme",
+        "blogarchive/retry_after/waits",
+        "blogarchive/fetch/soft_404",
+        "blogarchive/redirect/source_moved",
+        "blogarchive/robots/unreachable",
+    ):
+        assert key in stats, key
+    assert Path(crawled["db"]).exists()

@@ -1,0 +1,198 @@
+"""Crawls that run again and again: incremental, every change kept, deletions noticed,
+redirects recorded as aliases, and a killed crawl completed by the next one."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, html_page, rows, run_blogarchive
+from pipeline.demo.content import synthetic_posts
+from pipeline.demo.server import start_demo_blogs
+
+
+def crawl(db: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    result = run_blogarchive("crawl", url, "--db", str(db), *LOOPBACK, *extra)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    return result
+
+
+def content_rows(db: Path) -> dict[str, dict]:
+    volatile = ("last_seen", "last_listed", "etag", "last_modified")
+    return {
+        row["url"]: {k: v for k, v in row.items() if k not in volatile}
+        for row in rows(db, "SELECT * FROM posts")
+    }
+
+
+def edit_and_delete(server) -> tuple[str, str]:
+    posts = server.site.posts
+    edited, deleted = posts[2], posts[5]
+    edited.paragraphs = [*edited.paragraphs, "A postscript added in an edit, about the weather."]
+    edited.updated = datetime.now(UTC).isoformat(timespec="seconds")
+    posts.remove(deleted)
+    return server.post_url(edited), server.post_url(deleted)
+
+
+def check_recrawl_cycle(server, db: Path) -> None:
+    crawl(db, server.url)
+    first_requests = server.requests
+    before = content_rows(db)
+    assert len(before) == len(server.site.posts)
+
+    server.reset_requests()
+    second = crawl(db, server.url)
+    assert ", 0 new, 0 updated," in second.stdout and " 0 gone" in second.stdout, second.stdout
+    # unchanged posts are not fetched again: only discovery (home, robots, first feed page,
+    # sitemaps or API) is asked for
+    assert server.requests < first_requests / 2, (server.requests, first_requests)
+    assert server.requests < len(server.site.posts)
+    assert content_rows(db) == before
+
+    edited_url, deleted_url = edit_and_delete(server)
+    third = crawl(db, server.url)
+    assert ", 0 new, 1 updated," in third.stdout and " 1 gone," in third.stdout, third.stdout
+    after = content_rows(db)
+    assert set(after) == set(before)  # the deleted post stays archived
+    changed = {url for url in after if after[url] != before[url]}
+    assert changed == {edited_url, deleted_url}
+    assert (
+        after[deleted_url]["gone_at"] and after[deleted_url]["text"] == before[deleted_url]["text"]
+    )
+    assert "postscript added in an edit" in after[edited_url]["text"]
+    versions = rows(
+        db,
+        "SELECT post_versions.text FROM post_versions JOIN posts ON posts.id = post_id WHERE posts.url = ? "
+        "ORDER BY post_versions.id",
+        (edited_url,),
+    )
+    assert [("postscript" in v["text"]) for v in versions] == [False, True]
+    assert rows(db, "SELECT count(*) AS n FROM post_versions") == [{"n": len(before) + 1}]
+    crawls = rows(db, "SELECT changed, gone, new, status FROM crawls ORDER BY id")
+    assert crawls[-1] == {"changed": 1, "gone": 1, "new": 0, "status": "ok"}
+
+
+def test_blogger_recrawl_costs_what_changed(fresh_demo_blogs, tmp_path: Path) -> None:
+    check_recrawl_cycle(fresh_demo_blogs.blogger, tmp_path / "blogger.db")
+
+
+def test_wordpress_recrawl_costs_what_changed(fresh_demo_blogs, tmp_path: Path) -> None:
+    check_recrawl_cycle(fresh_demo_blogs.wordpress, tmp_path / "wordpress.db")
+
+
+def test_a_deleted_post_that_returns_is_recorded(fresh_demo_blogs, tmp_path: Path) -> None:
+    server, db = fresh_demo_blogs.blogger, tmp_path / "returns.db"
+    crawl(db, server.url)
+    post = server.site.posts.pop(4)
+    crawl(db, server.url)
+    url = server.post_url(post)
+    assert rows(db, "SELECT gone_at IS NOT NULL AS gone FROM posts WHERE url = ?", (url,)) == [
+        {"gone": 1}
+    ]
+    server.site.posts.insert(4, post)
+    crawl(db, server.url, "--full")
+    assert rows(db, "SELECT gone_at FROM posts WHERE url = ?", (url,)) == [{"gone_at": None}]
+    events = rows(
+        db,
+        "SELECT event FROM post_events JOIN posts ON posts.id = post_id WHERE url = ? ORDER BY post_events.id",
+        (url,),
+    )
+    assert [e["event"] for e in events] == ["gone", "returned"]
+
+
+def test_full_sweep_rechecks_every_post_conditionally(fresh_demo_blogs, tmp_path: Path) -> None:
+    server, db = fresh_demo_blogs.wordpress, tmp_path / "full.db"
+    crawl(db, server.url)
+    result = crawl(db, server.url, "--full")
+    count = len(server.site.posts)
+    # every post asked for again, each answered 304 Not Modified
+    assert f"{count} posts found, 0 new, 0 updated, {count} unchanged" in result.stdout
+    assert rows(db, "SELECT not_modified FROM crawls ORDER BY id DESC LIMIT 1") == [
+        {"not_modified": count}
+    ]
+
+
+def test_a_redirected_post_is_an_alias_not_a_new_post(static_site, tmp_path: Path) -> None:
+    body = "<p>The tide tables for the estuary are printed on thin blue paper every spring.</p>" * 5
+    site = static_site(
+        {
+            "/": html_page("<h1>Estuary log</h1>"),
+            "/sitemap.xml": (
+                200,
+                {"Content-Type": "application/xml"},
+                b"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+                b"<url><loc>/notes/tides-old/</loc></url></urlset>",
+            ),
+            "/notes/tides-old/": (301, {"Location": "/notes/tides/"}, b""),
+            "/notes/tides/": html_page(
+                f"<article><h1>Tide tables</h1>{body}</article>", "Tide tables"
+            ),
+        }
+    )
+    # the sitemap's relative <loc> is resolved against the site
+    site.pages["/sitemap.xml"] = (
+        200,
+        {"Content-Type": "application/xml"},
+        (
+            "<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            f"<url><loc>{site.url}notes/tides-old/</loc></url></urlset>"
+        ).encode(),
+    )
+    db = tmp_path / "alias.db"
+    crawl(db, site.url)
+    crawl(db, site.url, "--full")
+    assert [r["url"] for r in rows(db, "SELECT url FROM posts")] == [site.url + "notes/tides/"]
+    assert rows(db, "SELECT url, reason FROM post_aliases") == [
+        {"url": site.url + "notes/tides-old/", "reason": "redirect"}
+    ]
+
+
+def test_a_killed_crawl_is_completed_by_the_next_run(tmp_path: Path) -> None:
+    db = tmp_path / "killed.db"
+    with start_demo_blogs(blogger_posts=synthetic_posts(300, paragraphs=20)) as blogs:
+        url = blogs.blogger.url
+        process = subprocess.Popen(
+            [
+                BLOGARCHIVE,
+                "crawl",
+                url,
+                "--db",
+                str(db),
+                *LOOPBACK,
+                "-s",
+                "BLOGARCHIVE_BATCH_SIZE=10",
+            ],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        stored = 0
+        while time.monotonic() < deadline and process.poll() is None:
+            if db.exists():
+                try:
+                    stored = rows(db, "SELECT count(*) AS n FROM posts")[0]["n"]
+                except sqlite3.OperationalError:
+                    stored = 0
+                if stored >= 30:
+                    break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert 0 < stored < 300, "the crawl was not killed midway"
+        assert rows(db, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+
+        result = crawl(db, url)
+        assert result.returncode == 0
+        assert rows(db, "SELECT count(*) AS n FROM posts") == [{"n": 300}]
+        assert rows(db, "SELECT count(DISTINCT url) AS n FROM posts") == [{"n": 300}]
+        assert rows(db, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+        conn = sqlite3.connect(db)
+        conn.execute("INSERT INTO posts_fts(posts_fts) VALUES ('integrity-check')")
+        conn.close()
+        statuses = [r["status"] for r in rows(db, "SELECT status FROM crawls ORDER BY id")]
+        assert statuses == ["aborted", "ok"]

@@ -1,0 +1,180 @@
+"""`blogarchive verify`, and the database under stress: a full disk (SQLite's
+max_page_count, `BLOGARCHIVE_DB_MAX_PAGES`) and another process holding the write lock."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from hostile_server import PARAGRAPHS, RawServer, html, page, post
+
+from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, rows, run_blogarchive
+
+
+def slow(handler, seconds: float):
+    def handle(conn, seen) -> None:
+        time.sleep(seconds)
+        handler(conn, seen)
+
+    return handle
+
+
+def blog(n: int, *, words: int = 1, delay: float = 0.0) -> RawServer:
+    """A blog of `n` posts linked from its home page; each post `words` times the usual text,
+    answered after `delay` seconds."""
+    paths = [f"/2022/{1 + i % 12:02d}/post-{i}.html" for i in range(n)]
+    routes = {
+        "/": html(
+            text=page("Many posts", "".join(f"<h2><a href='{p}'>{p}</a></h2>" for p in paths))
+        )
+    }
+    for i, path in enumerate(paths):
+        paragraphs = [f"Post number {i} of the series. " + p for p in PARAGRAPHS] * words
+        routes[path] = slow(html(text=post(f"Post {i}", paragraphs=paragraphs)), delay)
+    return RawServer(routes=routes)
+
+
+@pytest.fixture
+def small_blog():
+    server = blog(6)
+    yield server
+    server.stop()
+
+
+def crawl(db: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_blogarchive("crawl", url, "--db", str(db), *LOOPBACK, *extra)
+
+
+def test_a_sound_archive_verifies(small_blog, archive_path: Path) -> None:
+    assert crawl(archive_path, small_blog.url).returncode == 0
+    result = run_blogarchive("verify", "--db", str(archive_path))
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[-1] == f"{archive_path}: sound"
+    for check in ("integrity_check", "posts_fts integrity-check", "comments_fts", "posts text"):
+        assert any(line.startswith("ok") and check in line for line in lines), check
+    assert any("capture digests" in line and "re-read" in line for line in lines)
+
+
+def test_a_corrupted_fts_index_is_not_sound(small_blog, archive_path: Path) -> None:
+    crawl(archive_path, small_blog.url)
+    conn = sqlite3.connect(archive_path)
+    conn.execute("DROP TRIGGER posts_au")  # an update the index never hears of
+    conn.execute("UPDATE posts SET text = 'something else entirely' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    result = run_blogarchive("verify", "--db", str(archive_path))
+    assert result.returncode == 1
+    assert any(
+        line.startswith("FAILED") and "posts_fts" in line for line in result.stdout.splitlines()
+    )
+    assert result.stdout.splitlines()[-1] == f"{archive_path}: NOT sound"
+
+
+def test_a_post_without_text_is_not_sound(small_blog, archive_path: Path) -> None:
+    crawl(archive_path, small_blog.url)
+    conn = sqlite3.connect(archive_path)
+    conn.execute("UPDATE posts SET text = '' WHERE id = 2")
+    conn.commit()
+    conn.close()
+    result = run_blogarchive("verify", "--db", str(archive_path))
+    assert result.returncode == 1
+    assert "FAILED  posts text: 1 row(s) without text" in result.stdout
+
+
+def test_a_tampered_capture_is_not_sound(small_blog, archive_path: Path) -> None:
+    crawl(archive_path, small_blog.url)
+    conn = sqlite3.connect(archive_path)
+    conn.execute("UPDATE captures SET digest = 'sha1:AAAA' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    result = run_blogarchive("verify", "--db", str(archive_path))
+    assert result.returncode == 1
+    assert "FAILED  capture digests" in result.stdout and "recorded sha1:AAAA" in result.stdout
+
+
+def test_verify_of_no_archive_is_an_error(tmp_path: Path) -> None:
+    result = run_blogarchive("verify", "--db", str(tmp_path / "missing.db"))
+    assert result.returncode == 1 and "no archive at" in result.stderr
+
+
+def test_a_full_disk_stops_the_crawl_and_the_next_run_continues(archive_path: Path) -> None:
+    server = blog(40, words=6)
+    try:
+        run_blogarchive("add", server.url, "--db", str(archive_path))
+        pages = sqlite3.connect(archive_path).execute("PRAGMA page_count").fetchone()[0]
+        full = crawl(
+            archive_path,
+            server.url,
+            "-s",
+            f"BLOGARCHIVE_DB_MAX_PAGES={pages + 40}",
+            "-s",
+            "BLOGARCHIVE_BATCH_SIZE=2",
+            "-s",
+            "BLOGARCHIVE_WARC_ENABLED=False",
+            "-s",
+            "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        )
+        assert full.returncode == 1, full.stdout + full.stderr[-2000:]
+        assert "full" in (full.stdout + full.stderr), full.stdout + full.stderr[-2000:]
+        kept = rows(archive_path, "SELECT url, text FROM posts")
+        assert 0 < len(kept) < 40  # what was committed before is there...
+        assert rows(archive_path, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+        assert run_blogarchive("verify", "--db", str(archive_path)).returncode == 0  # ...intact
+        again = crawl(archive_path, server.url)
+        assert again.returncode == 0, again.stdout + again.stderr[-2000:]
+        after = {r["url"]: r["text"] for r in rows(archive_path, "SELECT url, text FROM posts")}
+        assert len(after) == 40
+        assert all(after[r["url"]] == r["text"] for r in kept)
+    finally:
+        server.stop()
+
+
+def test_a_write_lock_held_elsewhere_is_waited_for(archive_path: Path) -> None:
+    server = blog(6, delay=0.5)
+    try:
+        process = subprocess.Popen(
+            [
+                BLOGARCHIVE,
+                "crawl",
+                server.url,
+                "--db",
+                str(archive_path),
+                *LOOPBACK,
+                "-s",
+                "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+                "-s",
+                "BLOGARCHIVE_BATCH_SIZE=1",
+                "-s",
+                "BLOGARCHIVE_WARC_ENABLED=False",
+            ],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if rows(archive_path, "SELECT count(*) AS n FROM posts")[0]["n"] > 0:
+                    break
+            except sqlite3.Error:
+                pass
+            time.sleep(0.05)
+        holder = sqlite3.connect(archive_path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer, for 3 s
+        held_at = rows(archive_path, "SELECT count(*) AS n FROM posts")[0]["n"]
+        time.sleep(3)
+        holder.execute("COMMIT")
+        holder.close()
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, out + err[-2000:]
+        assert held_at < 6  # the lock was held while the crawl still had posts to write
+        assert len(rows(archive_path, "SELECT id FROM posts")) == 6  # every item kept
+        assert rows(archive_path, "SELECT * FROM failures") == []
+        assert ": ok, 6 posts found, 6 new" in out
+    finally:
+        server.stop()

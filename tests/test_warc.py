@@ -1,0 +1,406 @@
+"""WARC captures: what the crawl receives is kept, validates with warcio, re-extracts exactly,
+is not copied twice, exports, and is viewable safely in Datasette."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import gzip
+import io
+import json
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import LOOPBACK, run_blogarchive
+from pipeline.serving import make_datasette
+from pipeline.warc import (
+    Exchange,
+    Original,
+    RollingWarcWriter,
+    iter_records,
+    payload_digest,
+    read_record,
+)
+
+WARCIO = str(Path(sys.executable).with_name("warcio"))
+
+
+def warcio(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([WARCIO, *args], capture_output=True, text=True, timeout=120)
+
+
+def warc_index(files: list[Path]) -> list[dict[str, str]]:
+    result = warcio(
+        "index", "-f", "warc-type,warc-target-uri,offset,length,http:status", *map(str, files)
+    )
+    assert result.returncode == 0, result.stderr
+    rows = []
+    for line in result.stdout.splitlines():
+        row = json.loads(line)
+        rows.append(row)
+    return rows
+
+
+def rows(db: Path, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def snapshot(db: Path) -> dict[str, list[dict[str, Any]]]:
+    return {
+        table: rows(db, f"SELECT * FROM {table} ORDER BY id")
+        for table in ("posts", "post_versions", "comments", "post_events")
+    }
+
+
+def copy_archive(source: Path, target_dir: Path) -> Path:
+    """A copy of an archive folder (database and warc/): capture paths are relative to it."""
+    shutil.copytree(source.parent, target_dir)
+    return target_dir / source.name
+
+
+# ---------------------------------------------------------------- the library alone
+
+
+def exchange(url: str, body: bytes, status: int = 200) -> Exchange:
+    return Exchange(
+        url=url,
+        status=status,
+        response_headers=[
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+        ],
+        body=body,
+        request_headers=[("User-Agent", "test")],
+    )
+
+
+def test_writer_records_read_back_and_validate(tmp_path: Path) -> None:
+    body = "<html><body><p>Ünïcode body</p></body></html>".encode()
+    with RollingWarcWriter(tmp_path / "warc") as writer:
+        first = writer.write_response(exchange("http://blog.test/a.html", body))
+        again = writer.write_revisit(
+            exchange("http://blog.test/a.html", body),
+            Original("http://blog.test/a.html", first.date, first.record_id),
+        )
+        not_modified = writer.write_revisit(
+            exchange("http://blog.test/a.html", b"", status=304),
+            Original("http://blog.test/a.html", first.date, first.record_id),
+            digest=first.digest,
+        )
+    assert first.digest == payload_digest(body)
+    record = read_record(first.warc_file, first.offset, first.length)
+    assert (record.record_type, record.status, record.payload) == ("response", 200, body)
+    assert record.warc_headers["WARC-Payload-Digest"] == first.digest
+    assert record.charset == "utf-8"
+    revisit = read_record(again.warc_file, again.offset, again.length)
+    assert revisit.record_type == "revisit"
+    assert revisit.warc_headers["WARC-Refers-To"] == first.record_id
+    assert revisit.warc_headers["WARC-Payload-Digest"] == first.digest
+    assert "identical-payload-digest" in revisit.warc_headers["WARC-Profile"]
+    nm = read_record(not_modified.warc_file, not_modified.offset, not_modified.length)
+    assert nm.status == 304 and "server-not-modified" in nm.warc_headers["WARC-Profile"]
+
+    check = warcio("check", "-v", str(first.warc_file))
+    assert check.returncode == 0, check.stdout + check.stderr
+    index = warc_index([first.warc_file])
+    assert [r["warc-type"] for r in index] == [
+        "warcinfo",
+        "response",
+        "request",
+        "revisit",
+        "request",
+        "revisit",
+        "request",
+    ]
+    assert {(int(r["offset"]), int(r["length"])) for r in index} >= {
+        (w.offset, w.length) for w in (first, again, not_modified)
+    }
+
+
+def test_writer_rolls_over_at_the_size_setting(tmp_path: Path) -> None:
+    bodies = [random.Random(i).randbytes(3000) for i in range(5)]  # incompressible
+    with RollingWarcWriter(tmp_path, max_size=2000) as writer:
+        written = [
+            writer.write_response(exchange(f"http://blog.test/{i}.html", body))
+            for i, body in enumerate(bodies)
+        ]
+    files = sorted(tmp_path.glob("*.warc.gz"))
+    assert len(files) == 5 and files == writer.files
+    assert all(f.name.startswith("blogarchive-") and f.name.endswith(".warc.gz") for f in files)
+    assert len({w.warc_file for w in written}) == 5
+    for i, w in enumerate(written):
+        assert read_record(w.warc_file, w.offset, w.length).url == f"http://blog.test/{i}.html"
+        assert read_record(w.warc_file, w.offset, w.length).payload == bodies[i]
+    assert warcio("check", *map(str, files)).returncode == 0
+    types = [record.record_type for f in files for _, _, record in iter_records(f)]
+    assert types.count("warcinfo") == 5 and types.count("response") == 5
+
+
+# ---------------------------------------------------------------- a real crawl
+
+
+@pytest.fixture(scope="module")
+def crawled(demo_blogs: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Both demo blogs crawled once through the real CLI into a fresh archive folder."""
+    db = tmp_path_factory.mktemp("warc") / "archive" / "archive.db"
+    db.parent.mkdir()
+    result = run_blogarchive(
+        "crawl", demo_blogs.blogger.url, demo_blogs.wordpress.url, "--db", str(db), *LOOPBACK
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {"db": db, "blogs": demo_blogs, "warc": sorted((db.parent / "warc").glob("*.warc.gz"))}
+
+
+def test_every_response_is_captured_in_a_valid_warc(crawled: dict[str, Any]) -> None:
+    db, files = crawled["db"], crawled["warc"]
+    assert len(files) == 1, "one WARC file per run"
+    check = warcio("check", "-v", *map(str, files))
+    assert check.returncode == 0, check.stdout[-2000:] + check.stderr
+    captures = rows(db, "SELECT * FROM captures ORDER BY id")
+    index = {
+        (r["warc-target-uri"], int(r["offset"]), int(r["length"])): r
+        for r in warc_index(files)
+        if r["warc-type"] in ("response", "revisit")
+    }
+    assert len(index) == len(captures)
+    for capture in captures:
+        key = (capture["url"], capture["offset"], capture["length"])
+        assert key in index, f"capture {capture['id']} not in warcio index"
+        assert int(index[key]["http:status"]) == capture["status"]
+        assert capture["warc_file"] == f"warc/{files[0].name}"
+    urls = [c["url"] for c in captures]
+    blogger, wordpress = crawled["blogs"].blogger.url, crawled["blogs"].wordpress.url
+    assert blogger + "robots.txt" in urls and wordpress + "robots.txt" in urls
+    assert any("/feeds/posts/default" in u for u in urls)  # Blogger's feed
+    assert any("/wp-json/wp/v2/posts" in u for u in urls)  # WordPress's API
+    assert any("sitemap" in u for u in urls)
+    # every post version is linked to the capture of its page, which holds that page
+    versions = rows(
+        db,
+        "SELECT posts.url, post_versions.capture_id FROM post_versions "
+        "JOIN posts ON posts.id = post_versions.post_id",
+    )
+    assert versions and all(v["capture_id"] for v in versions)
+    by_id = {c["id"]: c for c in captures}
+    for version in versions:
+        capture = by_id[version["capture_id"]]
+        assert capture["status"] == 200 and capture["mime"] == "text/html"
+        record = read_record(db.parent / capture["warc_file"], capture["offset"], capture["length"])
+        assert record.url == capture["url"] and b"</html>" in record.payload.lower()
+
+
+def test_reextract_reproduces_the_stored_posts_exactly(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    db = copy_archive(crawled["db"], tmp_path / "copy")
+    before = snapshot(db)
+    result = run_blogarchive("reextract", "--db", str(db))
+    assert result.returncode == 0, result.stdout + result.stderr
+    posts = len(before["posts"])
+    assert (
+        f"{posts} posts re-extracted from their captures: 0 changed, {posts} unchanged, "
+        "0 without a capture, 0 failed"
+    ) in result.stdout
+    assert snapshot(db) == before
+
+
+def test_reextract_stores_what_a_new_extraction_changes_and_keeps_versions(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    db = copy_archive(crawled["db"], tmp_path / "copy")
+    post = rows(db, "SELECT id, url, text, title FROM posts ORDER BY id LIMIT 1")[0]
+    conn = sqlite3.connect(db)
+    with conn:  # as an older extractor would have stored it
+        conn.execute(
+            "UPDATE posts SET text = 'Share this: old text', content_hash = 'old' WHERE id = ?",
+            [post["id"]],
+        )
+        conn.execute(
+            "UPDATE post_versions SET text = 'Share this: old text', content_hash = 'old' "
+            "WHERE post_id = ?",
+            [post["id"]],
+        )
+    conn.close()
+    site = rows(db, "SELECT site FROM posts WHERE id = ?", (post["id"],))[0]["site"]
+    result = run_blogarchive("reextract", "--site", f"http://{site}/", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert f"{post['url']}: changed (text, content_hash)" in result.stdout
+    assert ": 1 changed," in result.stdout
+    assert rows(db, "SELECT text FROM posts WHERE id = ?", (post["id"],))[0]["text"] == post["text"]
+    versions = rows(
+        db,
+        "SELECT text, capture_id FROM post_versions WHERE post_id = ? ORDER BY id",
+        (post["id"],),
+    )
+    assert [v["text"] for v in versions] == ["Share this: old text", post["text"]]
+    assert versions[1]["capture_id"] is not None
+
+
+def test_a_second_crawl_of_an_unchanged_blog_writes_revisits(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    db = copy_archive(crawled["db"], tmp_path / "copy")
+    first = {c["id"] for c in rows(db, "SELECT id FROM captures")}
+    blogs = crawled["blogs"]
+    result = run_blogarchive(
+        "crawl", blogs.blogger.url, blogs.wordpress.url, "--full", "--db", str(db), *LOOPBACK
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    second = [c for c in rows(db, "SELECT * FROM captures ORDER BY id") if c["id"] not in first]
+    assert second, "the second crawl fetched nothing"
+    assert {c["record_type"] for c in second} == {"revisit"}
+    assert any(c["status"] == 304 for c in second)  # post pages asked for conditionally
+    assert all(c["refers_to"] in first for c in second)
+    files = sorted((db.parent / "warc").glob("*.warc.gz"))
+    assert len(files) == 2
+    assert warcio("check", str(files[1])).returncode == 0
+    types = {r["warc-type"] for r in warc_index([files[1]])}
+    assert types == {"warcinfo", "revisit", "request"}
+    # and the captures still re-extract to exactly what is stored
+    before = snapshot(db)
+    assert ": 0 changed," in run_blogarchive("reextract", "--db", str(db)).stdout
+    assert snapshot(db) == before
+
+
+def test_gzip_responses_are_stored_decoded_with_matching_headers(
+    static_site: Any, tmp_path: Path
+) -> None:
+    page = b"<html><head><title>Zipped</title></head><body><p>Plain words.</p></body></html>"
+    site = static_site(
+        {
+            "/": (
+                200,
+                {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
+                gzip.compress(page),
+            )
+        }
+    )
+    db = tmp_path / "archive.db"
+    run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    capture = rows(db, "SELECT * FROM captures WHERE url = ?", (site.url,))[0]
+    record = read_record(tmp_path / capture["warc_file"], capture["offset"], capture["length"])
+    assert record.payload == page
+    assert record.header("Content-Encoding") is None
+    assert record.header("X-Archive-Orig-Content-Encoding") == "gzip"
+    assert record.header("Content-Length") == str(len(page))
+    files = list((tmp_path / "warc").glob("*.warc.gz"))
+    assert warcio("check", *map(str, files)).returncode == 0
+
+
+def test_captures_can_be_switched_off(static_site: Any, tmp_path: Path) -> None:
+    site = static_site({"/": (200, {"Content-Type": "text/html"}, b"<html><p>x</p></html>")})
+    db = tmp_path / "archive.db"
+    run_blogarchive(
+        "crawl", site.url, "--db", str(db), *LOOPBACK, "-s", "BLOGARCHIVE_WARC_ENABLED=False"
+    )
+    assert rows(db, "SELECT count(*) AS n FROM captures")[0]["n"] == 0
+    assert not (tmp_path / "warc").exists()
+
+
+# ---------------------------------------------------------------- export
+
+
+def test_export_jsonl_csv_and_warc(crawled: dict[str, Any], tmp_path: Path) -> None:
+    db = crawled["db"]
+    posts = rows(db, "SELECT id, url, site, title FROM posts ORDER BY id")
+    result = run_blogarchive("export", "--format", "jsonl", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    exported = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(p["url"], p["title"]) for p in exported] == [(p["url"], p["title"]) for p in posts]
+    assert all(isinstance(p["tags"], list) and p["text"] and p["capture_id"] for p in exported)
+
+    site = posts[0]["site"]
+    out = tmp_path / "posts.csv"
+    result = run_blogarchive(
+        "export", "--format", "csv", "--site", site, "-o", str(out), "--db", str(db)
+    )
+    assert result.returncode == 0, result.stderr
+    with out.open(newline="", encoding="utf-8") as handle:
+        table = list(csv.DictReader(handle))
+    assert [r["url"] for r in table] == [p["url"] for p in posts if p["site"] == site]
+
+    future = run_blogarchive("export", "--since", "2999-01-01", "--db", str(db))
+    assert future.returncode == 0 and future.stdout == ""
+    bad = run_blogarchive("export", "--since", "yesterday-ish", "--db", str(db))
+    assert bad.returncode == 1 and "not a date" in bad.stderr
+
+    warc = tmp_path / "export.warc.gz"
+    result = run_blogarchive("export", "--format", "warc", "-o", str(warc), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert warcio("check", str(warc)).returncode == 0
+    index = warc_index([warc])
+    responses = {r["warc-target-uri"] for r in index if r["warc-type"] == "response"}
+    assert {p["url"] for p in posts} <= responses
+    captures = rows(db, "SELECT count(*) AS n FROM captures")[0]["n"]
+    assert len([r for r in index if r["warc-type"] in ("response", "revisit")]) == captures
+    assert f"{captures} captures exported" in result.stderr
+
+
+# ---------------------------------------------------------------- Datasette
+
+
+def test_a_capture_is_shown_safely_in_datasette(crawled: dict[str, Any]) -> None:
+    db = crawled["db"]
+    capture = rows(
+        db,
+        "SELECT captures.* FROM post_versions JOIN captures "
+        "ON captures.id = post_versions.capture_id ORDER BY post_versions.id LIMIT 1",
+    )[0]
+    ds = make_datasette(db)
+
+    async def fetch() -> tuple[Any, Any, Any]:
+        page = await ds.client.get(f"/-/capture/{capture['id']}")
+        raw = await ds.client.get(f"/-/capture/{capture['id']}/raw")
+        missing = await ds.client.get("/-/capture/999999")
+        return page, raw, missing
+
+    page, raw, missing = asyncio.run(fetch())
+    assert page.status_code == 200
+    assert capture["url"] in page.text
+    assert "&lt;html" in page.text.lower() or "&lt;!doctype" in page.text.lower()
+    assert "<script" not in page.text.lower()
+    iframe = page.text[page.text.index("<iframe") : page.text.index("</iframe>")]
+    assert " sandbox " in iframe and "allow-scripts" not in iframe
+    assert raw.status_code == 200
+    policy = raw.headers["content-security-policy"]
+    assert policy.startswith("sandbox;") and "allow-scripts" not in policy
+    assert "default-src 'none'" in policy
+    assert raw.headers["x-content-type-options"] == "nosniff"
+    record = read_record(db.parent / capture["warc_file"], capture["offset"], capture["length"])
+    assert raw.content == record.payload
+    assert missing.status_code == 404
+
+
+def test_warc_library_imports_neither_scrapy_nor_click() -> None:
+    code = (
+        "import sys, pipeline.warc, pipeline.reextract, pipeline.export; "
+        "print(any(m.split('.')[0] == 'scrapy' for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+    package = Path(__file__).resolve().parents[1] / "pipeline"
+    for name in ("warc.py", "reextract.py", "export.py"):
+        source = (package / name).read_text()
+        assert "import click" not in source and "import scrapy" not in source
+        assert "from click" not in source and "from scrapy" not in source
+
+
+def test_io_roundtrip_of_exported_records_is_byte_exact(crawled: dict[str, Any]) -> None:
+    db = crawled["db"]
+    capture = rows(db, "SELECT * FROM captures WHERE record_type = 'response' LIMIT 1")[0]
+    path = db.parent / capture["warc_file"]
+    data = path.read_bytes()[capture["offset"] : capture["offset"] + capture["length"]]
+    assert gzip.decompress(data).startswith(b"WARC/1.0\r\n")
+    assert io.BytesIO(data).read(2) == b"\x1f\x8b"

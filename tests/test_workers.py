@@ -1,0 +1,109 @@
+"""Extraction in worker processes: the same records as in-process, and a worker that dies
+or hangs on a page is replaced while the page is recorded in `failures`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from pathlib import Path
+
+from conftest import LOOPBACK, PROJECT_ROOT, html_page, run_blogarchive
+from helpers.faulty_extractor import extract_or_fail
+from pipeline.demo.server import BloggerSite, WordPressSite
+from pipeline.workers import ExtractionPool, WorkerCrashed, extract_record
+
+
+def demo_pages() -> list[tuple[bytes, str]]:
+    pages = []
+    for site in (BloggerSite(), WordPressSite()):
+        for post in site.posts[:6]:
+            path = site.post_path(post)
+            pages.append((site.handle("GET", path, {})[2], "https://demo.example" + path))
+    return pages
+
+
+def test_the_pool_produces_the_same_records_as_in_process_extraction() -> None:
+    pages = demo_pages()
+
+    async def in_pool() -> list[dict]:
+        pool = ExtractionPool(2)
+        try:
+            return await asyncio.gather(*(pool.extract(body, url) for body, url in pages))
+        finally:
+            pool.close()
+
+    assert asyncio.run(in_pool()) == [extract_record(body, url, None, None) for body, url in pages]
+
+
+def test_a_crashed_worker_is_replaced_and_the_others_pages_still_extracted() -> None:
+    pages = demo_pages()[:4]
+    crash = (b"<html><body><p>CRASH-THIS-WORKER</p></body></html>", "https://demo.example/crash")
+
+    async def run() -> list:
+        pool = ExtractionPool(2, function=extract_or_fail)
+        try:
+            return await asyncio.gather(
+                *(pool.extract(body, url) for body, url in [*pages[:2], crash, *pages[2:]]),
+                return_exceptions=True,
+            )
+        finally:
+            assert pool.replaced >= 1
+            pool.close()
+
+    results = asyncio.run(run())
+    assert isinstance(results[2], WorkerCrashed)
+    good = [r for i, r in enumerate(results) if i != 2]
+    assert good == [extract_record(body, url, None, None) for body, url in pages]
+
+
+def test_a_crawl_records_pages_that_kill_or_hang_their_worker(static_site, tmp_path: Path) -> None:
+    text = "<p>The allotment committee met in the potting shed to argue about water butts.</p>" * 5
+    pages = {"/": html_page("<h1>Allotment news</h1>")}
+    for name, marker in (
+        ("fine-one", ""),
+        ("crash", "CRASH-THIS-WORKER"),
+        ("hang", "HANG-THIS-WORKER"),
+        ("fine-two", ""),
+    ):
+        pages[f"/news/{name}/"] = html_page(
+            f"<article><h1>{name}</h1>{text}<p>{marker}</p></article>", name
+        )
+    site = static_site(pages)
+    urls = "".join(
+        f"<url><loc>{site.url}news/{n}/</loc></url>"
+        for n in ("fine-one", "crash", "hang", "fine-two")
+    )
+    site.pages["/sitemap.xml"] = (
+        200,
+        {"Content-Type": "application/xml"},
+        f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>".encode(),
+    )
+    db = tmp_path / "faulty.db"
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "tests")}
+    result = run_blogarchive(
+        "crawl",
+        site.url,
+        "--db",
+        str(db),
+        *LOOPBACK,
+        "-s",
+        "BLOGARCHIVE_EXTRACT_FUNCTION=helpers.faulty_extractor.extract_or_fail",
+        "-s",
+        "BLOGARCHIVE_EXTRACT_WORKERS=2",
+        "-s",
+        "BLOGARCHIVE_EXTRACT_TIMEOUT=5",
+        env=env,
+    )
+    assert "2 new" in result.stdout and "2 failed" in result.stdout, (
+        result.stdout + result.stderr[-2000:]
+    )
+    conn = sqlite3.connect(db)
+    stored = sorted(row[0] for row in conn.execute("SELECT url FROM posts"))
+    failures = dict(
+        conn.execute("SELECT url, error FROM failures WHERE stage = 'extract'").fetchall()
+    )
+    conn.close()
+    assert stored == [site.url + "news/fine-one/", site.url + "news/fine-two/"]
+    assert "worker died" in failures[site.url + "news/crash/"]
+    assert "time limit" in failures[site.url + "news/hang/"]
