@@ -65,6 +65,7 @@ class WarcCaptureMiddleware:
         self.db_path = db_path
         self.warc_dir = warc_dir
         self.max_size = max_size
+        self.body_limit = crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
         self.started = datetime.now(UTC)
         self.writer: RollingWarcWriter | None = None
         self.archive: Archive | None = None
@@ -115,7 +116,7 @@ class WarcCaptureMiddleware:
         decoded = True
         encodings = [_text(v) for v in response.headers.getlist("Content-Encoding")]
         if encodings and body:
-            plain = decode_body(body, ",".join(encodings).split(","))
+            plain = decode_body(body, ",".join(encodings).split(","), self.body_limit)
             if plain is None:
                 decoded = False  # kept as it came, with its Content-Encoding header
                 self.stats.inc_value("blogarchive/warc/undecoded")

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 
 from pipeline.store import Archive, ArchiveError
@@ -378,7 +378,8 @@ class SoftNotFoundMiddleware:
 class DecompressionGuardMiddleware:
     """A gzip or deflate body that inflates past `DOWNLOAD_MAXSIZE` (or the request's
     `download_maxsize`) is refused before anything decompresses it whole. Inflating is
-    streamed in 64 KiB steps, so memory stays bounded whatever the ratio."""
+    streamed in 64 KiB steps, so memory stays bounded whatever the ratio. A streamed body cut
+    off at the limit by Scrapy is recorded as such (Scrapy's own error has no message)."""
 
     def __init__(self, stats: Any, maxsize: int):
         self.stats = stats
@@ -409,6 +410,17 @@ class DecompressionGuardMiddleware:
                 "(DOWNLOAD_MAXSIZE): a decompression bomb?"
             )
         return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        """Scrapy stops a streamed body past DOWNLOAD_MAXSIZE with an empty
+        DownloadCancelledError: say what happened, for the `failures` row."""
+        if isinstance(exception, DownloadCancelledError) and not str(exception):
+            limit = request.meta.get("download_maxsize", self.maxsize)
+            self.stats.inc_value("blogarchive/fetch/too_large")
+            raise FetchRefused(
+                f"body larger than the size limit of {limit} bytes (DOWNLOAD_MAXSIZE); "
+                "download stopped"
+            )
 
 
 def inflated_size(body: bytes, limit: int) -> int | None:

@@ -83,6 +83,32 @@ def year_of(date: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def extracted_fields(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The `posts` columns that come from extracting a page (what `blogarchive extract`
+    prints), as stored: tags as a JSON array, with word count, year and content hash."""
+    tags = list(dict.fromkeys(t for t in (record.get("tags") or []) if t))
+    title = record.get("title") or ""
+    text = record["text"]
+    return {
+        "title": title,
+        "author": record.get("author") or "",
+        "published": record.get("published"),
+        "updated": record.get("updated"),
+        "year": year_of(record.get("published")),
+        "tags": json.dumps(tags, ensure_ascii=False),
+        "language": record.get("language"),
+        "text": text,
+        "html": record.get("html") or "",
+        "word_count": word_count(text),
+        "content_hash": content_hash(title, text, tags),
+        "published_source": record.get("published_source"),
+        "updated_source": record.get("updated_source"),
+        "date_flags": json.dumps(record.get("date_flags") or [], ensure_ascii=False),
+        "encoding": record.get("encoding"),
+        "encoding_source": record.get("encoding_source"),
+    }
+
+
 # ---------------------------------------------------------------- migrations
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -485,34 +511,17 @@ class Archive:
             reasons[url] = "canonical"
             url = canonical
         aliases = list(reasons)
-        tags = list(dict.fromkeys(t for t in (record.get("tags") or []) if t))
-        title = record.get("title") or ""
-        text = record["text"]
-        digest = content_hash(title, text, tags)
+        extracted = extracted_fields(record)
+        digest = extracted["content_hash"]
         fields = {
             "url": url,
             "site": site_of(url),
             "source_id": source_id,
-            "title": title,
-            "author": record.get("author") or "",
-            "published": record.get("published"),
-            "updated": record.get("updated"),
-            "year": year_of(record.get("published")),
-            "tags": json.dumps(tags, ensure_ascii=False),
-            "language": record.get("language"),
-            "text": text,
-            "html": record.get("html") or "",
-            "word_count": word_count(text),
-            "content_hash": digest,
+            **extracted,
             "last_seen": now,
             "last_listed": now,
             "etag": etag,
             "last_modified": last_modified,
-            "published_source": record.get("published_source"),
-            "updated_source": record.get("updated_source"),
-            "date_flags": json.dumps(record.get("date_flags") or [], ensure_ascii=False),
-            "encoding": record.get("encoding"),
-            "encoding_source": record.get("encoding_source"),
         }
         metadata = (
             "author",
@@ -548,7 +557,7 @@ class Archive:
                     self._update("posts", post_id, {"gone_at": None})
                     self._event(post_id, "returned", f"gone since {existing['gone_at']}", now)
             if outcome != "unchanged":
-                self._mark_duplicate(post_id, text)
+                self._mark_duplicate(post_id, fields["text"])
             stored_url = url if existing is None else existing["url"]
             for alias in {url, *aliases} - {stored_url}:
                 self.db.execute(
@@ -556,22 +565,37 @@ class Archive:
                     "VALUES (?, ?, ?, ?)",
                     [alias, post_id, reasons.get(alias, "address"), now],
                 )
-            self.db.execute(
-                """
-                INSERT OR IGNORE INTO post_versions
-                    (post_id, title, text, tags, html, content_hash, captured_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-                [post_id, title, text, fields["tags"], fields["html"], digest, now],
-            )
-            if capture_id is not None:
-                self.db.execute(
-                    "UPDATE post_versions SET capture_id = ? "
-                    "WHERE post_id = ? AND content_hash = ? AND capture_id IS NULL",
-                    [capture_id, post_id, digest],
-                )
+            self._add_version(post_id, fields, now, capture_id)
             new_comments = self._save_comments(post_id, record.get("comments") or [], now)
         return SaveResult(post_id=post_id, outcome=outcome, new_comments=new_comments)
+
+    def _add_version(
+        self, post_id: int, fields: Mapping[str, Any], now: str, capture_id: int | None
+    ) -> None:
+        """Keep this content of the post in `post_versions` (once per distinct content),
+        linked to the capture it was first seen in."""
+        self.db.execute(
+            """
+            INSERT OR IGNORE INTO post_versions
+                (post_id, title, text, tags, html, content_hash, captured_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                post_id,
+                fields["title"],
+                fields["text"],
+                fields["tags"],
+                fields["html"],
+                fields["content_hash"],
+                now,
+            ],
+        )
+        if capture_id is not None:
+            self.db.execute(
+                "UPDATE post_versions SET capture_id = ? "
+                "WHERE post_id = ? AND content_hash = ? AND capture_id IS NULL",
+                [capture_id, post_id, fields["content_hash"]],
+            )
 
     def _mark_duplicate(self, post_id: int, text: str) -> None:
         """Keep the post's text sketch current and point `duplicate_of` at the earliest post
@@ -845,27 +869,7 @@ class Archive:
         does; earlier versions are kept. `last_seen`, ETag and the post's address are not
         touched: nothing was fetched."""
         now = captured_at or utcnow()
-        tags = list(dict.fromkeys(t for t in (record.get("tags") or []) if t))
-        title = record.get("title") or ""
-        text = record["text"]
-        new = {
-            "title": title,
-            "author": record.get("author") or "",
-            "published": record.get("published"),
-            "updated": record.get("updated"),
-            "year": year_of(record.get("published")),
-            "tags": json.dumps(tags, ensure_ascii=False),
-            "language": record.get("language"),
-            "text": text,
-            "html": record.get("html") or "",
-            "word_count": word_count(text),
-            "content_hash": content_hash(title, text, tags),
-            "published_source": record.get("published_source"),
-            "updated_source": record.get("updated_source"),
-            "date_flags": json.dumps(record.get("date_flags") or [], ensure_ascii=False),
-            "encoding": record.get("encoding"),
-            "encoding_source": record.get("encoding_source"),
-        }
+        new = extracted_fields(record)
         with self._write():
             rows = list(self.db.query("SELECT * FROM posts WHERE id = ?", [post_id]))
             if not rows:
@@ -875,24 +879,8 @@ class Archive:
             if changed:
                 self._update("posts", post_id, {name: new[name] for name in changed})
             if "content_hash" in changed:
-                self.db.execute(
-                    """
-                    INSERT OR IGNORE INTO post_versions
-                        (post_id, title, text, tags, html, content_hash, captured_at, capture_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [
-                        post_id,
-                        title,
-                        text,
-                        new["tags"],
-                        new["html"],
-                        new["content_hash"],
-                        now,
-                        capture_id,
-                    ],
-                )
-                self._mark_duplicate(post_id, text)
+                self._add_version(post_id, new, now, capture_id)
+                self._mark_duplicate(post_id, new["text"])
             if self._save_comments(post_id, record.get("comments") or [], now):
                 changed.append("comments")
         return changed

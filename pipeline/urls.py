@@ -10,7 +10,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that never change which post a URL shows.
 TRACKING_PARAMS = re.compile(
-    r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|m|showComment|replytocom|share|amp|ref|_ga)$",
+    r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|m|showComment|replytocom|share|amp|ref|_ga"
+    r"|sid|sessionid|session_id|phpsessid|jsessionid|aspsessionid\w*|cfid|cftoken)$",
     re.IGNORECASE,
 )
 
@@ -27,6 +28,8 @@ LISTING_PATH = re.compile(
     )""",
     re.VERBOSE | re.IGNORECASE,
 )
+# Session ids carried in the path (`/post;jsessionid=ABC`), as Java servers write them.
+SESSION_PATH_PARAM = re.compile(r";(jsessionid|sessionid|sid)=[^/?#]*", re.IGNORECASE)
 BLOGGER_POST_PATH = re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$")
 # Blogger served each blog under country domains too (example.blogspot.co.uk, .fr, .com.br...).
 BLOGSPOT_COUNTRY_HOST = re.compile(r"^(?P<name>[^.]+)\.blogspot\.(?!com$)[a-z]{2,3}(\.[a-z]{2})?$")
@@ -53,7 +56,8 @@ def canonical_url(url: str, base: str | None = None) -> str:
             if not TRACKING_PARAMS.match(k)
         ]
     )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    path = SESSION_PATH_PARAM.sub("", parts.path) or "/"
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 def url_variants(url: str) -> list[str]:

@@ -18,7 +18,6 @@ No Scrapy and no click here: `pipeline/capture.py` is the Scrapy side.
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import io
 import zlib
@@ -64,33 +63,49 @@ def warc_date(when: datetime | None = None) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def decode_body(body: bytes, content_encodings: Sequence[str]) -> bytes | None:
+def decode_body(
+    body: bytes, content_encodings: Sequence[str], max_size: int | None = None
+) -> bytes | None:
     """Undo `Content-Encoding` (gzip, deflate, br, zstd; listed in the order applied).
 
-    Returns None when an encoding is unknown or the body does not decode, so the caller can
-    keep the body as it came."""
+    Returns None when an encoding is unknown, the body does not decode, or it would grow past
+    `max_size` bytes (a decompression bomb), so the caller can keep the body as it came."""
+    limit = max_size or 0
     for encoding in reversed([e.strip().lower() for e in content_encodings if e.strip()]):
         try:
-            if encoding in ("gzip", "x-gzip"):
-                body = gzip.decompress(body)
-            elif encoding == "deflate":
-                try:
-                    body = zlib.decompress(body)
-                except zlib.error:
-                    body = zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate, as IIS sends
+            if encoding in ("gzip", "x-gzip", "deflate"):
+                body = _inflate(body, encoding, limit)
             elif encoding == "br":
                 import brotli
 
-                body = brotli.decompress(body)
+                decompressor = brotli.Decompressor()
+                body = (
+                    decompressor.process(body, output_buffer_limit=limit + 1)
+                    if limit
+                    else decompressor.process(body)
+                )
             elif encoding == "zstd":
                 import zstandard
 
-                body = zstandard.ZstdDecompressor().decompressobj().decompress(body)
+                reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(body))
+                body = reader.read(limit + 1) if limit else reader.read()
             elif encoding != "identity":
                 return None
         except Exception:  # noqa: BLE001 - any decoder error means "keep it as it came"
             return None
+        if limit and len(body) > limit:
+            return None
     return body
+
+
+def _inflate(body: bytes, encoding: str, limit: int) -> bytes:
+    """gzip or zlib/raw deflate, stopping one byte past `limit` (0: no limit)."""
+    if encoding == "deflate":
+        try:
+            return zlib.decompressobj().decompress(body, limit + 1 if limit else 0)
+        except zlib.error:  # raw deflate, as IIS sends
+            return zlib.decompressobj(-zlib.MAX_WBITS).decompress(body, limit + 1 if limit else 0)
+    return zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(body, limit + 1 if limit else 0)
 
 
 def payload_headers(

@@ -13,8 +13,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 from pipeline.extraction import ExtractionError
 from pipeline.workers import ExtractionPool, WorkerCrashed
@@ -44,12 +45,22 @@ async def _make_pool() -> ExtractionPool:
     return ExtractionPool(2, timeout=EXTRACT_TIMEOUT, memory_limit_mb=1024)
 
 
+def note(label: str) -> None:
+    """Count outcomes in hypothesis's statistics (`--hypothesis-show-statistics`)."""
+    try:
+        event(label)
+    except InvalidArgument:  # called outside a hypothesis test
+        pass
+
+
 def extract(pool, body: bytes, encoding: str | None = None) -> dict | None:
     loop, extraction_pool = pool
     try:
         record = loop.run_until_complete(extraction_pool.extract(body, URL, None, encoding))
-    except (ExtractionError, WorkerCrashed):
-        return None  # a recorded failure: the crawl goes on
+    except (ExtractionError, WorkerCrashed) as error:
+        note(f"recorded failure: {type(error).__name__}")  # the crawl records it, goes on
+        return None
+    note("record")
     assert isinstance(record, dict)
     assert isinstance(record["text"], str) and record["text"].strip()
     assert record["url"]

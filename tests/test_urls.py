@@ -34,6 +34,14 @@ from pipeline.urls import (
         ),
         ("http://wp.example:80/a/?p=12", "http://wp.example/a/?p=12"),
         ("http://127.0.0.1:8101/2024/01/a.html", "http://127.0.0.1:8101/2024/01/a.html"),
+        (
+            "https://ex.example/post;jsessionid=A1B2?PHPSESSID=x&sid=y&p=3",
+            "https://ex.example/post?p=3",
+        ),
+        (
+            "https://ex.blogspot.co.uk/2024/01/walk.html",
+            "https://ex.blogspot.com/2024/01/walk.html",
+        ),
     ],
 )
 def test_canonical_url(given: str, expected: str) -> None:

@@ -3,6 +3,7 @@ max_page_count, `BLOGARCHIVE_DB_MAX_PAGES`) and another process holding the writ
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import subprocess
 import time
@@ -37,61 +38,71 @@ def blog(n: int, *, words: int = 1, delay: float = 0.0) -> RawServer:
     return RawServer(routes=routes)
 
 
-@pytest.fixture
-def small_blog():
+@pytest.fixture(scope="module")
+def crawled_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small blog crawled once (with its WARC captures); tests copy the folder."""
     server = blog(6)
-    yield server
-    server.stop()
+    folder = tmp_path_factory.mktemp("verify") / "archive"
+    try:
+        result = crawl(folder / "archive.db", server.url)
+        assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    finally:
+        server.stop()
+    return folder
+
+
+@pytest.fixture
+def archive_copy(crawled_once: Path, tmp_path: Path) -> Path:
+    shutil.copytree(crawled_once, tmp_path / "copy")
+    return tmp_path / "copy" / "archive.db"
+
+
+def tamper(db: Path, *statements: str) -> None:
+    conn = sqlite3.connect(db)
+    for sql in statements:
+        conn.execute(sql)
+    conn.commit()
+    conn.close()
 
 
 def crawl(db: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
     return run_blogarchive("crawl", url, "--db", str(db), *LOOPBACK, *extra)
 
 
-def test_a_sound_archive_verifies(small_blog, archive_path: Path) -> None:
-    assert crawl(archive_path, small_blog.url).returncode == 0
-    result = run_blogarchive("verify", "--db", str(archive_path))
+def test_a_sound_archive_verifies(archive_copy: Path) -> None:
+    result = run_blogarchive("verify", "--db", str(archive_copy))
     assert result.returncode == 0, result.stdout
     lines = result.stdout.splitlines()
-    assert lines[-1] == f"{archive_path}: sound"
+    assert lines[-1] == f"{archive_copy}: sound"
     for check in ("integrity_check", "posts_fts integrity-check", "comments_fts", "posts text"):
         assert any(line.startswith("ok") and check in line for line in lines), check
     assert any("capture digests" in line and "re-read" in line for line in lines)
 
 
-def test_a_corrupted_fts_index_is_not_sound(small_blog, archive_path: Path) -> None:
-    crawl(archive_path, small_blog.url)
-    conn = sqlite3.connect(archive_path)
-    conn.execute("DROP TRIGGER posts_au")  # an update the index never hears of
-    conn.execute("UPDATE posts SET text = 'something else entirely' WHERE id = 1")
-    conn.commit()
-    conn.close()
-    result = run_blogarchive("verify", "--db", str(archive_path))
+def test_a_corrupted_fts_index_is_not_sound(archive_copy: Path) -> None:
+    tamper(
+        archive_copy,
+        "DROP TRIGGER posts_au",  # an update the index never hears of
+        "UPDATE posts SET text = 'something else entirely' WHERE id = 1",
+    )
+    result = run_blogarchive("verify", "--db", str(archive_copy))
     assert result.returncode == 1
     assert any(
         line.startswith("FAILED") and "posts_fts" in line for line in result.stdout.splitlines()
     )
-    assert result.stdout.splitlines()[-1] == f"{archive_path}: NOT sound"
+    assert result.stdout.splitlines()[-1] == f"{archive_copy}: NOT sound"
 
 
-def test_a_post_without_text_is_not_sound(small_blog, archive_path: Path) -> None:
-    crawl(archive_path, small_blog.url)
-    conn = sqlite3.connect(archive_path)
-    conn.execute("UPDATE posts SET text = '' WHERE id = 2")
-    conn.commit()
-    conn.close()
-    result = run_blogarchive("verify", "--db", str(archive_path))
+def test_a_post_without_text_is_not_sound(archive_copy: Path) -> None:
+    tamper(archive_copy, "UPDATE posts SET text = '' WHERE id = 2")
+    result = run_blogarchive("verify", "--db", str(archive_copy))
     assert result.returncode == 1
     assert "FAILED  posts text: 1 row(s) without text" in result.stdout
 
 
-def test_a_tampered_capture_is_not_sound(small_blog, archive_path: Path) -> None:
-    crawl(archive_path, small_blog.url)
-    conn = sqlite3.connect(archive_path)
-    conn.execute("UPDATE captures SET digest = 'sha1:AAAA' WHERE id = 1")
-    conn.commit()
-    conn.close()
-    result = run_blogarchive("verify", "--db", str(archive_path))
+def test_a_tampered_capture_is_not_sound(archive_copy: Path) -> None:
+    tamper(archive_copy, "UPDATE captures SET digest = 'sha1:AAAA' WHERE id = 1")
+    result = run_blogarchive("verify", "--db", str(archive_copy))
     assert result.returncode == 1
     assert "FAILED  capture digests" in result.stdout and "recorded sha1:AAAA" in result.stdout
 
@@ -157,22 +168,27 @@ def test_a_write_lock_held_elsewhere_is_waited_for(archive_path: Path) -> None:
             text=True,
         )
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline:  # the crawl has started (its crawls row exists)
             try:
-                if rows(archive_path, "SELECT count(*) AS n FROM posts")[0]["n"] > 0:
+                if rows(archive_path, "SELECT count(*) AS n FROM crawls")[0]["n"] > 0:
                     break
             except sqlite3.Error:
                 pass
             time.sleep(0.05)
         holder = sqlite3.connect(archive_path, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")  # another writer, for 3 s
-        held_at = rows(archive_path, "SELECT count(*) AS n FROM posts")[0]["n"]
-        time.sleep(3)
+        holder.execute("BEGIN IMMEDIATE")  # another writer, for 4 s
+        time.sleep(4)
+        written_meanwhile = rows(archive_path, "SELECT count(*) AS n FROM posts")[0]["n"]
+        released = time.monotonic()
         holder.execute("COMMIT")
         holder.close()
         out, err = process.communicate(timeout=120)
         assert process.returncode == 0, out + err[-2000:]
-        assert held_at < 6  # the lock was held while the crawl still had posts to write
+        assert written_meanwhile == 0
+        # the home page was fetched before the lock was released: its source item (title,
+        # platform) had to wait for the lock, and was written after it
+        assert any(seen.path == "/" and seen.at < released for seen in server.log)
+        assert rows(archive_path, "SELECT title FROM sources") == [{"title": "Many posts"}]
         assert len(rows(archive_path, "SELECT id FROM posts")) == 6  # every item kept
         assert rows(archive_path, "SELECT * FROM failures") == []
         assert ": ok, 6 posts found, 6 new" in out
