@@ -125,8 +125,28 @@ def cli() -> None:
     is_flag=True,
     help="Full sweep: ignore feed, sitemap and API change signals and re-check every post.",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    default=None,
+    metavar="URL",
+    help="Run as a worker of a shared scrapy-redis crawl (redis://HOST:PORT/DB); "
+    "items go to Redis for `blogarchive ingest`, nothing is written to --db.",
+)
+@click.option(
+    "--run",
+    "run_name",
+    default=None,
+    metavar="NAME",
+    help="With --redis: the shared run's name (default: today's UTC date).",
+)
 def crawl(
-    urls: tuple[str, ...], db_path: Path | None, settings: tuple[str, ...], full: bool
+    urls: tuple[str, ...],
+    db_path: Path | None,
+    settings: tuple[str, ...],
+    full: bool,
+    redis_url: str | None = None,
+    run_name: str | None = None,
 ) -> None:
     """Crawl blogs into the archive.
 
@@ -140,6 +160,11 @@ def crawl(
         given = [normalise_source_url(url) for url in urls]
     except (SettingError, SourceURLError) as error:
         raise click.ClickException(str(error)) from error
+    if redis_url:
+        _crawl_worker(given, redis_url, run_name, overrides)
+        return
+    if run_name:
+        raise click.UsageError("--run needs --redis")
     db_path = db_path or default_db_path()
     # One crawl per archive at a time (pipeline/runlock.py); logs as in pipeline/logs.py.
     with _crawl_lock(db_path), _crawl_logging(db_path, overrides):
@@ -651,3 +676,57 @@ def verify(db_path: Path | None) -> None:
         click.echo(line)
     if not report.sound:
         sys.exit(1)
+
+
+def _crawl_worker(
+    urls: list[str], redis_url: str, run_name: str | None, overrides: dict[str, str]
+) -> None:
+    """`crawl --redis`: one worker of a shared crawl (pipeline/distributed.py)."""
+    from pipeline.distributed import DistributedError, default_run_name, run_key, run_worker
+
+    if not urls:
+        raise click.UsageError("a worker needs the blog URLs: blogarchive crawl --redis URL BLOG")
+    run = run_name or default_run_name()
+    try:
+        run_key(run, "requests")
+        stats = run_worker(urls, redis_url, run, overrides)
+    except DistributedError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"worker of run {run}: {stats.get('response_received_count', 0)} responses, "
+        f"{stats.get('blogarchive/redis/items_pushed', 0)} items pushed to {redis_url} "
+        f"({stats.get('finish_reason', 'not started')})"
+    )
+    if stats.get("finish_reason") == "shutdown":
+        sys.exit(EXIT_INTERRUPTED)
+
+
+@cli.command()
+@click.option(
+    "--redis", "redis_url", required=True, metavar="URL", help="The Redis the workers push to."
+)
+@db_option
+@click.option("--once", is_flag=True, help="Drain the queue, then exit (for cron and tests).")
+@click.option("--batch-size", default=100, show_default=True, help="Items per transaction.")
+def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) -> None:
+    """The single writer of a distributed crawl: move the items workers pushed to Redis
+    into the archive. Idempotent; can be stopped and restarted at any time."""
+    from pipeline.distributed import DistributedError, Ingester, redis_client
+
+    try:
+        server = redis_client(redis_url)
+    except DistributedError as error:
+        raise click.ClickException(str(error)) from error
+    with open_archive(db_path) as archive:
+        ingester = Ingester(archive, server, batch_size=batch_size)
+        recovered = ingester.recover()
+        if recovered:
+            click.echo(f"{recovered} items of an interrupted ingest put back", err=True)
+        try:
+            if once:
+                ingester.drain()
+            else:
+                ingester.forever()
+        except KeyboardInterrupt:
+            pass
+    click.echo(f"{ingester.items} items ingested into {db_path or default_db_path()}")

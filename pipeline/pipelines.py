@@ -21,7 +21,7 @@ from twisted.internet import task
 from pipeline.extraction import ExtractionError
 from pipeline.items import FailureItem, PageItem, PostItem, PostStatusItem, SourceItem
 from pipeline.runlock import LockError, LockHeld, RunLock
-from pipeline.store import Archive, ArchiveError, utcnow
+from pipeline.store import Archive, ArchiveError, listing_stamp, utcnow
 from pipeline.workers import ExtractionPool, WorkerCrashed, extract_record
 
 logger = logging.getLogger(__name__)
@@ -111,12 +111,18 @@ class SourceRun:
     failed: int = 0
     fatal: str | None = None
     swept: bool = False
+    # when this run began, to the microsecond: posts listed before it are "unlisted"
+    listed_since: str | None = None
+
+    @property
+    def listing_cutoff(self) -> str:
+        return self.listed_since or self.started
 
     def counts(self) -> dict[str, int]:
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in ("source_id", "crawl_id", "started", "fatal", "swept")
+            if f.name not in ("source_id", "crawl_id", "started", "fatal", "swept", "listed_since")
         }
 
 
@@ -143,6 +149,7 @@ class StorePipeline:
         self.flusher: task.LoopingCall | None = None
         self.write_error: str | None = None
         self.run_lock: RunLock | None = None
+        self.writer: ItemWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -168,10 +175,14 @@ class StorePipeline:
                 logger.warning("%d crawl(s) of a process that died are marked aborted", stale)
         for source_url in getattr(self.crawler.spider, "sources", []):
             source_id = self.archive.add_source(source_url)
-            started = utcnow()
+            started, listed_since = utcnow(), listing_stamp()
             self.runs[source_url] = SourceRun(
-                source_id, self.archive.start_crawl(source_id, started), started
+                source_id,
+                self.archive.start_crawl(source_id, started),
+                started,
+                listed_since=listed_since,
             )
+        self.writer = ItemWriter(self.archive, self.runs, self.stats)
         self.flusher = task.LoopingCall(self._flush_if_due)
         self.flusher.start(max(self.batch_seconds, 0.1), now=False)
         logger.info("archiving into %s", self.db_path)
@@ -255,7 +266,7 @@ class StorePipeline:
             if run.swept or run.fatal:
                 continue
             run.swept = True
-            for url in self.archive.unlisted_posts(run.source_id, run.started):
+            for url in self.archive.unlisted_posts(run.source_id, run.listing_cutoff):
                 self.crawler.engine.crawl(spider.post_request(url, source_url))
                 scheduled += 1
         if scheduled:
@@ -305,7 +316,27 @@ class StorePipeline:
         self.stats.inc_value("blogarchive/store/batches")
 
     def _write(self, item: Any) -> None:
-        assert self.archive is not None
+        assert self.writer is not None
+        self.writer.write(item)
+
+    def _failure(
+        self, url: str, source_url: str, stage: str, error: str, *, fatal: bool = False
+    ) -> None:
+        assert self.writer is not None
+        self.writer.failure(url, source_url, stage, error, fatal=fatal)
+
+
+class ItemWriter:
+    """Writes one crawl item (post, status, failure, source) into the archive and counts it
+    in its source's `SourceRun`: what `StorePipeline` does per item, shared with the
+    distributed ingester (`pipeline/distributed.py`). The caller owns the transaction."""
+
+    def __init__(self, archive: Archive, runs: dict[str, SourceRun], stats: Any):
+        self.archive = archive
+        self.runs = runs
+        self.stats = stats
+
+    def write(self, item: Any) -> None:
         run = self.runs.get(item.source_url)
         try:
             if isinstance(item, PostItem):
@@ -313,15 +344,14 @@ class StorePipeline:
             elif isinstance(item, PostStatusItem):
                 self._store_status(item, run)
             elif isinstance(item, FailureItem):
-                self._failure(item.url, item.source_url, item.stage, item.error, fatal=item.fatal)
+                self.failure(item.url, item.source_url, item.stage, item.error, fatal=item.fatal)
             elif isinstance(item, SourceItem) and run:
                 self.archive.update_source(run.source_id, platform=item.platform, title=item.title)
         except (ArchiveError, sqlite3.IntegrityError, sqlite3.InterfaceError) as error:
             self.stats.inc_value("blogarchive/store/failed")
-            self._failure(getattr(item, "url", ""), item.source_url, "store", str(error))
+            self.failure(getattr(item, "url", ""), item.source_url, "store", str(error))
 
     def _store_post(self, item: PostItem, run: SourceRun | None) -> None:
-        assert self.archive is not None
         result = self.archive.save_post(
             item.record,
             source_id=run.source_id if run else None,
@@ -337,10 +367,9 @@ class StorePipeline:
             setattr(run, result.outcome, getattr(run, result.outcome) + 1)
 
     def _store_status(self, item: PostStatusItem, run: SourceRun | None) -> None:
-        assert self.archive is not None
         self.stats.inc_value(f"blogarchive/posts/{item.status}")
         if item.status == "listed":
-            first = self.archive.mark_listed([item.url], since=run.started if run else None)
+            first = self.archive.mark_listed([item.url], since=run.listing_cutoff if run else None)
             if run and first:
                 run.found += 1
                 run.unchanged += 1
@@ -355,12 +384,11 @@ class StorePipeline:
                     run.found += 1
                     run.gone += 1
             else:  # an address that never held an archived post: a plain failure
-                self._failure(item.url, item.source_url, "fetch", item.detail)
+                self.failure(item.url, item.source_url, "fetch", item.detail)
 
-    def _failure(
+    def failure(
         self, url: str, source_url: str, stage: str, error: str, *, fatal: bool = False
     ) -> None:
-        assert self.archive is not None
         run = self.runs.get(source_url)
         self.stats.inc_value(f"blogarchive/failures/{stage}")
         if run:

@@ -49,6 +49,15 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def listing_stamp() -> str:
+    """The current time in UTC to the microsecond: when a listing last mentioned a post.
+
+    Finer than `utcnow()` so that a run starting within the same second as the previous
+    run's last listing still tells the two apart (the sweep of unlisted posts compares them).
+    A second-precision stamp sorts before every microsecond stamp of the same second."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
 def site_of(url: str) -> str:
     """The host a URL belongs to, lower-cased, without a port's default or `www.`."""
     host = (urlsplit(url).hostname or "").lower()
@@ -519,7 +528,7 @@ class Archive:
             "source_id": source_id,
             **extracted,
             "last_seen": now,
-            "last_listed": now,
+            "last_listed": seen_at or listing_stamp(),
             "etag": etag,
             "last_modified": last_modified,
         }
@@ -545,7 +554,11 @@ class Archive:
                 post_id = existing["id"]
                 if existing["content_hash"] == digest:
                     keep = {k: fields[k] for k in metadata + http_state if fields[k]}
-                    self._update("posts", post_id, {**keep, "last_seen": now, "last_listed": now})
+                    self._update(
+                        "posts",
+                        post_id,
+                        {**keep, "last_seen": now, "last_listed": fields["last_listed"]},
+                    )
                     outcome = "unchanged"
                 else:
                     fields.pop("url")  # a post keeps the address it was first archived under
@@ -704,7 +717,8 @@ class Archive:
             found = self._find_post([url])
             if found is None:
                 return False
-            self._update("posts", found["id"], {"last_seen": now, "last_listed": now})
+            listed = seen_at or listing_stamp()
+            self._update("posts", found["id"], {"last_seen": now, "last_listed": listed})
             if found["gone_at"]:
                 self._update("posts", found["id"], {"gone_at": None})
                 self._event(found["id"], "returned", f"gone since {found['gone_at']}", now)
@@ -717,7 +731,7 @@ class Archive:
 
         Returns how many were not yet marked since `since` (the run's start), so that a post
         listed by both a feed and a sitemap counts once."""
-        now = seen_at or utcnow()
+        now = seen_at or listing_stamp()
         count = 0
         with self._write():
             for url in urls:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BLOGARCHIVE = str(Path(sys.executable).with_name("blogarchive"))
 # Loopback servers answer at once: lift the politeness meant for real blogs.
 LOOPBACK = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0"]
+# Debian's chromium, driven by Playwright in the browser tests; not optional (CI installs it).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"  # screenshots (git-ignored)
 CLUTTER = [
     "Get link",
     "Facebook",
@@ -97,6 +113,75 @@ def run_blogarchive(
         timeout=timeout,
         env=env if env is not None else os.environ.copy(),
     )
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve_archive(db: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`blogarchive serve --db DB --port PORT *ARGS` in its own process on a free loopback port.
+
+    Yields the base URL once `/` gives any HTTP answer (with --auth that is a redirect to the
+    login page); fails the test with the server's log if it exits or does not answer within
+    60 s. `env` is added to this process's environment.
+    """
+    import httpx
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            [BLOGARCHIVE, "serve", "--db", str(db), "--port", str(port), *args],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(f"{base}/", timeout=1)
+                    break
+                except httpx.TransportError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail(f"blogarchive serve did not start:\n{log.read()[-3000:]}")
+                time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's chromium launched by Playwright; the test fails (not skips) without it.
+
+    Module-scoped, not session-scoped: while Playwright's sync API is open the thread has a
+    running event loop, and `asyncio.run()` in other modules' tests would refuse to start.
+    """
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (CI installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @pytest.fixture(scope="session")

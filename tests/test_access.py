@@ -6,17 +6,13 @@ import asyncio
 import base64
 import os
 import re
-import socket
 import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import BLOGARCHIVE, PROJECT_ROOT, run_blogarchive
+from conftest import BLOGARCHIVE, run_blogarchive, serve_archive
 from pipeline.access import PASSWORD_HASH_ENV, AccessError, auth_from_environment, hash_password
 from pipeline.serving import make_datasette
 from pipeline.store import Archive
@@ -42,47 +38,6 @@ def build_archive(path: Path) -> Path:
                 source_id=source_id,
             )
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def serving(db: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`blogarchive serve` in its own process on a free loopback port; yields its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [BLOGARCHIVE, "serve", "--db", str(db), "--port", str(port), *args],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"serve exited: {process.stdout.read()}")
-            try:
-                httpx.get(f"{base}/-/static/app.css", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def protected_urls(db_name: str) -> list[str]:
@@ -152,7 +107,7 @@ def test_public_lifts_noindex_and_robots_txt(archive_db: Path) -> None:
 
 
 def test_serve_public_sends_no_noindex(archive_db: Path) -> None:
-    with serving(archive_db, "--public") as base:
+    with serve_archive(archive_db, "--public") as base:
         response = httpx.get(f"{base}/private/posts.json")
         assert response.status_code == 200 and "x-robots-tag" not in response.headers
         assert httpx.get(f"{base}/robots.txt").status_code == 404
@@ -171,7 +126,7 @@ def log_in(client: httpx.Client, password: str) -> httpx.Response:
 
 
 def test_auth_refuses_every_kind_of_url_until_logged_in(archive_db: Path, password_hash: str):
-    with serving(archive_db, "--auth", env={PASSWORD_HASH_ENV: password_hash}) as base:
+    with serve_archive(archive_db, "--auth", env={PASSWORD_HASH_ENV: password_hash}) as base:
         with httpx.Client(base_url=base) as anonymous:
             for url in protected_urls("private"):
                 response = anonymous.get(url)

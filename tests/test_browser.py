@@ -12,32 +12,15 @@ chromium is not optional: without /usr/bin/chromium these tests fail (CI install
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import feedparser
 import pytest
 
-from conftest import BLOGARCHIVE, PROJECT_ROOT, clutter_lines
+from conftest import ARTIFACTS, PROJECT_ROOT, clutter_lines, serve_archive
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 XSS_TITLE = "The embed that broke the page"
 # Stored again in the copy's posts.html, as if they had slipped past the ingest sanitiser.
@@ -48,17 +31,6 @@ PAYLOADS = (
     "<svg onload=\"alert('svg ran')\"></svg>"
     "<iframe src=\"javascript:alert('iframe ran')\"></iframe>"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.status, response.read()
 
 
 @pytest.fixture(scope="module")
@@ -73,49 +45,8 @@ def served(crawled_demo: dict, tmp_path_factory: pytest.TempPathFactory) -> Iter
         target.execute("update posts set html = html || ? where title = ?", [PAYLOADS, XSS_TITLE])
     source.close()
     target.close()
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("browser-log") / "serve.log").open("w+")
-    process = subprocess.Popen(
-        [BLOGARCHIVE, "serve", "--db", str(db), "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=os.environ.copy(),
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if _get(base + "/")[0] == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.seek(0)
-            pytest.fail(f"blogarchive serve did not start:\n{log.read()[-3000:]}")
-        time.sleep(0.2)
-    try:
+    with serve_archive(db) as base:
         yield {"base": base, "db": db, "name": db.stem}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (CI installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Watched:
@@ -149,8 +80,8 @@ class Watched:
 
 
 @pytest.fixture
-def watched(browser: Any) -> Iterator[Watched]:
-    page = Watched(browser)
+def watched(chromium: Any) -> Iterator[Watched]:
+    page = Watched(chromium)
     yield page
     page.close()
 

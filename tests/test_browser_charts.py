@@ -7,30 +7,14 @@ dashboard's also to docs/screenshots/dashboard.png, the one the README shows.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 
-from conftest import BLOGARCHIVE, PROJECT_ROOT
+from conftest import ARTIFACTS, PROJECT_ROOT, serve_archive
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 README_SCREENSHOT = PROJECT_ROOT / "docs" / "screenshots" / "dashboard.png"
 # charts that always have data once the demo blogs are crawled
 CHARTS_WITH_DATA = ["posts-per-month", "top-labels", "archive-size", "crawl-runs"]
@@ -39,36 +23,8 @@ CHARTS_WITH_DATA = ["posts-per-month", "top-labels", "archive-size", "crawl-runs
 @pytest.fixture(scope="module")
 def server(crawled_demo: dict) -> Iterator[str]:
     assert crawled_demo["result"].returncode == 0, crawled_demo["result"].stderr
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [BLOGARCHIVE, "serve", "--db", str(crawled_demo["db"]), "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.stdout.read()
-            try:
-                httpx.get(f"{base}/-/static/app.css", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "serve did not answer"
-                time.sleep(0.1)
+    with serve_archive(crawled_demo["db"]) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def chart_state(page) -> list[dict]:
@@ -90,55 +46,48 @@ def chart_state(page) -> list[dict]:
     )
 
 
-def test_dashboard_renders_its_charts_in_chromium(server: str) -> None:
-    assert CHROMIUM.is_file(), (
-        "Debian's chromium is needed at /usr/bin/chromium (apt-get install chromium)"
-    )
-    from playwright.sync_api import sync_playwright
-
+def test_dashboard_renders_its_charts_in_chromium(server: str, chromium: Any) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1180, "height": 900})
-            problems: list[str] = []
-            page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on("dialog", lambda dialog: (problems.append(dialog.message), dialog.dismiss()))
+    page = chromium.new_page(viewport={"width": 1180, "height": 900})
+    try:
+        problems: list[str] = []
+        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("dialog", lambda dialog: (problems.append(dialog.message), dialog.dismiss()))
 
-            page.goto(f"{server}/")
-            page.click("details.nav-menu > summary")  # the menu of every page links to it
-            page.click("details.nav-menu a[href='/-/dashboard']")
-            page.wait_for_url("**/-/dashboard")
-            charts = chart_state(page)
-            assert [c["id"] for c in charts] == [
-                "posts-per-month", "top-labels", "archive-size", "crawl-runs", "failures-by-reason"
-            ]  # fmt: skip
-            for chart in charts:
-                assert chart["error"] is None, chart
-                assert chart["svgs"] == 1 and chart["elements"] > 0, chart
-                assert chart["width"] > 300 and chart["height"] > 100, chart
-            for chart in charts:
-                if chart["id"] in CHARTS_WITH_DATA:
-                    assert chart["marks"] > 0, chart
-            # a mark's tooltip names its data
-            tooltip = page.text_content("#chart-top-labels svg .mark title")
-            assert tooltip and tooltip.endswith("posts")
-            page.screenshot(path=str(ARTIFACTS / "dashboard-full.png"), full_page=True)
-            page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+        page.goto(f"{server}/")
+        page.click("details.nav-menu > summary")  # the menu of every page links to it
+        page.click("details.nav-menu a[href='/-/dashboard']")
+        page.wait_for_url("**/-/dashboard")
+        charts = chart_state(page)
+        assert [c["id"] for c in charts] == [
+            "posts-per-month", "top-labels", "archive-size", "crawl-runs", "failures-by-reason"
+        ]  # fmt: skip
+        for chart in charts:
+            assert chart["error"] is None, chart
+            assert chart["svgs"] == 1 and chart["elements"] > 0, chart
+            assert chart["width"] > 300 and chart["height"] > 100, chart
+        for chart in charts:
+            if chart["id"] in CHARTS_WITH_DATA:
+                assert chart["marks"] > 0, chart
+        # a mark's tooltip names its data
+        tooltip = page.text_content("#chart-top-labels svg .mark title")
+        assert tooltip and tooltip.endswith("posts")
+        page.screenshot(path=str(ARTIFACTS / "dashboard-full.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
 
-            # a blog's page, from the dashboard's list of blogs
-            page.click("table.chart-blogs a >> nth=0")
-            page.wait_for_url("**/-/blog/**")
-            blog = chart_state(page)
-            assert {c["id"] for c in blog} >= {"blog-timeline", "blog-words", "blog-authors"}
-            for chart in blog:
-                assert chart["error"] is None and chart["svgs"] == 1, chart
-                if chart["id"] != "blog-crawls":
-                    assert chart["marks"] > 0, chart
-            page.screenshot(path=str(ARTIFACTS / "blog-charts.png"), full_page=True)
-            assert problems == []
-        finally:
-            browser.close()
+        # a blog's page, from the dashboard's list of blogs
+        page.click("table.chart-blogs a >> nth=0")
+        page.wait_for_url("**/-/blog/**")
+        blog = chart_state(page)
+        assert {c["id"] for c in blog} >= {"blog-timeline", "blog-words", "blog-authors"}
+        for chart in blog:
+            assert chart["error"] is None and chart["svgs"] == 1, chart
+            if chart["id"] != "blog-crawls":
+                assert chart["marks"] > 0, chart
+        page.screenshot(path=str(ARTIFACTS / "blog-charts.png"), full_page=True)
+        assert problems == []
+    finally:
+        page.close()
     README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ARTIFACTS / "dashboard.png", README_SCREENSHOT)

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.store import MIGRATIONS, Archive, ArchiveError, content_hash, escape_fts, migrate
+from pipeline.store import (
+    MIGRATIONS,
+    Archive,
+    ArchiveError,
+    content_hash,
+    escape_fts,
+    listing_stamp,
+    migrate,
+)
 
 RECORD = {
     "url": "https://quietrails.example/2024/03/the-branch-line.html",
@@ -339,3 +347,20 @@ def test_syndicated_copies_are_marked_not_deleted(archive_path: Path) -> None:
             for r in archive.db.query("SELECT id, duplicate_of FROM posts")
         }
         assert rows == {first.post_id: None, copy.post_id: first.post_id, other.post_id: None}
+
+
+def test_a_post_listed_by_the_previous_run_is_unlisted_in_the_next_even_within_a_second(
+    archive_path: Path,
+) -> None:
+    # cron runs, or a run started right after another, can begin in the same second as the
+    # previous run's last listing: that listing must still count as "before this run"
+    with Archive(archive_path) as archive:
+        source_id = archive.add_source("https://quietrails.example/")
+        archive.save_post(RECORD, source_id=source_id)
+        first_run = listing_stamp()
+        assert archive.mark_listed([RECORD["url"]], since=first_run) == 1
+        assert archive.mark_listed([RECORD["url"]], since=first_run) == 0  # counted once per run
+        next_run = listing_stamp()
+        assert list(archive.unlisted_posts(source_id, next_run)) == [RECORD["url"]]
+        assert archive.mark_listed([RECORD["url"]], since=next_run) == 1
+        assert list(archive.unlisted_posts(source_id, next_run)) == []

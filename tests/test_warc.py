@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conftest import LOOPBACK, run_blogarchive
+from conftest import LOOPBACK, rows, run_blogarchive
 from pipeline.serving import make_datasette
 from pipeline.warc import (
     Exchange,
@@ -46,15 +46,6 @@ def warc_index(files: list[Path]) -> list[dict[str, str]]:
         row = json.loads(line)
         rows.append(row)
     return rows
-
-
-def rows(db: Path, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def snapshot(db: Path) -> dict[str, list[dict[str, Any]]]:

@@ -1,0 +1,483 @@
+"""Many crawler processes, one archive: scrapy-redis workers and a single ingester.
+
+`blogarchive crawl --redis URL --run NAME URL ...` runs a *worker*: the `blog` spider with
+scrapy-redis's scheduler and duplicate filter, so that any number of workers on any number of
+machines take requests from, and add requests to, one shared queue in Redis. Workers never
+open SQLite: their items (`PostItem`, `FailureItem`, `PostStatusItem`, `SourceItem`) are
+pushed as tagged JSON onto the Redis list `blogarchive:items` by `RedisPushPipeline`.
+`blogarchive ingest --redis URL` (`Ingester`) is the one writer: it moves items reliably into
+`blogarchive:items:processing` (LMOVE), writes a batch in one transaction with the same code as
+`StorePipeline` (`pipeline.pipelines.ItemWriter`), and only then deletes the batch from the
+processing list; at start it puts back whatever a killed ingester left there.
+
+Keys of one run (`--run NAME`, default the UTC date) are namespaced:
+`blogarchive:run:NAME:requests` (the priority queue), `...:dupefilter` (request fingerprints),
+`...:platforms` (what each source's home page said it is), `...:workers` (heartbeats) and
+`...:crawls` (the ingester's `crawls` row per source). They persist across workers (the
+first worker to finish must not wipe the queue of the others) and expire
+`BLOGARCHIVE_REDIS_RUN_TTL` seconds after a worker last closed; a new run name starts afresh.
+
+scrapy-redis 0.9.1 against Scrapy 2.19, adapted in the subclasses below:
+
+- `RedisScheduler`: scrapy-redis passes `spider=` to the stats collector, which Scrapy 2.19
+  deprecates (a warning per request); and its `close()` flushes the shared queue and
+  fingerprints unless `SCHEDULER_PERSIST`, which with several workers throws away the others'
+  work, so it always persists and sets an expiry instead.
+- `RedisDupeFilter`: its `close()` deletes the shared fingerprints (Scrapy's own scheduler
+  calls it); here it leaves them to the run's expiry.
+- `DistributedBlogSpider`: the spider keeps per-source state learnt on the home page
+  (`platforms`, which decides what is a post URL); another worker's callbacks need it, so it
+  is kept in Redis. Incremental crawling needs the archive, which workers do not have: they
+  run without `archive_view` (every listed post is fetched) and without the sweep of
+  unlisted posts.
+
+The engine closes a spider whose scheduler is empty; `WorkerKeepAlive` keeps a worker open
+while the shared queue holds requests or another worker has been busy in the last
+`BLOGARCHIVE_REDIS_IDLE_SECONDS`, so that all workers share the crawl until it ends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import socket
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline.items import FailureItem, FetchState, PageItem, PostItem, PostStatusItem, SourceItem
+from pipeline.pipelines import ItemWriter, SourceRun
+from pipeline.store import Archive, utcnow
+
+logger = logging.getLogger(__name__)
+
+ITEMS_KEY = "blogarchive:items"
+PROCESSING_KEY = "blogarchive:items:processing"
+RUN_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+ITEM_TYPES: dict[str, type] = {
+    cls.__name__: cls for cls in (PostItem, FailureItem, PostStatusItem, SourceItem)
+}
+
+
+class DistributedError(ValueError):
+    """A bad run name, an unreachable Redis, an item that cannot be decoded."""
+
+
+def default_run_name() -> str:
+    """The run name when `--run` is not given: today's UTC date (one crawl a day)."""
+    return datetime.now(UTC).strftime("%Y-%m-%d")
+
+
+def run_key(run: str, name: str) -> str:
+    if not RUN_NAME.match(run):
+        raise DistributedError(f"run name must be letters, digits, '.', '_' or '-': {run!r}")
+    return f"blogarchive:run:{run}:{name}"
+
+
+def redis_client(url: str) -> Any:
+    """A redis-py client for `url`, checked with PING."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url)
+        client.ping()
+    except (redis.RedisError, ValueError) as error:
+        raise DistributedError(f"cannot reach Redis at {url}: {error}") from error
+    return client
+
+
+def worker_settings(redis_url: str, run: str) -> dict[str, Any]:
+    """The Scrapy settings that make `blogarchive crawl` a worker of run `run`."""
+    from pipeline import settings as base
+
+    return {
+        "REDIS_URL": redis_url,
+        "SCHEDULER": "pipeline.distributed.RedisScheduler",
+        "DUPEFILTER_CLASS": "pipeline.distributed.RedisDupeFilter",
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_KEY": run_key(run, "requests"),
+        "SCHEDULER_DUPEFILTER_KEY": run_key(run, "dupefilter"),
+        "BLOGARCHIVE_REDIS_RUN": run,
+        # No SQLite in a worker: no archive to read, no store pipeline, no WARC index.
+        "BLOGARCHIVE_DB": "",
+        "BLOGARCHIVE_WARC_ENABLED": False,
+        "ITEM_PIPELINES": {
+            **base.ITEM_PIPELINES,
+            "pipeline.pipelines.StorePipeline": None,
+            "pipeline.distributed.RedisPushPipeline": 800,
+        },
+        "EXTENSIONS": {**base.EXTENSIONS, "pipeline.distributed.WorkerKeepAlive": 600},
+    }
+
+
+# ------------------------------------------------------------------ items as JSON
+
+
+def encode_item(item: Any, run: str, worker: str = "") -> str:
+    """An item as one JSON line: `{"type": ..., "run": ..., "worker": ..., "item": {...}}`."""
+    return json.dumps(
+        {"type": type(item).__name__, "run": run, "worker": worker, "item": asdict(item)},
+        ensure_ascii=False,
+    )
+
+
+def decode_item(data: bytes | str) -> tuple[str, Any]:
+    """(run, item) from `encode_item`'s JSON; `WorkerStats` envelopes come back as dicts."""
+    try:
+        envelope = json.loads(data)
+        kind, fields = envelope["type"], envelope["item"]
+        if kind == "WorkerStats":
+            return envelope["run"], fields
+        cls = ITEM_TYPES[kind]
+        if cls is PostItem:
+            fields = {**fields, "fetch": FetchState(**fields.get("fetch") or {})}
+        return envelope["run"], cls(**fields)
+    except (ValueError, KeyError, TypeError) as error:
+        raise DistributedError(f"cannot decode item: {error}") from error
+
+
+# ------------------------------------------------------------------ Scrapy components
+
+from scrapy import signals  # noqa: E402 - kept below the Scrapy-free helpers above
+from scrapy.exceptions import DontCloseSpider, NotConfigured  # noqa: E402
+from scrapy_redis.dupefilter import RFPDupeFilter  # noqa: E402
+from scrapy_redis.scheduler import Scheduler  # noqa: E402
+
+from pipeline.spiders.blog import BlogSpider  # noqa: E402
+
+
+class RedisScheduler(Scheduler):
+    """scrapy-redis's scheduler, adapted to Scrapy 2.19 and to many workers (see above)."""
+
+    def enqueue_request(self, request: Any) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
+    def next_request(self) -> Any:
+        request = self.queue.pop(self.idle_before_close)
+        if request and self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def close(self, reason: str) -> None:
+        ttl = self.spider.settings.getint("BLOGARCHIVE_REDIS_RUN_TTL", 7 * 86400)
+        if ttl > 0:
+            for key in (self.queue.key, self.df.key):
+                self.server.expire(key, ttl)
+
+
+class RedisDupeFilter(RFPDupeFilter):
+    """scrapy-redis's duplicate filter whose `close()` leaves the shared fingerprints."""
+
+    def close(self, reason: str = "") -> None:
+        return None
+
+
+class RedisDict(dict):
+    """A dict mirrored in a Redis hash: what one worker learns, the others read."""
+
+    def __init__(self, server: Any, key: str):
+        super().__init__()
+        self.server = server
+        self.key = key
+
+    def __setitem__(self, name: str, value: str) -> None:
+        super().__setitem__(name, value)
+        self.server.hset(self.key, name, value)
+
+    def _load(self, name: Any) -> None:
+        if not super().__contains__(name):
+            value = self.server.hget(self.key, name)
+            if value is not None:
+                super().__setitem__(name, value.decode())
+
+    def get(self, name: Any, default: Any = None) -> Any:
+        self._load(name)
+        return super().get(name, default)
+
+    def __getitem__(self, name: Any) -> Any:
+        self._load(name)
+        return super().__getitem__(name)
+
+    def __contains__(self, name: Any) -> bool:
+        self._load(name)
+        return super().__contains__(name)
+
+
+class DistributedBlogSpider(BlogSpider):
+    """The `blog` spider as a worker: platforms shared in Redis, no archive to read."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> DistributedBlogSpider:
+        from scrapy_redis.connection import get_redis_from_settings
+
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        run = crawler.settings.get("BLOGARCHIVE_REDIS_RUN") or default_run_name()
+        spider.platforms = RedisDict(
+            get_redis_from_settings(crawler.settings), run_key(run, "platforms")
+        )
+        return spider
+
+    def _open_archive_view(self) -> None:
+        return None  # full fetch: a worker has no archive (documented in the README)
+
+
+class WorkerKeepAlive:
+    """Keeps an idle worker open while the shared queue holds requests or another worker
+    of the run was busy in the last `BLOGARCHIVE_REDIS_IDLE_SECONDS` (default 10)."""
+
+    def __init__(self, crawler: Any, server: Any, run: str):
+        self.crawler = crawler
+        self.server = server
+        self.key = run_key(run, "workers")
+        self.queue_key = run_key(run, "requests")
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.idle_seconds = crawler.settings.getfloat("BLOGARCHIVE_REDIS_IDLE_SECONDS", 10.0)
+        self.last_beat = 0.0
+        self.idle_since: float | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> WorkerKeepAlive:
+        from scrapy_redis.connection import get_redis_from_settings
+
+        if not crawler.settings.get("REDIS_URL"):
+            raise NotConfigured("REDIS_URL is not set")
+        run = crawler.settings.get("BLOGARCHIVE_REDIS_RUN") or default_run_name()
+        extension = cls(crawler, get_redis_from_settings(crawler.settings), run)
+        for signal in (signals.request_scheduled, signals.response_received, signals.item_scraped):
+            crawler.signals.connect(extension.busy, signal=signal)
+        crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def busy(self, *args: Any, **kwargs: Any) -> None:
+        self.idle_since = None
+        now = time.time()
+        if now - self.last_beat >= 1.0:
+            self.last_beat = now
+            self.server.zadd(self.key, {self.worker: now})
+
+    def spider_idle(self, spider: Any = None) -> None:
+        now = time.time()
+        self.server.zrem(self.key, self.worker)
+        self.last_beat = 0.0
+        others = self.server.zcount(self.key, now - self.idle_seconds, "+inf")
+        if self.server.zcard(self.queue_key) or others:
+            self.idle_since = None
+            self.crawler.stats.inc_value("blogarchive/redis/kept_alive")
+            raise DontCloseSpider
+        if self.idle_since is None:
+            self.idle_since = now
+        if now - self.idle_since < self.idle_seconds:
+            raise DontCloseSpider
+
+    def spider_closed(self, spider: Any = None) -> None:
+        self.server.zrem(self.key, self.worker)
+
+
+class RedisPushPipeline:
+    """Pushes each archive item onto the Redis list `blogarchive:items` for the ingester,
+    in place of `StorePipeline` (a worker never writes SQLite). Per source it also counts
+    the responses and bytes, pushed once at the end as a `WorkerStats` record."""
+
+    def __init__(self, crawler: Any, server: Any, run: str):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.server = server
+        self.run = run
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.traffic: dict[str, list[int]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RedisPushPipeline:
+        from scrapy_redis.connection import get_redis_from_settings
+
+        if not crawler.settings.get("REDIS_URL"):
+            raise NotConfigured("REDIS_URL is not set")
+        run = crawler.settings.get("BLOGARCHIVE_REDIS_RUN") or default_run_name()
+        pipeline = cls(crawler, get_redis_from_settings(crawler.settings), run)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
+        return pipeline
+
+    def push(self, item: Any) -> None:
+        self.server.lpush(ITEMS_KEY, encode_item(item, self.run, self.worker))
+        self.stats.inc_value("blogarchive/redis/items_pushed")
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, PostItem | FailureItem | PostStatusItem | SourceItem):
+            self.push(item)
+        return item
+
+    def item_dropped(
+        self, item: Any, response: Any, exception: BaseException, spider: Any = None
+    ) -> None:
+        if isinstance(item, PageItem):
+            self.push(FailureItem(item.url, item.source_url, "extract", str(exception)))
+
+    def response_received(self, response: Any, request: Any, spider: Any = None) -> None:
+        source = request.meta.get("source_url", "")
+        if source:
+            counts = self.traffic.setdefault(source, [0, 0])
+            counts[0] += 1
+            counts[1] += len(response.body)
+
+    def close_spider(self) -> None:
+        for source, (requests, size) in self.traffic.items():
+            record = {"source_url": source, "requests": requests, "bytes": size}
+            envelope = {"type": "WorkerStats", "run": self.run, "worker": self.worker}
+            self.server.lpush(ITEMS_KEY, json.dumps({**envelope, "item": record}))
+
+
+def run_worker(
+    sources: list[str], redis_url: str, run: str, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run one worker of run `run` until the shared crawl has nothing left; return its stats."""
+    from scrapy.crawler import CrawlerProcess
+
+    from pipeline.crawl import crawl_settings
+
+    redis_client(redis_url)  # fail early and clearly
+    settings = crawl_settings("", {**worker_settings(redis_url, run), **(overrides or {})})
+    if "LOG_LEVEL" not in (overrides or {}):
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(DistributedBlogSpider)
+    process.crawl(crawler, urls=list(sources))
+    process.start()
+    return dict(crawler.stats.get_stats()) if crawler.stats else {}
+
+
+# ------------------------------------------------------------------ the single writer
+
+
+class _Counter:
+    """The little of Scrapy's stats collector that `ItemWriter` uses."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+
+    def inc_value(self, key: str, count: int = 1) -> None:
+        self.values[key] = self.values.get(key, 0) + count
+
+
+class Ingester:
+    """Pops items from Redis and writes them into the archive, the one writer.
+
+    Reliable: items are moved (LMOVE) into the processing list, written in one transaction
+    per batch, and removed from it only after the commit; a restarted ingester first puts the
+    processing list back. Idempotent: a post written twice is stored once (`save_post` finds
+    it unchanged). Keeps one `crawls` row per source per run (its id in the run's Redis hash
+    `...:crawls`, so a restart continues the same row), updated after every batch.
+    """
+
+    def __init__(self, archive: Archive, server: Any, batch_size: int = 100):
+        self.archive = archive
+        self.server = server
+        self.batch_size = batch_size
+        self.stats = _Counter()
+        self.runs: dict[str, dict[str, SourceRun]] = {}
+        self.writers: dict[str, ItemWriter] = {}
+        self.items = 0
+
+    def recover(self) -> int:
+        """Put items a killed ingester had taken but not committed back in the queue."""
+        moved = 0
+        while self.server.lmove(PROCESSING_KEY, ITEMS_KEY, "RIGHT", "RIGHT") is not None:
+            moved += 1
+        return moved
+
+    def _run(self, run: str, source_url: str) -> SourceRun:
+        runs = self.runs.setdefault(run, {})
+        if source_url not in runs:
+            source_id = self.archive.add_source(source_url)
+            key = run_key(run, "crawls")
+            crawl_id = self.server.hget(key, source_url)
+            row = None
+            if crawl_id is not None:
+                cursor = self.archive.db.execute(
+                    "SELECT * FROM crawls WHERE id = ?", [int(crawl_id)]
+                )
+                found = cursor.fetchone()
+                if found is not None:
+                    row = dict(zip([d[0] for d in cursor.description], found, strict=True))
+            if row is None:
+                started = utcnow()
+                crawl_id = self.archive.start_crawl(source_id, started)
+                self.server.hset(key, source_url, crawl_id)
+                runs[source_url] = SourceRun(source_id, int(crawl_id), started)
+            else:
+                run_state = SourceRun(source_id, int(crawl_id), row["started"])
+                for name in run_state.counts():
+                    setattr(run_state, name, row.get(name) or 0)
+                runs[source_url] = run_state
+        return runs[source_url]
+
+    def _write(self, run: str, item: Any) -> None:
+        source_run = self._run(
+            run, item["source_url"] if isinstance(item, dict) else item.source_url
+        )
+        if isinstance(item, dict):  # WorkerStats: responses and bytes of one worker
+            source_run.requests += int(item.get("requests") or 0)
+            source_run.bytes += int(item.get("bytes") or 0)
+            return
+        if run not in self.writers:
+            self.writers[run] = ItemWriter(self.archive, self.runs[run], self.stats)
+        self.writers[run].write(item)
+
+    def ingest_batch(self, block: float = 0) -> int:
+        """Take up to `batch_size` items, write them in one transaction; return how many."""
+        raw: list[bytes] = []
+        if block > 0:
+            first = self.server.blmove(ITEMS_KEY, PROCESSING_KEY, block, "RIGHT", "LEFT")
+            if first is None:
+                return 0
+            raw.append(first)
+        while len(raw) < self.batch_size:
+            data = self.server.lmove(ITEMS_KEY, PROCESSING_KEY, "RIGHT", "LEFT")
+            if data is None:
+                break
+            raw.append(data)
+        if not raw:
+            return 0
+        touched: set[tuple[str, str]] = set()
+        with self.archive.transaction():
+            for data in raw:
+                try:
+                    run, item = decode_item(data)
+                except DistributedError as error:
+                    logger.error("skipping an item: %s", error)
+                    self.stats.inc_value("blogarchive/ingest/undecodable")
+                    continue
+                self._write(run, item)
+                source = item["source_url"] if isinstance(item, dict) else item.source_url
+                touched.add((run, source))
+            for run, source in touched:
+                state = self.runs[run][source]
+                status = "failed" if state.fatal else ("partial" if state.failed else "ok")
+                self.archive.finish_crawl(
+                    state.crawl_id, status=status, message=state.fatal, **state.counts()
+                )
+        self.server.delete(PROCESSING_KEY)  # committed: the batch is done
+        self.items += len(raw)
+        return len(raw)
+
+    def drain(self) -> int:
+        """Ingest until the queue is empty (`--once`); return the number of items."""
+        total = 0
+        while count := self.ingest_batch():
+            total += count
+        return total
+
+    def forever(self, poll: float = 1.0) -> None:
+        """Ingest as items arrive, until interrupted."""
+        while True:
+            self.ingest_batch(block=poll)

@@ -1,0 +1,134 @@
+"""Many workers, one archive: scrapy-redis workers and the single ingester, on a real
+redis-server started on a free loopback port (CI installs it; missing, the tests fail)."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, rows, run_blogarchive
+
+FAST = [*LOOPBACK, "-s", "BLOGARCHIVE_REDIS_IDLE_SECONDS=3"]
+ROWS = "select url, title, text, tags from posts order by url"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    server = shutil.which("redis-server")
+    assert server, "redis-server is not installed (apt-get install redis-server)"
+    port = _free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _workers(
+    n: int, redis_url: str, run: str, urls: list[str], *extra: str
+) -> list[subprocess.Popen]:
+    return [
+        subprocess.Popen(
+            [BLOGARCHIVE, "crawl", "--redis", redis_url, "--run", run, *urls, *FAST, *extra],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(n)
+    ]
+
+
+@pytest.fixture(scope="module")
+def single_rows(demo_blogs: Any, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    db = tmp_path_factory.mktemp("single") / "single.db"
+    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+    result = run_blogarchive("crawl", *urls, "--db", str(db), *LOOPBACK)
+    assert result.returncode == 0, result.stderr
+    return rows(db, ROWS)
+
+
+def _ingest(redis_url: str, db: Path) -> None:
+    result = run_blogarchive("ingest", "--redis", redis_url, "--db", str(db), "--once")
+    assert result.returncode == 0, result.stderr
+
+
+def test_three_workers_one_ingester_archive_every_post_once(
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+) -> None:
+    db = tmp_path / "archive.db"
+    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+    # one request at a time each, so that one worker does not finish before the others start
+    workers = _workers(3, redis_url, "three", urls, "-s", "CONCURRENT_REQUESTS=1")
+    outputs = [worker.communicate(timeout=300) for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers), outputs
+    _ingest(redis_url, db)
+    archived = rows(db, ROWS)
+    assert archived == single_rows
+    assert len({row["url"] for row in archived}) == len(archived) > 10
+    # more than one worker did part of the crawl
+    busy = [out for out, _ in outputs if not out.startswith("worker of run three: 0 responses")]
+    assert len(busy) >= 2, outputs
+    crawls = rows(db, "select status, found, new from crawls")
+    assert len(crawls) == 2 and {row["status"] for row in crawls} == {"ok"}
+    assert sum(row["new"] for row in crawls) == len(archived)
+    # the ingester is idempotent: a second drain of an empty queue changes nothing
+    _ingest(redis_url, db)
+    assert rows(db, ROWS) == archived
+
+
+def test_a_worker_killed_halfway_loses_nothing(
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+) -> None:
+    import redis
+
+    db = tmp_path / "archive.db"
+    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+    client = redis.Redis.from_url(redis_url)
+    workers = _workers(3, redis_url, "killed", urls)
+    deadline = time.monotonic() + 120
+    while client.llen("blogarchive:items") < len(single_rows) // 3:
+        assert time.monotonic() < deadline, "the workers pushed nothing"
+        time.sleep(0.02)
+    workers[0].send_signal(signal.SIGKILL)
+    for worker in workers[1:]:
+        worker.communicate(timeout=300)
+        assert worker.returncode == 0
+    workers[0].wait(timeout=10)
+    _ingest(redis_url, db)
+    # What the killed worker had in flight is fetched by the next run (a new run name:
+    # fresh fingerprints, every post listed again), and stored once.
+    again = _workers(1, redis_url, "killed-next", urls)[0]
+    again.communicate(timeout=300)
+    assert again.returncode == 0
+    _ingest(redis_url, db)
+    archived = rows(db, ROWS)
+    assert archived == single_rows
+    assert client.llen("blogarchive:items") == 0
+    assert client.llen("blogarchive:items:processing") == 0
