@@ -38,10 +38,11 @@ BLOGARCHIVE_PROGRESS_INTERVAL = 0.5
 
 # WARC captures of every response (pipeline/capture.py): on by default, one gzip WARC file
 # per run in BLOGARCHIVE_WARC_DIR (default: warc/ beside the database), rolled over at
-# BLOGARCHIVE_WARC_MAX_SIZE bytes.
+# BLOGARCHIVE_WARC_MAX_SIZE bytes, each record gzipped at BLOGARCHIVE_WARC_GZIP_LEVEL (1-9).
 BLOGARCHIVE_WARC_ENABLED = True
 BLOGARCHIVE_WARC_DIR = ""
 BLOGARCHIVE_WARC_MAX_SIZE = 1_000_000_000
+BLOGARCHIVE_WARC_GZIP_LEVEL = 6
 DOWNLOADER_MIDDLEWARES = {
     # next to the downloader: it sees responses before redirects, retries and decompression
     "pipeline.capture.WarcCaptureMiddleware": 950,
@@ -77,6 +78,9 @@ ROBOTSTXT_OBEY = True
 
 # Politeness
 CONCURRENT_REQUESTS = 16
+# Items handled at once per response. Scrapy starts this many asyncio tasks for every
+# callback's output (default 100); a post page yields one item, so a few are plenty.
+CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True

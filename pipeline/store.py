@@ -16,7 +16,7 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -570,7 +570,7 @@ class Archive:
                     self._update("posts", post_id, {"gone_at": None})
                     self._event(post_id, "returned", f"gone since {existing['gone_at']}", now)
             if outcome != "unchanged":
-                self._mark_duplicate(post_id, fields["text"])
+                self._mark_duplicate(post_id, fields["text"], record.get("text_sketch"))
             stored_url = url if existing is None else existing["url"]
             for alias in {url, *aliases} - {stored_url}:
                 self.db.execute(
@@ -610,10 +610,13 @@ class Archive:
                 [capture_id, post_id, fields["content_hash"]],
             )
 
-    def _mark_duplicate(self, post_id: int, text: str) -> None:
+    def _mark_duplicate(self, post_id: int, text: str, hashes: Sequence[int] | None = None) -> None:
         """Keep the post's text sketch current and point `duplicate_of` at the earliest post
-        whose text it nearly repeats (a syndicated or re-posted copy); never delete either."""
-        hashes = sketch(text)
+        whose text it nearly repeats (a syndicated or re-posted copy); never delete either.
+
+        `hashes` is `dedupe.sketch(text)` when the caller has it already (the extraction
+        workers compute it, off the writer's process)."""
+        hashes = list(hashes) if hashes is not None else sketch(text)
         self.db.execute("DELETE FROM post_sketches WHERE post_id = ?", [post_id])
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO post_sketches (hash, post_id) VALUES (?, ?)",

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from pipeline.dedupe import sketch
 from pipeline.extraction import ExtractionError, extract_post
 
 
@@ -27,8 +28,12 @@ class WorkerCrashed(Exception):
 def extract_record(
     body: bytes, url: str, hints: dict[str, Any] | None, encoding: str | None
 ) -> dict[str, Any]:
-    """What the crawl stores for a page, as a plain dict (cheap to send between processes)."""
-    return extract_post(body, url, hints=hints, encoding=encoding).to_dict()
+    """What the crawl stores for a page, as a plain dict (cheap to send between processes),
+    with its text's near-duplicate sketch (`text_sketch`), computed here so that the one
+    writer process does not spend its CPU on it."""
+    record = extract_post(body, url, hints=hints, encoding=encoding).to_dict()
+    record["text_sketch"] = sketch(record["text"])
+    return record
 
 
 def _limit_memory(max_bytes: int) -> None:

@@ -51,7 +51,7 @@ def test_blogger_paging_by_count_when_the_feed_has_no_next_link() -> None:
     url = discovery.blogger_feed_url(HOME, 1, 2)
     assert (
         url
-        == "https://ex.blogspot.com/feeds/posts/default?orderby=updated&start-index=1&max-results=2"
+        == "https://ex.blogspot.com/feeds/posts/summary?orderby=updated&start-index=1&max-results=2"
     )
     assert discovery.next_blogger_page(url, page).endswith("start-index=3&max-results=2")
     last = discovery.FeedPage(posts=[discovery.PostLink(url=HOME + "5")], total=5)

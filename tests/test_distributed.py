@@ -84,8 +84,11 @@ def test_three_workers_one_ingester_archive_every_post_once(
 ) -> None:
     db = tmp_path / "archive.db"
     urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
-    # one request at a time each, so that one worker does not finish before the others start
-    workers = _workers(3, redis_url, "three", urls, "-s", "CONCURRENT_REQUESTS=1")
+    # one request at a time each, a fifth of a second apart, so that one worker cannot finish
+    # the whole crawl (~80 requests) in the second or two the others take to start
+    workers = _workers(
+        3, redis_url, "three", urls, "-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.2"
+    )
     outputs = [worker.communicate(timeout=300) for worker in workers]
     assert all(worker.returncode == 0 for worker in workers), outputs
     _ingest(redis_url, db)

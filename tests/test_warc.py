@@ -174,7 +174,7 @@ def test_every_response_is_captured_in_a_valid_warc(crawled: dict[str, Any]) -> 
     urls = [c["url"] for c in captures]
     blogger, wordpress = crawled["blogs"].blogger.url, crawled["blogs"].wordpress.url
     assert blogger + "robots.txt" in urls and wordpress + "robots.txt" in urls
-    assert any("/feeds/posts/default" in u for u in urls)  # Blogger's feed
+    assert any("/feeds/posts/summary" in u for u in urls)  # Blogger's feed
     assert any("/wp-json/wp/v2/posts" in u for u in urls)  # WordPress's API
     assert any("sitemap" in u for u in urls)
     # every post version is linked to the capture of its page, which holds that page
