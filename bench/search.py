@@ -15,6 +15,9 @@ Then runs 20 typical searches, each `--repeat` times after one warm-up, through:
 - datasette:        `/<db>/posts.json?_search=...` in-process (`make_datasette(db).client`),
                     as the web UI asks it (count of matches and the metadata's facets included)
 - datasette-lean:   the same with `_nocount=1&_nofacet=1`
+- datasette-search: `/<db>/search.json?q=...`, the archive's own search page (the `search`
+                    canned query: bm25-ranked, highlighted, filters, top 100), for the
+                    queries it takes (not the raw FTS5 syntax ones)
 - library:          `Archive.search(query, limit=20)` (what `blogarchive search` calls)
 - cli:              `blogarchive search QUERY --db DB` as a subprocess, once per query (the
                     process start-up, ~0.5 s, is most of it)
@@ -278,6 +281,29 @@ def measure(db_path: Path, repeat: int, cli: bool) -> dict:
 
         return run
 
+    def canned_get(params: dict):
+        """The archive's own search page (the `search` canned query: ranked, highlighted,
+        top 100), with the table search's filters turned into its parameters."""
+        query = {
+            "q": params["_search"],
+            "site": params.get("site", ""),
+            "author": "",
+            "tag": params.get("tags__arraycontains", ""),
+            "since": params.get("year", ""),
+            "until": params.get("year", ""),
+            "_shape": "array",
+        }
+
+        def run():
+            response = loop.run_until_complete(
+                ds.client.get(f"/{name}/search.json?" + urlencode(query))
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"{query}: HTTP {response.status_code} {response.text[:300]}")
+            return response.json()
+
+        return run
+
     with Archive(db_path, readonly=True) as archive:
         for label, params, library_query, raw in queries:
             samples: dict[str, list[float]] = {}
@@ -285,6 +311,8 @@ def measure(db_path: Path, repeat: int, cli: bool) -> dict:
             hits[label] = body.get("filtered_table_rows_count") or len(body.get("rows", []))
             samples["datasette"] = timed(datasette_get(params, False), repeat)
             samples["datasette-lean"] = timed(datasette_get(params, True), repeat)
+            if params.get("_searchmode") != "raw":
+                samples["datasette-search"] = timed(canned_get(params), repeat)
             if library_query is not None:
                 samples["library"] = timed(
                     lambda q=library_query, r=raw: archive.search(q, limit=20, raw=r), repeat
@@ -300,7 +328,7 @@ def measure(db_path: Path, repeat: int, cli: bool) -> dict:
     return {"per_query": per_query, "hits": hits}
 
 
-PATHS = ("datasette", "datasette-lean", "library", "cli")
+PATHS = ("datasette", "datasette-lean", "datasette-search", "library", "cli")
 
 
 def summary_rows(n: int, result: dict) -> list[list]:

@@ -119,6 +119,10 @@ def start_blog(posts: int):
         blogger_posts=synthetic_posts(posts, paragraphs=40), wordpress_posts=[]
     )
     blogs.blogger.site.check_changes = False
+    # feed pages and sitemap parts of 150 entries, as Blogger serves them (the demo's 10 keep
+    # its small blogs paging; a 20,000-post blog would need 2,000 feed pages)
+    blogs.blogger.site.feed_max_results = 150
+    blogs.blogger.site.sitemap_page_size = 150
     blogs.wordpress.stop()
     return blogs
 

@@ -40,6 +40,7 @@ from pipeline.warc import (
     WarcError,
     decode_body,
     payload_headers,
+    warc_date,
 )
 
 logger = logging.getLogger(__name__)
@@ -115,68 +116,18 @@ class WarcCaptureMiddleware:
 
     def _capture(self, request: Request, response: Response) -> int:
         writer, archive = self._open()
-        headers = _header_list(response.headers)
-        body = response.body
-        decoded = True
-        encodings = [_text(v) for v in response.headers.getlist("Content-Encoding")]
-        if encodings and body:
-            plain = decode_body(body, ",".join(encodings).split(","), self.body_limit)
-            if plain is None:
-                decoded = False  # kept as it came, with its Content-Encoding header
-                self.stats.inc_value("blogarchive/warc/undecoded")
-            else:
-                body = plain
-        exchange = Exchange(
-            url=response.url,
-            status=response.status,
-            response_headers=payload_headers(headers, len(body), decoded=decoded),
-            body=body,
-            method=request.method,
-            request_headers=_header_list(request.headers),
-            protocol=getattr(response, "protocol", None) or "HTTP/1.1",
-            ip_address=str(response.ip_address) if response.ip_address else None,
+        exchange, mime, hints = exchange_of(request, response, self.body_limit)
+        if not _is_decoded(exchange, response):
+            self.stats.inc_value("blogarchive/warc/undecoded")
+        capture_id, record_type = archive_exchange(
+            writer, archive, exchange, mime=mime, hints=hints
         )
-        mime = (
-            _text(response.headers.get("Content-Type") or b"").split(";")[0].strip().lower() or None
+        self.stats.inc_value(
+            "blogarchive/warc/revisits"
+            if record_type == "revisit"
+            else "blogarchive/warc/responses"
         )
-        newest = archive.newest_capture(response.url)
-        original = archive.original_capture(newest["id"]) if newest else None
-        digest = exchange.digest
-        if original is not None and (
-            response.status == 304
-            or (original["digest"] == digest and original["status"] == response.status)
-        ):
-            written = writer.write_revisit(
-                exchange,
-                Original(original["url"], original["fetched_at"], original["record_id"]),
-                digest=original["digest"],
-            )
-            self.stats.inc_value("blogarchive/warc/revisits")
-            refers_to = original["id"]
-            mime = mime or original["mime"]
-        else:
-            written = writer.write_response(exchange)
-            self.stats.inc_value("blogarchive/warc/responses")
-            refers_to = None
-        try:
-            warc_file = str(written.warc_file.resolve().relative_to(archive.path.resolve().parent))
-        except ValueError:
-            warc_file = str(written.warc_file.resolve())
-        hints = request.cb_kwargs.get("hints") if isinstance(request.cb_kwargs, dict) else None
-        return archive.record_capture(
-            url=response.url,
-            warc_file=warc_file,
-            offset=written.offset,
-            length=written.length,
-            digest=written.digest,
-            status=response.status,
-            mime=mime,
-            fetched_at=written.date,
-            record_type=written.record_type,
-            refers_to=refers_to,
-            record_id=written.record_id,
-            hints=hints if isinstance(hints, dict) else None,
-        )
+        return capture_id
 
     def spider_closed(self, spider: Any = None) -> None:
         if self.writer is not None:
@@ -190,3 +141,95 @@ class WarcCaptureMiddleware:
         if self.archive is not None:
             self.archive.close()
             self.archive = None
+
+
+# ------------------------------------------------------------------ shared with the ingester
+
+
+def exchange_of(
+    request: Request, response: Response, body_limit: int | None = None
+) -> tuple[Exchange, str | None, dict[str, Any] | None]:
+    """The exchange to keep for a response as it came off the wire (its body decompressed
+    when the limit allows; otherwise kept as sent, with its Content-Encoding), its MIME type
+    and the discovery hints of its request."""
+    headers = _header_list(response.headers)
+    body = response.body
+    decoded = True
+    encodings = [_text(v) for v in response.headers.getlist("Content-Encoding")]
+    if encodings and body:
+        plain = decode_body(body, ",".join(encodings).split(","), body_limit)
+        if plain is None:
+            decoded = False  # kept as it came, with its Content-Encoding header
+        else:
+            body = plain
+    exchange = Exchange(
+        url=response.url,
+        status=response.status,
+        response_headers=payload_headers(headers, len(body), decoded=decoded),
+        body=body,
+        method=request.method,
+        request_headers=_header_list(request.headers),
+        protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+        ip_address=str(response.ip_address) if response.ip_address else None,
+        date=warc_date(),
+    )
+    mime = _text(response.headers.get("Content-Type") or b"").split(";")[0].strip().lower() or None
+    hints = request.cb_kwargs.get("hints") if isinstance(request.cb_kwargs, dict) else None
+    return exchange, mime, hints if isinstance(hints, dict) else None
+
+
+def _is_decoded(exchange: Exchange, response: Response) -> bool:
+    """Whether a compressed response's body was kept decompressed."""
+    if not response.headers.getlist("Content-Encoding"):
+        return True
+    return not any(name.lower() == "content-encoding" for name, _ in exchange.response_headers)
+
+
+def archive_exchange(
+    writer: RollingWarcWriter,
+    archive: Archive,
+    exchange: Exchange,
+    *,
+    mime: str | None = None,
+    hints: dict[str, Any] | None = None,
+) -> tuple[int, str]:
+    """Write an exchange as WARC records and index it in `captures`: a `revisit` record when
+    it answered 304 or repeats the payload of the URL's last capture, else a `response`.
+    Returns the capture's id and its record type. Used by the crawl's middleware and by the
+    distributed ingester (`pipeline/distributed.py`) alike."""
+    newest = archive.newest_capture(exchange.url)
+    original = archive.original_capture(newest["id"]) if newest else None
+    digest = exchange.digest
+    if original is not None and (
+        exchange.status == 304
+        or (original["digest"] == digest and original["status"] == exchange.status)
+    ):
+        written = writer.write_revisit(
+            exchange,
+            Original(original["url"], original["fetched_at"], original["record_id"]),
+            digest=original["digest"],
+        )
+        refers_to = original["id"]
+        mime = mime or original["mime"]
+    else:
+        written = writer.write_response(exchange)
+        refers_to = None
+    try:
+        warc_file = str(written.warc_file.resolve().relative_to(archive.path.resolve().parent))
+    except ValueError:
+        warc_file = str(written.warc_file.resolve())
+    capture_id = archive.record_capture(
+        url=exchange.url,
+        warc_file=warc_file,
+        offset=written.offset,
+        length=written.length,
+        digest=written.digest,
+        status=exchange.status,
+        mime=mime,
+        fetched_at=written.date,
+        record_type=written.record_type,
+        refers_to=refers_to,
+        record_id=written.record_id,
+        hints=hints,
+    )
+    return capture_id, written.record_type

@@ -709,8 +709,9 @@ def _crawl_worker(
 @click.option("--once", is_flag=True, help="Drain the queue, then exit (for cron and tests).")
 @click.option("--batch-size", default=100, show_default=True, help="Items per transaction.")
 def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) -> None:
-    """The single writer of a distributed crawl: move the items workers pushed to Redis
-    into the archive. Idempotent; can be stopped and restarted at any time."""
+    """The single writer of a distributed crawl: move the items and captures workers pushed
+    to Redis into the archive (captures as WARC files in warc/ beside it). Idempotent; can
+    be stopped and restarted at any time."""
     from pipeline.distributed import DistributedError, Ingester, redis_client
 
     try:
@@ -729,4 +730,6 @@ def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) ->
                 ingester.forever()
         except KeyboardInterrupt:
             pass
+        finally:
+            ingester.close()
     click.echo(f"{ingester.items} items ingested into {db_path or default_db_path()}")

@@ -4,11 +4,16 @@
 scrapy-redis's scheduler and duplicate filter, so that any number of workers on any number of
 machines take requests from, and add requests to, one shared queue in Redis. Workers never
 open SQLite: their items (`PostItem`, `FailureItem`, `PostStatusItem`, `SourceItem`) are
-pushed as tagged JSON onto the Redis list `blogarchive:items` by `RedisPushPipeline`.
+pushed as tagged JSON onto the Redis list `blogarchive:items` by `RedisPushPipeline`, and every
+response they receive, with its request, as a `Capture` record by `RedisCaptureMiddleware`
+(in place of `WarcCaptureMiddleware`), before the item made from it.
 `blogarchive ingest --redis URL` (`Ingester`) is the one writer: it moves items reliably into
 `blogarchive:items:processing` (LMOVE), writes a batch in one transaction with the same code as
 `StorePipeline` (`pipeline.pipelines.ItemWriter`), and only then deletes the batch from the
-processing list; at start it puts back whatever a killed ingester left there.
+processing list; at start it puts back whatever a killed ingester left there. It writes the
+captures into WARC files beside the archive (`warc/`) and indexes them in `captures`, exactly
+as a single-process crawl does (`pipeline.capture.archive_exchange`), and links each post
+version to the capture of its page.
 
 Keys of one run (`--run NAME`, default the UTC date) are namespaced:
 `blogarchive:run:NAME:requests` (the priority queue), `...:dupefilter` (request fingerprints),
@@ -38,19 +43,23 @@ while the shared queue holds requests or another worker has been busy in the las
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
 import re
 import socket
 import time
-from dataclasses import asdict
+import uuid
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pipeline.items import FailureItem, FetchState, PageItem, PostItem, PostStatusItem, SourceItem
 from pipeline.pipelines import ItemWriter, SourceRun
 from pipeline.store import Archive, utcnow
+from pipeline.warc import DEFAULT_GZIP_LEVEL, Exchange, RollingWarcWriter, WarcError
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +73,18 @@ ITEM_TYPES: dict[str, type] = {
 
 class DistributedError(ValueError):
     """A bad run name, an unreachable Redis, an item that cannot be decoded."""
+
+
+@dataclass
+class PushedCapture:
+    """A response (with its request) a worker received, for the ingester to write as WARC
+    records; `key` names it until the ingester has given it a `captures` id."""
+
+    key: str
+    source_url: str
+    exchange: Exchange
+    mime: str | None = None
+    hints: dict[str, Any] | None = None
 
 
 def default_run_name() -> str:
@@ -101,9 +122,16 @@ def worker_settings(redis_url: str, run: str) -> dict[str, Any]:
         "SCHEDULER_QUEUE_KEY": run_key(run, "requests"),
         "SCHEDULER_DUPEFILTER_KEY": run_key(run, "dupefilter"),
         "BLOGARCHIVE_REDIS_RUN": run,
-        # No SQLite in a worker: no archive to read, no store pipeline, no WARC index.
+        # No SQLite in a worker: no archive to read, no store pipeline; captures go through
+        # Redis to the ingester, which writes the WARC files and their index.
         "BLOGARCHIVE_DB": "",
-        "BLOGARCHIVE_WARC_ENABLED": False,
+        "DOWNLOADER_MIDDLEWARES": {
+            **base.DOWNLOADER_MIDDLEWARES,
+            "pipeline.capture.WarcCaptureMiddleware": None,
+            "pipeline.distributed.RedisCaptureMiddleware": base.DOWNLOADER_MIDDLEWARES[
+                "pipeline.capture.WarcCaptureMiddleware"
+            ],
+        },
         "ITEM_PIPELINES": {
             **base.ITEM_PIPELINES,
             "pipeline.pipelines.StorePipeline": None,
@@ -124,18 +152,35 @@ def encode_item(item: Any, run: str, worker: str = "") -> str:
     )
 
 
+def encode_capture(capture: PushedCapture, run: str, worker: str = "") -> str:
+    """A capture as one JSON line, its body in base64."""
+    exchange = asdict(capture.exchange)
+    exchange["body"] = base64.b64encode(capture.exchange.body).decode("ascii")
+    fields = {**asdict(capture), "exchange": exchange}
+    return json.dumps(
+        {"type": "Capture", "run": run, "worker": worker, "item": fields}, ensure_ascii=False
+    )
+
+
 def decode_item(data: bytes | str) -> tuple[str, Any]:
-    """(run, item) from `encode_item`'s JSON; `WorkerStats` envelopes come back as dicts."""
+    """(run, item) from `encode_item`'s or `encode_capture`'s JSON; `WorkerStats` envelopes
+    come back as dicts."""
     try:
         envelope = json.loads(data)
         kind, fields = envelope["type"], envelope["item"]
         if kind == "WorkerStats":
             return envelope["run"], fields
+        if kind == "Capture":
+            exchange = dict(fields["exchange"])
+            exchange["body"] = base64.b64decode(exchange["body"], validate=True)
+            for name in ("response_headers", "request_headers"):
+                exchange[name] = [tuple(pair) for pair in exchange.get(name) or []]
+            return envelope["run"], PushedCapture(**{**fields, "exchange": Exchange(**exchange)})
         cls = ITEM_TYPES[kind]
         if cls is PostItem:
             fields = {**fields, "fetch": FetchState(**fields.get("fetch") or {})}
         return envelope["run"], cls(**fields)
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, base64.binascii.Error) as error:
         raise DistributedError(f"cannot decode item: {error}") from error
 
 
@@ -283,6 +328,51 @@ class WorkerKeepAlive:
         self.server.zrem(self.key, self.worker)
 
 
+class RedisCaptureMiddleware:
+    """A worker's `WarcCaptureMiddleware`: every response as it came off the wire, with its
+    request, pushed onto `blogarchive:items` as a `Capture` record for the ingester to write
+    and index; its key goes into `request.meta["capture_key"]` so that the post stored from
+    it is linked to it. Off with `BLOGARCHIVE_WARC_ENABLED = False`."""
+
+    def __init__(self, crawler: Any, server: Any, run: str):
+        self.stats = crawler.stats
+        self.server = server
+        self.run = run
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.body_limit = crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RedisCaptureMiddleware:
+        from scrapy_redis.connection import get_redis_from_settings
+
+        if not crawler.settings.get("REDIS_URL"):
+            raise NotConfigured("REDIS_URL is not set")
+        if not crawler.settings.getbool("BLOGARCHIVE_WARC_ENABLED", True):
+            raise NotConfigured("BLOGARCHIVE_WARC_ENABLED is off")
+        run = crawler.settings.get("BLOGARCHIVE_REDIS_RUN") or default_run_name()
+        return cls(crawler, get_redis_from_settings(crawler.settings), run)
+
+    def process_response(self, request: Any, response: Any) -> Any:
+        import redis
+
+        from pipeline.capture import exchange_of
+
+        request.meta.pop("capture_key", None)  # a redirect's new request inherits the old meta
+        exchange, mime, hints = exchange_of(request, response, self.body_limit)
+        capture = PushedCapture(
+            uuid.uuid4().hex, request.meta.get("source_url", ""), exchange, mime, hints
+        )
+        try:
+            self.server.lpush(ITEMS_KEY, encode_capture(capture, self.run, self.worker))
+        except redis.RedisError as error:
+            self.stats.inc_value("blogarchive/warc/failed")
+            logger.error("%s: cannot push its capture to Redis: %s", response.url, error)
+            return response
+        request.meta["capture_key"] = capture.key
+        self.stats.inc_value("blogarchive/redis/captures_pushed")
+        return response
+
+
 class RedisPushPipeline:
     """Pushes each archive item onto the Redis list `blogarchive:items` for the ingester,
     in place of `StorePipeline` (a worker never writes SQLite). Per source it also counts
@@ -379,7 +469,15 @@ class Ingester:
     `...:crawls`, so a restart continues the same row), updated after every batch.
     """
 
-    def __init__(self, archive: Archive, server: Any, batch_size: int = 100):
+    def __init__(
+        self,
+        archive: Archive,
+        server: Any,
+        batch_size: int = 100,
+        *,
+        warc_dir: str | Path | None = None,
+        gzip_level: int = DEFAULT_GZIP_LEVEL,
+    ):
         self.archive = archive
         self.server = server
         self.batch_size = batch_size
@@ -387,6 +485,47 @@ class Ingester:
         self.runs: dict[str, dict[str, SourceRun]] = {}
         self.writers: dict[str, ItemWriter] = {}
         self.items = 0
+        self.warc_dir = Path(warc_dir) if warc_dir else archive.path.parent / "warc"
+        self.gzip_level = gzip_level
+        self.warc: RollingWarcWriter | None = None
+        self.capture_ids: dict[str, int] = {}  # a worker's capture key -> `captures` id
+
+    def close(self) -> None:
+        """Close the WARC file being written (the archive is the caller's)."""
+        if self.warc is not None:
+            self.warc.close()
+            self.warc = None
+
+    def _store_capture(self, capture: PushedCapture) -> None:
+        from pipeline.capture import archive_exchange
+
+        if self.warc is None:
+            self.warc = RollingWarcWriter(
+                self.warc_dir,
+                prefix="blogarchive-ingest",
+                info={"operator-software": "Scrapy, scrapy-redis", "robots": "obey"},
+                gzip_level=self.gzip_level,
+            )
+        try:
+            capture_id, record_type = archive_exchange(
+                self.warc, self.archive, capture.exchange, mime=capture.mime, hints=capture.hints
+            )
+        except (WarcError, OSError) as error:
+            self.stats.inc_value("blogarchive/ingest/captures/failed")
+            logger.error("%s: cannot write its WARC capture: %s", capture.exchange.url, error)
+            return
+        self.capture_ids[capture.key] = capture_id
+        self.stats.inc_value(f"blogarchive/ingest/captures/{record_type}")
+
+    def _link_capture(self, item: PostItem) -> None:
+        """Give a post the id of the capture its worker pushed before it; after a restart of
+        the ingester (the key forgotten), the newest capture of its address."""
+        if item.capture_id is not None or not item.capture_key:
+            return
+        item.capture_id = self.capture_ids.pop(item.capture_key, None)
+        if item.capture_id is None:
+            newest = self.archive.newest_capture(item.url)
+            item.capture_id = newest["id"] if newest else None
 
     def recover(self) -> int:
         """Put items a killed ingester had taken but not committed back in the queue."""
@@ -421,17 +560,24 @@ class Ingester:
                 runs[source_url] = run_state
         return runs[source_url]
 
-    def _write(self, run: str, item: Any) -> None:
+    def _write(self, run: str, item: Any) -> str | None:
+        """Write one item; return the source whose `crawls` row it counts in, if any."""
+        if isinstance(item, PushedCapture):
+            self._store_capture(item)
+            return None
+        if isinstance(item, PostItem):
+            self._link_capture(item)
         source_run = self._run(
             run, item["source_url"] if isinstance(item, dict) else item.source_url
         )
         if isinstance(item, dict):  # WorkerStats: responses and bytes of one worker
             source_run.requests += int(item.get("requests") or 0)
             source_run.bytes += int(item.get("bytes") or 0)
-            return
+            return item["source_url"]
         if run not in self.writers:
             self.writers[run] = ItemWriter(self.archive, self.runs[run], self.stats)
         self.writers[run].write(item)
+        return item.source_url
 
     def ingest_batch(self, block: float = 0) -> int:
         """Take up to `batch_size` items, write them in one transaction; return how many."""
@@ -457,9 +603,9 @@ class Ingester:
                     logger.error("skipping an item: %s", error)
                     self.stats.inc_value("blogarchive/ingest/undecodable")
                     continue
-                self._write(run, item)
-                source = item["source_url"] if isinstance(item, dict) else item.source_url
-                touched.add((run, source))
+                source = self._write(run, item)
+                if source is not None:
+                    touched.add((run, source))
             for run, source in touched:
                 state = self.runs[run][source]
                 status = "failed" if state.fatal else ("partial" if state.failed else "ok")

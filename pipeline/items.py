@@ -28,6 +28,9 @@ class PageItem:
     fetched_at: str = ""
     fetch: FetchState = field(default_factory=lambda: FetchState())
     capture_id: int | None = None  # the WARC capture of this response, when captures are on
+    # a distributed worker's name for the capture it pushed through Redis; the ingester
+    # turns it into `capture_id` (pipeline/distributed.py)
+    capture_key: str | None = None
 
 
 @dataclass
@@ -40,6 +43,7 @@ class PostItem:
     fetched_at: str = ""
     fetch: FetchState = field(default_factory=lambda: FetchState())
     capture_id: int | None = None
+    capture_key: str | None = None
 
 
 @dataclass

@@ -90,6 +90,7 @@ class ExtractPipeline:
             fetched_at=item.fetched_at,
             fetch=item.fetch,
             capture_id=item.capture_id,
+            capture_key=item.capture_key,
         )
 
 

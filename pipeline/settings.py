@@ -77,6 +77,12 @@ USER_AGENT = "blogarchive/0.1 (a personal blog archiver; Scrapy)"
 ROBOTSTXT_OBEY = True
 
 # Politeness
+# Pending requests wait on disk, in a queue directory of the run's own (pipeline/scheduler.py),
+# so that memory does not grow with the number of posts a blog lists.
+SCHEDULER = "pipeline.scheduler.DiskQueueScheduler"
+BLOGARCHIVE_DISK_QUEUE = True
+BLOGARCHIVE_QUEUE_DIR = ""
+
 CONCURRENT_REQUESTS = 16
 # Items handled at once per response. Scrapy starts this many asyncio tasks for every
 # callback's output (default 100); a post page yields one item, so a few are plenty.

@@ -735,9 +735,21 @@ class Archive:
         Returns how many were not yet marked since `since` (the run's start), so that a post
         listed by both a feed and a sitemap counts once."""
         now = seen_at or listing_stamp()
+        cutoff = since or now
         count = 0
         with self._write():
             for url in urls:
+                # fast path, one statement: the listing names the post by its stored URL
+                cursor = self.db.conn.execute(
+                    "UPDATE posts SET last_listed = ? WHERE url = ? "
+                    "AND (last_listed IS NULL OR last_listed < ?)",
+                    [now, url, cutoff],
+                )
+                if cursor.rowcount:
+                    count += 1
+                    continue
+                if self.db.conn.execute("SELECT 1 FROM posts WHERE url = ?", [url]).fetchone():
+                    continue  # listed already in this run
                 found = self._find_post([url])
                 if found is None:
                     continue
@@ -991,17 +1003,22 @@ class Archive:
         match = query if raw else escape_fts(query)
         if not match:
             return []
+        # Rank every match, then make snippets for the `limit` best only: a snippet for each
+        # match costs seconds on a word that most posts contain.
         sql = """
+            WITH top AS (
+                SELECT rowid, bm25(posts_fts) AS rank FROM posts_fts
+                WHERE posts_fts MATCH :match ORDER BY rank LIMIT :limit
+            )
             SELECT posts.id, posts.url, posts.site, posts.title, posts.author, posts.published,
-                snippet(posts_fts, 1, '[', ']', '…', 16) AS snippet,
-                bm25(posts_fts) AS rank
-            FROM posts_fts JOIN posts ON posts.id = posts_fts.rowid
-            WHERE posts_fts MATCH ?
-            ORDER BY rank
-            LIMIT ?
+                (SELECT snippet(posts_fts, 1, '[', ']', '…', 16) FROM posts_fts
+                 WHERE posts_fts MATCH :match AND rowid = top.rowid) AS snippet,
+                top.rank
+            FROM top JOIN posts ON posts.id = top.rowid
+            ORDER BY top.rank
         """
         try:
-            return list(self.db.query(sql, [match, limit]))
+            return list(self.db.query(sql, {"match": match, "limit": limit}))
         except sqlite3.OperationalError as error:
             raise SearchError(f"cannot search for {query!r}: {error}") from error
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -60,6 +61,63 @@ CLUTTER = [
     "Reply",
     "Delete",
 ]
+
+
+WARCIO = str(Path(sys.executable).with_name("warcio"))
+
+
+def warcio(*args: str) -> subprocess.CompletedProcess[str]:
+    """warcio's own command line (`check`, `index`), as a user validates WARC files."""
+    return subprocess.run([WARCIO, *args], capture_output=True, text=True, timeout=120)
+
+
+def warc_index(files: list[Path]) -> list[dict[str, str]]:
+    result = warcio(
+        "index", "-f", "warc-type,warc-target-uri,offset,length,http:status", *map(str, files)
+    )
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def check_captures(db: Path, files: list[Path]) -> list[dict]:
+    """What a user checks of an archive's captures: the WARC files pass `warcio check`, every
+    `captures` row is a record `warcio index` lists (same URL, offset, length, status), and
+    every post version links to a capture holding its page (directly, or through the revisit
+    record's original). Returns the captures."""
+    from pipeline.warc import read_record
+
+    check = warcio("check", "-v", *map(str, files))
+    assert check.returncode == 0, check.stdout[-2000:] + check.stderr
+    captures = rows(db, "SELECT * FROM captures ORDER BY id")
+    index = {
+        (r["warc-target-uri"], int(r["offset"]), int(r["length"])): r
+        for r in warc_index(files)
+        if r["warc-type"] in ("response", "revisit")
+    }
+    assert len(index) == len(captures)
+    names = {f"warc/{path.name}" for path in files}
+    for capture in captures:
+        key = (capture["url"], capture["offset"], capture["length"])
+        assert key in index, f"capture {capture['id']} not in warcio index"
+        assert int(index[key]["http:status"]) == capture["status"]
+        assert capture["warc_file"] in names
+    versions = rows(
+        db,
+        "SELECT posts.url, post_versions.capture_id FROM post_versions "
+        "JOIN posts ON posts.id = post_versions.post_id",
+    )
+    assert versions and all(v["capture_id"] for v in versions)
+    by_id = {c["id"]: c for c in captures}
+    for version in versions:
+        capture = by_id[version["capture_id"]]
+        if capture["record_type"] == "revisit":
+            # the page was captured before and came back the same (say the run that captured
+            # it was killed before it stored the post): its payload is the original's
+            capture = by_id[capture["refers_to"]]
+        assert capture["status"] == 200 and capture["mime"] == "text/html"
+        record = read_record(db.parent / capture["warc_file"], capture["offset"], capture["length"])
+        assert record.url == capture["url"] and b"</html>" in record.payload.lower()
+    return captures
 
 
 def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:

@@ -203,3 +203,32 @@ def test_scrapy_crawl_writes_to_the_same_archive(demo_blogs, tmp_path: Path) -> 
     assert rows(
         db, "SELECT url, status FROM sources JOIN crawls ON crawls.source_id = sources.id"
     ) == [{"url": demo_blogs.wordpress.url, "status": "ok"}]
+
+
+def test_pending_requests_wait_on_disk_and_the_queue_goes_with_the_run(
+    demo_blogs, tmp_path: Path
+) -> None:
+    queues = tmp_path / "queues"
+    queues.mkdir()
+    db = tmp_path / "queued.db"
+    result = run_blogarchive(
+        "crawl", demo_blogs.wordpress.url, "--db", str(db), *LOOPBACK,
+        "-s", f"BLOGARCHIVE_QUEUE_DIR={queues}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = (tmp_path / "logs" / "blogarchive.log").read_text()
+    # every request went through a disk queue in a directory of its own, removed at the end
+    assert "'scheduler/enqueued/disk'" in log and "'scheduler/enqueued/memory'" not in log
+    assert str(queues / "blogarchive-queue-") in log
+    assert list(queues.iterdir()) == []
+    assert rows(db, "SELECT count(*) AS n FROM posts") == [{"n": len(wordpress_posts())}]
+
+    memory_db = tmp_path / "memory.db"
+    result = run_blogarchive(
+        "crawl", demo_blogs.wordpress.url, "--db", str(memory_db), *LOOPBACK,
+        "-s", "BLOGARCHIVE_DISK_QUEUE=False",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    last_run = (tmp_path / "logs" / "blogarchive.log").read_text()[len(log) :]
+    assert "'scheduler/enqueued/memory'" in last_run and "enqueued/disk" not in last_run
+    assert rows(memory_db, "SELECT count(*) AS n FROM posts") == [{"n": len(wordpress_posts())}]

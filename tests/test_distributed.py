@@ -8,13 +8,14 @@ import signal
 import socket
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, rows, run_blogarchive
+from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, check_captures, rows, run_blogarchive
 
 FAST = [*LOOPBACK, "-s", "BLOGARCHIVE_REDIS_IDLE_SECONDS=3"]
 ROWS = "select url, title, text, tags from posts order by url"
@@ -66,12 +67,27 @@ def _workers(
 
 
 @pytest.fixture(scope="module")
-def single_rows(demo_blogs: Any, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+def single_db(demo_blogs: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo blogs crawled by one ordinary process: what the workers must reproduce."""
     db = tmp_path_factory.mktemp("single") / "single.db"
     urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
     result = run_blogarchive("crawl", *urls, "--db", str(db), *LOOPBACK)
     assert result.returncode == 0, result.stderr
-    return rows(db, ROWS)
+    return db
+
+
+@pytest.fixture(scope="module")
+def single_rows(single_db: Path) -> list[dict]:
+    return rows(single_db, ROWS)
+
+
+def captured_pages(db: Path) -> Counter:
+    """How many times each address was captured (robots.txt aside: each worker asks)."""
+    return Counter(
+        row["url"]
+        for row in rows(db, "SELECT url FROM captures")
+        if not row["url"].endswith("/robots.txt")
+    )
 
 
 def _ingest(redis_url: str, db: Path) -> None:
@@ -80,7 +96,7 @@ def _ingest(redis_url: str, db: Path) -> None:
 
 
 def test_three_workers_one_ingester_archive_every_post_once(
-    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict], single_db: Path
 ) -> None:
     db = tmp_path / "archive.db"
     urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
@@ -101,6 +117,10 @@ def test_three_workers_one_ingester_archive_every_post_once(
     crawls = rows(db, "select status, found, new from crawls")
     assert len(crawls) == 2 and {row["status"] for row in crawls} == {"ok"}
     assert sum(row["new"] for row in crawls) == len(archived)
+    # every response the workers received is in the ingester's WARC files, once, indexed in
+    # `captures` and linked from the post versions, as a single process would have kept them
+    check_captures(db, sorted((tmp_path / "warc").glob("*.warc.gz")))
+    assert captured_pages(db) == captured_pages(single_db)
     # the ingester is idempotent: a second drain of an empty queue changes nothing
     _ingest(redis_url, db)
     assert rows(db, ROWS) == archived
@@ -133,5 +153,6 @@ def test_a_worker_killed_halfway_loses_nothing(
     _ingest(redis_url, db)
     archived = rows(db, ROWS)
     assert archived == single_rows
+    check_captures(db, sorted((tmp_path / "warc").glob("*.warc.gz")))
     assert client.llen("blogarchive:items") == 0
     assert client.llen("blogarchive:items:processing") == 0

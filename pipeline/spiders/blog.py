@@ -398,6 +398,7 @@ class BlogSpider(Spider):
                 aliases=[u for u in dict.fromkeys(redirected_from) if u != url],
             ),
             capture_id=response.meta.get("capture_id"),
+            capture_key=response.meta.get("capture_key"),
         )
 
     # -- errors
