@@ -329,6 +329,34 @@ def _chart_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+def _fts_update_trigger(table: str, columns: Sequence[str]) -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    old = ", ".join(f'old."{c}"' for c in columns)
+    new = ", ".join(f'new."{c}"' for c in columns)
+    changed = " OR ".join(f'old."{c}" IS NOT new."{c}"' for c in columns)
+    return f"""
+        CREATE TRIGGER "{table}_au" AFTER UPDATE OF {names} ON "{table}"
+        WHEN {changed} BEGIN
+          INSERT INTO "{table}_fts" ("{table}_fts", rowid, {names}) VALUES('delete', old.rowid, {old});
+          INSERT INTO "{table}_fts" (rowid, {names}) VALUES (new.rowid, {new});
+        END
+    """
+
+
+@migration("007_fts_reindex_on_indexed_columns_only")
+def _fts_update_triggers(db: sqlite_utils.Database) -> None:
+    """sqlite-utils' FTS update triggers fire on an update of any column: every `last_seen`,
+    `last_listed`, `duplicate_of` or `gone_at` update re-indexed the whole post, which made
+    each cron run rewrite the FTS index of every listed post and grow it. Now only a changed
+    value of an indexed column re-indexes."""
+    for table, columns in (
+        ("posts", ("title", "text", "author", "tags")),
+        ("comments", ("author", "text")),
+    ):
+        db.execute(f'DROP TRIGGER IF EXISTS "{table}_au"')
+        db.execute(_fts_update_trigger(table, columns))
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply every migration not yet recorded in `_migrations`; return the names applied."""
     db.execute(

@@ -364,3 +364,25 @@ def test_a_post_listed_by_the_previous_run_is_unlisted_in_the_next_even_within_a
         assert list(archive.unlisted_posts(source_id, next_run)) == [RECORD["url"]]
         assert archive.mark_listed([RECORD["url"]], since=next_run) == 1
         assert list(archive.unlisted_posts(source_id, next_run)) == []
+
+
+def test_bookkeeping_updates_leave_the_search_index_alone(archive_path: Path) -> None:
+    # cron runs touch every listed post (last_listed, last_seen); that must not rewrite the
+    # post's full-text index entry, only a change of its title, text, author or tags does
+    with Archive(archive_path) as archive:
+        source_id = archive.add_source("https://quietrails.example/")
+        archive.save_post(RECORD, source_id=source_id)
+        index = "SELECT * FROM posts_fts_data ORDER BY id"
+        before = archive.db.execute(index).fetchall()
+        for _ in range(5):
+            archive.mark_listed([RECORD["url"]], since=listing_stamp())
+            archive.touch_post(RECORD["url"])
+            archive.save_post(RECORD, source_id=source_id)  # unchanged: metadata refresh only
+        archive.mark_gone(RECORD["url"], "HTTP 410")
+        assert archive.db.execute(index).fetchall() == before
+        assert [r["url"] for r in archive.search("signal box")] == [RECORD["url"]]
+
+        edited = {**RECORD, "text": RECORD["text"].replace("signal box", "level crossing")}
+        assert archive.save_post(edited, source_id=source_id).outcome == "changed"
+        assert archive.search("signal box") == []
+        assert [r["url"] for r in archive.search("level crossing")] == [RECORD["url"]]
