@@ -275,6 +275,9 @@ def measure(db_path: Path, repeat: int, cli: bool) -> dict:
             response = loop.run_until_complete(
                 ds.client.get(f"/{name}/posts.json?" + urlencode(query))
             )
+            if response.status_code == 400 and "took too long" in response.text:
+                # Datasette stopped the query at sql_time_limit_ms: what a user gets too
+                return {"rows": [], "time_limit": True}
             if response.status_code != 200:
                 raise RuntimeError(f"{query}: HTTP {response.status_code} {response.text[:300]}")
             return response.json()
@@ -298,6 +301,8 @@ def measure(db_path: Path, repeat: int, cli: bool) -> dict:
             response = loop.run_until_complete(
                 ds.client.get(f"/{name}/search.json?" + urlencode(query))
             )
+            if response.status_code == 400 and "took too long" in response.text:
+                return []  # stopped at sql_time_limit_ms
             if response.status_code != 200:
                 raise RuntimeError(f"{query}: HTTP {response.status_code} {response.text[:300]}")
             return response.json()
@@ -308,7 +313,11 @@ def measure(db_path: Path, repeat: int, cli: bool) -> dict:
         for label, params, library_query, raw in queries:
             samples: dict[str, list[float]] = {}
             body = datasette_get(params, False)()
-            hits[label] = body.get("filtered_table_rows_count") or len(body.get("rows", []))
+            hits[label] = (
+                "time limit"
+                if body.get("time_limit")
+                else body.get("filtered_table_rows_count") or len(body.get("rows", []))
+            )
             samples["datasette"] = timed(datasette_get(params, False), repeat)
             samples["datasette-lean"] = timed(datasette_get(params, True), repeat)
             if params.get("_searchmode") != "raw":

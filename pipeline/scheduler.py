@@ -4,8 +4,9 @@ Discovery of a large blog yields every post request at once (a sitemap of 20,000
 20,000 `Request` objects, 2-3 KB each in memory). Scrapy's own disk queues (the ones `JOBDIR`
 turns on) hold them in files instead, so the crawler's memory stays flat in the number of
 posts; only the duplicate filter's fingerprints grow. The queue directory is fresh for each
-run and removed when the run closes: the archive, not a job directory, is the record of what
-is done (the next run, not a resumed queue, fetches what a killed run missed).
+run and removed when the run closes (a run killed with SIGKILL leaves it; the next run removes
+it): the archive, not a job directory, is the record of what is done (the next run, not a
+resumed queue, fetches what a killed run missed).
 
 Settings: `BLOGARCHIVE_DISK_QUEUE` (default True; False keeps Scrapy's memory queues),
 `BLOGARCHIVE_QUEUE_DIR` (where the run's directory is made; default the system's temporary
@@ -17,8 +18,10 @@ Requests that cannot be pickled fall back to the memory queue (Scrapy's
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from scrapy.core.scheduler import Scheduler
@@ -26,6 +29,29 @@ from scrapy.utils.job import job_dir
 from scrapy.utils.misc import build_from_crawler, load_object
 
 logger = logging.getLogger(__name__)
+
+
+def remove_dead_queues(parent: str | Path) -> int:
+    """Remove the queue directories that runs killed with SIGKILL left in `parent` (named
+    `blogarchive-queue-<pid>-...`, the pid no longer running); return how many."""
+    removed = 0
+    for path in Path(parent).glob("blogarchive-queue-*-*"):
+        pid = path.name.split("-")[2]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 class DiskQueueScheduler(Scheduler):
@@ -39,9 +65,9 @@ class DiskQueueScheduler(Scheduler):
         jobdir = job_dir(settings)
         temporary = None
         if jobdir is None and settings.getbool("BLOGARCHIVE_DISK_QUEUE", True):
-            temporary = tempfile.mkdtemp(
-                prefix="blogarchive-queue-", dir=settings.get("BLOGARCHIVE_QUEUE_DIR") or None
-            )
+            parent = settings.get("BLOGARCHIVE_QUEUE_DIR") or tempfile.gettempdir()
+            remove_dead_queues(parent)
+            temporary = tempfile.mkdtemp(prefix=f"blogarchive-queue-{os.getpid()}-", dir=parent)
             jobdir = temporary
         dupefilter_cls = load_object(settings["DUPEFILTER_CLASS"])
         scheduler = cls(

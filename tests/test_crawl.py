@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -209,7 +210,10 @@ def test_pending_requests_wait_on_disk_and_the_queue_goes_with_the_run(
     demo_blogs, tmp_path: Path
 ) -> None:
     queues = tmp_path / "queues"
-    queues.mkdir()
+    left_by_killed_run = queues / "blogarchive-queue-999999999-abcd"  # no such pid
+    (left_by_killed_run / "requests.queue").mkdir(parents=True)
+    of_running_process = queues / f"blogarchive-queue-{os.getpid()}-abcd"
+    of_running_process.mkdir()
     db = tmp_path / "queued.db"
     result = run_blogarchive(
         "crawl", demo_blogs.wordpress.url, "--db", str(db), *LOOPBACK,
@@ -220,7 +224,7 @@ def test_pending_requests_wait_on_disk_and_the_queue_goes_with_the_run(
     # every request went through a disk queue in a directory of its own, removed at the end
     assert "'scheduler/enqueued/disk'" in log and "'scheduler/enqueued/memory'" not in log
     assert str(queues / "blogarchive-queue-") in log
-    assert list(queues.iterdir()) == []
+    assert list(queues.iterdir()) == [of_running_process]
     assert rows(db, "SELECT count(*) AS n FROM posts") == [{"n": len(wordpress_posts())}]
 
     memory_db = tmp_path / "memory.db"

@@ -1,4 +1,5 @@
-"""Docs as tests: every command and option has help and appears in the README."""
+"""Docs as tests: every command and option has help and appears in the README, and so does
+every setting of ours."""
 
 from __future__ import annotations
 
@@ -44,3 +45,11 @@ def test_readme_starts_with_the_two_commands() -> None:
         if line.strip() and not line.startswith("#")
     ]
     assert commands[:2] == ["make demo", "make test"]
+
+
+def test_every_setting_of_ours_is_in_the_readme() -> None:
+    from pipeline import settings
+
+    ours = [name for name in vars(settings) if name.startswith("BLOGARCHIVE_")]
+    assert len(ours) > 10
+    assert [name for name in ours if name not in README] == []
