@@ -185,8 +185,93 @@ def _plain_title(entry: Any) -> str | None:
     return html_lib.unescape(title).strip() or None
 
 
+ATOM = "{http://www.w3.org/2005/Atom}"
+_FEED_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=False)
+
+
+def _atom_date(raw: str | None) -> str | None:
+    parsed = parse_timestamp(raw)
+    if parsed is None:
+        return raw.strip() if raw and raw.strip() else None
+    return parsed.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _atom_title(element: Any) -> str | None:
+    if element is None:
+        return None
+    kind = element.get("type", "text")
+    if kind == "xhtml":
+        title = "".join(element.itertext())
+    else:
+        title = element.text or ""
+        if kind == "html" and "<" in title:
+            title = lxml.html.fragment_fromstring(title, create_parent="div").text_content()
+    return html_lib.unescape(title).strip() or None
+
+
+def parse_atom(body: bytes, url: str) -> FeedPage | None:
+    """A well-formed Atom feed page read directly with lxml (Blogger's feeds): what
+    `parse_feed` gets from feedparser, at a fraction of its cost (feedparser spends ~2.5 ms
+    an entry in Python SAX handlers). None for anything else, which feedparser then reads."""
+    try:
+        root = etree.fromstring(body, _FEED_PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if root.tag != f"{ATOM}feed":
+        return None
+    posts = []
+    for entry in root.iterfind(f"{ATOM}entry"):
+        link = next(
+            (
+                item.get("href")
+                for item in entry.iterfind(f"{ATOM}link")
+                if item.get("rel", "alternate") == "alternate"
+                and item.get("type", "text/html") == "text/html"
+                and item.get("href")
+            ),
+            None,
+        )
+        if not link:
+            continue
+        author = entry.findtext(f"{ATOM}author/{ATOM}name")
+        published = _atom_date(entry.findtext(f"{ATOM}published"))
+        posts.append(
+            PostLink(
+                url=canonical_url(link, base=url),
+                title=_atom_title(entry.find(f"{ATOM}title")),
+                author=author.strip() if author and author.strip() else None,
+                published=published,
+                # as feedparser does: an entry without <updated> was last updated when published
+                updated=_atom_date(entry.findtext(f"{ATOM}updated")) or published,
+                tags=[c.get("term") for c in entry.iterfind(f"{ATOM}category") if c.get("term")],
+            )
+        )
+    next_url = next(
+        (item.get("href") for item in root.iterfind(f"{ATOM}link") if item.get("rel") == "next"),
+        None,
+    )
+    total = next(
+        (
+            (child.text or "").strip()
+            for child in root
+            if isinstance(child.tag, str) and child.tag.endswith("}totalResults")
+        ),
+        None,
+    )
+    return FeedPage(
+        posts=posts,
+        next_url=urljoin(url, next_url) if next_url else None,
+        total=int(total) if total and total.isdigit() else None,
+    )
+
+
 def parse_feed(body: bytes, url: str) -> FeedPage:
     """Entries of one Atom or RSS feed page, and the address of the next page if any."""
+    return parse_atom(body, url) or parse_feed_with_feedparser(body, url)
+
+
+def parse_feed_with_feedparser(body: bytes, url: str) -> FeedPage:
+    """`parse_feed` for any feed: RSS, Atom that is not well-formed, the rest."""
     # Only entry metadata is read: feedparser's HTML sanitiser and relative-URI resolver over
     # every entry's content are most of its cost, and useless here.
     feed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)

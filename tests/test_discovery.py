@@ -154,3 +154,37 @@ def test_timestamps_from_feeds_sitemaps_and_apis_compare_equal() -> None:
     assert discovery.wordpress_posts_url(
         "https://wp.example/wp-json/", 1, "2024-05-01T08:00:00+00:00"
     ).endswith("&modified_after=2024-05-01T08%3A00%3A00%2B00%3A00")
+
+
+ODD_ATOM = b"""<?xml version='1.0' encoding='UTF-8'?>
+<feed xmlns='http://www.w3.org/2005/Atom' xml:base='https://ex.blogspot.com/'>
+<title>Odd titles</title>
+<entry><title type='html'>Frost &amp;amp; &lt;em&gt;fog&lt;/em&gt; at dawn</title>
+<link href='/2024/01/frost.html'/><updated>2024-01-02T03:04:05.678-05:00</updated></entry>
+<entry><title type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'>Rooks <b>return</b></div></title>
+<link rel='alternate' href='https://ex.blogspot.com/2024/02/rooks.html'/>
+<published>not a date</published><author><name> </name></author></entry>
+<entry><title>No link at all</title></entry>
+</feed>"""
+
+
+@pytest.mark.parametrize("body", [BLOGGER_FEED, ODD_ATOM], ids=["blogger", "odd"])
+def test_the_fast_atom_reader_gives_what_feedparser_gives(body: bytes) -> None:
+    fast = discovery.parse_atom(body, HOME)
+    assert fast is not None and fast.posts
+    assert fast == discovery.parse_feed_with_feedparser(body, HOME)
+
+
+def test_the_fast_atom_reader_gives_what_feedparser_gives_on_the_demo_feeds(demo_blogs) -> None:
+    from urllib.request import urlopen
+
+    for path in ("feeds/posts/summary", "feeds/posts/default", "feeds/posts/default?alt=rss"):
+        url = demo_blogs.blogger.url + path
+        body = urlopen(url, timeout=10).read()
+        expected = discovery.parse_feed_with_feedparser(body, url)
+        assert expected.posts
+        assert discovery.parse_feed(body, url) == expected
+        # RSS and anything not well-formed Atom is left to feedparser
+        assert (discovery.parse_atom(body, url) is None) == ("alt=rss" in path)
+    assert discovery.parse_atom(b"<rss><channel/></rss>", HOME) is None
+    assert discovery.parse_atom(b"<feed><entry>", HOME) is None
