@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -95,7 +96,7 @@ class RunLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise LockHeld(self.path, read_holder(self.path)) from None
+            raise LockHeld(self.path, self._holder()) from None
         except OSError as error:
             os.close(fd)
             raise LockError(f"cannot lock {self.path}: {error}") from error
@@ -105,6 +106,16 @@ class RunLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid={os.getpid()}\nstarted={started}\ncommand={command}\n".encode(), 0)
         return self
+
+    def _holder(self, wait: float = 1.0) -> dict[str, str]:
+        """Who holds the lock. A run that has just taken it writes its pid a moment later:
+        wait up to `wait` seconds for it rather than report "another process"."""
+        deadline = time.monotonic() + wait
+        while True:
+            holder = read_holder(self.path)
+            if holder.get("pid") or time.monotonic() >= deadline:
+                return holder
+            time.sleep(0.02)
 
     def release(self) -> None:
         """Release the lock. The file stays (removing it would let a run that opened the

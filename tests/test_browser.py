@@ -19,9 +19,8 @@ from typing import Any
 import feedparser
 import pytest
 
-from conftest import ARTIFACTS, PROJECT_ROOT, clutter_lines, serve_archive
+from conftest import ARTIFACTS, clutter_lines, serve_archive
 
-SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 XSS_TITLE = "The embed that broke the page"
 # Stored again in the copy's posts.html, as if they had slipped past the ingest sanitiser.
 PAYLOADS = (

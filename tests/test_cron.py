@@ -26,7 +26,7 @@ from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, run_blogarchive
 from pipeline.cli import cli
 from pipeline.demo.content import synthetic_posts
 from pipeline.demo.server import start_demo_blogs
-from pipeline.runlock import EXIT_LOCKED, RunLock, lock_path
+from pipeline.runlock import EXIT_LOCKED, LockHeld, RunLock, lock_path
 
 BARE_PATH = "PATH=/usr/bin:/bin"
 SUMMARY = re.compile(r"^http://127\.0\.0\.1:\d+/: ok, (\d+) posts found, (\d+) new, .* 0 failed$")
@@ -374,3 +374,26 @@ def test_sigterm_stops_gracefully_and_the_next_run_completes(tmp_path: Path) -> 
         assert again.returncode == 0, again.stderr
         assert rows(db, "select count(*) as n from posts")[0]["n"] == 400
         assert rows(db, "select status from crawls order by id desc limit 1")[0]["status"] == "ok"
+
+
+def test_a_run_that_finds_the_lock_just_taken_names_its_holder(tmp_path: Path) -> None:
+    # the holder has flock'ed the file but not yet written its pid: the second run waits a
+    # moment for it instead of reporting "another process"
+    db = tmp_path / "archive.db"
+    path = lock_path(db)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+        def write_pid_late() -> None:
+            time.sleep(0.2)
+            os.pwrite(fd, b"pid=4242\nstarted=2026-11-28T10:00:00+00:00\n", 0)
+
+        writer = threading.Thread(target=write_pid_late)
+        writer.start()
+        with pytest.raises(LockHeld) as held:
+            RunLock(db).acquire()
+        writer.join()
+        assert f"another crawl of {db} is running (pid 4242, started" in str(held.value)
+    finally:
+        os.close(fd)
