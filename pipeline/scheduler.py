@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.core.scheduler import Scheduler
-from scrapy.utils.job import job_dir
-from scrapy.utils.misc import build_from_crawler, load_object
 
 logger = logging.getLogger(__name__)
 
@@ -57,35 +55,27 @@ def _alive(pid: int) -> bool:
 class DiskQueueScheduler(Scheduler):
     """`scrapy.core.scheduler.Scheduler` with disk queues in a temporary directory."""
 
-    temporary_dir: str | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> DiskQueueScheduler:
-        settings = crawler.settings
-        jobdir = job_dir(settings)
-        temporary = None
-        if jobdir is None and settings.getbool("BLOGARCHIVE_DISK_QUEUE", True):
+    def __init__(
+        self, dupefilter: Any, jobdir: str | None = None, *, crawler: Any = None, **kwargs: Any
+    ):
+        # Scrapy's own `from_crawler` builds it; `jobdir` is JOBDIR's, None unless the user
+        # set one. The duplicate filter stays in memory: its file under JOBDIR would only serve
+        # a resumed job, which this run never is.
+        self.temporary_dir: str | None = None
+        settings = crawler.settings if crawler is not None else None
+        if (
+            jobdir is None
+            and settings is not None
+            and settings.getbool("BLOGARCHIVE_DISK_QUEUE", True)
+        ):
             parent = settings.get("BLOGARCHIVE_QUEUE_DIR") or tempfile.gettempdir()
             remove_dead_queues(parent)
-            temporary = tempfile.mkdtemp(prefix=f"blogarchive-queue-{os.getpid()}-", dir=parent)
-            jobdir = temporary
-        dupefilter_cls = load_object(settings["DUPEFILTER_CLASS"])
-        scheduler = cls(
-            # the duplicate filter stays in memory: its file under JOBDIR would only serve a
-            # resumed job, which this run never is
-            dupefilter=build_from_crawler(dupefilter_cls, crawler),
-            jobdir=jobdir,
-            dqclass=load_object(settings["SCHEDULER_DISK_QUEUE"]),
-            mqclass=load_object(settings["SCHEDULER_MEMORY_QUEUE"]),
-            logunser=settings.getbool("SCHEDULER_DEBUG"),
-            stats=crawler.stats,
-            pqclass=load_object(settings["SCHEDULER_PRIORITY_QUEUE"]),
-            crawler=crawler,
-        )
-        scheduler.temporary_dir = temporary
-        if temporary:
-            crawler.stats.set_value("blogarchive/scheduler/queue_dir", temporary)
-        return scheduler
+            self.temporary_dir = tempfile.mkdtemp(
+                prefix=f"blogarchive-queue-{os.getpid()}-", dir=parent
+            )
+            jobdir = self.temporary_dir
+            crawler.stats.set_value("blogarchive/scheduler/queue_dir", jobdir)
+        super().__init__(dupefilter, jobdir, crawler=crawler, **kwargs)
 
     def close(self, reason: str) -> Any:
         try:
