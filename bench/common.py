@@ -52,30 +52,28 @@ def _children_map() -> dict[int, list[int]]:
     return tree
 
 
-def _pss_kb(pid: int) -> int:
-    """Proportional set size: shared pages (fork copy-on-write) are split between sharers,
-    so a tree's sum is what it really occupies."""
+def _proc_kb(path: str, field: bytes) -> int:
+    """The kB value of the line `field` of a /proc file; 0 when the process is gone."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+        with open(path, "rb") as fh:
             for line in fh:
-                if line.startswith(b"Pss:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages (fork copy-on-write) are split between sharers,
+    so a tree's sum is what it really occupies."""
+    return _proc_kb(f"/proc/{pid}/smaps_rollup", b"Pss:")
 
 
 def _hwm_kb(pid: int) -> int:
     """VmHWM: the process's peak RSS since its exec (reset by exec, unlike ru_maxrss, which
     also counts the pre-exec copy of the forking parent)."""
-    try:
-        with open(f"/proc/{pid}/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return _proc_kb(f"/proc/{pid}/status", b"VmHWM:")
 
 
 def tree_rss_kb(root: int) -> tuple[int, int]:

@@ -268,21 +268,23 @@ def measure(db_path: Path, repeat: int, cli: bool) -> dict:
     per_query: dict[str, dict[str, list[float]]] = {}
     hits: dict[str, int] = {}
 
-    def datasette_get(params: dict, lean: bool):
-        query = dict(params, **({"_nocount": "1", "_nofacet": "1"} if lean else {}))
+    def getter(path: str, query: dict):
+        """A call of `/<db>/<path>?query` in-process, returning its JSON, or None when
+        Datasette stopped the query at sql_time_limit_ms (what a user gets too)."""
 
         def run():
-            response = loop.run_until_complete(
-                ds.client.get(f"/{name}/posts.json?" + urlencode(query))
-            )
+            response = loop.run_until_complete(ds.client.get(f"/{name}/{path}?" + urlencode(query)))
             if response.status_code == 400 and "took too long" in response.text:
-                # Datasette stopped the query at sql_time_limit_ms: what a user gets too
-                return {"rows": [], "time_limit": True}
+                return None
             if response.status_code != 200:
                 raise RuntimeError(f"{query}: HTTP {response.status_code} {response.text[:300]}")
             return response.json()
 
         return run
+
+    def datasette_get(params: dict, lean: bool):
+        query = dict(params, **({"_nocount": "1", "_nofacet": "1"} if lean else {}))
+        return getter("posts.json", query)
 
     def canned_get(params: dict):
         """The archive's own search page (the `search` canned query: ranked, highlighted,
@@ -296,18 +298,7 @@ def measure(db_path: Path, repeat: int, cli: bool) -> dict:
             "until": params.get("year", ""),
             "_shape": "array",
         }
-
-        def run():
-            response = loop.run_until_complete(
-                ds.client.get(f"/{name}/search.json?" + urlencode(query))
-            )
-            if response.status_code == 400 and "took too long" in response.text:
-                return []  # stopped at sql_time_limit_ms
-            if response.status_code != 200:
-                raise RuntimeError(f"{query}: HTTP {response.status_code} {response.text[:300]}")
-            return response.json()
-
-        return run
+        return getter("search.json", query)
 
     with Archive(db_path, readonly=True) as archive:
         for label, params, library_query, raw in queries:
@@ -315,7 +306,7 @@ def measure(db_path: Path, repeat: int, cli: bool) -> dict:
             body = datasette_get(params, False)()
             hits[label] = (
                 "time limit"
-                if body.get("time_limit")
+                if body is None
                 else body.get("filtered_table_rows_count") or len(body.get("rows", []))
             )
             samples["datasette"] = timed(datasette_get(params, False), repeat)

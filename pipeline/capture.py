@@ -24,7 +24,7 @@ import logging
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -116,11 +116,11 @@ class WarcCaptureMiddleware:
 
     def _capture(self, request: Request, response: Response) -> int:
         writer, archive = self._open()
-        exchange, mime, hints = exchange_of(request, response, self.body_limit)
-        if not _is_decoded(exchange, response):
+        kept = exchange_of(request, response, self.body_limit)
+        if not kept.decoded:
             self.stats.inc_value("blogarchive/warc/undecoded")
         capture_id, record_type = archive_exchange(
-            writer, archive, exchange, mime=mime, hints=hints
+            writer, archive, kept.exchange, mime=kept.mime, hints=kept.hints
         )
         self.stats.inc_value(
             "blogarchive/warc/revisits"
@@ -146,9 +146,19 @@ class WarcCaptureMiddleware:
 # ------------------------------------------------------------------ shared with the ingester
 
 
+class KeptExchange(NamedTuple):
+    """What is kept of a response: the exchange to write, its MIME type, its request's
+    discovery hints, and whether a compressed body was kept decompressed."""
+
+    exchange: Exchange
+    mime: str | None
+    hints: dict[str, Any] | None
+    decoded: bool
+
+
 def exchange_of(
     request: Request, response: Response, body_limit: int | None = None
-) -> tuple[Exchange, str | None, dict[str, Any] | None]:
+) -> KeptExchange:
     """The exchange to keep for a response as it came off the wire (its body decompressed
     when the limit allows; otherwise kept as sent, with its Content-Encoding), its MIME type
     and the discovery hints of its request."""
@@ -175,14 +185,7 @@ def exchange_of(
     )
     mime = _text(response.headers.get("Content-Type") or b"").split(";")[0].strip().lower() or None
     hints = request.cb_kwargs.get("hints") if isinstance(request.cb_kwargs, dict) else None
-    return exchange, mime, hints if isinstance(hints, dict) else None
-
-
-def _is_decoded(exchange: Exchange, response: Response) -> bool:
-    """Whether a compressed response's body was kept decompressed."""
-    if not response.headers.getlist("Content-Encoding"):
-        return True
-    return not any(name.lower() == "content-encoding" for name, _ in exchange.response_headers)
+    return KeptExchange(exchange, mime, hints if isinstance(hints, dict) else None, decoded)
 
 
 def archive_exchange(

@@ -177,12 +177,16 @@ def _iso(parsed: struct_time | None, raw: str | None) -> str | None:
     return raw or None
 
 
-def _plain_title(entry: Any) -> str | None:
-    """An entry's title as text: markup of an HTML-typed title dropped, entities decoded."""
-    title = entry.get("title", "")
-    if "html" in (entry.get("title_detail") or {}).get("type", "") and "<" in title:
+def _title_text(title: str, html: bool) -> str | None:
+    """A feed entry's title as text: the markup of an HTML title dropped, entities decoded."""
+    if html and "<" in title:
         title = lxml.html.fragment_fromstring(title, create_parent="div").text_content()
     return html_lib.unescape(title).strip() or None
+
+
+def _plain_title(entry: Any) -> str | None:
+    kind = (entry.get("title_detail") or {}).get("type", "")
+    return _title_text(entry.get("title", ""), "html" in kind)
 
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -201,12 +205,8 @@ def _atom_title(element: Any) -> str | None:
         return None
     kind = element.get("type", "text")
     if kind == "xhtml":
-        title = "".join(element.itertext())
-    else:
-        title = element.text or ""
-        if kind == "html" and "<" in title:
-            title = lxml.html.fragment_fromstring(title, create_parent="div").text_content()
-    return html_lib.unescape(title).strip() or None
+        return _title_text("".join(element.itertext()), html=False)
+    return _title_text(element.text or "", html=kind == "html")
 
 
 def parse_atom(body: bytes, url: str) -> FeedPage | None:

@@ -186,12 +186,29 @@ def decode_item(data: bytes | str) -> tuple[str, Any]:
 
 # ------------------------------------------------------------------ Scrapy components
 
+import redis  # noqa: E402 - scrapy-redis's own client library
 from scrapy import signals  # noqa: E402 - kept below the Scrapy-free helpers above
 from scrapy.exceptions import DontCloseSpider, NotConfigured  # noqa: E402
+from scrapy_redis.connection import get_redis_from_settings  # noqa: E402
 from scrapy_redis.dupefilter import RFPDupeFilter  # noqa: E402
 from scrapy_redis.scheduler import Scheduler  # noqa: E402
 
+from pipeline.capture import archive_exchange, exchange_of  # noqa: E402
 from pipeline.spiders.blog import BlogSpider  # noqa: E402
+
+
+def worker_name() -> str:
+    """This process, as heartbeats and pushed items name it: `host:pid`."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def redis_of(crawler: Any) -> tuple[Any, str]:
+    """The shared Redis (scrapy-redis's `REDIS_URL`) and the run's name for a worker's
+    component; `NotConfigured` when the crawl is no worker."""
+    if not crawler.settings.get("REDIS_URL"):
+        raise NotConfigured("REDIS_URL is not set")
+    run = crawler.settings.get("BLOGARCHIVE_REDIS_RUN") or default_run_name()
+    return get_redis_from_settings(crawler.settings), run
 
 
 class RedisScheduler(Scheduler):
@@ -262,13 +279,9 @@ class DistributedBlogSpider(BlogSpider):
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> DistributedBlogSpider:
-        from scrapy_redis.connection import get_redis_from_settings
-
         spider = super().from_crawler(crawler, *args, **kwargs)
-        run = crawler.settings.get("BLOGARCHIVE_REDIS_RUN") or default_run_name()
-        spider.platforms = RedisDict(
-            get_redis_from_settings(crawler.settings), run_key(run, "platforms")
-        )
+        server, run = redis_of(crawler)
+        spider.platforms = RedisDict(server, run_key(run, "platforms"))
         return spider
 
     def _open_archive_view(self) -> None:
@@ -284,19 +297,14 @@ class WorkerKeepAlive:
         self.server = server
         self.key = run_key(run, "workers")
         self.queue_key = run_key(run, "requests")
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker_name()
         self.idle_seconds = crawler.settings.getfloat("BLOGARCHIVE_REDIS_IDLE_SECONDS", 10.0)
         self.last_beat = 0.0
         self.idle_since: float | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> WorkerKeepAlive:
-        from scrapy_redis.connection import get_redis_from_settings
-
-        if not crawler.settings.get("REDIS_URL"):
-            raise NotConfigured("REDIS_URL is not set")
-        run = crawler.settings.get("BLOGARCHIVE_REDIS_RUN") or default_run_name()
-        extension = cls(crawler, get_redis_from_settings(crawler.settings), run)
+        extension = cls(crawler, *redis_of(crawler))
         for signal in (signals.request_scheduled, signals.response_received, signals.item_scraped):
             crawler.signals.connect(extension.busy, signal=signal)
         crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
@@ -338,29 +346,25 @@ class RedisCaptureMiddleware:
         self.stats = crawler.stats
         self.server = server
         self.run = run
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker_name()
         self.body_limit = crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedisCaptureMiddleware:
-        from scrapy_redis.connection import get_redis_from_settings
-
-        if not crawler.settings.get("REDIS_URL"):
-            raise NotConfigured("REDIS_URL is not set")
+        server, run = redis_of(crawler)
         if not crawler.settings.getbool("BLOGARCHIVE_WARC_ENABLED", True):
             raise NotConfigured("BLOGARCHIVE_WARC_ENABLED is off")
-        run = crawler.settings.get("BLOGARCHIVE_REDIS_RUN") or default_run_name()
-        return cls(crawler, get_redis_from_settings(crawler.settings), run)
+        return cls(crawler, server, run)
 
     def process_response(self, request: Any, response: Any) -> Any:
-        import redis
-
-        from pipeline.capture import exchange_of
-
         request.meta.pop("capture_key", None)  # a redirect's new request inherits the old meta
-        exchange, mime, hints = exchange_of(request, response, self.body_limit)
+        kept = exchange_of(request, response, self.body_limit)
         capture = PushedCapture(
-            uuid.uuid4().hex, request.meta.get("source_url", ""), exchange, mime, hints
+            uuid.uuid4().hex,
+            request.meta.get("source_url", ""),
+            kept.exchange,
+            kept.mime,
+            kept.hints,
         )
         try:
             self.server.lpush(ITEMS_KEY, encode_capture(capture, self.run, self.worker))
@@ -383,17 +387,12 @@ class RedisPushPipeline:
         self.stats = crawler.stats
         self.server = server
         self.run = run
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker_name()
         self.traffic: dict[str, list[int]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedisPushPipeline:
-        from scrapy_redis.connection import get_redis_from_settings
-
-        if not crawler.settings.get("REDIS_URL"):
-            raise NotConfigured("REDIS_URL is not set")
-        run = crawler.settings.get("BLOGARCHIVE_REDIS_RUN") or default_run_name()
-        pipeline = cls(crawler, get_redis_from_settings(crawler.settings), run)
+        pipeline = cls(crawler, *redis_of(crawler))
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
         return pipeline
@@ -497,8 +496,6 @@ class Ingester:
             self.warc = None
 
     def _store_capture(self, capture: PushedCapture) -> None:
-        from pipeline.capture import archive_exchange
-
         if self.warc is None:
             self.warc = RollingWarcWriter(
                 self.warc_dir,

@@ -784,7 +784,7 @@ class Archive:
                 cursor = self.db.execute(
                     "UPDATE posts SET last_listed = ? WHERE id = ? "
                     "AND (last_listed IS NULL OR last_listed < ?)",
-                    [now, found["id"], since or now],
+                    [now, found["id"], cutoff],
                 )
                 count += cursor.rowcount
         return count
