@@ -18,12 +18,10 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
-from pipeline.crawl import SettingError, crawl_settings, parse_overrides, run_crawl
-from pipeline.extraction import ExtractionError, extract_post
 from pipeline.logs import default_log_file, log_dir, setup_logging
 from pipeline.paths import default_db_path
 from pipeline.runlock import EXIT_LOCKED, LockError, LockHeld, RunLock
-from pipeline.store import Archive, ArchiveError
+from pipeline.store import RANKED_MATCHES, Archive, ArchiveError
 from pipeline.urls import SourceURLError, normalise_source_url
 
 LOOPBACK_SETTINGS = {
@@ -153,6 +151,8 @@ def crawl(
     With URLs, crawls those blogs (recording them in `sources`); with none, crawls every
     source. Prints one line per source; exits non-zero when any source failed outright.
     """
+    from pipeline.crawl import SettingError, parse_overrides, run_crawl
+
     try:
         overrides = parse_overrides(settings)
         if full:
@@ -228,16 +228,34 @@ def sources(db_path: Path | None, as_json: bool) -> None:
     "--raw", is_flag=True, help="Pass FTS5 query syntax (AND, OR, NEAR, prefix*) through."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of text.")
-def search(query: str, db_path: Path | None, limit: int, raw: bool, as_json: bool) -> None:
+@click.option(
+    "--rank-limit",
+    type=click.IntRange(min=0),
+    default=RANKED_MATCHES,
+    show_default=True,
+    help="A query matching more posts than this is ranked among the most recently archived "
+    "this many; 0 ranks every match.",
+)
+def search(
+    query: str, db_path: Path | None, limit: int, raw: bool, as_json: bool, rank_limit: int
+) -> None:
     """Full-text search of the archived posts, best matches first."""
     with open_archive(db_path) as archive:
         try:
-            results = archive.search(query, limit=limit, raw=raw)
+            results = archive.search_results(
+                query, limit=limit, raw=raw, rank_limit=rank_limit or None
+            )
         except ArchiveError as error:
             raise click.ClickException(str(error)) from error
-    if not results:
+    if not results.rows:
         click.echo("no posts match", err=True)
-    for row in results:
+    if not results.complete:
+        click.echo(
+            f"more than {results.ranked:,} posts match: ranked among the {results.ranked:,} "
+            "most recently archived (--rank-limit 0 ranks every match)",
+            err=True,
+        )
+    for row in results.rows:
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
             continue
@@ -252,6 +270,8 @@ def extract(inputs: tuple[str, ...], original_url: str | None) -> None:
     """Extract posts from saved files or URLs: one JSON object per line, holding exactly
     what a crawl would store (url, title, author, published, updated, tags, language, text,
     html, comments)."""
+    from pipeline.extraction import ExtractionError, extract_post
+
     if original_url and len(inputs) > 1:
         raise click.ClickException("--url gives the address of a single file")
     failed = 0
@@ -351,6 +371,7 @@ def demo(
     db_path: Path | None, no_serve: bool, port: int, blogger_port: int, wordpress_port: int
 ) -> None:
     """Start the bundled demo blogs on 127.0.0.1, crawl them, and serve the archive."""
+    from pipeline.crawl import run_crawl
     from pipeline.demo.server import start_demo_blogs
 
     db_path = db_path or default_db_path().with_name("demo.db")
@@ -398,6 +419,8 @@ def _crawl_lock(db_path: Path) -> Iterator[RunLock]:
 def _crawl_logging(db_path: Path, overrides: dict[str, str]) -> Iterator[None]:
     """The rotating log file beside the database, errors on stderr; Scrapy's own stderr
     log stays off unless a `-s LOG_...` override asks for it."""
+    from pipeline.crawl import crawl_settings
+
     settings = crawl_settings(db_path, overrides)
     scrapy_on_stderr = any(name.startswith("LOG_") for name in overrides)
     if not scrapy_on_stderr:

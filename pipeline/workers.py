@@ -12,6 +12,8 @@ import asyncio
 import multiprocessing
 import os
 import resource
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,6 +21,7 @@ from typing import Any
 
 from pipeline.dedupe import sketch
 from pipeline.extraction import ExtractionError, extract_post
+from pipeline.store import counted_fields
 
 
 class WorkerCrashed(Exception):
@@ -29,16 +32,32 @@ def extract_record(
     body: bytes, url: str, hints: dict[str, Any] | None, encoding: str | None
 ) -> dict[str, Any]:
     """What the crawl stores for a page, as a plain dict (cheap to send between processes),
-    with its text's near-duplicate sketch (`text_sketch`), computed here so that the one
-    writer process does not spend its CPU on it."""
+    with its text's near-duplicate sketch (`text_sketch`), word count and content hash,
+    computed here so that the one writer process does not spend its CPU on them."""
     record = extract_post(body, url, hints=hints, encoding=encoding).to_dict()
     record["text_sketch"] = sketch(record["text"])
+    record.update(counted_fields(record))
     return record
 
 
-def _limit_memory(max_bytes: int) -> None:
+def _start_worker(max_bytes: int, parent_pid: int) -> None:
+    """In each worker: the address-space limit, and a watch on the crawler that started it.
+
+    A crawler killed with SIGKILL (the OOM killer, `timeout -s KILL` in a cron line) cannot
+    stop its workers, and they would wait for pages forever: the pool's queue keeps a writer
+    open in every worker. The watch exits the worker within a second of its crawler's end.
+    """
     if max_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+    threading.Thread(
+        target=_exit_when_orphaned, args=(parent_pid,), name="orphan-watch", daemon=True
+    ).start()
+
+
+def _exit_when_orphaned(parent_pid: int, interval: float = 0.5) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(interval)
+    os._exit(1)
 
 
 def default_workers() -> int:
@@ -69,8 +88,8 @@ class ExtractionPool:
         return ProcessPoolExecutor(
             max_workers=workers or self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_limit_memory,
-            initargs=(self.memory_limit,),
+            initializer=_start_worker,
+            initargs=(self.memory_limit, os.getpid()),
         )
 
     async def extract(

@@ -62,6 +62,28 @@ def test_search_prints_title_date_url_and_snippet(archive_path: Path) -> None:
     assert none.exit_code == 0 and "no posts match" in none.output
 
 
+def test_search_says_when_it_ranked_only_the_most_recent_matches(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        for i in range(5):
+            archive.save_post(
+                {
+                    "url": f"https://quietrails.example/2024/03/lamp-{i}.html",
+                    "title": f"Lamp {i}",
+                    "text": "paraffin " * (5 - i) + "and a wick",
+                }
+            )
+    db = ["--db", str(archive_path), "--json"]
+    capped = runner.invoke(cli, ["search", "paraffin", "--rank-limit", "2", *db])
+    assert capped.exit_code == 0
+    assert "more than 2 posts match: ranked among the 2 most recently archived" in capped.output
+    titles = [json.loads(line)["title"] for line in capped.output.splitlines() if line[:1] == "{"]
+    assert sorted(titles) == ["Lamp 3", "Lamp 4"]
+    every = runner.invoke(cli, ["search", "paraffin", "--rank-limit", "0", *db])
+    assert "ranked among" not in every.output
+    titles = [json.loads(line)["title"] for line in every.output.splitlines() if line[:1] == "{"]
+    assert titles == ["Lamp 0", "Lamp 1", "Lamp 2", "Lamp 3", "Lamp 4"]
+
+
 def test_extract_prints_what_a_crawl_would_store(tmp_path: Path) -> None:
     site = BloggerSite()
     post = site.posts[0]

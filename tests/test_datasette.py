@@ -14,10 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from datasette.app import Datasette
 
 from pipeline.serving import ARCHIVE_DIR, make_datasette, serve_command_args
-from pipeline.store import Archive
+from pipeline.store import RANKED_MATCHES, Archive
 
 WREN = "https://wrenfield.example/"
 COG = "https://cogandchain.example/"
@@ -430,6 +431,45 @@ def test_search_filters_by_site_author_tag_and_dates(site: Site) -> None:
     ]
     assert titles_of(q="%22") == titles_of()
     assert titles_of(q="hazel%22+OR+(") == []
+
+
+def test_a_search_matching_more_than_the_rank_limit_says_so(tmp_path: Path) -> None:
+    # RANKED_MATCHES + 1 posts mention "kestrel"; the oldest mentions it most. The search page
+    # ranks the RANKED_MATCHES most recently archived (as `blogarchive search` does) and says
+    # so; a filter that leaves fewer matches ranks all of those.
+    sql = yaml.safe_load((ARCHIVE_DIR / "metadata.yml").read_text())["databases"]["*"]
+    assert f"limit {RANKED_MATCHES}\n" in sql["queries"]["search"]["sql"]
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive, archive.transaction():
+        archive.db.conn.executemany(
+            "INSERT INTO posts (url, site, title, text, content_hash, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?, ?, '2024-01-01', '2024-01-01')",
+            (
+                (
+                    f"https://{'old' if i == 0 else 'new'}.example/{i}.html",
+                    "old.example" if i == 0 else "new.example",
+                    f"Sighting {i}",
+                    "kestrel " * (9 if i == 0 else 1) + f"over field {i}",
+                    str(i),
+                )
+                for i in range(RANKED_MATCHES + 1)
+            ),
+        )
+        assert archive.search_results("kestrel").complete is False
+    served = Site(make_datasette(path), "archive")
+    try:
+        hits = search(served, q="kestrel")
+        assert len(hits) == 100 and {h["ranked"] for h in hits} == {RANKED_MATCHES}
+        assert "Sighting 0" not in {h["title"] for h in hits}
+        assert [h["title"] for h in search(served, q="kestrel", site="old.example")] == [
+            "Sighting 0"
+        ]
+        page = served.ok("/archive/search?q=kestrel").text
+        assert f"More than {RANKED_MATCHES:,} posts match “kestrel”: ranked among" in page
+        page = served.ok("/archive/search?q=field+17").text
+        assert "1 post matching “field 17”" in page
+    finally:
+        served.close()
 
 
 def test_snippets_are_escaped_except_the_marks(tmp_path: Path) -> None:

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.store import (
     MIGRATIONS,
     Archive,
     ArchiveError,
     content_hash,
+    counted_fields,
     escape_fts,
+    extracted_fields,
     listing_stamp,
     migrate,
+    normalise_space,
 )
 
 RECORD = {
@@ -234,6 +241,37 @@ def test_search_ranks_and_highlights_and_triggers_keep_fts_current(archive_path:
         assert hits == [{"author": "Tom"}]
 
 
+def test_a_query_matching_more_than_the_rank_limit_ranks_the_most_recently_archived(
+    archive_path: Path,
+) -> None:
+    # ten posts that all mention "ferry"; the oldest says it most, so ranks first overall
+    with Archive(archive_path) as archive:
+        for i in range(10):
+            text = "ferry " * (8 if i == 0 else 1) + f"crossing number {i} in fog"
+            archive.save_post(
+                {
+                    **RECORD,
+                    "url": f"https://quietrails.example/2024/05/ferry-{i}.html",
+                    "title": f"Crossing {i}",
+                    "text": text,
+                    "comments": [],
+                }
+            )
+        every = archive.search_results("ferry", rank_limit=None)
+        assert (every.ranked, every.complete) == (10, True)
+        assert every.rows[0]["url"].endswith("ferry-0.html")
+
+        capped = archive.search_results("ferry", rank_limit=4)
+        assert (capped.ranked, capped.complete) == (4, False)
+        # the four most recently archived (ids 7-10), best first; the oldest is not among them
+        assert sorted(row["id"] for row in capped.rows) == [7, 8, 9, 10]
+        assert [row["rank"] for row in capped.rows] == sorted(row["rank"] for row in capped.rows)
+
+        # under the limit nothing changes: the same rows, in the same order, as ranking all
+        assert archive.search_results("ferry", rank_limit=10) == every
+        assert archive.search("ferry", limit=3) == every.rows[:3]
+
+
 def test_user_queries_cannot_break_fts_syntax(archive_path: Path) -> None:
     assert escape_fts('signal" OR (box') == '"signal" "OR" "(box"'
     with Archive(archive_path) as archive:
@@ -386,3 +424,29 @@ def test_bookkeeping_updates_leave_the_search_index_alone(archive_path: Path) ->
         assert archive.save_post(edited, source_id=source_id).outcome == "changed"
         assert archive.search("signal box") == []
         assert [r["url"] for r in archive.search("level crossing")] == [RECORD["url"]]
+
+
+# every character str.isspace() or \\s might disagree on, a combining accent (NFC), and any other
+ODD_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeffe\u0301"
+
+
+@given(st.text(st.one_of(st.sampled_from(ODD_SPACES), st.characters(codec="utf-8")), max_size=60))
+def test_whitespace_is_normalised_as_the_regular_expression_did(text: str) -> None:
+    # content_hash depends on it: any change would make every stored post look edited
+    assert normalise_space(text) == re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+def test_counts_computed_by_the_workers_are_used_only_for_the_text_they_were_computed_from(
+    archive_path: Path,
+) -> None:
+    record = {**RECORD, **counted_fields(RECORD)}
+    assert extracted_fields(record) == extracted_fields(RECORD)
+    edited = {**record, "text": "A different text altogether."}
+    assert extracted_fields(edited)["content_hash"] == content_hash(
+        RECORD["title"], "A different text altogether.", RECORD["tags"]
+    )
+    assert extracted_fields(edited)["word_count"] == 4
+    with Archive(archive_path) as archive:
+        archive.save_post(record)
+        assert archive.save_post(edited).outcome == "changed"
+        assert archive.db.execute("SELECT count(*) FROM post_versions").fetchone()[0] == 2

@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from conftest import LOOPBACK, PROJECT_ROOT, html_page, run_blogarchive
@@ -107,3 +110,47 @@ def test_a_crawl_records_pages_that_kill_or_hang_their_worker(static_site, tmp_p
     assert stored == [site.url + "news/fine-one/", site.url + "news/fine-two/"]
     assert "worker died" in failures[site.url + "news/crash/"]
     assert "time limit" in failures[site.url + "news/hang/"]
+
+
+ORPHAN_SCRIPT = """
+import asyncio, sys, time
+from pipeline.workers import ExtractionPool
+
+async def main():
+    pool = ExtractionPool(2)
+    page = b"<html><body><article><h1>T</h1><p>" + b"words here " * 80 + b"</p></article></body></html>"
+    await pool.extract(page, "https://demo.example/2024/01/p.html")
+    print(" ".join(str(pid) for pid in pool._executor._processes), flush=True)
+    time.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is gone in all but name (it waits for its new parent to reap it)
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_workers_of_a_crawler_killed_with_sigkill_exit_too() -> None:
+    crawler = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_SCRIPT],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        workers = [int(pid) for pid in crawler.stdout.readline().split()]
+        assert workers and all(_alive(pid) for pid in workers)
+    finally:
+        crawler.kill()
+        crawler.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "orphaned extraction workers still running"
