@@ -8,8 +8,8 @@ high). Pure functions; no Scrapy or click.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import heapq
 import re
 
 SKETCH_SIZE = 16
@@ -20,12 +20,14 @@ MIN_WORDS = 50  # shorter texts say too little to call them copies
 def sketch(text: str, size: int = SKETCH_SIZE) -> list[int]:
     """The `size` smallest 63-bit hashes of the text's lower-cased 4-word shingles, or an
     empty list for a text too short to compare."""
-    words = re.findall(r"\w+", (text or "").lower())
+    words = _WORD.findall((text or "").lower())
     if len(words) < MIN_WORDS:
         return []
-    shingles = {" ".join(words[i : i + 4]) for i in range(len(words) - 3)}
-    hashes = (
-        int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") >> 1
-        for s in shingles
-    )
-    return sorted(heapq.nsmallest(size, hashes))
+    shingles = set(map(" ".join, zip(words, words[1:], words[2:], words[3:], strict=False)))
+    # 8-byte big-endian digests sort as the numbers they spell: convert only the smallest
+    digests = sorted(_hash(shingle.encode()).digest() for shingle in shingles)
+    return [int.from_bytes(digest, "big") >> 1 for digest in digests[:size]]
+
+
+_WORD = re.compile(r"\w+")
+_hash = functools.partial(hashlib.blake2b, digest_size=8)
