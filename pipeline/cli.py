@@ -41,9 +41,9 @@ def db_option(function):
     )(function)
 
 
-def open_archive(db_path: Path | None) -> Archive:
+def open_archive(db_path: Path | None, *, readonly: bool = False) -> Archive:
     try:
-        return Archive(db_path or default_db_path())
+        return Archive(db_path or default_db_path(), readonly=readonly)
     except ArchiveError as error:
         raise click.ClickException(str(error)) from error
 
@@ -240,7 +240,7 @@ def search(
     query: str, db_path: Path | None, limit: int, raw: bool, as_json: bool, rank_limit: int
 ) -> None:
     """Full-text search of the archived posts, best matches first."""
-    with open_archive(db_path) as archive:
+    with open_archive(db_path, readonly=True) as archive:
         try:
             results = archive.search_results(
                 query, limit=limit, raw=raw, rank_limit=rank_limit or None

@@ -12,7 +12,9 @@ Settings: `BLOGARCHIVE_DISK_QUEUE` (default True; False keeps Scrapy's memory qu
 `BLOGARCHIVE_QUEUE_DIR` (where the run's directory is made; default the system's temporary
 directory). A `JOBDIR` set by the user is used as Scrapy uses it and never removed.
 Requests that cannot be pickled fall back to the memory queue (Scrapy's
-`scheduler/unserializable` stat).
+`scheduler/unserializable` stat). `SCHEDULER_DISK_QUEUE` is `PickleLifoDiskQueue` below:
+Scrapy's own, naming each request's callback from a table instead of listing the spider's
+methods for every request.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from scrapy import Request
 from scrapy.core.scheduler import Scheduler
+from scrapy.squeues import PickleLifoDiskQueue as ScrapyPickleLifoDiskQueue
 
 logger = logging.getLogger(__name__)
 
@@ -84,3 +88,41 @@ class DiskQueueScheduler(Scheduler):
             if self.temporary_dir:
                 shutil.rmtree(self.temporary_dir, ignore_errors=True)
                 logger.debug("removed the run's request queue %s", self.temporary_dir)
+
+
+class PickleLifoDiskQueue(ScrapyPickleLifoDiskQueue):
+    """`scrapy.squeues.PickleLifoDiskQueue`, writing the same records faster.
+
+    Scrapy names a request's callback and errback (`Request.to_dict(spider=...)`) by listing
+    every method of the spider with `inspect.getmembers`, twice a request: ~0.5 ms, more than
+    the rest of queueing it. Here each method's name is found that way once, then looked up.
+    """
+
+    def __init__(self, crawler: Any, key: str):
+        super().__init__(crawler, key)
+        self._names: dict[Any, str] = {}
+
+    def push(self, request: Request) -> None:
+        callback, errback = request.callback, request.errback
+        names = [
+            self._names.get(getattr(method, "__func__", None)) for method in (callback, errback)
+        ]
+        if any(
+            method is not None and (name is None or method.__self__ is not self.spider)
+            for method, name in zip((callback, errback), names, strict=True)
+        ):
+            # a method not met yet (or not the spider's): Scrapy's way, which raises
+            # ValueError for what it cannot name (the scheduler then keeps it in memory)
+            request_dict = request.to_dict(spider=self.spider)
+            for method, key in ((callback, "callback"), (errback, "errback")):
+                if method is not None:
+                    self._names[method.__func__] = request_dict[key]
+        else:
+            request.callback = request.errback = None
+            try:
+                request_dict = request.to_dict()
+            finally:
+                request.callback, request.errback = callback, errback
+            request_dict["callback"], request_dict["errback"] = names
+        # the pickling queue under Scrapy's request-to-dict layer
+        super(ScrapyPickleLifoDiskQueue, self).push(request_dict)

@@ -80,6 +80,7 @@ ROBOTSTXT_OBEY = True
 # Pending requests wait on disk, in a queue directory of the run's own (pipeline/scheduler.py),
 # so that memory does not grow with the number of posts a blog lists.
 SCHEDULER = "pipeline.scheduler.DiskQueueScheduler"
+SCHEDULER_DISK_QUEUE = "pipeline.scheduler.PickleLifoDiskQueue"
 BLOGARCHIVE_DISK_QUEUE = True
 BLOGARCHIVE_QUEUE_DIR = ""
 

@@ -414,8 +414,9 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
 
 
 #: Bytes of the database file that readers map into memory (`PRAGMA mmap_size`): a search that
-#: looks up thousands of matching posts then reads pages without a system call each.
-#: The search page's connections (archive/plugins/archive_search.py) use the same.
+#: looks up thousands of matching posts then reads pages without a system call each. Read-only
+#: archives and the search page's connections (archive/plugins/archive_search.py) use it; the
+#: crawl's writer does not (the pages it touched would count in its resident memory).
 MMAP_BYTES = 1 << 30
 
 #: bm25 weights of posts_fts's columns (title, text, author, tags): a match in the title counts
@@ -474,7 +475,6 @@ class Archive:
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             migrate(self.db)
         except sqlite3.DatabaseError as error:
             raise ArchiveError(f"cannot open archive {self.path}: {error}") from error
@@ -731,20 +731,23 @@ class Archive:
 
     def _find_post(self, urls: Iterable[str]) -> dict[str, Any] | None:
         """The stored post at any of these addresses (its own URL first, then its aliases),
-        over http or https."""
-        for url in [variant for given in urls for variant in url_variants(given)]:
-            rows = list(
-                self.db.query(
-                    "SELECT id, url, content_hash, gone_at FROM posts WHERE url = :url "
-                    "UNION ALL SELECT posts.id, posts.url, posts.content_hash, posts.gone_at "
-                    "FROM post_aliases JOIN posts ON posts.id = post_aliases.post_id "
-                    "WHERE post_aliases.url = :url",
-                    {"url": url},
-                )
-            )
-            if rows:
-                return rows[0]
-        return None
+        over http or https: the first address, in that order, that finds one. One statement:
+        discovery asks this for every post link it meets."""
+        variants = list(dict.fromkeys(v for given in urls for v in url_variants(given)))
+        marks = ", ".join("?" for _ in variants)
+        columns = "posts.id, posts.url, content_hash, gone_at, etag, last_modified, last_seen"
+        cursor = self.db.conn.execute(
+            f"SELECT posts.url, 0, {columns} FROM posts WHERE posts.url IN ({marks}) "
+            f"UNION ALL SELECT post_aliases.url, 1, {columns} FROM post_aliases "
+            f"JOIN posts ON posts.id = post_aliases.post_id WHERE post_aliases.url IN ({marks})",
+            [*variants, *variants],
+        )
+        rows = cursor.fetchall()
+        if not rows:
+            return None
+        best = min(rows, key=lambda row: (variants.index(row[0]), row[1]))
+        names = [column[0] for column in cursor.description]
+        return dict(zip(names[2:], best[2:], strict=True))
 
     def _event(self, post_id: int, event: str, detail: str | None, when: str) -> None:
         self._insert(
@@ -797,12 +800,10 @@ class Archive:
         found = self._find_post([url])
         if found is None:
             return None
-        return next(
-            self.db.query(
-                "SELECT id, url, etag, last_modified, last_seen, gone_at FROM posts WHERE id = ?",
-                [found["id"]],
-            )
-        )
+        return {
+            key: found[key]
+            for key in ("id", "url", "etag", "last_modified", "last_seen", "gone_at")
+        }
 
     def touch_post(self, url: str, seen_at: str | None = None) -> bool:
         """Mark a stored post as seen now (a 304 answer) without changing its content."""
