@@ -19,7 +19,7 @@ import feedparser
 import lxml.html
 from lxml import etree
 
-from pipeline.urls import canonical_url, is_post_url, same_blog
+from pipeline.urls import canonical_url, canonical_url_or_none, is_post_url, join_url, same_blog
 
 FEED_TYPES = ("application/atom+xml", "application/rss+xml", "application/feed+json")
 BLOGGER_PAGE_SIZE = 150  # Blogger serves at most 150 entries per feed page
@@ -96,8 +96,8 @@ def parse_home(body: bytes | str, url: str) -> HomePage:
     feeds = []
     for link in doc.xpath("//link[@rel='alternate'][@href]"):
         if (link.get("type") or "").split(";")[0].strip().lower() in FEED_TYPES:
-            feed = urljoin(url, link.get("href"))
-            if "/comments/" not in feed and same_blog(feed, url):
+            feed = join_url(url, link.get("href"))
+            if feed and "/comments/" not in feed and same_blog(feed, url):
                 feeds.append(feed)
     api = doc.xpath("//link[@rel='https://api.w.org/']/@href")
     title = (doc.findtext(".//title") or "").strip() or None
@@ -105,7 +105,7 @@ def parse_home(body: bytes | str, url: str) -> HomePage:
         platform=platform,
         title=title,
         feeds=list(dict.fromkeys(feeds)),
-        api_root=urljoin(url, api[0]) if api else None,
+        api_root=join_url(url, api[0]) if api else None,
         post_links=listing_post_links(doc, url, platform),
         pager_links=pager_links(doc, url),
     )
@@ -124,7 +124,9 @@ def listing_post_links(doc: Any, url: str, platform: str = "generic") -> list[st
         )
     found = []
     for href in hrefs:
-        link = canonical_url(href, base=url)
+        link = canonical_url_or_none(href, base=url)
+        if not link:
+            continue
         if same_blog(link, url) and is_post_url(link, platform) and link != canonical_url(url):
             found.append(link)
     return list(dict.fromkeys(found))
@@ -138,8 +140,8 @@ def pager_links(doc: Any, url: str) -> list[str]:
         cls = (anchor.get("class") or "").lower()
         if (text and len(text) < 40 and OLDER_LINK_TEXT.match(text)) or "older" in cls:
             hrefs.append(anchor.get("href"))
-    links = [urljoin(url, h) for h in hrefs]
-    return list(dict.fromkeys(link for link in links if same_blog(link, url)))
+    links = [join_url(url, h) for h in hrefs]
+    return list(dict.fromkeys(link for link in links if link and same_blog(link, url)))
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
@@ -231,13 +233,14 @@ def parse_atom(body: bytes, url: str) -> FeedPage | None:
             ),
             None,
         )
+        link = canonical_url_or_none(link, base=url) if link else None
         if not link:
             continue
         author = entry.findtext(f"{ATOM}author/{ATOM}name")
         published = _atom_date(entry.findtext(f"{ATOM}published"))
         posts.append(
             PostLink(
-                url=canonical_url(link, base=url),
+                url=link,
                 title=_atom_title(entry.find(f"{ATOM}title")),
                 author=author.strip() if author and author.strip() else None,
                 published=published,
@@ -260,7 +263,7 @@ def parse_atom(body: bytes, url: str) -> FeedPage | None:
     )
     return FeedPage(
         posts=posts,
-        next_url=urljoin(url, next_url) if next_url else None,
+        next_url=join_url(url, next_url) if next_url else None,
         total=int(total) if total and total.isdigit() else None,
     )
 
@@ -287,11 +290,12 @@ def parse_feed_with_feedparser(body: bytes, url: str) -> FeedPage:
             ),
             entry.get("link"),
         )
+        link = canonical_url_or_none(link, base=url) if link else None
         if not link:
             continue
         posts.append(
             PostLink(
-                url=canonical_url(link, base=url),
+                url=link,
                 title=_plain_title(entry),
                 author=(entry.get("author_detail") or {}).get("name")
                 or entry.get("author")
@@ -308,7 +312,7 @@ def parse_feed_with_feedparser(body: bytes, url: str) -> FeedPage:
     total = feed.feed.get("opensearch_totalresults")
     return FeedPage(
         posts=posts,
-        next_url=urljoin(url, next_url) if next_url else None,
+        next_url=join_url(url, next_url) if next_url else None,
         total=int(total) if total and str(total).isdigit() else None,
     )
 
@@ -392,13 +396,15 @@ def parse_wordpress_posts(body: bytes, url: str) -> list[PostLink]:
         raise DiscoveryError(f"WordPress API answered {str(data)[:200]}")
     posts = []
     for item in data:
-        if not isinstance(item, dict) or not item.get("link"):
+        link = item.get("link") if isinstance(item, dict) else None
+        link = canonical_url_or_none(link, base=url) if isinstance(link, str) else None
+        if not link:
             continue
         title = item.get("title")
         title = title.get("rendered") if isinstance(title, dict) else title
         posts.append(
             PostLink(
-                url=canonical_url(item["link"], base=url),
+                url=link,
                 title=html_lib.unescape(re.sub(r"<[^>]+>", "", title or "")).strip() or None,
                 published=_gmt(item.get("date_gmt")),
                 updated=_gmt(item.get("modified_gmt")),

@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -38,6 +38,7 @@ from pipeline.dates import (
 )
 from pipeline.encoding import decode_page
 from pipeline.sanitise import sanitise_html
+from pipeline.urls import join_url
 
 __all__ = [
     "Comment",
@@ -631,7 +632,9 @@ def canonical_of(root, url: str, metas: Metas | None = None) -> str | None:
         candidate = _norm(candidate)
         if not candidate:
             continue
-        absolute = urljoin(url, candidate) if url else candidate
+        absolute = join_url(url or "", candidate)
+        if absolute is None:
+            continue  # a malformed address (`https://[x/`): the page names no usable one
         parts = urlsplit(absolute)
         if parts.scheme in ("http", "https") and (parts.hostname or "").lower() == host and host:
             return absolute
@@ -715,7 +718,7 @@ def _comment_text(el) -> str:
 
 def _showcomment_date(el) -> str | None:
     for href in el.xpath(".//a/@href"):
-        query = parse_qs(urlsplit(href).query)
+        query = parse_qs(href.partition("?")[2].partition("#")[0])
         if "showComment" in query and _EPOCH_MS.match(query["showComment"][0]):
             return normalise_date(query["showComment"][0])
     return None

@@ -36,9 +36,30 @@ BLOGSPOT_COUNTRY_HOST = re.compile(r"^(?P<name>[^.]+)\.blogspot\.(?!com$)[a-z]{2
 LISTING_QUERY = re.compile(r"(^|&)(s|q|paged|page|updated-max|updated-min|max-results)=", re.I)
 
 
+def join_url(base: str, href: str) -> str | None:
+    """`href` made absolute against `base`, or None when it is no usable address (a malformed
+    host or port, such as `http://[x/` or `http://host:99999/`): hostile or broken pages
+    carry such links, and one of them must not cost the others on the page."""
+    try:
+        url = urljoin(base, href)
+        urlsplit(url).port  # noqa: B018 - raises ValueError on a malformed host or port
+    except ValueError:
+        return None
+    return url
+
+
+def canonical_url_or_none(url: str, base: str | None = None) -> str | None:
+    """`canonical_url`, or None for what is no usable address (see `join_url`)."""
+    try:
+        return canonical_url(url, base)
+    except ValueError:
+        return None
+
+
 def canonical_url(url: str, base: str | None = None) -> str:
     """The address a post is stored under: tracking and comment parameters removed,
-    the fragment dropped, the host lower-cased and default ports removed."""
+    the fragment dropped, the host lower-cased and default ports removed. Raises ValueError
+    for a malformed host or port (`canonical_url_or_none` does not)."""
     if base:
         url = urljoin(base, url)
     parts = urlsplit(url.strip())
@@ -72,14 +93,20 @@ def url_variants(url: str) -> list[str]:
 
 
 def host_key(url: str) -> str:
-    """host[:port] without a leading `www.`, to compare whether two URLs are on one blog."""
-    parts = urlsplit(url)
+    """host[:port] without a leading `www.`, to compare whether two URLs are on one blog
+    ("" for a URL without a usable host)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
     host = (parts.hostname or "").lower().removeprefix("www.")
-    return f"{host}:{parts.port}" if parts.port else host
+    return f"{host}:{port}" if port else host
 
 
 def same_blog(url: str, home: str) -> bool:
-    return host_key(url) == host_key(home)
+    key = host_key(url)
+    return bool(key) and key == host_key(home)
 
 
 def is_post_url(url: str, platform: str = "generic") -> bool:

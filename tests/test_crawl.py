@@ -236,3 +236,63 @@ def test_pending_requests_wait_on_disk_and_the_queue_goes_with_the_run(
     last_run = (tmp_path / "logs" / "blogarchive.log").read_text()[len(log) :]
     assert "'scheduler/enqueued/memory'" in last_run and "enqueued/disk" not in last_run
     assert rows(memory_db, "SELECT count(*) AS n FROM posts") == [{"n": len(wordpress_posts())}]
+
+
+def test_malformed_links_cost_only_themselves(static_site, tmp_path: Path) -> None:
+    # a sitemap, a feed and a page that each list a good post beside addresses no URL parser
+    # accepts (a broken IPv6 host, a port past 65535): the good posts are archived
+    bad = ["http://[broken/2024/01/x.html", "http://127.0.0.1:99999/2024/01/y.html"]
+
+    def post(title: str, extra: str = "") -> tuple[int, dict[str, str], bytes]:
+        return html_page(
+            f"<head>{extra}</head><article><h1>{title}</h1>"
+            + f"<p>{title} rode the tide past the breakwater and the lighthouse keeper "
+            "waved from the gallery rail as the gulls wheeled above.</p>" * 4 + "</article>",
+            title,
+        )
+
+    sitemap = "".join(f"<url><loc>{u}</loc></url>" for u in [*bad, "/2024/01/by-sitemap.html"])
+    feed = "".join(
+        f"<item><title>By feed</title><link>{u}</link></item>"
+        for u in [*bad, "/2024/01/by-feed.html"]
+    )
+    site = static_site({})
+    base = site.url.rstrip("/")
+    site.pages.update(
+        {
+            "/": html_page(
+                '<link rel="alternate" type="application/rss+xml" href="/feed/">'
+                + "".join(f'<article><h2><a href="{u}">x</a></h2></article>' for u in bad)
+                + '<article><h2><a href="/2024/01/by-link.html">y</a></h2></article>'
+            ),
+            "/sitemap.xml": (
+                200,
+                {"Content-Type": "application/xml"},
+                (
+                    '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                    + sitemap.replace("<loc>/", f"<loc>{base}/")
+                    + "</urlset>"
+                ).encode(),
+            ),
+            "/feed/": (
+                200,
+                {"Content-Type": "application/rss+xml"},
+                (
+                    '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+                    + feed.replace("<link>/", f"<link>{base}/")
+                    + "</channel></rss>"
+                ).encode(),
+            ),
+            "/2024/01/by-sitemap.html": post("By sitemap"),
+            "/2024/01/by-feed.html": post("By feed", '<link rel="canonical" href="https://[x/">'),
+            "/2024/01/by-link.html": post(
+                "By link", '<meta property="og:url" content="http://[y">'
+            ),
+        }
+    )
+    db = tmp_path / "malformed.db"
+    result = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    assert result.returncode == 0, result.stdout + result.stderr
+    titles = {r["title"] for r in rows(db, "SELECT title FROM posts")}
+    assert titles == {"By sitemap", "By feed", "By link"}
+    assert rows(db, "SELECT url FROM failures WHERE stage != 'discover'") == []

@@ -7,7 +7,9 @@ import pytest
 from pipeline.urls import (
     SourceURLError,
     canonical_url,
+    canonical_url_or_none,
     is_post_url,
+    join_url,
     normalise_source_url,
     same_blog,
 )
@@ -89,3 +91,14 @@ def test_normalise_source_url() -> None:
     for bad in ("", "ftp://ex.example/", "http://", "http://ex.example:notaport/"):
         with pytest.raises(SourceURLError):
             normalise_source_url(bad)
+
+
+@pytest.mark.parametrize("href", ["http://[broken/x.html", "https://blog.example:99999/a", "//[x"])
+def test_malformed_addresses_are_none_not_errors(href: str) -> None:
+    assert join_url("https://blog.example/", href) is None
+    assert canonical_url_or_none(href, base="https://blog.example/") is None
+    assert not same_blog(href, "https://blog.example/")
+    assert not same_blog(href, href)
+    assert (
+        join_url("https://blog.example/2024/", "01/a.html") == "https://blog.example/2024/01/a.html"
+    )

@@ -27,7 +27,13 @@ from pipeline import discovery
 from pipeline.items import FailureItem, FetchState, PageItem, PostStatusItem, SourceItem
 from pipeline.middlewares import FetchRefused
 from pipeline.store import Archive, ArchiveError, utcnow
-from pipeline.urls import canonical_url, is_post_url, normalise_source_url, same_blog
+from pipeline.urls import (
+    canonical_url,
+    canonical_url_or_none,
+    is_post_url,
+    normalise_source_url,
+    same_blog,
+)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -124,9 +130,11 @@ class BlogSpider(Spider):
         the post as the listing last showed it, or None for a link that is no post of ours."""
         if isinstance(link, str):
             link = discovery.PostLink(url=link)
-        url = canonical_url(link.url)
-        if not self._same_blog(url, source) or not is_post_url(
-            url, self.platforms.get(source, "generic")
+        url = canonical_url_or_none(link.url)
+        if (
+            not url
+            or not self._same_blog(url, source)
+            or not is_post_url(url, self.platforms.get(source, "generic"))
         ):
             return None
         self.crawler.stats.inc_value("blogarchive/discovery/post_links")
