@@ -619,7 +619,11 @@ class Archive:
             "source_id": source_id,
             **extracted,
             "last_seen": now,
-            "last_listed": seen_at or listing_stamp(),
+            # now, to the microsecond, whatever `seen_at` says: a fetch time is to the second,
+            # and one in the run's first second would sort before the run's start, so the
+            # post would look unlisted by this run (counted again when a second listing
+            # names it, re-checked by the sweep of unlisted posts)
+            "last_listed": listing_stamp(),
             "etag": etag,
             "last_modified": last_modified,
         }

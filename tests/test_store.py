@@ -404,6 +404,21 @@ def test_a_post_listed_by_the_previous_run_is_unlisted_in_the_next_even_within_a
         assert list(archive.unlisted_posts(source_id, next_run)) == []
 
 
+def test_a_post_fetched_in_the_first_second_of_a_run_counts_as_listed_by_it(
+    archive_path: Path,
+) -> None:
+    # fetch times are to the second: one in the run's first second sorts before the run's
+    # start, yet the post was listed (and stored) by this run
+    with Archive(archive_path) as archive:
+        source_id = archive.add_source("https://quietrails.example/")
+        run_start = listing_stamp()
+        fetched_at = run_start[:19] + "+00:00"
+        assert fetched_at < run_start
+        archive.save_post(RECORD, source_id=source_id, seen_at=fetched_at)
+        assert archive.mark_listed([RECORD["url"]], since=run_start) == 0  # not counted twice
+        assert list(archive.unlisted_posts(source_id, run_start)) == []  # nor swept
+
+
 def test_bookkeeping_updates_leave_the_search_index_alone(archive_path: Path) -> None:
     # cron runs touch every listed post (last_listed, last_seen); that must not rewrite the
     # post's full-text index entry, only a change of its title, text, author or tags does
