@@ -454,6 +454,8 @@ class Archive:
         if (not create or readonly) and not self.path.exists():
             raise ArchiveError(f"no archive at {self.path}")
         self._in_transaction = False
+        # execute_plugins=False: the archive registers no SQL functions through sqlite-utils
+        # plugins, and looking for them reads every installed package's metadata: ~25 ms
         try:
             if readonly:
                 conn = sqlite3.connect(
@@ -462,7 +464,7 @@ class Archive:
                     timeout=BUSY_TIMEOUT_MS / 1000,
                     isolation_level=None,
                 )
-                self.db = sqlite_utils.Database(conn)
+                self.db = sqlite_utils.Database(conn, execute_plugins=False)
                 self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
                 return
@@ -471,7 +473,7 @@ class Archive:
             conn = sqlite3.connect(
                 str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
             )
-            self.db = sqlite_utils.Database(conn)
+            self.db = sqlite_utils.Database(conn, execute_plugins=False)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")

@@ -395,6 +395,8 @@ def test_search_ranks_and_highlights(site: Site) -> None:
     assert [h["title"] for h in hits] == ["Coppicing the hazel"]
     assert hits[0]["title_highlighted"] == "Coppicing the <mark>hazel</mark>"
     assert "<mark>hazel</mark>" in hits[0]["snippet"]
+    # the same marks when a filter is given (the rows shown are then looked up one by one)
+    assert search(site, q="hazel", author="Nell+Wren") == hits
     ranked = search(site, q="chain")  # in CHAIN's title and text, nowhere else
     assert [h["title"] for h in ranked] == ["Measuring chain wear"]
     both = search(site, q="winter")
@@ -460,6 +462,8 @@ def test_a_search_matching_more_than_the_rank_limit_says_so(tmp_path: Path) -> N
     try:
         hits = search(served, q="kestrel")
         assert len(hits) == 100 and {h["ranked"] for h in hits} == {RANKED_MATCHES}
+        assert all("<mark>kestrel</mark>" in h["snippet"] for h in hits)
+        assert all(h["title_highlighted"] == h["title"] for h in hits)
         assert "Sighting 0" not in {h["title"] for h in hits}
         assert [h["title"] for h in search(served, q="kestrel", site="old.example")] == [
             "Sighting 0"
