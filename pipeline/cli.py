@@ -17,7 +17,6 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
-from pipeline.logs import default_log_file, log_dir, setup_logging
 from pipeline.paths import default_db_path
 from pipeline.runlock import EXIT_LOCKED, LockError, LockHeld, RunLock
 from pipeline.store import RANKED_MATCHES, Archive, ArchiveError
@@ -421,6 +420,7 @@ def _crawl_logging(db_path: Path, overrides: dict[str, str]) -> Iterator[None]:
     """The rotating log file beside the database, errors on stderr; Scrapy's own stderr
     log stays off unless a `-s LOG_...` override asks for it."""
     from pipeline.crawl import crawl_settings
+    from pipeline.logs import default_log_file, setup_logging
 
     settings = crawl_settings(db_path, overrides)
     scrapy_on_stderr = any(name.startswith("LOG_") for name in overrides)
@@ -522,6 +522,8 @@ def _cron_quote(path: Path) -> str:
 def crontab(every: str, db_path: Path | None) -> None:
     """Print a crontab line that runs `blogarchive crawl` on a schedule: absolute paths,
     output appended to logs/cron.log beside the database. Add it with `crontab -e`."""
+    from pipeline.logs import log_dir
+
     db = (db_path or default_db_path()).resolve()
     minute = int(hashlib.sha1(str(db).encode()).hexdigest(), 16) % 60
     try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -60,6 +62,26 @@ def test_search_prints_title_date_url_and_snippet(archive_path: Path) -> None:
     ]
     none = runner.invoke(cli, ["search", "zeppelin", "--db", str(archive_path)])
     assert none.exit_code == 0 and "no posts match" in none.output
+
+
+def test_search_loads_neither_sqlite_utils_nor_scrapy(archive_path: Path) -> None:
+    """`blogarchive search` is run once per query from scripts: it starts without the crawl's
+    and the writer's libraries (together about half of its start-up time)."""
+    with Archive(archive_path) as archive:
+        archive.save_post(
+            {"url": "https://quietrails.example/2024/04/wick.html", "title": "Wick", "text": "x"}
+        )
+    code = (
+        "import sys\n"
+        "from pipeline.cli import cli\n"
+        f"cli(['search', 'wick', '--json', '--db', {str(archive_path)!r}], standalone_mode=False)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'sqlite_utils', 'scrapy', 'trafilatura', 'twisted', 'lxml'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    found, loaded = out.stdout.splitlines()
+    assert json.loads(found)["url"] == "https://quietrails.example/2024/04/wick.html"
+    assert loaded == "[]"
 
 
 def test_search_says_when_it_ranked_only_the_most_recent_matches(archive_path: Path) -> None:
