@@ -217,7 +217,7 @@ def test_configured_facets(site: Site) -> None:
 
     assert counts("site") == {"wrenfield.example": 2, "cogandchain.example": 1}
     assert counts("author") == {"Nell Wren": 2, "Priya Cog": 1}
-    assert facets["tags"]["type"] == "array"
+    assert facets["tags"]["type"] == "labels"
     assert counts("tags") == {"winter work": 2, "woodland": 1, "gardening": 1, "cycling": 1}
     assert counts("year") == {2024: 2, 2023: 1}
 

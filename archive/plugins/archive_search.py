@@ -3,6 +3,9 @@
 - ``archive_highlight`` template filter and ``render_cell`` for ``snippet`` and
   ``title_highlighted`` columns: the text is escaped, then only the ``<mark>``/``</mark>``
   markers that SQLite's snippet()/highlight() put around the matched words become tags.
+- a ``labels`` facet type (``labels: tags`` in archive/metadata.yml, or
+  ``?_facet_labels=tags``): Datasette's ``array`` facet (posts per label, selecting one
+  filters with ``tags__arraycontains``), counted over each matching row's labels only.
 - a ``month`` facet type (``month: published`` in archive/metadata.yml, or
   ``?_facet_month=published``): posts per ``YYYY-MM`` of a date column, newest month first;
   selecting one filters with ``published__startswith=YYYY-MM``.
@@ -24,7 +27,7 @@ from xml.etree import ElementTree as ET
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
-from datasette.facets import Facet
+from datasette.facets import ArrayFacet, Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
@@ -158,9 +161,30 @@ class MonthFacet(Facet):
         return results, timed_out
 
 
+class LabelFacet(ArrayFacet):
+    """Datasette's array facet over a narrower query: its DISTINCT (one count per row and
+    label) carries every column of every matching row, text and html included, which for a
+    search matching most of 100,000 posts outlasts facet_time_limit_ms (the facet is then
+    dropped). Here it carries a row number and the labels: same counts, about a third of
+    the time."""
+
+    type = "labels"
+
+    async def suggest(self):
+        return []
+
+    async def facet_results(self):
+        configs = [source["config"] for source in self.get_configs()]
+        columns = sorted({config.get("column") or config["simple"] for config in configs})
+        if columns:
+            picked = ", ".join(escape_sqlite(column) for column in columns)
+            self.sql = f"select row_number() over () as _row, {picked} from ({self.sql})"
+        return await super().facet_results()
+
+
 @hookimpl
 def register_facet_classes():
-    return [MonthFacet]
+    return [LabelFacet, MonthFacet]
 
 
 # ---------------------------------------------------------------- the search pages
