@@ -113,6 +113,17 @@ def test_serve_public_sends_no_noindex(archive_db: Path) -> None:
         assert httpx.get(f"{base}/robots.txt").status_code == 404
 
 
+def test_without_auth_there_is_no_login(archive_db: Path) -> None:
+    ds = make_datasette(archive_db)
+    for path in ["/", "/private/posts", "/private/posts/1", "/-/dashboard"]:
+        page = get(ds, path)
+        assert page.status_code == 200, path
+        assert 'href="/-/login"' not in page.text, path
+    login = get(ds, "/-/login")
+    assert login.status_code == 404 and "served without --auth" in login.text
+    assert login.headers["x-robots-tag"] == "noindex, nofollow"
+
+
 # ------------------------------------------------------------------ private with --auth
 
 

@@ -11,6 +11,9 @@ route Datasette or any plugin serves:
   login form for pages, and ``403`` for data (``.json``, ``.csv``, ``.atom``, ...) and anything
   but GET/HEAD. Only the login form and static assets are open. The ``ds_actor`` cookie is
   made ``HttpOnly``.
+- without an account to log in to (no ``*_password_hash`` in datasette-auth-passwords'
+  configuration, as ``serve`` without ``--auth``): no "Log in" in the menu, and ``/-/login``
+  answers ``404`` instead of a form that cannot succeed.
 
 An archive served without our configuration (``datasette serve`` with archive/metadata.yml)
 is treated as private: noindex and robots.txt, no login. Plugins are registered once per
@@ -27,6 +30,8 @@ from datasette.utils import await_me_maybe
 from datasette.utils.asgi import Request
 
 CONFIG_KEY = "blogarchive-access"
+AUTH_PLUGIN = "datasette-auth-passwords"
+NO_ACCOUNTS = b"404 Not Found: this archive is served without --auth; there is no login.\n"
 ROBOTS_TXT = b"User-agent: *\nDisallow: /\n"
 ROBOTS_TAG = b"noindex, nofollow"
 LOGIN_PATH = "/-/login"
@@ -48,6 +53,12 @@ def _config(datasette) -> dict | None:
     if config is None and _is_archive(datasette):
         return {"public": False, "auth": False}
     return config
+
+
+def _has_accounts(datasette) -> bool:
+    """Whether datasette-auth-passwords has an account to log in to."""
+    config = datasette.plugin_config(AUTH_PLUGIN) or {}
+    return any(key.endswith("_password_hash") for key in config)
 
 
 async def _send_simple(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]):
@@ -79,6 +90,7 @@ def asgi_wrapper(datasette):
         return lambda app: app
     public = bool(config.get("public"))
     auth = bool(config.get("auth"))
+    login = auth or _has_accounts(datasette)
 
     async def actor_of(scope) -> dict | None:
         request = Request(scope, None)
@@ -96,6 +108,8 @@ def asgi_wrapper(datasette):
             extra: list[tuple[bytes, bytes]] = [] if public else [(b"x-robots-tag", ROBOTS_TAG)]
             if path == "/robots.txt" and not public:
                 return await _send_simple(send, 200, ROBOTS_TXT, extra)
+            if path == LOGIN_PATH and not login:
+                return await _send_simple(send, 404, NO_ACCOUNTS, extra)
             if auth and not OPEN_PATHS.search(path) and await actor_of(scope) is None:
                 if scope.get("method") in ("GET", "HEAD") and not _is_data_request(scope, path):
                     location = datasette.urls.path(LOGIN_PATH).encode()
@@ -121,6 +135,25 @@ def asgi_wrapper(datasette):
         return access
 
     return wrap
+
+
+@hookimpl
+def extra_template_vars(datasette, request):
+    """Datasette's `menu_links` for the page templates, less datasette-auth-passwords'
+    "Log in" when there is no account to log in to."""
+    config = _config(datasette)
+    if config is None or config.get("auth") or _has_accounts(datasette):
+        return {}
+    login = datasette.urls.path(LOGIN_PATH)
+    actor = request.actor if request else None
+
+    async def menu_links() -> list[dict]:
+        links = []
+        for hook in pm.hook.menu_links(datasette=datasette, actor=actor, request=request):
+            links.extend(link for link in await await_me_maybe(hook) or [] if link["href"] != login)
+        return links
+
+    return {"menu_links": menu_links}
 
 
 def _http_only(name: bytes, value: bytes) -> tuple[bytes, bytes]:
