@@ -228,6 +228,14 @@ def test_configured_facets(site: Site) -> None:
     assert titles(winter) == ["Measuring chain wear", "Coppicing the hazel"]
 
 
+def test_our_facets_asked_for_again_in_the_url_are_shown_once(site: Site) -> None:
+    data = site.json("/archive/posts.json?_facet_labels=tags&_facet_month=published")
+    names = [name for name in data["facet_results"] if name.startswith(("tags", "published"))]
+    assert sorted(names) == ["published", "tags"]
+    counts = {r["value"]: r["count"] for r in data["facet_results"]["tags"]["results"]}
+    assert counts == {"winter work": 2, "woodland": 1, "gardening": 1, "cycling": 1}
+
+
 def test_default_sort_orders(site: Site) -> None:
     posts = site.json("/archive/posts.json")
     assert posts["human_description_en"] == "sorted by published descending"

@@ -94,26 +94,40 @@ def render_cell(row, value, column, table, database, datasette):
 # ---------------------------------------------------------------- the month facet
 
 
-class MonthFacet(Facet):
-    """Counts per month (the first seven characters, YYYY-MM, of an ISO 8601 date)."""
+def facet_column(source_and_config: dict) -> str:
+    config = source_and_config["config"]
+    return config.get("column") or config["simple"]
 
-    type = "month"
+
+class OwnFacet(Facet):
+    """A facet type of ours: never suggested, and computed once per column when it is asked
+    for both in the metadata and in the URL (Datasette would show it twice)."""
 
     async def suggest(self):
         return []
+
+    def get_configs(self):
+        seen: set[str] = set()
+        configs = []
+        for source_and_config in super().get_configs():
+            if facet_column(source_and_config) not in seen:
+                seen.add(facet_column(source_and_config))
+                configs.append(source_and_config)
+        return configs
+
+
+class MonthFacet(OwnFacet):
+    """Counts per month (the first seven characters, YYYY-MM, of an ISO 8601 date)."""
+
+    type = "month"
 
     async def facet_results(self):
         results = []
         timed_out = []
         args = dict(self.get_querystring_pairs())
         size = self.get_facet_size()
-        done = set()
         for source_and_config in self.get_configs():
-            config = source_and_config["config"]
-            column = config.get("column") or config["simple"]
-            if column in done:  # asked for in the URL and in the metadata
-                continue
-            done.add(column)
+            column = facet_column(source_and_config)
             col = escape_sqlite(column)
             sql = f"""
                 select substr({col}, 1, 7) as value, count(*) as count from ({self.sql})
@@ -161,7 +175,7 @@ class MonthFacet(Facet):
         return results, timed_out
 
 
-class LabelFacet(ArrayFacet):
+class LabelFacet(OwnFacet, ArrayFacet):
     """Datasette's array facet over a narrower query: its DISTINCT (one count per row and
     label) carries every column of every matching row, text and html included, which for a
     search matching most of 100,000 posts outlasts facet_time_limit_ms (the facet is then
@@ -170,12 +184,8 @@ class LabelFacet(ArrayFacet):
 
     type = "labels"
 
-    async def suggest(self):
-        return []
-
     async def facet_results(self):
-        configs = [source["config"] for source in self.get_configs()]
-        columns = sorted({config.get("column") or config["simple"] for config in configs})
+        columns = sorted({facet_column(source) for source in self.get_configs()})
         if columns:
             picked = ", ".join(escape_sqlite(column) for column in columns)
             self.sql = f"select row_number() over () as _row, {picked} from ({self.sql})"
