@@ -91,7 +91,7 @@ def render_cell(row, value, column, table, database, datasette):
     return highlight(value)
 
 
-# ---------------------------------------------------------------- the month facet
+# ---------------------------------------------------------------- our facet types (labels, month)
 
 
 def facet_column(source_and_config: dict) -> str:
