@@ -723,7 +723,7 @@ class Archive:
         workers compute it, off the writer's process)."""
         hashes = list(hashes) if hashes is not None else sketch(text)
         self.db.execute("DELETE FROM post_sketches WHERE post_id = ?", [post_id])
-        self.db.conn.executemany(
+        self.conn.executemany(
             "INSERT OR IGNORE INTO post_sketches (hash, post_id) VALUES (?, ?)",
             [(value, post_id) for value in hashes],
         )
@@ -750,7 +750,7 @@ class Archive:
         variants = list(dict.fromkeys(v for given in urls for v in url_variants(given)))
         marks = ", ".join("?" for _ in variants)
         columns = "posts.id, posts.url, content_hash, gone_at, etag, last_modified, last_seen"
-        cursor = self.db.conn.execute(
+        cursor = self.conn.execute(
             f"SELECT posts.url, 0, {columns} FROM posts WHERE posts.url IN ({marks}) "
             f"UNION ALL SELECT post_aliases.url, 1, {columns} FROM post_aliases "
             f"JOIN posts ON posts.id = post_aliases.post_id WHERE post_aliases.url IN ({marks})",
@@ -846,7 +846,7 @@ class Archive:
         with self._write():
             for url in urls:
                 # fast path, one statement: the listing names the post by its stored URL
-                cursor = self.db.conn.execute(
+                cursor = self.conn.execute(
                     "UPDATE posts SET last_listed = ? WHERE url = ? "
                     "AND (last_listed IS NULL OR last_listed < ?)",
                     [now, url, cutoff],
@@ -854,7 +854,7 @@ class Archive:
                 if cursor.rowcount:
                     count += 1
                     continue
-                if self.db.conn.execute("SELECT 1 FROM posts WHERE url = ?", [url]).fetchone():
+                if self.conn.execute("SELECT 1 FROM posts WHERE url = ?", [url]).fetchone():
                     continue  # listed already in this run
                 found = self._find_post([url])
                 if found is None:

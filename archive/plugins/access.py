@@ -55,10 +55,11 @@ def _config(datasette) -> dict | None:
     return config
 
 
-def _has_accounts(datasette) -> bool:
-    """Whether datasette-auth-passwords has an account to log in to."""
-    config = datasette.plugin_config(AUTH_PLUGIN) or {}
-    return any(key.endswith("_password_hash") for key in config)
+def _offers_login(datasette, config: dict) -> bool:
+    """Whether there is a login: `--auth`, or an account in datasette-auth-passwords'
+    configuration (a `<user>_password_hash`)."""
+    accounts = datasette.plugin_config(AUTH_PLUGIN) or {}
+    return bool(config.get("auth")) or any(key.endswith("_password_hash") for key in accounts)
 
 
 async def _send_simple(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]):
@@ -90,7 +91,7 @@ def asgi_wrapper(datasette):
         return lambda app: app
     public = bool(config.get("public"))
     auth = bool(config.get("auth"))
-    login = auth or _has_accounts(datasette)
+    login = _offers_login(datasette, config)
 
     async def actor_of(scope) -> dict | None:
         request = Request(scope, None)
@@ -142,7 +143,7 @@ def extra_template_vars(datasette, request):
     """Datasette's `menu_links` for the page templates, less datasette-auth-passwords'
     "Log in" when there is no account to log in to."""
     config = _config(datasette)
-    if config is None or config.get("auth") or _has_accounts(datasette):
+    if config is None or _offers_login(datasette, config):
         return {}
     login = datasette.urls.path(LOGIN_PATH)
     actor = request.actor if request else None

@@ -110,8 +110,9 @@ class OwnFacet(Facet):
         seen: set[str] = set()
         configs = []
         for source_and_config in super().get_configs():
-            if facet_column(source_and_config) not in seen:
-                seen.add(facet_column(source_and_config))
+            column = facet_column(source_and_config)
+            if column not in seen:
+                seen.add(column)
                 configs.append(source_and_config)
         return configs
 
