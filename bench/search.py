@@ -18,7 +18,9 @@ Then runs 20 typical searches, each `--repeat` times after one warm-up, through:
 - datasette-search: `/<db>/search.json?q=...`, the archive's own search page (the `search`
                     canned query: bm25-ranked, highlighted, filters, top 100), for the
                     queries it takes (not the raw FTS5 syntax ones)
+- search-newest:    the same page with `order=newest` (every match, newest first)
 - library:          `Archive.search(query, limit=20)` (what `blogarchive search` calls)
+- library-newest:   `Archive.search(query, limit=20, order="newest")`
 - cli:              `blogarchive search QUERY --db DB` as a subprocess (the process
                     start-up, ~0.1 s, is most of it; run as installed: bytecode caches
                     written even when PYTHONDONTWRITEBYTECODE is set here)
@@ -292,10 +294,12 @@ def measure(db_path: Path, repeat: int, paths: set[str]) -> dict:
         query = dict(params, **({"_nocount": "1", "_nofacet": "1"} if lean else {}))
         return getter("posts.json", query)
 
-    def canned_get(params: dict):
+    def canned_get(params: dict, order: str = ""):
         """The archive's own search page (the `search` canned query: ranked, highlighted,
-        top 100), with the table search's filters turned into its parameters."""
+        top 100; or by date with `order`), with the table search's filters turned into its
+        parameters."""
         query = {
+            "order": order,
             "q": params["_search"],
             "site": params.get("site", ""),
             "author": "",
@@ -322,9 +326,18 @@ def measure(db_path: Path, repeat: int, paths: set[str]) -> dict:
                 samples["datasette-lean"] = timed(datasette_get(params, True), repeat)
             if "datasette-search" in paths and params.get("_searchmode") != "raw":
                 samples["datasette-search"] = timed(canned_get(params), repeat)
+            if "search-newest" in paths and params.get("_searchmode") != "raw":
+                samples["search-newest"] = timed(canned_get(params, "newest"), repeat)
             if "library" in paths and library_query is not None:
                 samples["library"] = timed(
                     lambda q=library_query, r=raw: archive.search(q, limit=20, raw=r), repeat
+                )
+            if "library-newest" in paths and library_query is not None:
+                samples["library-newest"] = timed(
+                    lambda q=library_query, r=raw: archive.search(
+                        q, limit=20, raw=r, order="newest"
+                    ),
+                    repeat,
                 )
             if "cli" in paths and library_query is not None:
                 cmd = [str(VENV_BIN / "blogarchive"), "search", library_query, "--db"]
@@ -338,7 +351,15 @@ def measure(db_path: Path, repeat: int, paths: set[str]) -> dict:
     return {"per_query": per_query, "hits": hits}
 
 
-PATHS = ("datasette", "datasette-lean", "datasette-search", "library", "cli")
+PATHS = (
+    "datasette",
+    "datasette-lean",
+    "datasette-search",
+    "search-newest",
+    "library",
+    "library-newest",
+    "cli",
+)
 
 
 def summary_rows(n: int, result: dict) -> list[list]:

@@ -19,7 +19,7 @@ import click
 from pipeline import __version__
 from pipeline.paths import default_db_path
 from pipeline.runlock import EXIT_LOCKED, LockError, LockHeld, RunLock
-from pipeline.store import RANKED_MATCHES, Archive, ArchiveError
+from pipeline.store import RANKED_MATCHES, SEARCH_ORDERS, Archive, ArchiveError
 from pipeline.urls import SourceURLError, normalise_source_url
 
 LOOPBACK_SETTINGS = {
@@ -234,14 +234,27 @@ def sources(db_path: Path | None, as_json: bool) -> None:
     help="A query matching more posts than this is ranked among the most recently archived "
     "this many; 0 ranks every match.",
 )
+@click.option(
+    "--order",
+    type=click.Choice(SEARCH_ORDERS),
+    default="relevance",
+    show_default=True,
+    help="Best match first, or every match by publication date (undated posts last).",
+)
 def search(
-    query: str, db_path: Path | None, limit: int, raw: bool, as_json: bool, rank_limit: int
+    query: str,
+    db_path: Path | None,
+    limit: int,
+    raw: bool,
+    as_json: bool,
+    rank_limit: int,
+    order: str,
 ) -> None:
-    """Full-text search of the archived posts, best matches first."""
+    """Full-text search of the archived posts, best matches (or newest, or oldest) first."""
     with open_archive(db_path, readonly=True) as archive:
         try:
             results = archive.search_results(
-                query, limit=limit, raw=raw, rank_limit=rank_limit or None
+                query, limit=limit, raw=raw, rank_limit=rank_limit or None, order=order
             )
         except ArchiveError as error:
             raise click.ClickException(str(error)) from error

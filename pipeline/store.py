@@ -430,11 +430,35 @@ SEARCH_WEIGHTS = "10.0, 1.0, 2.0, 5.0"
 #: at 1,000,000, while a word that common says little about relevance. `rank_limit=None` lifts it.
 RANKED_MATCHES = 10_000
 
+#: The orders a search can list its matches in: best match first (bm25), or by publication
+#: date, newest or oldest first (posts without a date last). Date orders consider every match.
+SEARCH_ORDERS = ("relevance", "newest", "oldest")
+
+#: A date-ordered search matching fewer posts than this sorts its matches; one matching more
+#: walks the posts by date (the index posts_published) and stops at the `limit`th match: at
+#: 100,000 posts 3-40 ms for a word in 7,000 to all of them, where sorting them costs up to
+#: 180 ms. The search page (archive/metadata.yml) switches at the same number.
+DATE_WALK_MATCHES = 2_000
+
+
+def _snippets_of(match: str, shown: str) -> str:
+    """SQL for the snippet (matches in [brackets]) of each post of the table `shown` (its
+    `rowid` column): a query's snippets for the rows shown only, never for every match."""
+    snippet = "snippet(posts_fts, 1, '[', ']', '…', 16) AS snippet"
+    if "*" in match:
+        # A prefix query merges the doclists of every word it matches in each statement
+        # that runs it: one pass over the matches beats a lookup for each row shown.
+        return f"""SELECT rowid, {snippet} FROM posts_fts
+            WHERE posts_fts MATCH :match AND +rowid IN (SELECT rowid FROM {shown})"""
+    return f"""SELECT {shown}.rowid, (SELECT {snippet} FROM posts_fts
+        WHERE posts_fts MATCH :match AND rowid = {shown}.rowid) AS snippet FROM {shown}"""
+
 
 @dataclass(frozen=True)
 class SearchResults:
-    """The best matches of a search (`rows`), how many matches were ranked, and whether that
-    was every match (`complete`) or the RANKED_MATCHES most recently archived."""
+    """The first matches of a search in its order (`rows`), how many matches that order was
+    chosen among (`ranked`), and whether that was every match (`complete`) or, for relevance,
+    the RANKED_MATCHES most recently archived."""
 
     rows: list[dict[str, Any]]
     ranked: int
@@ -1107,10 +1131,13 @@ class Archive:
         limit: int = 20,
         raw: bool = False,
         rank_limit: int | None = RANKED_MATCHES,
+        order: str = "relevance",
     ) -> list[dict[str, Any]]:
-        """Posts matching a full-text query, best first, with a highlighted snippet: the rows
-        of `search_results` (which see)."""
-        return self.search_results(query, limit=limit, raw=raw, rank_limit=rank_limit).rows
+        """Posts matching a full-text query, best first or by date, with a highlighted
+        snippet: the rows of `search_results` (which see)."""
+        return self.search_results(
+            query, limit=limit, raw=raw, rank_limit=rank_limit, order=order
+        ).rows
 
     def search_results(
         self,
@@ -1119,6 +1146,7 @@ class Archive:
         limit: int = 20,
         raw: bool = False,
         rank_limit: int | None = RANKED_MATCHES,
+        order: str = "relevance",
     ) -> SearchResults:
         """Posts matching a full-text query, best first (bm25, weighted as SEARCH_WEIGHTS),
         with a highlighted snippet, and how many matches were ranked.
@@ -1127,23 +1155,21 @@ class Archive:
         in which case FTS5 query syntax (AND, OR, NEAR, prefix*) is passed through. A query
         that matches more than `rank_limit` posts is ranked among the `rank_limit` most
         recently archived of them (`complete` is then false); `rank_limit=None` ranks all.
+        `order="newest"` or `"oldest"` lists every match by publication date instead (posts
+        without a date last; `rank` is then None and `rank_limit` does not apply).
         """
+        if order not in SEARCH_ORDERS:
+            raise SearchError(f"unknown order {order!r}: one of {', '.join(SEARCH_ORDERS)}")
         match = query if raw else escape_fts(query)
         if not match:
             return SearchResults(rows=[], ranked=0, complete=True)
+        if order != "relevance":
+            return self._search_by_date(query, match, limit=limit, newest=order == "newest")
         # bm25 is computed for the ranked matches only (in rowid order, newest archived first:
         # FTS5 reads its doclists backwards without sorting), and snippets for the `limit`
         # best only: a snippet for every match costs seconds on a word most posts contain.
         recent = "ORDER BY rowid DESC LIMIT :cap" if rank_limit is not None else ""
-        snippet = "snippet(posts_fts, 1, '[', ']', '…', 16) AS snippet"
-        if "*" in match:
-            # A prefix query merges the doclists of every word it matches in each statement
-            # that runs it: one pass over the matches beats a lookup for each row shown.
-            snippets = f"""SELECT rowid, {snippet} FROM posts_fts
-                WHERE posts_fts MATCH :match AND +rowid IN (SELECT rowid FROM top)"""
-        else:
-            snippets = f"""SELECT top.rowid, (SELECT {snippet} FROM posts_fts
-                WHERE posts_fts MATCH :match AND rowid = top.rowid) AS snippet FROM top"""
+        snippets = _snippets_of(match, "top")
         sql = f"""
             WITH ranked AS MATERIALIZED (
                 SELECT rowid, bm25(posts_fts, {SEARCH_WEIGHTS}) AS rank FROM posts_fts
@@ -1178,6 +1204,65 @@ class Archive:
         except sqlite3.OperationalError as error:
             raise SearchError(f"cannot search for {query!r}: {error}") from error
         return SearchResults(rows=rows, ranked=min(found, rank_limit), complete=found <= rank_limit)
+
+    def _search_by_date(self, query: str, match: str, *, limit: int, newest: bool) -> SearchResults:
+        """Every post matching `match`, newest or oldest first, posts without a date last."""
+        direction = "DESC" if newest else "ASC"
+        matching = "SELECT rowid FROM posts_fts WHERE posts_fts MATCH :match"
+        params: dict[str, Any] = {"match": match, "limit": limit}
+        try:
+            found = self.conn.execute(f"SELECT count(*) FROM ({matching})", params).fetchone()[0]
+            if found < DATE_WALK_MATCHES:
+                # few matches: look each one up and sort them
+                ids = [
+                    row[0]
+                    for row in self.conn.execute(
+                        f"""SELECT id FROM posts WHERE id IN ({matching})
+                        ORDER BY published IS NULL, published {direction}, id {direction}
+                        LIMIT :limit""",
+                        params,
+                    )
+                ]
+            else:
+                # many: walk the dated posts in order, keeping the matches, then the undated
+                # (SQLite itself would look every match up and sort them: 90 ms for a word in
+                # 67,000 of 100,000 posts, against 15 ms this way)
+                ids = [
+                    row[0]
+                    for row in self.conn.execute(
+                        f"""SELECT id FROM posts INDEXED BY posts_published
+                        WHERE published IS NOT NULL AND +id IN ({matching})
+                        ORDER BY published {direction}, id {direction} LIMIT :limit""",
+                        params,
+                    )
+                ]
+                if len(ids) < limit:
+                    ids += [
+                        row[0]
+                        for row in self.conn.execute(
+                            f"""SELECT id FROM posts WHERE published IS NULL AND +id IN ({matching})
+                            ORDER BY id {direction} LIMIT :rest""",
+                            {**params, "rest": limit - len(ids)},
+                        )
+                    ]
+            params["shown"] = json.dumps(ids)
+            cursor = self.conn.execute(
+                f"""WITH shown AS MATERIALIZED (
+                    SELECT value AS rowid, key AS position FROM json_each(:shown)
+                ),
+                snippets AS ({_snippets_of(match, "shown")})
+                SELECT posts.id, posts.url, posts.site, posts.title, posts.author,
+                    posts.published, snippets.snippet, NULL AS rank
+                FROM shown JOIN posts ON posts.id = shown.rowid
+                    LEFT JOIN snippets ON snippets.rowid = shown.rowid
+                ORDER BY shown.position""",
+                params,
+            )
+            columns = [column[0] for column in cursor.description]
+            rows = [dict(zip(columns, row, strict=True)) for row in cursor]
+        except sqlite3.OperationalError as error:
+            raise SearchError(f"cannot search for {query!r}: {error}") from error
+        return SearchResults(rows=rows, ranked=found, complete=True)
 
     def counts(self) -> dict[str, int]:
         return {

@@ -125,6 +125,21 @@ def test_search_box_ranked_highlighted_results_and_the_post(served: dict, watche
     assert watched.dialogs == [] and watched.errors == []
 
 
+def test_search_results_newest_first(served: dict, watched: Watched):
+    page = watched.page
+    watched.goto(f"{served['base']}/{served['name']}/search?q=telescope")
+    best_first = page.locator("li.archive-result time").all_inner_texts()
+    page.select_option("select[name=order]", "newest")
+    page.click("input[type=submit]")
+    page.wait_for_url("**order=newest*")
+    assert "newest first" in page.locator(".archive-result-count").inner_text()
+    dates = page.locator("li.archive-result time").all_inner_texts()
+    assert sorted(dates) == sorted(best_first) and dates == sorted(dates, reverse=True)
+    assert dates != best_first  # the demo's best telescope match is not its newest
+    assert page.locator("select[name=order]").input_value() == "newest"
+    assert watched.dialogs == [] and watched.errors == []
+
+
 def test_a_facet_narrows_the_posts(served: dict, watched: Watched):
     page = watched.page
     watched.goto(f"{served['base']}/{served['name']}/posts")

@@ -106,6 +106,31 @@ def test_search_says_when_it_ranked_only_the_most_recent_matches(archive_path: P
     assert titles == ["Lamp 0", "Lamp 1", "Lamp 2", "Lamp 3", "Lamp 4"]
 
 
+def test_search_lists_newest_or_oldest_first(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        for i, published in enumerate(["2021-06-01", None, "2023-02-01", "2019-11-30"]):
+            archive.save_post(
+                {
+                    "url": f"https://quietrails.example/lamp-{i}.html",
+                    "title": f"Lamp {i}",
+                    "published": published,
+                    "text": "paraffin " * (i + 1) + "and a wick",
+                }
+            )
+    db = ["--db", str(archive_path), "--json"]
+
+    def titles(*options: str) -> list[str]:
+        result = runner.invoke(cli, ["search", "paraffin", *options, *db])
+        assert result.exit_code == 0, result.output
+        return [json.loads(line)["title"] for line in result.output.splitlines()]
+
+    assert titles("--order", "newest") == ["Lamp 2", "Lamp 0", "Lamp 3", "Lamp 1"]
+    assert titles("--order", "oldest", "--limit", "2") == ["Lamp 3", "Lamp 0"]
+    assert titles() == ["Lamp 3", "Lamp 2", "Lamp 1", "Lamp 0"]  # relevance: most mentions
+    wrong = runner.invoke(cli, ["search", "paraffin", "--order", "sideways", *db])
+    assert wrong.exit_code == 2 and "'sideways' is not one of" in wrong.output
+
+
 def test_extract_prints_what_a_crawl_would_store(tmp_path: Path) -> None:
     site = BloggerSite()
     post = site.posts[0]

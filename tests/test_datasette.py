@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -482,6 +483,75 @@ def test_a_search_matching_more_than_the_rank_limit_says_so(tmp_path: Path) -> N
         assert f"More than {RANKED_MATCHES:,} posts match “kestrel”: ranked among" in page
         page = served.ok("/archive/search?q=field+17").text
         assert "1 post matching “field 17”" in page
+    finally:
+        served.close()
+
+
+def test_search_by_date_lists_every_match_newest_or_oldest_first(tmp_path: Path) -> None:
+    # 2,400 posts mention "kestrel" (enough that the page walks the posts by date), every 7th
+    # also "merlin" (few enough to be sorted); dates repeat (ties go by id) and every 160th
+    # post has none (listed last both ways). Filters narrow either way.
+    posts = [
+        {
+            "id": i + 1,
+            "site": "a.example" if i % 80 == 0 else "b.example",
+            "published": None
+            if i % 160 == 0
+            else (date(2010, 1, 1) + timedelta(days=(i * 7919) % 2000)).isoformat(),
+            "tags": '["Raptors"]' if i % 3 == 0 else "[]",
+            "text": "kestrel over the field" + (" and a merlin" if i % 7 == 0 else ""),
+        }
+        for i in range(2400)
+    ]
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive, archive.transaction():
+        archive.db.conn.executemany(
+            "INSERT INTO posts (id, url, site, title, published, tags, text, content_hash, "
+            "first_seen, last_seen) VALUES (:id, 'https://' || :site || '/' || :id, :site, "
+            "'Sighting ' || :id, :published, :tags, :text, :id, '2024-01-01', '2024-01-01')",
+            posts,
+        )
+
+    def expected(order: str, word: str, keep=lambda post: True) -> list[int]:
+        found = [p for p in posts if word in p["text"] and keep(p)]
+        found.sort(key=lambda p: p["id"], reverse=order == "newest")
+        found.sort(key=lambda p: p["published"] or "", reverse=order == "newest")
+        found.sort(key=lambda p: p["published"] is None)
+        return [p["id"] for p in found][:100]
+
+    served = Site(make_datasette(path), "archive")
+    try:
+        for order in ("newest", "oldest"):
+            for word in ("kestrel", "merlin"):
+                hits = search(served, q=word, order=order)
+                assert [h["id"] for h in hits] == expected(order, word), (order, word)
+                assert all(f"<mark>{word}</mark>" in h["snippet"] for h in hits)
+                assert {h["rank"] for h in hits} == {None}
+            on_a = search(served, q="kestrel", order=order, site="a.example")
+            assert [h["id"] for h in on_a] == expected(
+                order, "kestrel", lambda p: p["site"] == "a.example"
+            )
+            assert on_a[-1]["published"] is None  # the undated come last
+            raptors = search(served, q="merlin", order=order, tag="Raptors", since="2012")
+            assert [h["id"] for h in raptors] == expected(
+                order,
+                "merlin",
+                lambda p: "Raptors" in p["tags"] and (p["published"] or "") >= "2012",
+            )
+        # no words: every post, by date
+        assert [h["id"] for h in search(served, q="", order="oldest")] == expected(
+            "oldest", "kestrel"
+        )
+        assert [h["id"] for h in search(served, q="")] == expected("newest", "kestrel")
+        # anything else is relevance
+        assert search(served, q="merlin", order="sideways") == search(served, q="merlin")
+        page = served.ok("/archive/search?q=merlin&order=oldest").text
+        assert "343 posts matching “merlin”, oldest first (the first 100 shown)" in page
+        assert '<option value="oldest" selected>oldest first</option>' in page
+        assert "_sort=published" in page  # the same search in the table, also oldest first
+        page = served.ok("/archive/search?q=kestrel&order=newest").text
+        assert "2,400 posts matching “kestrel”, newest first" in page
+        assert served.ok("/archive/search?order=oldest").text.count("Oldest posts") == 1
     finally:
         served.close()
 

@@ -13,9 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.store import (
+    DATE_WALK_MATCHES,
     MIGRATIONS,
     Archive,
     ArchiveError,
+    SearchError,
     content_hash,
     counted_fields,
     escape_fts,
@@ -270,6 +272,51 @@ def test_a_query_matching_more_than_the_rank_limit_ranks_the_most_recently_archi
         # under the limit nothing changes: the same rows, in the same order, as ranking all
         assert archive.search_results("ferry", rank_limit=10) == every
         assert archive.search("ferry", limit=3) == every.rows[:3]
+
+
+def test_a_search_by_date_lists_every_match_newest_or_oldest_first(archive_path: Path) -> None:
+    # DATE_WALK_MATCHES + 100 posts mention "ferry" (found by walking the posts by date), every
+    # 9th also "fog" (few enough to be sorted); dates repeat (ties go by id) and every 50th
+    # post has none (listed last both ways)
+    n = DATE_WALK_MATCHES + 100
+    published = {
+        i + 1: None if i % 50 == 0 else f"20{10 + (i * 37) % 15:02d}-0{1 + i % 9}-01"
+        for i in range(n)
+    }
+    with Archive(archive_path) as archive:
+        with archive.transaction():
+            archive.conn.executemany(
+                "INSERT INTO posts (id, url, site, title, published, text, content_hash, "
+                "first_seen, last_seen) VALUES (?, ?, 'quietrails.example', ?, ?, ?, ?, "
+                "'2024-01-01', '2024-01-01')",
+                (
+                    (
+                        i,
+                        f"https://quietrails.example/{i}.html",
+                        f"Crossing {i}",
+                        published[i],
+                        "A ferry crossing" + (" in fog" if i % 9 == 0 else ""),
+                        str(i),
+                    )
+                    for i in published
+                ),
+            )
+        for word, matching in (("ferry", n), ("fog", n // 9)):
+            for order in ("newest", "oldest"):
+                ids = sorted(
+                    (i for i in published if word == "ferry" or i % 9 == 0),
+                    reverse=order == "newest",
+                )
+                ids.sort(key=lambda i: published[i] or "", reverse=order == "newest")
+                ids.sort(key=lambda i: published[i] is None)
+                results = archive.search_results(word, order=order, limit=n)
+                assert [row["id"] for row in results.rows] == ids, (word, order)
+                assert (results.ranked, results.complete) == (matching, True)
+                assert {row["rank"] for row in results.rows} == {None}
+                assert f"[{word}]" in results.rows[0]["snippet"]
+                assert archive.search(word, order=order, limit=5) == results.rows[:5]
+        with pytest.raises(SearchError, match="unknown order 'sideways'"):
+            archive.search("ferry", order="sideways")
 
 
 def test_user_queries_cannot_break_fts_syntax(archive_path: Path) -> None:

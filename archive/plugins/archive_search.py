@@ -13,7 +13,7 @@
   table with any ``_search``, facet or filter) is an Atom feed of the matching posts, each
   entry linking to its page in the archive and to the original.
 - extra_template_vars for the ``search`` and ``search_comments`` pages (the choices of the
-  filters, links to the other views of the same search).
+  filters and of the order, links to the other views of the same search).
 
 Every hook checks that the Datasette instance uses our metadata (the ``"*"`` block).
 """
@@ -36,7 +36,10 @@ from pipeline.store import MMAP_BYTES, RANKED_MATCHES
 
 WILDCARD = "*"
 SEARCH_QUERIES = {"search": "posts", "search_comments": "comments"}
-SEARCH_PARAMS = ("q", "site", "author", "tag", "since", "until")
+SEARCH_FILTERS = ("site", "author", "tag", "since", "until")
+SEARCH_PARAMS = ("q", *SEARCH_FILTERS, "order")
+#: the search page's orders besides relevance (the `order` parameter; anything else is relevance)
+DATE_ORDERS = {"newest": "newest first", "oldest": "oldest first"}
 HIGHLIGHT_COLUMNS = {"snippet", "title_highlighted"}
 FEED_TABLES = {"posts"}
 FEED_QUERIES = {"search"}
@@ -202,7 +205,10 @@ def register_facet_classes():
 
 
 def _search_args(request) -> dict[str, str]:
-    return {name: request.args.get(name, "").strip() for name in SEARCH_PARAMS}
+    args = {name: request.args.get(name, "").strip() for name in SEARCH_PARAMS}
+    if args["order"] not in DATE_ORDERS:
+        args["order"] = ""
+    return args
 
 
 async def _choices(db) -> dict[str, list[str]]:
@@ -239,13 +245,16 @@ async def _search_context(datasette, database: str, query_name: str, request) ->
         browse["published__gte"] = args["since"]
     if args["until"]:
         browse["published__lt"] = _after(args["until"])
+    if args["order"]:
+        browse["_sort_desc" if args["order"] == "newest" else "_sort"] = "published"
     base = datasette.urls.database(database)
     comments_args = {k: v for k, v in filled.items() if k in ("q", "site")}
     context = {
         "archive_search": {
             "kind": SEARCH_QUERIES[query_name],
             "args": args,
-            "filtered": any(args[name] for name in SEARCH_PARAMS[1:]),
+            "filtered": any(args[name] for name in SEARCH_FILTERS),
+            "orders": DATE_ORDERS,
             "rank_limit": RANKED_MATCHES,
             "feed_url": f"{base}/search.atom" + (f"?{urlencode(filled)}" if filled else ""),
             "browse_url": table_url + (f"?{urlencode(browse)}" if browse else ""),
