@@ -532,6 +532,11 @@ def test_search_by_date_lists_every_match_newest_or_oldest_first(tmp_path: Path)
                 order, "kestrel", lambda p: p["site"] == "a.example"
             )
             assert on_a[-1]["published"] is None  # the undated come last
+            # the walk starts at the since or until date: a range of the date index
+            between = search(served, q="kestrel", order=order, since="2011", until="2012-06")
+            assert [h["id"] for h in between] == expected(
+                order, "kestrel", lambda p: "2011" <= (p["published"] or "")[:7] <= "2012-06"
+            )
             raptors = search(served, q="merlin", order=order, tag="Raptors", since="2012")
             assert [h["id"] for h in raptors] == expected(
                 order,
