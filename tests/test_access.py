@@ -193,6 +193,50 @@ def test_password_hash_file(archive_db: Path, password_hash: str, tmp_path: Path
     assert password_hash not in metadata and str(hash_file) in metadata
 
 
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_http_basic_credentials_checked_once_and_bad_headers_refused(
+    archive_db: Path, tmp_path: Path
+) -> None:
+    # A script's Basic credentials are verified once and remembered, but only for the hash
+    # they were verified against: a new hash in the file shuts the old password out at once.
+    # Malformed headers are refused like missing credentials, never a server error.
+    new_password = "rødgrød med fløde"  # not ASCII: Basic credentials are UTF-8
+    hash_file = tmp_path / "hash"
+    hash_file.write_text(hash_password(PASSWORD))
+    ds = make_datasette(archive_db, auth=auth_from_environment({}, password_hash_file=hash_file))
+
+    async def status(headers: dict, path: str = "/private/posts.json") -> int:
+        return (await ds.client.get(path, headers=headers)).status_code
+
+    async def scenario() -> None:
+        assert await status(basic("admin", PASSWORD)) == 200
+        assert await status(basic("admin", PASSWORD)) == 200
+        assert await status(basic("admin", "nope")) == 403
+        assert await status(basic("nobody", PASSWORD)) == 403
+        for header in (
+            "Basic !!!not-base64",
+            "Basic " + base64.b64encode(b"\xff:\xfe").decode(),
+            "Basic " + base64.b64encode(b"no-colon").decode(),
+            "Basic ",
+        ):
+            assert await status({"Authorization": header}) == 403, header
+            assert await status({"Authorization": header}, "/private/posts") == 302, header
+        hash_file.write_text(hash_password(new_password))
+        assert await status(basic("admin", PASSWORD)) == 403
+        assert await status(basic("admin", new_password)) == 200
+
+    asyncio.run(scenario())
+    # served without --auth, a malformed header is ignored like any other
+    open_ds = make_datasette(archive_db)
+    response = asyncio.run(
+        open_ds.client.get("/private/posts.json", headers={"Authorization": "Basic !!!"})
+    )
+    assert response.status_code == 200
+
+
 def test_auth_without_a_hash_refuses_to_start(archive_db: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != PASSWORD_HASH_ENV}
     result = run_blogarchive("serve", "--db", str(archive_db), "--auth", env=env, timeout=60)

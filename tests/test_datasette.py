@@ -561,6 +561,29 @@ def test_search_by_date_lists_every_match_newest_or_oldest_first(tmp_path: Path)
         served.close()
 
 
+def test_odd_search_input_gets_a_page_and_a_reason(site: Site) -> None:
+    # quotes only: no words (the query drops quotes), so the latest posts, as for an empty box
+    for q in ("%22", "%22%22", "%22+%22", "%22%22%22"):
+        page = site.ok(f"/archive/search?q={q}").text
+        assert "Latest posts" in page, q
+        assert site.ok(f"/archive/search?q={q}&order=newest").status_code == 200
+        assert "Type a word" in site.ok(f"/archive/search_comments?q={q}").text
+    feed = site.ok("/archive/search.atom?q=%22").text
+    assert "latest posts" in feed and "matching" not in feed
+    # an unbalanced quote: the table view is linked without it (it would be a syntax error)
+    page = site.ok("/archive/search?q=%22hazel").text
+    browse = re.search(r'class="archive-browse" href="([^"]+)"', page)
+    assert browse is not None and "_search=hazel" in browse.group(1)
+    assert site.ok(browse.group(1).replace("&amp;", "&")).status_code == 200
+    # a date that is not one is named, with the forms that are
+    page = site.ok("/archive/search?q=hazel&since=notadate&until=2024-13").text
+    assert "“notadate” is not a date: From takes a year, a month or a day" in page
+    assert "“2024-13” is not a date: to takes" in page
+    assert (
+        "is not a date" not in site.ok("/archive/search?q=hazel&since=2024&until=2024-02-29").text
+    )
+
+
 def test_snippets_are_escaped_except_the_marks(tmp_path: Path) -> None:
     path = tmp_path / "archive.db"
     with Archive(path) as archive:
@@ -636,6 +659,7 @@ def test_atom_feed_of_a_search(site: Site, ids: dict[str, int]) -> None:
     assert "alert" not in table_feed.entries[0].summary
     # Other tables have no feed.
     assert site.get("/archive/crawls.atom").status_code in (400, 404)
+    assert site.get("/archive/search_comments.atom?q=hazel").status_code == 404
 
 
 # ---------------------------------------------------------------- the home page
@@ -776,8 +800,12 @@ def test_publish_ready_settings(built: tuple[Path, dict[str, int]]) -> None:
             "Coppicing the hazel"
         ]  # canned queries still run
         assert served.ok("/archive/posts?_facet=site").status_code == 200
+        # the charts stay, without "View the query" links that would answer 403
+        dashboard = served.ok("/-/dashboard").text
+        assert "<svg" in dashboard and "View the query" not in dashboard
     finally:
         served.close()
+    assert "View the query" in Site(make_datasette(path), "archive").ok("/-/dashboard").text
     args = serve_command_args(path, publish_ready=True)
     settings = {args[i + 1]: args[i + 2] for i, a in enumerate(args) if a == "--setting"}
     assert settings["default_allow_sql"] == "off"

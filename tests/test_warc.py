@@ -311,6 +311,12 @@ def test_a_capture_is_shown_safely_in_datasette(crawled: dict[str, Any]) -> None
         page = await ds.client.get(f"/-/capture/{capture['id']}")
         raw = await ds.client.get(f"/-/capture/{capture['id']}/raw")
         missing = await ds.client.get("/-/capture/999999")
+        # ids no capture can have: each "No such capture.", never a server error
+        for odd in ("99999999999999999999999", "-1", "abc", "1.5", "٣"):
+            for suffix in ("", "/raw"):
+                response = await ds.client.get(f"/-/capture/{odd}{suffix}")
+                assert response.status_code == 404, (odd, suffix, response.status_code)
+                assert "No such capture" in response.text
         return page, raw, missing
 
     page, raw, missing = asyncio.run(fetch())

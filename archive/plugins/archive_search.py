@@ -29,7 +29,7 @@ from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet, Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from pipeline.store import MMAP_BYTES, RANKED_MATCHES
@@ -204,11 +204,20 @@ def register_facet_classes():
 # ---------------------------------------------------------------- the search pages
 
 
+DATE_PREFIX = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
+
+
 def _search_args(request) -> dict[str, str]:
     args = {name: request.args.get(name, "").strip() for name in SEARCH_PARAMS}
     if args["order"] not in DATE_ORDERS:
         args["order"] = ""
     return args
+
+
+def searched_words(q: str) -> str:
+    """The words a search looks for: `q` less its double quotes, as the canned queries take
+    it (`trim(replace(:q, '"', ' '))`); "" means no search, whatever `q` held."""
+    return q.replace('"', " ").strip()
 
 
 async def _choices(db) -> dict[str, list[str]]:
@@ -233,9 +242,10 @@ async def _search_context(datasette, database: str, query_name: str, request) ->
     args = _search_args(request)
     filled = {key: value for key, value in args.items() if value}
     table_url = datasette.urls.table(database, "posts")
+    words = searched_words(args["q"])
     browse: dict[str, str] = {}
-    if args["q"]:
-        browse["_search"] = args["q"]
+    if words:
+        browse["_search"] = words
     for name in ("site", "author"):
         if args[name]:
             browse[name] = args[name]
@@ -253,6 +263,13 @@ async def _search_context(datasette, database: str, query_name: str, request) ->
         "archive_search": {
             "kind": SEARCH_QUERIES[query_name],
             "args": args,
+            "words": words,
+            "errors": [
+                f"“{args[name]}” is not a date: {label} takes a year, a month or a day "
+                "(2024, 2024-05, 2024-05-17)"
+                for name, label in (("since", "From"), ("until", "to"))
+                if args[name] and not DATE_PREFIX.fullmatch(args[name])
+            ],
             "filtered": any(args[name] for name in SEARCH_FILTERS),
             "orders": DATE_ORDERS,
             "rank_limit": RANKED_MATCHES,
@@ -327,7 +344,7 @@ def _summary(row: dict) -> str:
 
 def _feed_title(datasette, request, query_name, table) -> str:
     title = datasette.metadata("title") or "Blog archive"
-    words = request.args.get("q") or request.args.get("_search") or ""
+    words = searched_words(request.args.get("q") or request.args.get("_search") or "")
     filters = [
         f"{key}={request.args.get(key)}"
         for key in request.args.keys()
@@ -340,11 +357,10 @@ def _feed_title(datasette, request, query_name, table) -> str:
 
 
 def render_atom(datasette, request, database, table, query_name, rows, columns, view_name):
-    # Datasette calls a renderer for its extension whatever can_render said.
+    # Datasette calls a renderer for its extension whatever can_render said, and gives a
+    # canned query's response the query's status (200): hence an exception, not a 404 Response.
     if not _can_render_atom(datasette, columns, table, query_name, view_name):
-        return Response.text(
-            "An Atom feed is available for posts and the search query only.", status=404
-        )
+        raise NotFound("An Atom feed is available for posts and the search query only.")
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     page_path = request.path[: -len(".atom")] if request.path.endswith(".atom") else request.path
     page_url = datasette.absolute_url(

@@ -31,13 +31,14 @@ RAW_CSP = (
 PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; img-src 'self'"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_REDIRECTS = 20
+SQLITE_MAX_INT = 2**63 - 1
 
 
 @hookimpl
 def register_routes():
     return [
-        (r"^/-/capture/(?P<id>\d+)$", capture_page),
-        (r"^/-/capture/(?P<id>\d+)/raw$", capture_raw),
+        (r"^/-/capture/(?P<id>[^/]+)$", capture_page),
+        (r"^/-/capture/(?P<id>[^/]+)/raw$", capture_raw),
     ]
 
 
@@ -66,7 +67,10 @@ async def _load(datasette, request):
         request.actor,
         [("view-table", (name, "captures")), ("view-database", name), "view-instance"],
     )
-    capture = await _row(db, int(request.url_vars["id"]))
+    capture_id = request.url_vars["id"]
+    if not capture_id.isascii() or not capture_id.isdigit() or int(capture_id) > SQLITE_MAX_INT:
+        return None  # "No such capture." like any id that is not in the table
+    capture = await _row(db, int(capture_id))
     if capture is None:
         return None
     original = capture

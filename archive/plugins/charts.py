@@ -520,9 +520,15 @@ async def _check_access(datasette, request, database: str) -> None:
     )
 
 
-async def _run_chart(datasette, db, chart: Chart, params: dict[str, Any]) -> dict[str, Any]:
+async def _run_chart(
+    datasette, db, chart: Chart, params: dict[str, Any], can_query: bool
+) -> dict[str, Any]:
     wanted = {name: value for name, value in params.items() if f":{name}" in chart.sql}
-    sql_href = datasette.urls.database(db.name) + "?" + urlencode({"sql": chart.sql, **wanted})
+    sql_href = (
+        datasette.urls.database(db.name) + "?" + urlencode({"sql": chart.sql, **wanted})
+        if can_query
+        else None  # no "View the query" link where SQL is not allowed (--publish-ready)
+    )
     out: dict[str, Any] = {"chart": chart, "svg": None, "error": None, "sql_href": sql_href}
     try:
         results = await db.execute(chart.sql, wanted, truncate=False)
@@ -543,12 +549,15 @@ def _sections(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"title": title, "charts": charts} for title, charts in sections.items()]
 
 
-async def _charts_for(datasette, db, page: str, params: dict[str, Any]):
+async def _charts_for(datasette, request, db, page: str, params: dict[str, Any]):
     try:
         charts = [c for c in load_charts(charts_path(datasette)) if c.page == page]
     except ChartConfigError as error:
         return [], str(error)
-    return [await _run_chart(datasette, db, chart, params) for chart in charts], None
+    can_query = await datasette.permission_allowed(
+        request.actor, "execute-sql", resource=db.name, default=True
+    )
+    return [await _run_chart(datasette, db, chart, params, can_query) for chart in charts], None
 
 
 def blog_href(datasette, site: str) -> str:
@@ -570,7 +579,7 @@ async def _blogs(db) -> list[dict[str, Any]]:
 async def dashboard(datasette, request):
     db = _archive_db(datasette)
     await _check_access(datasette, request, db.name)
-    results, config_error = await _charts_for(datasette, db, "dashboard", {})
+    results, config_error = await _charts_for(datasette, request, db, "dashboard", {})
     blogs = await _blogs(db)
     for blog in blogs:
         blog["href"] = blog_href(datasette, blog["site"])
@@ -610,7 +619,7 @@ async def blog_page(datasette, request):
             {"site": site},
         )
     ).rows
-    results, config_error = await _charts_for(datasette, db, "blog", {"site": site})
+    results, config_error = await _charts_for(datasette, request, db, "blog", {"site": site})
     return Response.html(
         await datasette.render_template(
             "blog_charts.html",
