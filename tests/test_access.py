@@ -193,6 +193,25 @@ def test_password_hash_file(archive_db: Path, password_hash: str, tmp_path: Path
     assert password_hash not in metadata and str(hash_file) in metadata
 
 
+def test_logging_in_returns_to_the_page_asked_for(archive_db: Path, password_hash: str):
+    with serve_archive(archive_db, "--auth", env={PASSWORD_HASH_ENV: password_hash}) as base:
+        with httpx.Client(base_url=base) as reader:
+            asked = "/private/search?q=xylophones&site=alpha.example&order=newest"
+            first = reader.get(asked)
+            assert first.status_code == 302 and first.headers["location"] == "/-/login"
+            assert log_in(reader, "wrong password").status_code == 200
+            response = log_in(reader, PASSWORD)
+            assert response.status_code == 302 and response.headers["location"] == asked
+            page = reader.get(response.headers["location"])
+            assert page.status_code == 200 and "newest first" in page.text
+            # once: the next login (say after the server restarted) goes to the home page
+            assert log_in(reader, PASSWORD).headers["location"] == "/"
+        with httpx.Client(base_url=base) as other:
+            # a cookie pointing elsewhere is not followed
+            other.cookies.set("blogarchive_next", "//evil.example/")
+            assert log_in(other, PASSWORD).headers["location"] == "/"
+
+
 def basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 

@@ -10,7 +10,8 @@ route Datasette or any plugin serves:
   datasette-auth-passwords' ``/-/login``, or HTTP Basic credentials) gets a redirect to the
   login form for pages, and ``403`` for data (``.json``, ``.csv``, ``.atom``, ...) and anything
   but GET/HEAD. Only the login form and static assets are open. The ``ds_actor`` cookie is
-  made ``HttpOnly``.
+  made ``HttpOnly``. The page asked for is kept in a short-lived cookie and the login's
+  redirect goes back to it (datasette-auth-passwords' form always sends you to ``/``).
 - HTTP Basic credentials are checked here, once per request, in a worker thread, and a
   verified credential is remembered for the process (keyed by a digest of user, password and
   hash, so a changed hash takes effect at once): datasette-auth-passwords would run its
@@ -33,6 +34,7 @@ import base64
 import binascii
 import hashlib
 import re
+from urllib.parse import quote
 
 from datasette import hookimpl
 from datasette.plugins import pm
@@ -56,6 +58,9 @@ DATA_SUFFIX = re.compile(r"\.(json|csv|tsv|atom|rss|xml|txt|db)$", re.IGNORECASE
 BASIC_ACTOR = "blogarchive.basic_actor"
 # verified credentials remembered per served archive (a few scripts' accounts)
 VERIFIED_MAX = 64
+# the page a visitor asked for before logging in, for the login's redirect
+NEXT_COOKIE = "blogarchive_next"
+NEXT_COOKIE_SECONDS = 900
 
 
 def _is_archive(datasette) -> bool:
@@ -117,6 +122,24 @@ def _without_basic_authorization(headers: list) -> list:
 @hookimpl
 def actor_from_request(datasette, request):
     return request.scope.get(BASIC_ACTOR)
+
+
+def _cookie(scope, name: str) -> str | None:
+    for header, value in scope.get("headers") or []:
+        if header.lower() == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, cookie = part.strip().partition("=")
+                if key == name:
+                    return cookie
+    return None
+
+
+def _local_path(value: str | None) -> str | None:
+    """`value` if it is a path on this server (not `//host`, no backslash or control
+    character a browser might read otherwise), else None."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return None
+    return None if any(c == "\\" or ord(c) < 0x21 or ord(c) > 0x7E for c in value) else value
 
 
 def _is_data_request(scope, path: str) -> bool:
@@ -185,13 +208,31 @@ def asgi_wrapper(datasette):
             if auth and not OPEN_PATHS.search(path) and await actor_of(scope) is None:
                 if scope.get("method") in ("GET", "HEAD") and not _is_data_request(scope, path):
                     location = datasette.urls.path(LOGIN_PATH).encode()
+                    # the path as a URL (ASGI's is decoded), the query string as it came
+                    query = scope.get("query_string", b"").decode("latin-1")
+                    asked = quote((scope.get("root_path") or "") + path) + (
+                        "?" + quote(query, safe="=&%+/:@") if query else ""
+                    )
+                    remember = (
+                        f"{NEXT_COOKIE}={asked}; Path=/; HttpOnly; "
+                        f"SameSite=Lax; Max-Age={NEXT_COOKIE_SECONDS}"
+                    ).encode("latin-1")
                     return await _send_simple(
-                        send, 302, b"Log in first: " + location, [(b"location", location), *extra]
+                        send,
+                        302,
+                        b"Log in first: " + location,
+                        [(b"location", location), (b"set-cookie", remember), *extra],
                     )
                 return await _send_simple(send, 403, b"403 Forbidden: log in first\n", extra)
 
+            back_to = (
+                _local_path(_cookie(scope, NEXT_COOKIE))
+                if path == LOGIN_PATH and scope.get("method") == "POST"
+                else None
+            )
+
             async def send_with_headers(message):
-                if message["type"] == "http.response.start" and (extra or auth):
+                if message["type"] == "http.response.start" and (extra or auth or back_to):
                     headers = [
                         (name, value)
                         for name, value in message.get("headers", [])
@@ -199,6 +240,17 @@ def asgi_wrapper(datasette):
                     ]
                     if auth:
                         headers = [_http_only(name, value) for name, value in headers]
+                    if back_to and _logs_in(message["status"], headers):
+                        headers = [
+                            (
+                                name,
+                                back_to.encode("latin-1") if name.lower() == b"location" else value,
+                            )
+                            for name, value in headers
+                        ]
+                        headers.append(
+                            (b"set-cookie", f"{NEXT_COOKIE}=; Path=/; Max-Age=0".encode())
+                        )
                     message = {**message, "headers": [*headers, *extra]}
                 await send(message)
 
@@ -226,6 +278,13 @@ def extra_template_vars(datasette, request):
         return links
 
     return {"menu_links": menu_links}
+
+
+def _logs_in(status: int, headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a response is a successful login: a redirect that sets the actor cookie."""
+    return status in (301, 302, 303) and any(
+        name.lower() == b"set-cookie" and value.startswith(b"ds_actor=") for name, value in headers
+    )
 
 
 def _http_only(name: bytes, value: bytes) -> tuple[bytes, bytes]:
