@@ -735,6 +735,8 @@ def test_post_versions_diff_capture_and_date_provenance(tmp_path: Path) -> None:
         assert 'class="diff_add"' in diff
         assert served.get(f"/-/diff?post={post_id}&to=999").status_code == 404
         assert served.get("/-/diff?post=999").status_code == 404
+        bad = served.get(f"/-/diff?post={post_id}&from=abc")
+        assert bad.status_code == 400 and "?from= takes a version id" in bad.text
     finally:
         served.close()
 

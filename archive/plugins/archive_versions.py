@@ -63,6 +63,9 @@ async def diff_page(datasette, request):
     if name not in names:
         return await _error(datasette, request, "No such database.")
     db = datasette.get_database(name)
+    for key in ("from", "to"):
+        if request.args.get(key) and _int(request.args.get(key)) is None:
+            return await _error(datasette, request, f"?{key}= takes a version id (a number).", 400)
     post_id = _int(request.args.get("post"))
     if post_id is None:
         return await _error(datasette, request, "Give the post: ?post=ID.", 400)
