@@ -39,9 +39,13 @@ def db_option(function):
     )(function)
 
 
-def open_archive(db_path: Path | None, *, readonly: bool = False) -> Archive:
+def open_archive(db_path: Path | None, *, readonly: bool = False, create: bool = True) -> Archive:
+    """The archive at --db as a command needs it: `readonly` (only read, it must exist), an
+    existing archive (`create=False`: migrated if need be), or one that may be created (`add`,
+    `crawl`, `ingest`: only where no file, or an empty one, is). A file that is not an
+    archive is an error and is left untouched."""
     try:
-        return Archive(db_path or default_db_path(), readonly=readonly)
+        return Archive(db_path or default_db_path(), readonly=readonly, create=create)
     except ArchiveError as error:
         raise click.ClickException(str(error)) from error
 
@@ -164,6 +168,9 @@ def crawl(
     if run_name:
         raise click.UsageError("--run needs --redis")
     db_path = db_path or default_db_path()
+    if db_path.is_file() and db_path.stat().st_size:
+        # refuse a file that is not an archive before a lock or a log is made beside it
+        open_archive(db_path, readonly=True).close()
     # One crawl per archive at a time (pipeline/runlock.py); logs as in pipeline/logs.py.
     with _crawl_lock(db_path), _crawl_logging(db_path, overrides):
         overrides["BLOGARCHIVE_RUN_LOCK_HELD"] = "True"  # so the pipeline need not take it
@@ -206,7 +213,7 @@ def add(url: str, db_path: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def sources(db_path: Path | None, as_json: bool) -> None:
     """List the blogs in the archive, with their post counts and last crawl."""
-    with open_archive(db_path) as archive:
+    with open_archive(db_path, create=False) as archive:
         rows = archive.sources()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -332,7 +339,7 @@ def serve(
     from pipeline.serving import serve as serve_archive
 
     db_path = db_path or default_db_path()
-    open_archive(db_path).close()  # creates and migrates it if needed
+    open_archive(db_path, create=False).close()  # an archive must be there; migrated if need be
     auth = access.auth_config()
     click.echo(f"serving {db_path} on http://{host}:{port}/ (Ctrl-C to stop)")
     access.warn(host)
@@ -597,11 +604,11 @@ def stats(db_path: Path | None, limit: int, as_json: bool) -> None:
     """Print the run history: the `crawls` rows (one per source per run), newest first, with
     their status and counts of requests, bytes, new, changed, unchanged, not modified (304),
     gone and failed posts."""
-    try:
-        with Archive(db_path or default_db_path(), readonly=True) as archive:
+    with open_archive(db_path, readonly=True) as archive:
+        try:
             rows = archive.crawls(limit=limit)
-    except ArchiveError as error:
-        raise click.ClickException(str(error)) from error
+        except ArchiveError as error:
+            raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -673,7 +680,7 @@ def export(
     to_stdout = str(output) == "-"
     if fmt == "warc" and to_stdout and sys.stdout.isatty():
         raise click.ClickException("a WARC file is binary: give -o FILE.warc.gz")
-    archive = open_archive(db_path)
+    archive = open_archive(db_path, create=False)
     try:
         if fmt == "warc":
             out = sys.stdout.buffer if to_stdout else open(output, "wb")  # noqa: SIM115

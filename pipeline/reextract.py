@@ -105,7 +105,7 @@ def reextract(
     """Re-extract every post (of one site) from its newest capture; see the module's doc."""
     report = ReextractReport()
     wanted = site_filter(site)
-    with Archive(db_path) as archive:
+    with Archive(db_path, create=False) as archive:
         sql = "SELECT id, url FROM posts"
         params: list[Any] = []
         if wanted:

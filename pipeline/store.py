@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import re
 import sqlite3
 import unicodedata
@@ -454,6 +455,80 @@ def _snippets_of(match: str, shown: str) -> str:
         WHERE posts_fts MATCH :match AND rowid = {shown}.rowid) AS snippet FROM {shown}"""
 
 
+#: The tables that make a SQLite database a blogarchive archive (migration 001 creates `posts`,
+#: `migrate` the `_migrations` that lists what was applied).
+ARCHIVE_TABLES = ("posts", "_migrations")
+
+
+def check_archive(conn: sqlite3.Connection, path: Path, *, empty_ok: bool = False) -> bool:
+    """Raise ArchiveError unless the database on `conn` is a blogarchive archive: True for
+    an archive; False for an empty database (no schema at all: a new or 0-byte file), which
+    only `empty_ok` (a command that may create an archive there) accepts. Reads the schema
+    only (a few pages), so a file that is not SQLite raises sqlite3.DatabaseError here."""
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    if not names:
+        if empty_ok:
+            return False
+        raise ArchiveError(f"{path} is not a blogarchive archive (an empty database)")
+    missing = [table for table in ARCHIVE_TABLES if table not in names]
+    if missing:
+        raise ArchiveError(
+            f"{path} is a SQLite database but not a blogarchive archive "
+            f"(no {missing[0]} table); left untouched"
+        )
+    return True
+
+
+def _readonly_connection(uri: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _writable(path: Path) -> bool:
+    """Can this process write the file at `path`, or create files beside it?"""
+    effective = os.access in os.supports_effective_ids
+    return any(
+        os.access(where, os.W_OK, effective_ids=effective)
+        for where in (path, path.resolve().parent)
+    )
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the archive at `path` (ArchiveError if it is none).
+
+    `mode=ro` still needs the `-shm` file of a WAL database (the archive's journal mode): a
+    reader creates it when it is missing, or fails with "attempt to write a readonly database"
+    / "unable to open database file" when it cannot (sqlite.org/wal.html, "Read-Only
+    Databases"). That is the case of a read-only copy: the file and its folder not writable by
+    this user. Then, and only then, it is opened `immutable=1` (no `-shm`, no locks): as
+    neither the file nor its folder is writable by this process, no writer running as this
+    user can be changing it. (A writer running as another user would have made the `-shm`
+    file, and the plain open would have worked; a `-wal` file left over by a writer that died
+    is not read in immutable mode, so its last transactions would not be seen.)"""
+    uri = path.resolve().as_uri()
+    conn = None
+    try:
+        conn = _readonly_connection(f"{uri}?mode=ro")
+        try:
+            check_archive(conn, path)
+        except sqlite3.DatabaseError as error:
+            code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+            if code not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN) or _writable(path):
+                raise
+            conn.close()
+            conn = _readonly_connection(f"{uri}?mode=ro&immutable=1")
+            check_archive(conn, path)
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    except (sqlite3.DatabaseError, ArchiveError) as error:
+        if conn is not None:
+            conn.close()
+        if isinstance(error, ArchiveError):
+            raise
+        raise ArchiveError(f"cannot open archive {path}: {error}") from error
+    return conn
+
+
 @dataclass(frozen=True)
 class SearchResults:
     """The first matches of a search in its order (`rows`), how many matches that order was
@@ -476,31 +551,39 @@ class Archive:
     """One SQLite archive file. Open it, write to it, search it; close it (or use `with`)."""
 
     def __init__(self, path: str | Path, *, create: bool = True, readonly: bool = False):
+        """Open the archive at `path`. `readonly`: only read it (it must exist, and nothing,
+        not even the journal mode, is changed); otherwise it is migrated to the current
+        schema, and created first when `create` is true and no file is there yet (or an empty
+        one). A file that is not SQLite, or a SQLite database that is not an archive, raises
+        ArchiveError and is left untouched."""
         self.path = Path(path)
+        self._in_transaction = False
         if (not create or readonly) and not self.path.exists():
             raise ArchiveError(f"no archive at {self.path}")
-        self._in_transaction = False
+        if readonly:
+            self.conn = _connect_readonly(self.path)
+            return
+        exists = self.path.exists()
+        conn = None
         try:
-            if readonly:
-                self.conn = sqlite3.connect(
-                    f"{self.path.resolve().as_uri()}?mode=ro",
-                    uri=True,
-                    timeout=BUSY_TIMEOUT_MS / 1000,
-                    isolation_level=None,
-                )
-                self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                self.conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-                return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not exists:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit mode: every write below runs in an explicit transaction of ours.
-            self.conn = sqlite3.connect(
+            conn = sqlite3.connect(
                 str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
             )
-            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # Before anything is written: another program's database gets no archive tables.
+            check_archive(conn, self.path, empty_ok=create)
+            self.conn = conn
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")
             migrate(self.db)
-        except sqlite3.DatabaseError as error:
+        except (sqlite3.DatabaseError, ArchiveError) as error:
+            if conn is not None:
+                conn.close()
+            if isinstance(error, ArchiveError):
+                raise
             raise ArchiveError(f"cannot open archive {self.path}: {error}") from error
 
     @functools.cached_property
@@ -1091,7 +1174,10 @@ class Archive:
         """
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return list(self.db.query(sql))
+        try:
+            return list(self.db.query(sql))
+        except sqlite3.DatabaseError as error:
+            raise ArchiveError(f"cannot read the crawls of {self.path}: {error}") from error
 
     def record_failure(
         self,
@@ -1201,7 +1287,7 @@ class Archive:
                 "LIMIT ?)",
                 [match, rank_limit + 1],
             ).fetchone()[0]
-        except sqlite3.OperationalError as error:
+        except sqlite3.DatabaseError as error:
             raise SearchError(f"cannot search for {query!r}: {error}") from error
         return SearchResults(rows=rows, ranked=min(found, rank_limit), complete=found <= rank_limit)
 
@@ -1260,7 +1346,7 @@ class Archive:
             )
             columns = [column[0] for column in cursor.description]
             rows = [dict(zip(columns, row, strict=True)) for row in cursor]
-        except sqlite3.OperationalError as error:
+        except sqlite3.DatabaseError as error:
             raise SearchError(f"cannot search for {query!r}: {error}") from error
         return SearchResults(rows=rows, ranked=found, complete=True)
 

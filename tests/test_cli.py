@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from conftest import BLOGARCHIVE
 from pipeline.cli import cli
 from pipeline.demo.content import blogger_posts
 from pipeline.demo.server import BloggerSite
@@ -41,6 +46,124 @@ def test_bad_input_is_a_clear_error(archive_path: Path) -> None:
     not_sqlite.write_text("plain text, not a database " * 100)
     broken = runner.invoke(cli, ["sources", "--db", str(not_sqlite)])
     assert broken.exit_code == 1 and "cannot open archive" in broken.output
+
+
+READ_COMMANDS = [
+    ["sources"],
+    ["sources", "--json"],
+    ["search", "lamp"],
+    ["search", "lamp", "--order", "newest"],
+    ["stats"],
+    ["stats", "--json"],
+    ["export"],
+    ["export", "--format", "csv"],
+    ["verify"],
+    ["reextract"],
+    ["serve", "--port", "1"],
+]
+
+
+def test_commands_that_read_refuse_a_missing_archive_and_create_nothing(tmp_path: Path) -> None:
+    typo = tmp_path / "typo" / "archive.db"
+    for command in [*READ_COMMANDS, ["export", "--format", "warc", "-o", str(tmp_path / "w.gz")]]:
+        result = runner.invoke(cli, [*command, "--db", str(typo)])
+        assert (result.exit_code, result.output) == (1, f"Error: no archive at {typo}\n"), command
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_command_makes_another_programs_database_an_archive(tmp_path: Path) -> None:
+    other = tmp_path / "notes.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.close()
+    before = other.read_bytes()
+    writers = [["add", "quietrails.example"], ["crawl", "https://quietrails.example/"]]
+    for command in [*READ_COMMANDS, *writers]:
+        result = runner.invoke(cli, [*command, "--db", str(other)])
+        assert result.exit_code == 1, command
+        assert result.output.endswith(
+            f"Error: {other} is a SQLite database but not a blogarchive archive "
+            "(no posts table); left untouched\n"
+        ), command
+    assert other.read_bytes() == before  # no archive tables, not switched to WAL
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.db"]  # no lock, no logs beside it
+
+
+def test_a_file_that_is_not_sqlite_is_one_line_for_the_read_only_commands(tmp_path: Path) -> None:
+    text = tmp_path / "n.db"
+    text.write_text("x\n")
+    for command in (["search", "foo"], ["search", "foo", "--order", "newest"], ["stats"]):
+        for extra in ([], ["--json"]):
+            result = runner.invoke(cli, [*command, *extra, "--db", str(text)])
+            assert (result.exit_code, result.output) == (
+                1,
+                f"Error: cannot open archive {text}: file is not a database\n",
+            ), command
+    assert text.read_text() == "x\n"
+
+
+def test_add_makes_an_archive_of_an_empty_file(tmp_path: Path) -> None:
+    empty = tmp_path / "archive.db"
+    empty.touch()
+    listed = runner.invoke(cli, ["sources", "--db", str(empty)])
+    assert listed.output == f"Error: {empty} is not a blogarchive archive (an empty database)\n"
+    assert runner.invoke(cli, ["add", "quietrails.example", "--db", str(empty)]).exit_code == 0
+    listed = runner.invoke(cli, ["sources", "--db", str(empty), "--json"])
+    assert [row["url"] for row in json.loads(listed.output)] == ["https://quietrails.example/"]
+
+
+def without_write_permission(folder: Path) -> list[str]:
+    """A command prefix under which this process cannot write in `folder` (mode 0o555): none
+    for a user other than root; for root, setpriv dropping the capabilities that let root
+    ignore file permissions (root still reads its own files: the venv may be under /root)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root, which ignores file permissions, and no setpriv")
+    prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+    probe = subprocess.run([*prefix, "touch", str(folder / "probe")], capture_output=True)
+    if probe.returncode == 0 or "Permission denied" not in probe.stderr.decode():
+        (folder / "probe").unlink(missing_ok=True)
+        pytest.skip(f"running as root, and setpriv cannot drop its capabilities: {probe}")
+    return prefix
+
+
+def test_a_read_only_copy_can_be_searched(tmp_path: Path) -> None:
+    """An archive whose file and folder this user cannot write (a shared read-only copy, in
+    WAL mode): SQLite cannot make the -shm file a WAL reader needs, so it is read immutable."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    db = folder / "archive.db"
+    with Archive(db) as archive:
+        archive.save_post(
+            {"url": "https://stars.example/a.html", "title": "Dobsonian", "text": "A telescope."}
+        )
+        archive.finish_crawl(archive.start_crawl(None), status="ok", new=1)
+    db.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        prefix = without_write_permission(folder)
+
+        def run(*args: str) -> str:
+            result = subprocess.run(
+                [*prefix, BLOGARCHIVE, *args, "--db", str(db)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert (result.returncode, result.stderr) == (0, ""), args
+            return result.stdout
+
+        for order in ("relevance", "newest"):
+            found = json.loads(run("search", "telescope", "--json", "--order", order))
+            assert found["title"] == "Dobsonian"
+        assert json.loads(run("stats", "--json"))[0]["new"] == 1
+        assert run("stats").startswith("source")  # the table
+        assert [p.name for p in folder.iterdir()] == ["archive.db"]
+    finally:
+        folder.chmod(0o755)
+        db.chmod(0o644)
 
 
 def test_search_prints_title_date_url_and_snippet(archive_path: Path) -> None:

@@ -356,6 +356,77 @@ def test_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
     assert isinstance(sqlite3.sqlite_version, str)
 
 
+def another_programs_database(path: Path, *tables: str) -> Path:
+    """A SQLite database of someone else's, in the default rollback journal mode."""
+    with sqlite3.connect(path) as conn:
+        for table in tables:
+            conn.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, body TEXT)")
+            conn.execute(f"INSERT INTO {table} (body) VALUES ('mine')")
+    conn.close()
+    return path
+
+
+def schema_and_journal(path: Path) -> tuple[list[str], str]:
+    conn = sqlite3.connect(path)
+    try:
+        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master ORDER BY name")]
+        return names, conn.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("tables", "missing"), [(("notes",), "posts"), (("posts", "tags"), "_migrations")]
+)
+def test_a_sqlite_database_that_is_not_an_archive_is_left_untouched(
+    tmp_path: Path, tables: tuple[str, ...], missing: str
+) -> None:
+    other = another_programs_database(tmp_path / "other.db", *tables)
+    before = other.read_bytes()
+    for options in ({}, {"create": False}, {"readonly": True}):
+        with pytest.raises(ArchiveError) as raised:
+            Archive(other, **options)
+        assert str(raised.value) == (
+            f"{other} is a SQLite database but not a blogarchive archive "
+            f"(no {missing} table); left untouched"
+        )
+    assert other.read_bytes() == before  # no archive tables, still not WAL
+    assert schema_and_journal(other) == (sorted(tables), "delete")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+def test_a_read_only_archive_is_checked_when_opened(tmp_path: Path) -> None:
+    text = tmp_path / "notes.db"
+    text.write_text("this is not a database, " * 200)
+    with pytest.raises(ArchiveError, match=r"cannot open archive .*: file is not a database"):
+        Archive(text, readonly=True)  # at once, not at the first query
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    for options in ({"readonly": True}, {"create": False}):
+        with pytest.raises(ArchiveError, match=r"empty\.db is not a blogarchive archive"):
+            Archive(empty, **options)
+    assert empty.stat().st_size == 0
+    for options in ({"readonly": True}, {"create": False}):
+        with pytest.raises(ArchiveError, match="no archive at"):
+            Archive(tmp_path / "typo" / "archive.db", **options)
+    assert not (tmp_path / "typo").exists()
+    with Archive(empty) as archive:  # an empty file may become an archive
+        archive.add_source("https://quietrails.example/")
+    with Archive(empty, readonly=True) as archive:
+        assert [row["url"] for row in archive.sources()] == ["https://quietrails.example/"]
+
+
+def test_a_read_only_archive_sees_what_is_written_after_it_was_opened(archive_path: Path) -> None:
+    """A writable archive is never opened immutable: a search sees the writer's latest
+    transaction, still in the WAL."""
+    with Archive(archive_path) as writer:
+        writer.save_post({**RECORD, "url": "https://quietrails.example/a.html", "text": "lamp"})
+        with Archive(archive_path, readonly=True) as reader:
+            assert len(reader.search("lamp")) == 1
+            writer.save_post({**RECORD, "url": "https://quietrails.example/b.html", "text": "lamp"})
+            assert len(reader.search("lamp")) == 2
+
+
 def test_aliases_scheme_and_canonical_addresses_give_one_row(archive_path: Path) -> None:
     with Archive(archive_path) as archive:
         archive.save_post(RECORD)
