@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import logging
 import os
@@ -103,6 +104,10 @@ def access_options(function):
     return wrapper
 
 
+#: a TCP port number (0 lets the system choose one)
+PORT = click.IntRange(0, 65535)
+
+
 @click.group()
 @click.version_option(__version__, prog_name="blogarchive")
 def cli() -> None:
@@ -153,15 +158,22 @@ def crawl(
     With URLs, crawls those blogs (recording them in `sources`); with none, crawls every
     source. Prints one line per source; exits non-zero when any source failed outright.
     """
-    from pipeline.crawl import SettingError, parse_overrides, run_crawl
+    from pipeline.crawl import SettingError, check_overrides, parse_overrides, run_crawl
 
     try:
         overrides = parse_overrides(settings)
+        for warning in check_overrides(overrides):
+            click.echo(f"warning: {warning}", err=True)
         if full:
             overrides["BLOGARCHIVE_FULL"] = "True"
         given = [normalise_source_url(url) for url in urls]
     except (SettingError, SourceURLError) as error:
         raise click.ClickException(str(error)) from error
+    if "BLOGARCHIVE_DB" in overrides:  # the same as --db (its lock, log and summary)
+        named = Path(overrides.pop("BLOGARCHIVE_DB"))
+        if db_path is not None and db_path.resolve() != named.resolve():
+            raise click.UsageError("--db and -s BLOGARCHIVE_DB name different archives")
+        db_path = named
     if redis_url:
         _crawl_worker(given, redis_url, run_name, overrides)
         return
@@ -228,7 +240,9 @@ def sources(db_path: Path | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("query")
 @db_option
-@click.option("--limit", default=20, show_default=True, help="How many results.")
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many results."
+)
 @click.option(
     "--raw", is_flag=True, help="Pass FTS5 query syntax (AND, OR, NEAR, prefix*) through."
 )
@@ -297,7 +311,7 @@ def extract(inputs: tuple[str, ...], original_url: str | None) -> None:
         try:
             body, url, encoding = _read_input(item, original_url)
             record = extract_post(body, url, encoding=encoding)
-        except (OSError, ExtractionError, ValueError) as error:
+        except (OSError, ExtractionError, ValueError, http.client.HTTPException) as error:
             click.echo(f"error: {item}: {error}", err=True)
             failed += 1
             continue
@@ -324,7 +338,7 @@ def _read_input(item: str, original_url: str | None) -> tuple[bytes, str, str | 
 @cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option("--port", default=8001, show_default=True, type=PORT, help="Port to listen on.")
 @access_options
 @click.option(
     "--publish-ready",
@@ -364,7 +378,8 @@ def hash_password_command(password_stdin: bool) -> None:
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        # prompts and their errors on stderr: stdout is the hash, often captured with $(...)
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
     try:
         click.echo(hash_password(password))
     except AccessError as error:
@@ -380,12 +395,20 @@ def hash_password_command(password_stdin: bool) -> None:
     help="The demo archive (default: archive/demo.db).",
 )
 @click.option("--no-serve", is_flag=True, help="Crawl the demo blogs, then exit.")
-@click.option("--port", default=8001, show_default=True, help="Datasette's port.")
+@click.option("--port", default=8001, show_default=True, type=PORT, help="Datasette's port.")
 @click.option(
-    "--blogger-port", default=8101, show_default=True, help="The demo Blogger blog's port."
+    "--blogger-port",
+    default=8101,
+    show_default=True,
+    type=PORT,
+    help="The demo Blogger blog's port.",
 )
 @click.option(
-    "--wordpress-port", default=8102, show_default=True, help="The demo WordPress blog's port."
+    "--wordpress-port",
+    default=8102,
+    show_default=True,
+    type=PORT,
+    help="The demo WordPress blog's port.",
 )
 def demo(
     db_path: Path | None, no_serve: bool, port: int, blogger_port: int, wordpress_port: int
@@ -462,7 +485,9 @@ def _crawl_logging(db_path: Path, overrides: dict[str, str]) -> Iterator[None]:
         run_log.info("blogarchive crawl ended with exit status %s", stop.code)
         raise
     except click.ClickException as error:
-        run_log.error("%s", error.format_message())
+        from pipeline.logs import PRINTED
+
+        run_log.error("%s", error.format_message(), extra=PRINTED)  # click prints it
         raise
     else:
         run_log.info("blogarchive crawl ended with exit status 0")
@@ -598,7 +623,13 @@ def _stats_cell(name: str, value: object) -> str:
 
 @cli.command()
 @db_option
-@click.option("--limit", default=20, show_default=True, help="How many runs, newest first.")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many runs, newest first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def stats(db_path: Path | None, limit: int, as_json: bool) -> None:
     """Print the run history: the `crawls` rows (one per source per run), newest first, with

@@ -56,6 +56,58 @@ def parse_overrides(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
     return overrides
 
 
+#: blogarchive settings that components read without a default in pipeline/settings.py
+UNLISTED_SETTINGS = frozenset(
+    {
+        "BLOGARCHIVE_EXTRACT_FUNCTION",
+        "BLOGARCHIVE_REDIS_RUN",
+        "BLOGARCHIVE_REDIS_RUN_TTL",
+        "BLOGARCHIVE_REDIS_IDLE_SECONDS",
+        "BLOGARCHIVE_RUN_LOCK_HELD",
+    }
+)
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+def check_overrides(overrides: dict[str, str]) -> list[str]:
+    """Refuse (SettingError) an override its setting cannot take, before the crawl starts
+    (Scrapy would fail inside the reactor with a traceback and no crawl): a number for a
+    numeric setting, a true/false value for a flag, a log level for LOG_LEVEL, a worker count
+    or `auto` for BLOGARCHIVE_EXTRACT_WORKERS, and an unknown `BLOGARCHIVE_*` name (a typo).
+    Returns warnings for other names neither Scrapy nor blogarchive define (a plugin's may)."""
+    defaults = Settings()
+    defaults.setmodule("pipeline.settings", priority="project")
+    warnings = []
+    for name, value in overrides.items():
+        if name not in defaults:
+            if name.startswith("BLOGARCHIVE_") and name not in UNLISTED_SETTINGS:
+                raise SettingError(f"unknown setting -s {name} (a typo? see the README's list)")
+            if name not in UNLISTED_SETTINGS:
+                warnings.append(f"-s {name} is not a Scrapy or blogarchive setting; passed on")
+            continue
+        default = defaults.get(name)
+        expected = None
+        if isinstance(default, bool):
+            try:
+                Settings({name: value}).getbool(name)
+            except ValueError:
+                expected = "True or False (also 1/0, true/false)"
+        elif isinstance(default, int | float):
+            try:
+                float(value)
+            except ValueError:
+                expected = "a number"
+        if name == "LOG_LEVEL" and str(value).upper() not in LOG_LEVELS:
+            expected = "one of " + ", ".join(LOG_LEVELS)
+        if name == "BLOGARCHIVE_EXTRACT_WORKERS" and not (
+            value == "auto" or (value.isdigit() and value.isascii())
+        ):
+            expected = "auto or a number of processes (0: extract in the crawler's process)"
+        if expected:
+            raise SettingError(f"bad -s {name}={value}: expected {expected}")
+    return warnings
+
+
 def crawl_settings(db_path: str | Path, overrides: dict[str, Any] | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("pipeline.settings", priority="project")

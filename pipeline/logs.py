@@ -27,6 +27,26 @@ STDERR_FORMAT = "blogarchive: %(levelname)s: %(message)s"
 
 logger = logging.getLogger("blogarchive")
 
+#: `extra` for a record whose message the command also prints itself (click's "Error: ..."):
+#: it goes to the log file, not to stderr a second time
+PRINTED = {"printed": True}
+
+
+class OneLineFormatter(logging.Formatter):
+    """A record as one line: an exception as its type and message, without the traceback
+    (Scrapy logs a download error with the whole Twisted chain; the log file keeps it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        error = record.exc_info[1] if record.exc_info else None
+        plain = logging.makeLogRecord(
+            {**record.__dict__, "exc_info": None, "exc_text": None, "stack_info": None}
+        )
+        text = super().format(plain)
+        reason = str(error).strip().splitlines()[:1] if error is not None else []
+        if error is not None and not (reason and reason[0] in text):
+            text += f": {type(error).__name__}" + (f": {reason[0]}" if reason else "")
+        return text
+
 
 def log_dir(db_path: str | Path) -> Path:
     """The logs folder of an archive: `logs/` beside the database file."""
@@ -97,7 +117,8 @@ def setup_logging(
     if stderr_level is not None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setLevel(stderr_level)
-        handler.setFormatter(logging.Formatter(STDERR_FORMAT))
+        handler.setFormatter(OneLineFormatter(STDERR_FORMAT))
+        handler.addFilter(lambda record: not getattr(record, "printed", False))
         setup.handlers.append(handler)
     for handler in setup.handlers:
         root.addHandler(handler)

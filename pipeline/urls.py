@@ -5,6 +5,7 @@ Pure functions, no Scrapy: used by discovery, the spider and the store alike.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -69,6 +70,8 @@ def canonical_url(url: str, base: str | None = None) -> str:
     if country:
         host = f"{country.group('name')}.blogspot.com"
     port = parts.port
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
     netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
     query = urlencode(
         [
@@ -123,6 +126,20 @@ def is_post_url(url: str, platform: str = "generic") -> bool:
     return True
 
 
+#: a URL that starts with a scheme other than http(s)'s `//` form: `mailto:`, `javascript:`
+OTHER_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?![0-9]*(/|$))")
+#: a host name: dot-separated labels of letters (any script), digits and hyphens
+HOST_NAME = re.compile(r"(?!-)[\w-]+(\.(?!-)[\w-]+)*\.?")
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 class SourceURLError(ValueError):
     """A source address that cannot be a blog's home page."""
 
@@ -134,10 +151,14 @@ def normalise_source_url(url: str) -> str:
     if not url:
         raise SourceURLError("empty URL")
     if "://" not in url:
+        if OTHER_SCHEME.match(url):  # javascript:..., mailto:... (not host:port)
+            raise SourceURLError(f"not an http(s) URL: {url}")
         url = "https://" + url
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SourceURLError(f"not an http(s) URL: {url}")
+    if not HOST_NAME.fullmatch(parts.hostname) and not _is_ip_address(parts.hostname):
+        raise SourceURLError(f"not a host name: {parts.hostname!r} in {url}")
     try:
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError as error:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import BLOGARCHIVE
+from conftest import BLOGARCHIVE, LOOPBACK, free_port, run_blogarchive
 from pipeline.cli import cli
 from pipeline.demo.content import blogger_posts
 from pipeline.demo.server import BloggerSite
@@ -46,6 +46,81 @@ def test_bad_input_is_a_clear_error(archive_path: Path) -> None:
     not_sqlite.write_text("plain text, not a database " * 100)
     broken = runner.invoke(cli, ["sources", "--db", str(not_sqlite)])
     assert broken.exit_code == 1 and "cannot open archive" in broken.output
+    no_host = runner.invoke(cli, ["add", "not a url", "--db", str(archive_path)])
+    assert no_host.exit_code == 1 and "not a host name" in no_host.output
+    bad_fetch = runner.invoke(cli, ["extract", "http://not a url/"])
+    assert bad_fetch.exit_code == 1 and "error: http://not a url/" in bad_fetch.output
+    assert bad_fetch.exception is None or isinstance(bad_fetch.exception, SystemExit)
+    for command in (["serve", "--port", "99999"], ["demo", "--blogger-port", "-1"]):
+        assert runner.invoke(cli, command).exit_code == 2, command
+    for command in (["search", "x", "--limit", "0"], ["stats", "--limit", "-1"]):
+        result = runner.invoke(cli, [*command, "--db", str(archive_path)])
+        assert result.exit_code == 2 and "is not in the range" in result.output, command
+
+
+def test_bad_settings_are_refused_before_the_crawl(archive_path: Path) -> None:
+    for pair, reason in [
+        ("DOWNLOAD_DELAY=abc", "expected a number"),
+        ("CONCURRENT_REQUESTS=many", "expected a number"),
+        ("AUTOTHROTTLE_ENABLED=maybe", "expected True or False"),
+        ("LOG_LEVEL=LOUD", "expected one of CRITICAL, ERROR, WARNING, INFO, DEBUG"),
+        ("BLOGARCHIVE_EXTRACT_WORKERS=-3", "expected auto or a number of processes"),
+        ("BLOGARCHIVE_BACTH_SIZE=10", "unknown setting -s BLOGARCHIVE_BACTH_SIZE"),
+    ]:
+        result = runner.invoke(
+            cli, ["crawl", "https://a.example/", "-s", pair, "--db", str(archive_path)]
+        )
+        assert result.exit_code == 1, (pair, result.output)
+        assert f"Error: {'bad -s ' + pair if 'expected' in reason else ''}" in result.output
+        assert reason in result.output and "Traceback" not in result.output
+    assert not archive_path.exists()  # refused before anything was opened
+
+
+def test_crawl_errors_are_one_line_each_and_the_db_setting_is_the_db_option(
+    demo_blogs, tmp_path: Path
+) -> None:
+    # a blog that refuses connections: the summary on stdout, one line per error on stderr
+    # (Scrapy logs the whole Twisted chain; the log file keeps it)
+    refused = f"http://127.0.0.1:{free_port()}/"
+    result = run_blogarchive("crawl", refused, "--db", str(tmp_path / "a.db"), *LOOPBACK)
+    assert result.returncode == 1 and result.stdout.startswith(f"{refused}: failed")
+    errors = result.stderr.splitlines()
+    assert errors and all(line.startswith("blogarchive: ERROR: ") for line in errors), errors
+    assert "Traceback" in (tmp_path / "logs" / "blogarchive.log").read_text()
+    # an error click prints is not logged to stderr as well
+    empty = run_blogarchive("crawl", "--db", str(tmp_path / "empty.db"))
+    assert empty.returncode == 1 and empty.stderr.count("no sources") == 1
+    # -s BLOGARCHIVE_DB is --db: the crawl, its summary, lock and log are that archive's;
+    # an unknown (non-blogarchive) setting is passed on with a warning
+    elsewhere = tmp_path / "elsewhere" / "b.db"
+    elsewhere.parent.mkdir()
+    crawled = run_blogarchive(
+        "crawl",
+        demo_blogs.blogger.url,
+        "-s",
+        f"BLOGARCHIVE_DB={elsewhere}",
+        "-s",
+        "SOME_PLUGIN_SETTING=1",
+        *LOOPBACK,
+    )
+    assert crawled.returncode == 0, crawled.stderr
+    assert ": ok, 22 posts found, 22 new" in crawled.stdout
+    assert "SOME_PLUGIN_SETTING is not a Scrapy or blogarchive setting" in crawled.stderr
+    with Archive(elsewhere, readonly=True) as archive:
+        assert archive.counts()["posts"] == 22
+    assert (elsewhere.parent / "logs" / "blogarchive.log").exists()
+    both = run_blogarchive(
+        "crawl", "--db", str(tmp_path / "a.db"), "-s", f"BLOGARCHIVE_DB={elsewhere}"
+    )
+    assert both.returncode == 2 and "name different archives" in both.stderr
+
+
+def test_hash_password_keeps_prompts_and_errors_off_stdout() -> None:
+    # stdout is the hash (captured with "$(blogarchive hash-password)"), even after a typo
+    result = runner.invoke(cli, ["hash-password"], input="first try\nfirst tyr\nsecret\nsecret\n")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("pbkdf2_sha256$") and len(result.stdout.splitlines()) == 1
+    assert "do not match" in result.stderr
 
 
 READ_COMMANDS = [

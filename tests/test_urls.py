@@ -88,7 +88,20 @@ def test_normalise_source_url() -> None:
     assert (
         normalise_source_url(" http://EX.example/blog/?utm_source=a ") == "http://ex.example/blog/"
     )
-    for bad in ("", "ftp://ex.example/", "http://", "http://ex.example:notaport/"):
+    assert normalise_source_url("localhost:8080") == "https://localhost:8080/"
+    assert normalise_source_url("http://[::1]:8080/blog") == "http://[::1]:8080/blog"
+    assert normalise_source_url("https://bücher.example/") == "https://bücher.example/"
+    for bad in (
+        "",
+        "ftp://ex.example/",
+        "http://",
+        "http://ex.example:notaport/",
+        "not a url",
+        "javascript:alert(1)",
+        "mailto:someone@ex.example",
+        "http://-ex.example/",
+        "https://ex..example/",
+    ):
         with pytest.raises(SourceURLError):
             normalise_source_url(bad)
 
