@@ -156,7 +156,9 @@ def crawl(
     """Crawl blogs into the archive.
 
     With URLs, crawls those blogs (recording them in `sources`); with none, crawls every
-    source. Prints one line per source; exits non-zero when any source failed outright.
+    source. Prints one line per source. Exit status: 0 every source crawled, 1 a source
+    failed outright (or no sources, a bad -s), 75 another crawl of this archive is running,
+    130 stopped by Ctrl-C or SIGTERM after storing what it had fetched.
     """
     from pipeline.crawl import SettingError, check_overrides, parse_overrides, run_crawl
 
@@ -301,7 +303,8 @@ def search(
 def extract(inputs: tuple[str, ...], original_url: str | None) -> None:
     """Extract posts from saved files or URLs: one JSON object per line, holding exactly
     what a crawl would store (url, title, author, published, updated, tags, language, text,
-    html, comments)."""
+    html, comments, published_source, updated_source, date_flags, encoding, encoding_source,
+    canonical_url)."""
     from pipeline.extraction import ExtractionError, extract_post
 
     if original_url and len(inputs) > 1:

@@ -65,16 +65,16 @@ class ProgressExtension:
     def from_crawler(cls, crawler: Any) -> ProgressExtension:
         settings = crawler.settings
         if not settings.getbool("BLOGARCHIVE_PROGRESS", True):
-            raise NotConfigured("BLOGARCHIVE_PROGRESS is off")
+            raise NotConfigured  # no reason given: Scrapy would log one as a warning
         stream = sys.stderr
         try:
             tty = stream.isatty()
         except (AttributeError, ValueError):
             tty = False
         if not tty:
-            raise NotConfigured("stderr is not a terminal")
+            raise NotConfigured  # stderr is not a terminal (cron, a pipe): nothing to draw on
         if settings.getbool("LOG_ENABLED") and not settings.get("LOG_FILE"):
-            raise NotConfigured("Scrapy's log is written to the terminal")
+            raise NotConfigured  # Scrapy's log is written to the terminal: it would mix
         extension = cls(crawler, stream, settings.getfloat("BLOGARCHIVE_PROGRESS_INTERVAL", 0.5))
         connect = crawler.signals.connect
         connect(extension.spider_opened, signal=signals.spider_opened)
