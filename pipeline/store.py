@@ -1288,7 +1288,7 @@ class Archive:
                 [match, rank_limit + 1],
             ).fetchone()[0]
         except sqlite3.DatabaseError as error:
-            raise SearchError(f"cannot search for {query!r}: {error}") from error
+            raise SearchError(f"cannot search for {_shown(query)}: {error}") from error
         return SearchResults(rows=rows, ranked=min(found, rank_limit), complete=found <= rank_limit)
 
     def _search_by_date(self, query: str, match: str, *, limit: int, newest: bool) -> SearchResults:
@@ -1347,7 +1347,7 @@ class Archive:
             columns = [column[0] for column in cursor.description]
             rows = [dict(zip(columns, row, strict=True)) for row in cursor]
         except sqlite3.DatabaseError as error:
-            raise SearchError(f"cannot search for {query!r}: {error}") from error
+            raise SearchError(f"cannot search for {_shown(query)}: {error}") from error
         return SearchResults(rows=rows, ranked=found, complete=True)
 
     def counts(self) -> dict[str, int]:
@@ -1358,6 +1358,12 @@ class Archive:
 
 
 def escape_fts(query: str) -> str:
-    """Quote each word of a user's query so FTS5 syntax characters cannot break it."""
-    terms = re.findall(r'[^\s"]+', query or "")
+    """Quote each word of a user's query so FTS5 syntax characters cannot break it; a word
+    given twice is looked for once (the same matches; FTS5 would walk its doclist again)."""
+    terms = dict.fromkeys(re.findall(r'[^\s"]+', query or ""))
     return " ".join(f'"{term}"' for term in terms)
+
+
+def _shown(query: str, limit: int = 200) -> str:
+    """A user's query as an error message quotes it: at most `limit` characters."""
+    return repr(query if len(query) <= limit else query[: limit - 1] + "…")

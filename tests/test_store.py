@@ -321,10 +321,14 @@ def test_a_search_by_date_lists_every_match_newest_or_oldest_first(archive_path:
 
 def test_user_queries_cannot_break_fts_syntax(archive_path: Path) -> None:
     assert escape_fts('signal" OR (box') == '"signal" "OR" "(box"'
+    assert escape_fts("box " * 5000 + "signal box") == '"box" "signal"'
     with Archive(archive_path) as archive:
         archive.save_post(RECORD)
         assert [r["url"] for r in archive.search('signal" (box')] == [RECORD["url"]]
         assert [r["url"] for r in archive.search("signal box")] == [RECORD["url"]]
+        with pytest.raises(SearchError) as raised:
+            archive.search("(" * 10_000 + "box", raw=True)
+        assert len(str(raised.value)) < 400 and "…" in str(raised.value)
 
 
 def test_failures_and_crawls_are_recorded(archive_path: Path) -> None:
@@ -552,6 +556,9 @@ def test_bookkeeping_updates_leave_the_search_index_alone(archive_path: Path) ->
         archive.mark_gone(RECORD["url"], "HTTP 410")
         assert archive.db.execute(index).fetchall() == before
         assert [r["url"] for r in archive.search("signal box")] == [RECORD["url"]]
+        with pytest.raises(SearchError) as raised:
+            archive.search("(" * 10_000 + "box", raw=True)
+        assert len(str(raised.value)) < 400 and "…" in str(raised.value)
 
         edited = {**RECORD, "text": RECORD["text"].replace("signal box", "level crossing")}
         assert archive.save_post(edited, source_id=source_id).outcome == "changed"
