@@ -466,7 +466,7 @@ def _crawl_logging(db_path: Path, overrides: dict[str, str]) -> Iterator[None]:
     """The rotating log file beside the database, errors on stderr; Scrapy's own stderr
     log stays off unless a `-s LOG_...` override asks for it."""
     from pipeline.crawl import crawl_settings
-    from pipeline.logs import default_log_file, setup_logging
+    from pipeline.logs import PRINTED, default_log_file, setup_logging
 
     settings = crawl_settings(db_path, overrides)
     scrapy_on_stderr = any(name.startswith("LOG_") for name in overrides)
@@ -488,8 +488,6 @@ def _crawl_logging(db_path: Path, overrides: dict[str, str]) -> Iterator[None]:
         run_log.info("blogarchive crawl ended with exit status %s", stop.code)
         raise
     except click.ClickException as error:
-        from pipeline.logs import PRINTED
-
         run_log.error("%s", error.format_message(), extra=PRINTED)  # click prints it
         raise
     else:

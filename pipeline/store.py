@@ -479,6 +479,28 @@ def check_archive(conn: sqlite3.Connection, path: Path, *, empty_ok: bool = Fals
     return True
 
 
+class _Opening:
+    """The connection being opened by `opening_archive` (closed there if opening fails)."""
+
+    conn: sqlite3.Connection | None = None
+
+
+@contextmanager
+def opening_archive(path: Path) -> Iterator[_Opening]:
+    """Open the archive at `path` inside this block, keeping the connection in `.conn`: if
+    the block fails, that connection is closed and the error is an ArchiveError (SQLite's
+    "cannot open archive PATH: ...", or the ArchiveError raised, such as `check_archive`'s)."""
+    opening = _Opening()
+    try:
+        yield opening
+    except (sqlite3.DatabaseError, ArchiveError) as error:
+        if opening.conn is not None:
+            opening.conn.close()
+        if isinstance(error, ArchiveError):
+            raise
+        raise ArchiveError(f"cannot open archive {path}: {error}") from error
+
+
 def _readonly_connection(uri: str) -> sqlite3.Connection:
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -507,26 +529,19 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     file, and the plain open would have worked; a `-wal` file left over by a writer that died
     is not read in immutable mode, so its last transactions would not be seen.)"""
     uri = path.resolve().as_uri()
-    conn = None
-    try:
-        conn = _readonly_connection(f"{uri}?mode=ro")
+    with opening_archive(path) as opening:
+        opening.conn = _readonly_connection(f"{uri}?mode=ro")
         try:
-            check_archive(conn, path)
+            check_archive(opening.conn, path)
         except sqlite3.DatabaseError as error:
             code = getattr(error, "sqlite_errorcode", 0) & 0xFF
             if code not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN) or _writable(path):
                 raise
-            conn.close()
-            conn = _readonly_connection(f"{uri}?mode=ro&immutable=1")
-            check_archive(conn, path)
-        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-    except (sqlite3.DatabaseError, ArchiveError) as error:
-        if conn is not None:
-            conn.close()
-        if isinstance(error, ArchiveError):
-            raise
-        raise ArchiveError(f"cannot open archive {path}: {error}") from error
-    return conn
+            opening.conn.close()
+            opening.conn = _readonly_connection(f"{uri}?mode=ro&immutable=1")
+            check_archive(opening.conn, path)
+        opening.conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    return opening.conn
 
 
 @dataclass(frozen=True)
@@ -563,28 +578,20 @@ class Archive:
         if readonly:
             self.conn = _connect_readonly(self.path)
             return
-        exists = self.path.exists()
-        conn = None
-        try:
-            if not exists:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        with opening_archive(self.path) as opening:
             # Autocommit mode: every write below runs in an explicit transaction of ours.
-            conn = sqlite3.connect(
+            opening.conn = sqlite3.connect(
                 str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
             )
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            opening.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # Before anything is written: another program's database gets no archive tables.
-            check_archive(conn, self.path, empty_ok=create)
-            self.conn = conn
+            check_archive(opening.conn, self.path, empty_ok=create)
+            self.conn = opening.conn
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")
             migrate(self.db)
-        except (sqlite3.DatabaseError, ArchiveError) as error:
-            if conn is not None:
-                conn.close()
-            if isinstance(error, ArchiveError):
-                raise
-            raise ArchiveError(f"cannot open archive {self.path}: {error}") from error
 
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.store import ArchiveError, check_archive
+from pipeline.store import ArchiveError, check_archive, opening_archive
 from pipeline.warc import WarcError, payload_digest, read_record
 
 FTS_TABLES = ("posts_fts", "comments_fts")
@@ -125,17 +125,16 @@ def verify_archive(
     path = Path(path)
     if not path.is_file():
         raise VerifyError(f"no archive at {path}")
-    conn = None
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=30)
-        check_archive(conn, path)
-        tables = _tables(conn)
-    except (sqlite3.DatabaseError, ArchiveError) as error:
-        if conn is not None:
-            conn.close()
-        if isinstance(error, ArchiveError):
-            raise VerifyError(str(error)) from error
-        raise VerifyError(f"cannot open archive {path}: {error}") from error
+        with opening_archive(path) as opening:
+            opening.conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=30
+            )
+            check_archive(opening.conn, path)
+            tables = _tables(opening.conn)
+    except ArchiveError as error:
+        raise VerifyError(str(error)) from error
+    conn = opening.conn
     report = VerifyReport(path)
 
     def add(check: Check) -> None:

@@ -97,11 +97,15 @@ async def _send_simple(send, status: int, body: bytes, headers: list[tuple[bytes
     await send({"type": "http.response.body", "body": body})
 
 
+def _is_basic_authorization(name: bytes, value: bytes) -> bool:
+    return name.lower() == b"authorization" and value[:6].lower() == b"basic "
+
+
 def _basic_credentials(scope) -> tuple[str, str] | None:
     """The user and password of the request's `Authorization: Basic` header; ("", "") when
     the header is malformed; None without one."""
     for name, value in scope.get("headers") or []:
-        if name.lower() == b"authorization" and value[:6].lower() == b"basic ":
+        if _is_basic_authorization(name, value):
             try:
                 decoded = base64.b64decode(value[6:].strip(), validate=True).decode("utf-8")
             except (binascii.Error, UnicodeDecodeError):
@@ -112,26 +116,12 @@ def _basic_credentials(scope) -> tuple[str, str] | None:
 
 
 def _without_basic_authorization(headers: list) -> list:
-    return [
-        (name, value)
-        for name, value in headers
-        if not (name.lower() == b"authorization" and value[:6].lower() == b"basic ")
-    ]
+    return [(name, value) for name, value in headers if not _is_basic_authorization(name, value)]
 
 
 @hookimpl
 def actor_from_request(datasette, request):
     return request.scope.get(BASIC_ACTOR)
-
-
-def _cookie(scope, name: str) -> str | None:
-    for header, value in scope.get("headers") or []:
-        if header.lower() == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                key, _, cookie = part.strip().partition("=")
-                if key == name:
-                    return cookie
-    return None
 
 
 def _local_path(value: str | None) -> str | None:
@@ -226,7 +216,7 @@ def asgi_wrapper(datasette):
                 return await _send_simple(send, 403, b"403 Forbidden: log in first\n", extra)
 
             back_to = (
-                _local_path(_cookie(scope, NEXT_COOKIE))
+                _local_path(Request(scope, None).cookies.get(NEXT_COOKIE))
                 if path == LOGIN_PATH and scope.get("method") == "POST"
                 else None
             )
