@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import logging
 import os
@@ -305,6 +304,8 @@ def extract(inputs: tuple[str, ...], original_url: str | None) -> None:
     what a crawl would store (url, title, author, published, updated, tags, language, text,
     html, comments, published_source, updated_source, date_flags, encoding, encoding_source,
     canonical_url)."""
+    import http.client  # here, not at the top: it loads the email package (~30 ms a command)
+
     from pipeline.extraction import ExtractionError, extract_post
 
     if original_url and len(inputs) > 1:

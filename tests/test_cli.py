@@ -274,7 +274,7 @@ def test_search_loads_neither_sqlite_utils_nor_scrapy(archive_path: Path) -> Non
         "from pipeline.cli import cli\n"
         f"cli(['search', 'wick', '--json', '--db', {str(archive_path)!r}], standalone_mode=False)\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'sqlite_utils', 'scrapy', 'trafilatura', 'twisted', 'lxml'}))"
+        "{'sqlite_utils', 'scrapy', 'trafilatura', 'twisted', 'lxml', 'email'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     found, loaded = out.stdout.splitlines()
