@@ -96,6 +96,28 @@ class ServingConfig:
         return parse_metadata(self.metadata_path.read_text(encoding="utf-8")) or {}
 
 
+#: the metadata block that applies to every served database: what marks a Datasette as an archive
+WILDCARD = "*"
+
+
+def archive_block(datasette: Datasette) -> dict[str, Any] | None:
+    """The ``databases: "*"`` block of the metadata this Datasette was given, or None.
+
+    The plugins in archive/ act only on a Datasette that has it (one made by make_datasette or
+    ``datasette serve --metadata archive/metadata.yml``), and leave other instances in the same
+    process alone. Datasette has no public accessor that does not call ``get_metadata`` hooks
+    again, hence the private attribute.
+    """
+    local = getattr(datasette, "_metadata_local", None) or {}
+    block = (local.get("databases") or {}).get(WILDCARD)
+    return block if isinstance(block, dict) else None
+
+
+def is_archive(datasette: Datasette) -> bool:
+    """Whether this Datasette serves archives (see archive_block)."""
+    return archive_block(datasette) is not None
+
+
 def _database_file(db_path: str | Path) -> Path:
     path = Path(db_path).resolve()
     if not path.is_file():

@@ -786,6 +786,18 @@ def test_every_page_has_a_csp_and_no_inline_script(site: Site, ids: dict[str, in
         )
 
 
+def test_a_database_csv_without_sql_is_a_bad_request_not_a_server_error(site: Site) -> None:
+    # Datasette 0.65 answers /<database>.csv with no sql with a 500 (KeyError: 'columns').
+    for path in ("/archive.csv", "/archive.csv?sql=", "/archive.csv?_stream=1"):
+        response = site.get(path)
+        assert response.status_code == 400, path
+        assert "table's or a query's CSV" in response.text
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert site.ok("/archive.csv?sql=select+count(*)+as+n+from+posts").text.startswith("n\r\n")
+    assert site.ok("/archive/posts.csv?_size=1").text.startswith("id,url,")
+    assert site.ok("/archive/search.csv?q=hazel").text.startswith("id,title,")
+
+
 def test_publish_ready_settings(built: tuple[Path, dict[str, int]]) -> None:
     from pipeline.serving import PUBLISH_READY_SETTINGS
 

@@ -42,6 +42,8 @@ from datasette.utils import await_me_maybe
 from datasette.utils.asgi import Request
 from datasette_auth_passwords.utils import verify_password
 
+from pipeline.serving import is_archive
+
 CONFIG_KEY = "blogarchive-access"
 AUTH_PLUGIN = "datasette-auth-passwords"
 NO_ACCOUNTS = b"404 Not Found: this archive is served without --auth; there is no login.\n"
@@ -63,14 +65,9 @@ NEXT_COOKIE = "blogarchive_next"
 NEXT_COOKIE_SECONDS = 900
 
 
-def _is_archive(datasette) -> bool:
-    local = getattr(datasette, "_metadata_local", None) or {}
-    return isinstance((local.get("databases") or {}).get("*"), dict)
-
-
 def _config(datasette) -> dict | None:
     config = datasette.plugin_config(CONFIG_KEY)
-    if config is None and _is_archive(datasette):
+    if config is None and is_archive(datasette):
         return {"public": False, "auth": False}
     return config
 

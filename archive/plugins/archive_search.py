@@ -32,9 +32,9 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from pipeline.serving import is_archive
 from pipeline.store import MMAP_BYTES, RANKED_MATCHES
 
-WILDCARD = "*"
 SEARCH_QUERIES = {"search": "posts", "search_comments": "comments"}
 SEARCH_FILTERS = ("site", "author", "tag", "since", "until")
 SEARCH_PARAMS = ("q", *SEARCH_FILTERS, "order")
@@ -45,11 +45,6 @@ FEED_TABLES = {"posts"}
 FEED_QUERIES = {"search"}
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SUMMARY_CHARS = 400
-
-
-def _is_archive(datasette) -> bool:
-    local = getattr(datasette, "_metadata_local", None) or {}
-    return isinstance((local.get("databases") or {}).get(WILDCARD), dict)
 
 
 # ---------------------------------------------------------------- highlighting
@@ -77,7 +72,7 @@ def plain(value: object) -> str:
 def prepare_connection(conn, database, datasette):
     """Map the archive into memory for reading (as `pipeline.store.Archive` does): a search
     with a filter looks up every match in `posts`, thousands of page reads."""
-    if _is_archive(datasette):
+    if is_archive(datasette):
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
@@ -89,7 +84,7 @@ def prepare_jinja2_environment(env, datasette):
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if column not in HIGHLIGHT_COLUMNS or table is not None or not _is_archive(datasette):
+    if column not in HIGHLIGHT_COLUMNS or table is not None or not is_archive(datasette):
         return None
     return highlight(value)
 
@@ -293,7 +288,7 @@ def _after(prefix: str) -> str:
 
 @hookimpl
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
-    if request is None or database is None or not _is_archive(datasette):
+    if request is None or database is None or not is_archive(datasette):
         return None
     query_name = (request.url_vars or {}).get("table")
     if query_name not in SEARCH_QUERIES or not str(template).startswith("query"):
@@ -309,7 +304,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
 
 
 def _can_render_atom(datasette, columns, table, query_name, view_name):
-    if not _is_archive(datasette) or not columns:
+    if not is_archive(datasette) or not columns:
         return False
     if not {"id", "title"} <= set(columns):
         return False

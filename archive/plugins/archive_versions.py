@@ -17,18 +17,14 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-WILDCARD = "*"
+from pipeline.serving import is_archive
+
 WRAP_COLUMN = 80
-
-
-def _is_archive(datasette) -> bool:
-    local = getattr(datasette, "_metadata_local", None) or {}
-    return isinstance((local.get("databases") or {}).get(WILDCARD), dict)
 
 
 @hookimpl
 def register_routes(datasette):
-    if not _is_archive(datasette):
+    if not is_archive(datasette):
         return []
     return [(r"^/-/diff$", diff_page)]
 

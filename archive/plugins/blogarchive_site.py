@@ -16,7 +16,8 @@
 - asgi_wrapper: a ``Content-Security-Policy`` on every response that has none (no inline
   script, no plugins, no framing by other sites; Datasette's own inline scripts are moved to
   archive/static/ by the templates in archive/templates/), plus ``nosniff`` and a referrer
-  policy.
+  policy; and a 400 for ``/<database>.csv`` with no ``sql``, which Datasette 0.65 answers with
+  a 500 (``KeyError: 'columns'``): a database has no rows of its own to export.
 
 Datasette registers plugins globally per process (by file name), so every hook checks that the
 Datasette instance uses our metadata (the ``"*"`` block) before doing anything.
@@ -26,18 +27,24 @@ from __future__ import annotations
 
 import copy
 import json
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import nh3
 from datasette import hookimpl
-from datasette.utils import urlsafe_components
+from datasette.utils import tilde_decode, urlsafe_components
+from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-WILDCARD = "*"
+from pipeline.serving import archive_block, is_archive
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: http: https:; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'self'; frame-src 'self'"
+)
+DATABASE_CSV_HELP = (
+    "A database has no CSV of its own: ask for a table's or a query's CSV "
+    "(/<database>/<table>.csv, /<database>/<query>.csv) or give ?sql=.\n"
 )
 SECURITY_HEADERS = (
     (b"content-security-policy", CSP.encode()),
@@ -97,21 +104,9 @@ def sanitise(html: object) -> Markup:
     return Markup(cleaned)
 
 
-def _wildcard_block(datasette) -> dict | None:
-    # The configuration given to Datasette (--metadata / metadata=). There is no public
-    # accessor that does not call get_metadata again, hence the private attribute.
-    local = getattr(datasette, "_metadata_local", None) or {}
-    block = (local.get("databases") or {}).get(WILDCARD)
-    return block if isinstance(block, dict) else None
-
-
-def _is_archive(datasette) -> bool:
-    return _wildcard_block(datasette) is not None
-
-
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    block = _wildcard_block(datasette)
+    block = archive_block(datasette)
     if block is None:
         return None
     names = [name for name, db in datasette.databases.items() if not db.is_memory]
@@ -126,7 +121,7 @@ def prepare_jinja2_environment(env, datasette):
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if column != "html" or table not in HTML_TABLES or not _is_archive(datasette):
+    if column != "html" or table not in HTML_TABLES or not is_archive(datasette):
         return None
     if not value:
         return Markup("&nbsp;")
@@ -242,7 +237,7 @@ async def _versions(datasette, db, database: str, post_id: int) -> tuple[list[di
 
 @hookimpl
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
-    if request is None or not _is_archive(datasette):
+    if request is None or not is_archive(datasette):
         return None
     if view_name == "index":
 
@@ -301,9 +296,23 @@ async def _home_context(datasette, request) -> list[dict]:
     return sections
 
 
+def _is_database_csv_without_sql(datasette, scope: dict) -> bool:
+    path = scope.get("path", "")
+    base_url = datasette.setting("base_url") or "/"
+    if path.startswith(base_url):
+        path = "/" + path[len(base_url) :]
+    if not path.endswith(".csv") or path.count("/") != 1:
+        return False
+    name = tilde_decode(path[1 : -len(".csv")])
+    if name not in datasette.databases:
+        return False
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return not any(value.strip() for value in query.get("sql", []))
+
+
 @hookimpl
 def asgi_wrapper(datasette):
-    if not _is_archive(datasette):
+    if not is_archive(datasette):
         return lambda app: app
 
     def wrap(app):
@@ -319,6 +328,9 @@ def asgi_wrapper(datasette):
                     message = {**message, "headers": headers}
                 await send(message)
 
+            if _is_database_csv_without_sql(datasette, scope):
+                response = Response.text(DATABASE_CSV_HELP, status=400)
+                return await response.asgi_send(send_with_policy)
             return await app(scope, receive, send_with_policy)
 
         return secured
