@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -450,3 +452,18 @@ def test_pure_handle_and_requests_counter():
             fetch(srv.url + "robots.txt")
         assert srv.requests == before + 3
         assert srv.url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("spelling", ["--blogger-port", "--port-blogger"])
+def test_the_demo_server_command_serves_both_blogs(spelling: str) -> None:
+    # What the README's "The demo blogs alone" runs, with the option names of `blogarchive demo`
+    # (the older --port-* names still work).
+    wordpress = spelling.replace("blogger", "wordpress")
+    command = [sys.executable, "-m", "pipeline.demo.server", spelling, "0", wordpress, "0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
+        try:
+            urls = [server.stdout.readline().split()[-1] for _ in range(2)]
+            assert [fetch(url + "robots.txt")[0] for url in urls] == [200, 200]
+            assert b"blogger.com" in fetch(urls[0])[2].lower()
+        finally:
+            server.terminate()

@@ -10,7 +10,7 @@ wraps a site in a quiet threaded ``http.server`` on 127.0.0.1.  The site reads
 requests and see the change at once (set ``site.check_changes = False`` and call
 ``site.invalidate()`` by hand for very large synthetic blogs).
 
-Run ``python -m pipeline.demo.server --port-blogger 8101 --port-wordpress 8102``.
+Run ``python -m pipeline.demo.server --blogger-port 8101 --wordpress-port 8102``.
 """
 
 from __future__ import annotations
@@ -3197,8 +3197,13 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m pipeline.demo.server", description="Serve the demo blogs until Ctrl-C."
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port-blogger", type=int, default=8101)
-    parser.add_argument("--port-wordpress", type=int, default=8102)
+    # spelled as `blogarchive demo` spells them; the older --port-* spellings still work
+    parser.add_argument(
+        "--blogger-port", "--port-blogger", dest="port_blogger", type=int, default=8101
+    )
+    parser.add_argument(
+        "--wordpress-port", "--port-wordpress", dest="port_wordpress", type=int, default=8102
+    )
     parser.add_argument(
         "--synthetic",
         type=int,
