@@ -106,6 +106,11 @@ def reextract(
     report = ReextractReport()
     wanted = site_filter(site)
     with Archive(db_path, create=False) as archive:
+        if archive.readonly:
+            raise ArchiveError(
+                f"{archive.path} is read-only: re-extraction stores new versions; "
+                "run it on a writable copy"
+            )
         sql = "SELECT id, url FROM posts"
         params: list[Any] = []
         if wanted:

@@ -10,8 +10,11 @@ explicitly instead, exactly as the equivalent ``datasette serve`` command line w
     serve("archive/archive.db", port=8001)             # foreground, until Ctrl-C
     serve_command_args("archive/archive.db")           # ["datasette", "serve", ...]
 
-The database is always opened mutable (never ``-i``/immutable): the crawler writes to it while
-Datasette serves it. The per-database configuration does not depend on the file's name (see
+The database is opened mutable (not ``-i``/immutable): the crawler writes to it while
+Datasette serves it. Only a read-only copy, whose file and folder this user cannot write, is
+opened immutable: SQLite cannot make the ``-shm`` file a WAL reader needs, and no writer
+running as this user can be changing it (as for ``blogarchive search``, see
+store._connect_readonly). The per-database configuration does not depend on the file's name (see
 archive/metadata.yml and archive/plugins/blogarchive_site.py).
 """
 
@@ -28,6 +31,7 @@ from datasette.app import DEFAULT_SETTINGS, Datasette
 from datasette.utils import parse_metadata
 
 from pipeline.access import AuthConfig, access_metadata
+from pipeline.store import is_writable
 
 ARCHIVE_DIR: Path = Path(__file__).resolve().parents[1] / "archive"
 
@@ -133,7 +137,8 @@ def make_datasette(
     auth: AuthConfig | None = None,
     publish_ready: bool = False,
 ) -> Datasette:
-    """A Datasette serving one archive file (mutable) with the configuration in `config_dir`.
+    """A Datasette serving one archive file (mutable; immutable if it is a read-only copy, see
+    the module's doc) with the configuration in `config_dir`.
 
     The Datasette database name is the file's stem (archive.db -> "archive"). Unless `public`,
     every response says noindex and /robots.txt disallows all; with `auth` (see
@@ -146,8 +151,10 @@ def make_datasette(
     access = access_metadata(public=public, auth=auth)
     metadata["plugins"] = {**(metadata.get("plugins") or {}), **access.pop("plugins")}
     metadata.update(access)
+    read_only_copy = not is_writable(path)
     return Datasette(
-        files=[str(path)],
+        files=[] if read_only_copy else [str(path)],
+        immutables=[str(path)] if read_only_copy else [],
         metadata=metadata,
         template_dir=str(config.template_dir) if config.template_dir else None,
         plugins_dir=str(config.plugins_dir) if config.plugins_dir else None,
@@ -167,7 +174,9 @@ def serve_command_args(
     """The `datasette serve` command line equivalent to `serve()` (argv, program name first)."""
     path = _database_file(db_path)
     config = ServingConfig.load(config_dir)
-    args = ["datasette", "serve", str(path), "--host", str(host), "--port", str(int(port))]
+    args = ["datasette", "serve"]
+    args += ["-i", str(path)] if not is_writable(path) else [str(path)]
+    args += ["--host", str(host), "--port", str(int(port))]
     if config.metadata_path:
         args += ["--metadata", str(config.metadata_path)]
     if config.template_dir:

@@ -507,13 +507,20 @@ def _readonly_connection(uri: str) -> sqlite3.Connection:
     return conn
 
 
-def _writable(path: Path) -> bool:
+def can_write(where: Path) -> bool:
+    """Can this process write `where` (a file, or in a folder)?"""
+    return os.access(where, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
+
+
+def is_writable(path: Path) -> bool:
     """Can this process write the file at `path`, or create files beside it?"""
-    effective = os.access in os.supports_effective_ids
-    return any(
-        os.access(where, os.W_OK, effective_ids=effective)
-        for where in (path, path.resolve().parent)
-    )
+    return can_write(path) or can_write(path.resolve().parent)
+
+
+def pending_migrations(conn: sqlite3.Connection) -> list[str]:
+    """The migrations of this version not yet applied to the archive on `conn`, in order."""
+    done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+    return [name for name, _ in MIGRATIONS if name not in done]
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
@@ -535,7 +542,7 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
             check_archive(opening.conn, path)
         except sqlite3.DatabaseError as error:
             code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-            if code not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN) or _writable(path):
+            if code not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN) or is_writable(path):
                 raise
             opening.conn.close()
             opening.conn = _readonly_connection(f"{uri}?mode=ro&immutable=1")
@@ -569,14 +576,26 @@ class Archive:
         """Open the archive at `path`. `readonly`: only read it (it must exist, and nothing,
         not even the journal mode, is changed); otherwise it is migrated to the current
         schema, and created first when `create` is true and no file is there yet (or an empty
-        one). A file that is not SQLite, or a SQLite database that is not an archive, raises
+        one). An existing archive (`create` false) whose file this process cannot write (a
+        read-only copy) is opened read-only when it needs no migration (`self.readonly` tells;
+        a write then raises sqlite3.OperationalError), and is an ArchiveError when it does.
+        A file that is not SQLite, or a SQLite database that is not an archive, raises
         ArchiveError and is left untouched."""
         self.path = Path(path)
         self._in_transaction = False
         if (not create or readonly) and not self.path.exists():
             raise ArchiveError(f"no archive at {self.path}")
-        if readonly:
+        self.readonly = readonly or (not create and not can_write(self.path))
+        if self.readonly:
             self.conn = _connect_readonly(self.path)
+            pending = [] if readonly else pending_migrations(self.conn)
+            if pending:
+                self.conn.close()
+                raise ArchiveError(
+                    f"{self.path} is read-only and was written by an older blogarchive: it "
+                    f"needs {len(pending)} migration(s) ({pending[0]}, ...), which cannot be "
+                    "applied to a file this user cannot write; open a writable copy once"
+                )
             return
         if not self.path.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)

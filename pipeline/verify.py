@@ -2,6 +2,8 @@
 
 - SQLite's `PRAGMA integrity_check`;
 - FTS5's `integrity-check` of `posts_fts` and `comments_fts` (the index matches its table);
+  FTS5 spells it as an INSERT, so for a read-only copy (a file this user cannot write) it runs
+  on a copy of the database made with SQLite's backup API in a temporary file;
 - posts and comments without text;
 - when the `captures` table exists: every `response` capture re-read from its WARC file with
   warcio, its payload digest compared with the one recorded.
@@ -14,11 +16,12 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.store import ArchiveError, check_archive, opening_archive
+from pipeline.store import Archive, ArchiveError, can_write, check_archive, opening_archive
 from pipeline.warc import WarcError, payload_digest, read_record
 
 FTS_TABLES = ("posts_fts", "comments_fts")
@@ -117,24 +120,42 @@ def check_captures(conn: sqlite3.Connection, folder: Path) -> Check:
     return Check("capture digests", not problems, detail, problems)
 
 
+def _check_fts_of_copy(conn: sqlite3.Connection, tables: list[str]) -> list[Check]:
+    """FTS5's integrity-check of `tables` on a copy of a read-only database (see the module's
+    doc): SQLite's backup API copies the pages as they are, index and content alike."""
+    with tempfile.TemporaryDirectory(prefix="blogarchive-verify-") as folder:
+        copy = sqlite3.connect(Path(folder) / "copy.db")
+        try:
+            conn.backup(copy)
+            return [check_fts(copy, table) for table in tables]
+        finally:
+            copy.close()
+
+
 def verify_archive(
     path: str | Path, *, progress: Callable[[Check], None] | None = None
 ) -> VerifyReport:
     """Run every check on the archive at `path`. It is opened read-write only because FTS5's
-    integrity-check is spelled as an INSERT; nothing is written."""
+    integrity-check is spelled as an INSERT; nothing is written. A read-only copy is opened
+    read-only (store.Archive's way) and its FTS5 indexes are checked on a temporary copy."""
     path = Path(path)
     if not path.is_file():
         raise VerifyError(f"no archive at {path}")
+    read_only_copy = not can_write(path)
     try:
-        with opening_archive(path) as opening:
-            opening.conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=30
-            )
-            check_archive(opening.conn, path)
-            tables = _tables(opening.conn)
+        if read_only_copy:
+            conn = Archive(path, readonly=True).conn
+            tables = _tables(conn)
+        else:
+            with opening_archive(path) as opening:
+                opening.conn = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=30
+                )
+                check_archive(opening.conn, path)
+                tables = _tables(opening.conn)
+            conn = opening.conn
     except ArchiveError as error:
         raise VerifyError(str(error)) from error
-    conn = opening.conn
     report = VerifyReport(path)
 
     def add(check: Check) -> None:
@@ -144,8 +165,12 @@ def verify_archive(
 
     try:
         add(check_integrity(conn))
-        for table in FTS_TABLES:
-            if table in tables:
+        fts_tables = [table for table in FTS_TABLES if table in tables]
+        if read_only_copy:
+            for check in _check_fts_of_copy(conn, fts_tables):
+                add(check)
+        else:
+            for table in fts_tables:
                 add(check_fts(conn, table))
         for table in ("posts", "comments"):
             if table in tables:

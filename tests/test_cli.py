@@ -241,6 +241,73 @@ def test_a_read_only_copy_can_be_searched(tmp_path: Path) -> None:
         db.chmod(0o644)
 
 
+def test_a_read_only_copy_can_be_listed_exported_verified_and_served(tmp_path: Path) -> None:
+    """The other commands that read an archive work on a read-only copy too (they used to
+    fail with 'attempt to write a readonly database'); re-extraction, which writes, says why
+    it cannot run; a copy that needs a migration of this version says so."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    db = folder / "archive.db"
+    with Archive(db) as archive:
+        archive.add_source("https://stars.example/")
+        archive.save_post(
+            {"url": "https://stars.example/a.html", "title": "Dobsonian", "text": "A telescope."}
+        )
+    older = folder / "older.db"
+    with Archive(older) as archive:
+        archive.db.execute(
+            "DELETE FROM _migrations WHERE rowid = (SELECT max(rowid) FROM _migrations)"
+        )
+    for path in (db, older):
+        path.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        prefix = without_write_permission(folder)
+
+        def run(*args: str, db: Path = db) -> subprocess.CompletedProcess:
+            command = [*prefix, BLOGARCHIVE, *args, "--db", str(db)]
+            return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+        listed = run("sources", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert [row["url"] for row in json.loads(listed.stdout)] == ["https://stars.example/"]
+        exported = run("export", "--format", "jsonl")
+        assert exported.returncode == 0, exported.stderr
+        assert [json.loads(line)["title"] for line in exported.stdout.splitlines()] == ["Dobsonian"]
+        verified = run("verify")
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert "ok  posts_fts integrity-check: index matches its table" in verified.stdout
+        refused = run("reextract")
+        assert refused.returncode == 1
+        assert "is read-only: re-extraction stores new versions" in refused.stderr
+        older_listed = run("sources", db=older)
+        assert older_listed.returncode == 1
+        assert "is read-only and was written by an older blogarchive" in older_listed.stderr
+        served = subprocess.run(
+            [*prefix, sys.executable, "-c", SERVE_AND_SEARCH, str(db)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert served.returncode == 0, served.stderr
+        assert json.loads(served.stdout) == {"status": 200, "titles": ["Dobsonian"]}
+        assert sorted(p.name for p in folder.iterdir()) == ["archive.db", "older.db"]
+    finally:
+        folder.chmod(0o755)
+        for path in (db, older):
+            path.chmod(0o644)
+
+
+# What `blogarchive serve` serves, asked through Datasette's test client in a process that
+# cannot write the archive's folder.
+SERVE_AND_SEARCH = """
+import asyncio, json, sys
+from pipeline.serving import make_datasette
+response = asyncio.run(make_datasette(sys.argv[1]).client.get("/archive/search.json?q=telescope&_shape=objects"))
+print(json.dumps({"status": response.status_code, "titles": [r["title"] for r in response.json()["rows"]]}))
+"""
+
+
 def test_search_prints_title_date_url_and_snippet(archive_path: Path) -> None:
     with Archive(archive_path) as archive:
         archive.save_post(
