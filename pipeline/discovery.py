@@ -6,6 +6,7 @@ into requests. No Scrapy here, so each rule is tested on its own.
 
 from __future__ import annotations
 
+import hashlib
 import html as html_lib
 import json
 import re
@@ -61,6 +62,12 @@ class FeedPage:
     posts: list[PostLink]
     next_url: str | None = None
     total: int | None = None
+
+    def digest(self) -> bytes:
+        """What this page lists (its post URLs, in any order), in 8 bytes: a feed that
+        ignores its paging answers every page with the same entries, hence the same digest."""
+        urls = "\n".join(sorted(link.url for link in self.posts))
+        return hashlib.blake2b(urls.encode(), digest_size=8).digest()
 
 
 @dataclass

@@ -10,6 +10,7 @@ time it arrived, so tests can check what was (and was not) asked for.
         sites.moved.url       # a blog whose home answers 301 to sites.new_home (127.0.0.2)
         sites.robots_500.url  # robots.txt answers 500
         sites.robots_404.url  # robots.txt answers 404
+        sites.feed_loop.url   # a WordPress blog whose feed ignores ?paged=N
 
 Run it alone to look at the pages: `.venv/bin/python tests/hostile_server.py`.
 """
@@ -392,12 +393,23 @@ class HostileSites:
     new_home: RawServer
     robots_500: RawServer
     robots_404: RawServer
+    feed_loop: RawServer
 
     def all(self) -> list[RawServer]:
         return [getattr(self, name) for name in self.__dataclass_fields__]
 
     def sources(self) -> list[str]:
-        return [s.url for s in (self.blog, self.trap, self.moved, self.robots_500, self.robots_404)]
+        return [
+            s.url
+            for s in (
+                self.blog,
+                self.trap,
+                self.moved,
+                self.robots_500,
+                self.robots_404,
+                self.feed_loop,
+            )
+        ]
 
 
 def small_blog(name: str) -> dict[str, Handler]:
@@ -414,6 +426,29 @@ def small_blog(name: str) -> dict[str, Handler]:
             text=post(f"{name}: the second post", paragraphs=PARAGRAPHS[1:])
         ),
     }
+
+
+def feed_ignoring_paging(name: str) -> RawServer:
+    """A WordPress blog whose feed answers every `?paged=N` with its first page, as a cached or
+    static feed does: three posts, listed on the home page and in the feed."""
+    server = RawServer(routes=small_blog(name))
+    posts = ["/2023/05/first.html", "/2023/06/second.html"]
+    items = "".join(
+        f"<item><title>{name} {n}</title><link>{server.url[:-1]}{path}</link>"
+        f"<pubDate>Mon, 0{n} May 2023 10:00:00 +0000</pubDate></item>"
+        for n, path in enumerate(posts, 1)
+    )
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>{items}</channel></rss>'
+    server.routes["/feed/"] = raw(feed.encode(), "application/rss+xml")
+    server.routes["/"] = html(
+        text=page(
+            name,
+            f"<h1>{name}</h1>" + "".join(f"<h2><a href='{path}'>{path}</a></h2>" for path in posts),
+            head=f'<meta name="generator" content="WordPress 6.5">'
+            f'<link rel="alternate" type="application/rss+xml" href="{server.url}feed/">',
+        )
+    )
+    return server
 
 
 @contextmanager
@@ -438,7 +473,8 @@ def hostile_sites() -> Iterator[HostileSites]:
     robots_500 = RawServer(routes=small_blog("Robots 500"))
     robots_500.routes["/robots.txt"] = html(500, "<h1>Internal Server Error</h1>")
     robots_404 = RawServer(routes=small_blog("Robots 404"))  # /robots.txt: the default 404
-    sites = HostileSites(blog, elsewhere, trap, moved, new_home, robots_500, robots_404)
+    feed_loop = feed_ignoring_paging("Feed Loop")
+    sites = HostileSites(blog, elsewhere, trap, moved, new_home, robots_500, robots_404, feed_loop)
     try:
         yield sites
     finally:

@@ -52,6 +52,9 @@ class BlogSpider(Spider):
         self.sources = list(dict.fromkeys(normalise_source_url(u) for u in given))
         self.platforms: dict[str, str] = {}
         self.listing_pages: dict[str, int] = {}
+        # FeedPage.digest of each feed page read, per source: a page listing what an earlier
+        # page listed means the feed ignores its paging (or pages in a loop).
+        self.feed_pages: dict[str, set[bytes]] = {}
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.sources})
         # A source whose home page moved to another host (pipeline/middlewares.py): new home.
         self.moved_to: dict[str, str] = {}
@@ -324,6 +327,8 @@ class BlogSpider(Spider):
             yield FailureItem(response.url, source, "discover", str(error))
             return
         self.crawler.stats.inc_value("blogarchive/discovery/feed_pages")
+        if self._feed_page_repeats(source, page, response.url):
+            return
         for link in page.posts:
             request = self._post_request(link, source)
             if request:
@@ -340,6 +345,26 @@ class BlogSpider(Spider):
             return  # everything after this page is older than the last crawl
         if next_url and self._same_blog(next_url, source) and next_url != response.url:
             yield self._request(next_url, source, self.parse_feed, optional=True, priority=60)
+
+    def _feed_page_repeats(self, source: str, page: discovery.FeedPage, url: str) -> bool:
+        """Whether this page of a feed lists what one of its earlier pages listed: a feed that
+        answers every `?paged=N` or `start-index=N` with its first page would otherwise be
+        paged through until the source's request budget (20,000 by default) is spent."""
+        if not page.posts:
+            return False
+        seen = self.feed_pages.setdefault(source, set())
+        digest = page.digest()
+        if digest not in seen:
+            seen.add(digest)
+            return False
+        self.crawler.stats.inc_value("blogarchive/discovery/feed_page_repeated")
+        self.logger.warning(
+            "%s: feed page %s lists the same posts as an earlier page (the feed ignores its "
+            "paging); stopped paging it",
+            source,
+            url,
+        )
+        return True
 
     def parse_wordpress_api(self, response: Response, api_root: str, page: int) -> Iterator[Any]:
         source = response.meta["source_url"]
