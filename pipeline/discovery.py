@@ -10,6 +10,7 @@ import hashlib
 import html as html_lib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import struct_time
@@ -64,10 +65,16 @@ class FeedPage:
     total: int | None = None
 
     def digest(self) -> bytes:
-        """What this page lists (its post URLs, in any order), in 8 bytes: a feed that
-        ignores its paging answers every page with the same entries, hence the same digest."""
-        urls = "\n".join(sorted(link.url for link in self.posts))
-        return hashlib.blake2b(urls.encode(), digest_size=8).digest()
+        """listing_digest of this page's post URLs."""
+        return listing_digest(link.url for link in self.posts)
+
+
+def listing_digest(urls: Iterable[str]) -> bytes:
+    """What a page of a feed or listing lists (post URLs, in any order), in 8 bytes: a feed or
+    pager that ignores its paging answers every page with the same posts, hence the same
+    digest."""
+    joined = "\n".join(sorted(set(urls)))
+    return hashlib.blake2b(joined.encode(), digest_size=8).digest()
 
 
 @dataclass

@@ -11,6 +11,7 @@ time it arrived, so tests can check what was (and was not) asked for.
         sites.robots_500.url  # robots.txt answers 500
         sites.robots_404.url  # robots.txt answers 404
         sites.feed_loop.url   # a WordPress blog whose feed ignores ?paged=N
+        sites.pager_loop.url  # a blog whose "Older posts" link goes on forever
 
 Run it alone to look at the pages: `.venv/bin/python tests/hostile_server.py`.
 """
@@ -394,6 +395,7 @@ class HostileSites:
     robots_500: RawServer
     robots_404: RawServer
     feed_loop: RawServer
+    pager_loop: RawServer
 
     def all(self) -> list[RawServer]:
         return [getattr(self, name) for name in self.__dataclass_fields__]
@@ -408,6 +410,7 @@ class HostileSites:
                 self.robots_500,
                 self.robots_404,
                 self.feed_loop,
+                self.pager_loop,
             )
         ]
 
@@ -451,6 +454,22 @@ def feed_ignoring_paging(name: str) -> RawServer:
     return server
 
 
+def pager_ignoring_paging(name: str) -> RawServer:
+    """A blog with no feed whose "Older posts" link goes on forever: `/?page=N` answers with
+    the home page's posts and a link to `/?page=N+1`."""
+    server = RawServer(routes=small_blog(name))
+
+    def listing(conn: socket.socket, seen: Seen) -> None:
+        number = int(parse_qs(urlsplit(seen.path).query).get("page", ["1"])[0])
+        posts = "<h2><a href='/2023/05/first.html'>First</a></h2>"
+        posts += "<h2><a href='/2023/06/second.html'>Second</a></h2>"
+        older = f"<a class='blog-pager-older-link' href='/?page={number + 1}'>Older posts</a>"
+        send(conn, 200, page(name, f"<h1>{name}</h1>{posts}{older}").encode())
+
+    server.routes["/"] = listing
+    return server
+
+
 @contextmanager
 def hostile_sites() -> Iterator[HostileSites]:
     elsewhere = RawServer("127.0.0.2", {"/2024/01/elsewhere.html": html(text=post("Elsewhere"))})
@@ -474,7 +493,10 @@ def hostile_sites() -> Iterator[HostileSites]:
     robots_500.routes["/robots.txt"] = html(500, "<h1>Internal Server Error</h1>")
     robots_404 = RawServer(routes=small_blog("Robots 404"))  # /robots.txt: the default 404
     feed_loop = feed_ignoring_paging("Feed Loop")
-    sites = HostileSites(blog, elsewhere, trap, moved, new_home, robots_500, robots_404, feed_loop)
+    pager_loop = pager_ignoring_paging("Pager Loop")
+    sites = HostileSites(
+        blog, elsewhere, trap, moved, new_home, robots_500, robots_404, feed_loop, pager_loop
+    )
     try:
         yield sites
     finally:

@@ -1,6 +1,6 @@
 """Hostile sites: one crawl of the loopback servers in tests/hostile_server.py (a blog with
 one fault per post URL, a trap blog, a blog that moved host, robots.txt answering 500 and
-404, a feed that ignores its paging), then one test per fault asserting what the README's "Hostile sites and bad input"
+404, a feed and a pager that ignore their paging), then one test per fault asserting what the README's "Hostile sites and bad input"
 table promises. Timeouts are lowered (`DOWNLOAD_TIMEOUT=3`, `RETRY_TIMES=1`); the 50 MB
 pages and the gzip bomb run at the default `DOWNLOAD_MAXSIZE` (32 MiB)."""
 
@@ -91,7 +91,16 @@ def test_a_feed_that_ignores_its_paging_is_read_once(crawled) -> None:
     assert line_of(crawled, feed_loop).startswith(f"{feed_loop.url}: ok, 2 posts found, 2 new")
     # page 1, then page 2 (the same posts again): paging stops there, not at the budget
     assert [s.path for s in feed_loop.requested("/feed/")] == ["/feed/", "/feed/?paged=2"]
+    assert "feed page" in crawled["result"].stderr
     assert "lists the same posts as an earlier page" in crawled["result"].stderr
+
+
+def test_a_pager_that_goes_on_forever_is_followed_once(crawled) -> None:
+    pager_loop = crawled["sites"].pager_loop
+    assert line_of(crawled, pager_loop).startswith(f"{pager_loop.url}: ok, 2 posts found, 2 new")
+    # the home page, then ?page=2 (the same posts again): not ?page=3 and on to the budget
+    assert [s.path for s in pager_loop.requested("/")] == ["/", "/?page=2"]
+    assert "listing page" in crawled["result"].stderr
 
 
 def test_calendar_and_session_id_traps_are_bounded_and_recorded(crawled) -> None:
@@ -309,6 +318,7 @@ def test_stats_count_what_was_refused(crawled) -> None:
         "blogarchive/redirect/source_moved",
         "blogarchive/robots/unreachable",
         "blogarchive/discovery/feed_page_repeated",
+        "blogarchive/discovery/listing_page_repeated",
     ):
         assert key in stats, key
     assert Path(crawled["db"]).exists()

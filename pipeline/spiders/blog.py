@@ -52,9 +52,10 @@ class BlogSpider(Spider):
         self.sources = list(dict.fromkeys(normalise_source_url(u) for u in given))
         self.platforms: dict[str, str] = {}
         self.listing_pages: dict[str, int] = {}
-        # FeedPage.digest of each feed page read, per source: a page listing what an earlier
-        # page listed means the feed ignores its paging (or pages in a loop).
-        self.feed_pages: dict[str, set[bytes]] = {}
+        # discovery.listing_digest of each feed page and of each listing page read, per source
+        # and kind ("feed", "listing"): a page listing what an earlier page of its kind listed
+        # means the feed or pager ignores its paging (or pages in a loop).
+        self.pages_listed: dict[tuple[str, str], set[bytes]] = {}
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.sources})
         # A source whose home page moved to another host (pipeline/middlewares.py): new home.
         self.moved_to: dict[str, str] = {}
@@ -270,6 +271,9 @@ class BlogSpider(Spider):
             request = self._post_request(link, source)
             if request:
                 yield request
+        digest = discovery.listing_digest(posts) if posts else None
+        if self._page_repeats(source, "listing", digest, response.url):
+            return
         for link in pagers:
             if self.listing_pages.get(source, 0) >= self.max_listing_pages:
                 self.crawler.stats.inc_value("blogarchive/discovery/listing_budget_hit")
@@ -327,7 +331,7 @@ class BlogSpider(Spider):
             yield FailureItem(response.url, source, "discover", str(error))
             return
         self.crawler.stats.inc_value("blogarchive/discovery/feed_pages")
-        if self._feed_page_repeats(source, page, response.url):
+        if self._page_repeats(source, "feed", page.digest() if page.posts else None, response.url):
             return
         for link in page.posts:
             request = self._post_request(link, source)
@@ -346,22 +350,24 @@ class BlogSpider(Spider):
         if next_url and self._same_blog(next_url, source) and next_url != response.url:
             yield self._request(next_url, source, self.parse_feed, optional=True, priority=60)
 
-    def _feed_page_repeats(self, source: str, page: discovery.FeedPage, url: str) -> bool:
-        """Whether this page of a feed lists what one of its earlier pages listed: a feed that
-        answers every `?paged=N` or `start-index=N` with its first page would otherwise be
-        paged through until the source's request budget (20,000 by default) is spent."""
-        if not page.posts:
+    def _page_repeats(self, source: str, kind: str, digest: bytes | None, url: str) -> bool:
+        """Whether this page of a feed or listing (`kind`) lists what an earlier page of its
+        kind listed (`digest`: discovery.listing_digest, None for a page that lists nothing).
+        A feed that answers every `?paged=N` or `start-index=N` with its first page would
+        otherwise be paged through until the source's request budget (20,000 by default) is
+        spent, a pager that does the same until BLOGARCHIVE_MAX_LISTING_PAGES."""
+        if digest is None:
             return False
-        seen = self.feed_pages.setdefault(source, set())
-        digest = page.digest()
+        seen = self.pages_listed.setdefault((source, kind), set())
         if digest not in seen:
             seen.add(digest)
             return False
-        self.crawler.stats.inc_value("blogarchive/discovery/feed_page_repeated")
+        self.crawler.stats.inc_value(f"blogarchive/discovery/{kind}_page_repeated")
         self.logger.warning(
-            "%s: feed page %s lists the same posts as an earlier page (the feed ignores its "
-            "paging); stopped paging it",
+            "%s: %s page %s lists the same posts as an earlier page (its paging is ignored or "
+            "loops); stopped paging there",
             source,
+            kind,
             url,
         )
         return True
