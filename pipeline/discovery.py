@@ -314,8 +314,14 @@ def parse_feed_with_feedparser(body: bytes, url: str) -> FeedPage:
                 author=(entry.get("author_detail") or {}).get("name")
                 or entry.get("author")
                 or None,
-                published=_iso(entry.get("published_parsed"), entry.get("published")),
-                updated=_iso(entry.get("updated_parsed"), entry.get("updated")),
+                published=(
+                    published := _iso(entry.get("published_parsed"), entry.get("published"))
+                ),
+                # An entry without an update date was last updated when published. feedparser
+                # 6 maps `updated` to `published` itself, with a DeprecationWarning, and says
+                # the mapping will go: it is spelled out here (dict.get skips the mapping).
+                updated=_iso(dict.get(entry, "updated_parsed"), dict.get(entry, "updated"))
+                or published,
                 tags=[t.get("term") for t in entry.get("tags", []) if t.get("term")],
             )
         )
