@@ -19,7 +19,7 @@ import click
 from pipeline import __version__
 from pipeline.paths import default_db_path
 from pipeline.runlock import EXIT_LOCKED, LockError, LockHeld, RunLock
-from pipeline.store import RANKED_MATCHES, SEARCH_ORDERS, Archive, ArchiveError
+from pipeline.store import RANKED_MATCHES, SEARCH_ORDERS, Archive, ArchiveError, SourceNotFound
 from pipeline.urls import SourceURLError, normalise_source_url
 
 LOOPBACK_SETTINGS = {
@@ -155,7 +155,7 @@ def crawl(
     """Crawl blogs into the archive.
 
     With URLs, crawls those blogs (recording them in `sources`); with none, crawls every
-    source. Prints one line per source. Exit status: 0 every source crawled, 1 a source
+    source but the paused ones (`blogarchive pause`). Prints one line per source. Exit status: 0 every source crawled, 1 a source
     failed outright (or no sources, a bad -s), 75 another crawl of this archive is running,
     130 stopped by Ctrl-C or SIGTERM after storing what it had fetched.
     """
@@ -190,11 +190,18 @@ def crawl(
         with open_archive(db_path) as archive:
             for url in given:
                 archive.add_source(url)
-            sources = given or [row["url"] for row in archive.sources()]
-        if not sources:
+            known = [] if given else archive.sources()
+        paused = [row for row in known if row["paused_at"]]
+        sources = given or [row["url"] for row in known if not row["paused_at"]]
+        for row in paused:
+            click.echo(paused_line(row))
+            run_log.info("%s", paused_line(row))
+        if not sources and not paused:
             raise click.ClickException(
                 "no sources: give a blog URL, or add one with `blogarchive add URL`"
             )
+        if not sources:
+            return  # every source is paused: nothing to do, nothing failed
         run_log.info("crawling %d source(s) into %s", len(sources), db_path)
         summaries = run_crawl(sources, db_path, overrides)
         for summary in summaries:
@@ -221,6 +228,43 @@ def add(url: str, db_path: Path | None) -> None:
     click.echo(f"{'already a source' if known else 'added'}: {url}")
 
 
+def paused_line(source: dict) -> str:
+    reason = f" ({source['paused_reason']})" if source["paused_reason"] else ""
+    return f"{source['url']}: paused since {source['paused_at']}{reason}, not crawled"
+
+
+def _known_source(archive: Archive, url: str) -> str:
+    """The source `url` names, as stored (ClickException if it is none)."""
+    try:
+        url = normalise_source_url(url)
+        archive.source(url)
+    except (SourceURLError, SourceNotFound) as error:
+        raise click.ClickException(f"{error}; `blogarchive sources` lists them") from error
+    return url
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--reason", default=None, help="Why (shown by `sources` and `crawl`).")
+@db_option
+def pause(url: str, reason: str | None, db_path: Path | None) -> None:
+    """Stop crawling a blog: `blogarchive crawl` with no URL skips it until `blogarchive
+    resume URL`. Its posts stay archived and searchable; `crawl URL` still crawls it."""
+    with open_archive(db_path, create=False) as archive:
+        source = archive.pause_source(_known_source(archive, url), reason)
+    click.echo(f"paused: {source['url']} (since {source['paused_at']})")
+
+
+@cli.command()
+@click.argument("url")
+@db_option
+def resume(url: str, db_path: Path | None) -> None:
+    """Crawl a paused blog again in `blogarchive crawl` with no URL."""
+    with open_archive(db_path, create=False) as archive:
+        source = archive.resume_source(_known_source(archive, url))
+    click.echo(f"resumed: {source['url']}")
+
+
 @cli.command()
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -235,6 +279,7 @@ def sources(db_path: Path | None, as_json: bool) -> None:
         click.echo(
             f"{row['url']}\t{row['platform'] or '?'}\t{row['posts']} posts\t"
             f"last crawl {row['last_crawl_at'] or 'never'} ({row['last_status'] or '-'})"
+            + (f"\tpaused since {row['paused_at']}" if row["paused_at"] else "")
         )
 
 

@@ -396,6 +396,14 @@ def _fts_update_triggers(db: sqlite_utils.Database) -> None:
         db.execute(_fts_update_trigger(table, columns))
 
 
+@migration("008_paused_sources")
+def _paused_sources(db: sqlite_utils.Database) -> None:
+    """A source can be paused (`blogarchive pause URL`): `crawl` with no URL skips it until it
+    is resumed; its posts stay archived and searchable."""
+    db.execute("ALTER TABLE sources ADD COLUMN paused_at TEXT")
+    db.execute("ALTER TABLE sources ADD COLUMN paused_reason TEXT")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply every migration not yet recorded in `_migrations`; return the names applied."""
     db.execute(
@@ -716,6 +724,25 @@ class Archive:
                 """
             )
         )
+
+    def pause_source(self, url: str, reason: str | None = None) -> dict[str, Any]:
+        """Pause the source at `url` (SourceNotFound if there is none): `crawl` with no URL
+        skips it. Pausing a paused source keeps when it was paused and sets the new reason."""
+        source = self.source(url)
+        with self._write():
+            self._update(
+                "sources",
+                source["id"],
+                {"paused_at": source["paused_at"] or utcnow(), "paused_reason": reason},
+            )
+        return self.source(url)
+
+    def resume_source(self, url: str) -> dict[str, Any]:
+        """Crawl the source at `url` again in `crawl` with no URL (SourceNotFound if none)."""
+        source = self.source(url)
+        with self._write():
+            self._update("sources", source["id"], {"paused_at": None, "paused_reason": None})
+        return self.source(url)
 
     def source(self, url: str) -> dict[str, Any]:
         rows = list(self.db.query("SELECT * FROM sources WHERE url = ?", [url]))

@@ -397,3 +397,62 @@ def test_a_run_that_finds_the_lock_just_taken_names_its_holder(tmp_path: Path) -
         assert f"another crawl of {db} is running (pid 4242, started" in str(held.value)
     finally:
         os.close(fd)
+
+
+# -- pausing a source
+
+
+def test_a_paused_source_is_skipped_by_the_cron_crawl_until_resumed(
+    fresh_demo_blogs, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    blogger, wordpress = fresh_demo_blogs.blogger, fresh_demo_blogs.wordpress
+    for blog in (blogger, wordpress):
+        assert run_blogarchive("add", blog.url, "--db", str(db)).returncode == 0
+    paused = run_blogarchive("pause", wordpress.url, "--reason", "domain lapsed", "--db", str(db))
+    assert paused.returncode == 0 and paused.stdout.startswith(f"paused: {wordpress.url} (since ")
+    listed = run_blogarchive("sources", "--db", str(db)).stdout.splitlines()
+    assert "paused since" in listed[1] and "paused" not in listed[0]
+    before = wordpress.requests
+
+    first = run_blogarchive("crawl", "--db", str(db), *LOOPBACK)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert SUMMARY.match(next(line for line in lines if line.startswith(blogger.url)))
+    assert re.fullmatch(
+        re.escape(wordpress.url) + r": paused since \S+ \(domain lapsed\), not crawled",
+        next(line for line in lines if line.startswith(wordpress.url)),
+    )
+    assert wordpress.requests == before  # not a single request
+    counts = rows(
+        db,
+        "SELECT sources.url, count(posts.id) AS posts, "
+        "(SELECT count(*) FROM crawls WHERE source_id = sources.id) AS crawls "
+        "FROM sources LEFT JOIN posts ON posts.source_id = sources.id GROUP BY sources.id",
+    )
+    assert {(r["url"], r["crawls"]) for r in counts} == {(blogger.url, 1), (wordpress.url, 0)}
+
+    # given by its URL, a paused source is crawled (and stays paused)
+    named = run_blogarchive("crawl", wordpress.url, "--db", str(db), *LOOPBACK)
+    assert SUMMARY.match(named.stdout.strip()), named.stdout
+    assert "paused since" in run_blogarchive("sources", "--db", str(db)).stdout
+
+    assert run_blogarchive("resume", wordpress.url, "--db", str(db)).stdout == (
+        f"resumed: {wordpress.url}\n"
+    )
+    again = run_blogarchive("crawl", "--db", str(db), *LOOPBACK)
+    assert again.returncode == 0 and "paused" not in again.stdout
+    assert len(again.stdout.splitlines()) == 2
+
+    # every source paused: nothing to do, nothing failed
+    for blog in (blogger, wordpress):
+        run_blogarchive("pause", blog.url, "--db", str(db))
+    idle = run_blogarchive("crawl", "--db", str(db), *LOOPBACK)
+    assert idle.returncode == 0, idle.stderr
+    assert [line.split(": paused since")[0] for line in idle.stdout.splitlines()] == [
+        blogger.url,
+        wordpress.url,
+    ]
+    missing = run_blogarchive("pause", "https://nowhere.example/", "--db", str(db))
+    assert missing.returncode == 1
+    assert "no source https://nowhere.example/" in missing.stderr

@@ -148,6 +148,8 @@ def test_schema_is_exactly_what_users_query(archive_path: Path) -> None:
             "last_crawl_at",
             "last_status",
             "moved_to",
+            "paused_at",
+            "paused_reason",
         ]
         assert columns(archive, "posts_fts") == ["title", "text", "author", "tags"]
         assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
