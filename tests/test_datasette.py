@@ -512,12 +512,12 @@ def test_search_by_date_lists_every_match_newest_or_oldest_first(tmp_path: Path)
             posts,
         )
 
-    def expected(order: str, word: str, keep=lambda post: True) -> list[int]:
+    def expected(order: str, word: str, keep=lambda post: True, page: int = 1) -> list[int]:
         found = [p for p in posts if word in p["text"] and keep(p)]
         found.sort(key=lambda p: p["id"], reverse=order == "newest")
         found.sort(key=lambda p: p["published"] or "", reverse=order == "newest")
         found.sort(key=lambda p: p["published"] is None)
-        return [p["id"] for p in found][:100]
+        return [p["id"] for p in found][(page - 1) * 100 : page * 100]
 
     served = Site(make_datasette(path), "archive")
     try:
@@ -543,10 +543,44 @@ def test_search_by_date_lists_every_match_newest_or_oldest_first(tmp_path: Path)
                 "merlin",
                 lambda p: "Raptors" in p["tags"] and (p["published"] or "") >= "2012",
             )
+            # the next pages, both ways (walked and sorted), with a filter, and the last one
+            for page in (2, 3, 24):
+                for word in ("kestrel", "merlin"):
+                    hits = search(served, q=word, order=order, page=str(page))
+                    assert [h["id"] for h in hits] == expected(order, word, page=page)
+            paged = search(served, q="kestrel", order=order, site="b.example", page="2")
+            assert [h["id"] for h in paged] == expected(
+                order, "kestrel", lambda p: p["site"] == "b.example", page=2
+            )
         # no words: every post, by date
         assert [h["id"] for h in search(served, q="", order="oldest")] == expected(
             "oldest", "kestrel"
         )
+        assert [h["id"] for h in search(served, q="", page="7")] == expected(
+            "newest", "kestrel", page=7
+        )
+        # by relevance, the pages follow one another: every match once, in rank order
+        ranked = [search(served, q="merlin", page=str(page)) for page in (1, 2, 3, 4)]
+        ids = [h["id"] for hits in ranked for h in hits]
+        assert sorted(ids) == sorted(
+            expected("newest", "merlin", page=1)
+            + [i for page in (2, 3, 4) for i in expected("newest", "merlin", page=page)]
+        )
+        ranks = [h["rank"] for hits in ranked for h in hits]
+        assert ranks == sorted(ranks)
+        # the page says which results it shows and links to its neighbours
+        page = served.ok("/archive/search?q=merlin&page=2").text
+        assert "343 posts matching “merlin”, best match first (101–200 shown)" in page
+        assert '<a rel="prev" href="/archive/search?q=merlin">' in page
+        assert '<a rel="next" href="/archive/search?q=merlin&amp;page=3">' in page
+        last = served.ok("/archive/search?q=merlin&page=4").text
+        assert "(301–343 shown)" in last and 'rel="next"' not in last
+        beyond = served.ok("/archive/search?q=merlin&page=5").text
+        assert "No more posts on page 5" in beyond and "No more results." in beyond
+        assert '<a rel="prev" href="/archive/search?q=merlin&amp;page=4">' in beyond
+        # not a number: the first page; past the last page: nothing
+        assert search(served, q="merlin", page="x") == ranked[0]
+        assert search(served, q="", page="1000") == search(served, q="", page="100") == []
         assert [h["id"] for h in search(served, q="")] == expected("newest", "kestrel")
         # anything else is relevance
         assert search(served, q="merlin", order="sideways") == search(served, q="merlin")
@@ -608,6 +642,35 @@ def test_comment_search_is_apart_from_posts(site: Site, ids: dict[str, int]) -> 
     page = site.ok("/archive/search_comments?q=brash").text
     assert "<h1>Search comments</h1>" in page
     assert f'href="/archive/posts/{ids["coppice"]}#comment-{hits[0]["id"]}"' in page
+
+
+def test_comment_search_pages(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        post = archive.save_post(
+            {"url": "https://c.example/p", "title": "Wrens", "text": "A post."}
+        )
+        with archive.transaction():
+            archive.db.conn.executemany(
+                "INSERT INTO comments (post_id, comment_key, author, text, first_seen) "
+                "VALUES (?, ?, ?, 'I saw a wren here too', '2024-01-01')",
+                [(post.post_id, str(i), f"Reader {i}") for i in range(230)],
+            )
+    served = Site(make_datasette(path), "archive")
+    try:
+        pages = [
+            served.json(f"/archive/search_comments.json?q=wren&_shape=array&page={page}")
+            for page in (1, 2, 3)
+        ]
+        assert [len(hits) for hits in pages] == [100, 100, 30]
+        assert len({h["id"] for hits in pages for h in hits}) == 230
+        first = served.ok("/archive/search_comments?q=wren").text
+        assert "100+ comments matching “wren”" in first
+        assert '<a rel="next" href="/archive/search_comments?q=wren&amp;page=2">' in first
+        last = served.ok("/archive/search_comments?q=wren&page=3").text
+        assert "(201–230 shown)" in last and 'rel="next"' not in last
+    finally:
+        served.close()
 
 
 def test_canned_queries_are_read_only(site: Site) -> None:

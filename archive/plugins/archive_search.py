@@ -40,6 +40,10 @@ SEARCH_FILTERS = ("site", "author", "tag", "since", "until")
 SEARCH_PARAMS = ("q", *SEARCH_FILTERS, "order")
 #: the search page's orders besides relevance (the `order` parameter; anything else is relevance)
 DATE_ORDERS = {"newest": "newest first", "oldest": "oldest first"}
+#: results a page of the search pages, and how many pages there are at most (the canned
+#: queries' `page` parameter, archive/metadata.yml)
+PAGE_SIZE = 100
+MAX_PAGES = 100
 HIGHLIGHT_COLUMNS = {"snippet", "title_highlighted"}
 FEED_TABLES = {"posts"}
 FEED_QUERIES = {"search"}
@@ -209,6 +213,15 @@ def _search_args(request) -> dict[str, str]:
     return args
 
 
+def _page(request) -> int:
+    """The `page` asked for, as the canned queries read it: 1 to MAX_PAGES, 1 if not a number."""
+    try:
+        page = int(request.args.get("page", "").strip() or 1)
+    except ValueError:
+        return 1
+    return min(max(page, 1), MAX_PAGES)
+
+
 def searched_words(q: str) -> str:
     """The words a search looks for: `q` less its double quotes, as the canned queries take
     it (`trim(replace(:q, '"', ' '))`); "" means no search, whatever `q` held."""
@@ -254,6 +267,14 @@ async def _search_context(datasette, database: str, query_name: str, request) ->
         browse["_sort_desc" if args["order"] == "newest" else "_sort"] = "published"
     base = datasette.urls.database(database)
     comments_args = {k: v for k, v in filled.items() if k in ("q", "site")}
+    page = _page(request)
+    this_query = f"{base}/{query_name}"
+    shown_args = filled if query_name == "search" else comments_args
+
+    def page_url(number: int) -> str:
+        args = {**shown_args, **({"page": str(number)} if number > 1 else {})}
+        return this_query + (f"?{urlencode(args)}" if args else "")
+
     context = {
         "archive_search": {
             "kind": SEARCH_QUERIES[query_name],
@@ -273,7 +294,13 @@ async def _search_context(datasette, database: str, query_name: str, request) ->
             "posts_url": f"{base}/search" + (f"?{urlencode(filled)}" if filled else ""),
             "comments_url": f"{base}/search_comments"
             + (f"?{urlencode(comments_args)}" if comments_args else ""),
-            "action": f"{base}/{query_name}",
+            "action": this_query,
+            "page": page,
+            "page_size": PAGE_SIZE,
+            "max_pages": MAX_PAGES,
+            "skipped": (page - 1) * PAGE_SIZE,
+            "previous_url": page_url(page - 1) if page > 1 else None,
+            "next_url": page_url(page + 1) if page < MAX_PAGES else None,
             "post_base": table_url,
             "choices": await _choices(db),
         }
