@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+import yaml
 from datasette.app import DEFAULT_SETTINGS, Datasette
-from datasette.utils import parse_metadata
+from datasette.utils import BadMetadataError, parse_metadata
 
 from pipeline.access import AuthConfig, access_metadata
 from pipeline.store import is_writable
@@ -56,6 +57,11 @@ PUBLISH_READY_SETTINGS: dict[str, Any] = {
 }
 
 
+class ServingConfigError(ValueError):
+    """archive/ (or another configuration folder) cannot be used: a file that does not parse,
+    an unknown setting. The message names the file and, where the parser says, the line."""
+
+
 @dataclass(frozen=True)
 class ServingConfig:
     """What archive/ (or another configuration folder) provides, as paths and values."""
@@ -70,17 +76,24 @@ class ServingConfig:
     def load(cls, config_dir: Path = ARCHIVE_DIR) -> ServingConfig:
         config_dir = Path(config_dir).resolve()
         if not config_dir.is_dir():
-            raise FileNotFoundError(f"no Datasette configuration folder at {config_dir}")
+            raise ServingConfigError(f"no Datasette configuration folder at {config_dir}")
         metadata_path = next(
             (config_dir / name for name in METADATA_FILES if (config_dir / name).is_file()), None
         )
         settings: dict[str, Any] = {}
         settings_path = config_dir / "settings.json"
         if settings_path.is_file():
-            settings = json.loads(settings_path.read_text(encoding="utf-8"))
+            try:
+                settings = json.loads(settings_path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise ServingConfigError(f"cannot read {settings_path}: {error}") from error
+            if not isinstance(settings, dict):
+                raise ServingConfigError(f"{settings_path} is not a JSON object of settings")
             unknown = sorted(set(settings) - set(DEFAULT_SETTINGS))
             if unknown:
-                raise ValueError(f"unknown Datasette settings in {settings_path}: {unknown}")
+                raise ServingConfigError(
+                    f"unknown Datasette settings in {settings_path}: {unknown}"
+                )
 
         def folder(name: str) -> Path | None:
             path = config_dir / name
@@ -97,7 +110,39 @@ class ServingConfig:
     def metadata(self) -> dict[str, Any]:
         if self.metadata_path is None:
             return {}
-        return parse_metadata(self.metadata_path.read_text(encoding="utf-8")) or {}
+        try:
+            text = self.metadata_path.read_text(encoding="utf-8")
+            metadata = parse_metadata(text) or {}
+        except (OSError, UnicodeDecodeError) as error:
+            raise ServingConfigError(f"cannot read {self.metadata_path}: {error}") from error
+        except BadMetadataError as error:
+            raise ServingConfigError(
+                f"cannot read {self.metadata_path}: {_parse_error(text) or error}"
+            ) from error
+        if not isinstance(metadata, dict):
+            raise ServingConfigError(f"{self.metadata_path} is not a mapping of metadata")
+        return metadata
+
+
+def _parse_error(text: str) -> str | None:
+    """What YAML (a superset of JSON) says is wrong with `text`, line and column included;
+    Datasette's own message is only "Metadata is not valid JSON or YAML"."""
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None)
+        if mark is not None and problem:
+            return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+        return " ".join(str(error).split())
+    return None
+
+
+def check_config(config_dir: Path | None = None) -> None:
+    """Raise ServingConfigError unless the configuration folder (default: archive/) can be
+    served (settings and metadata parse), so that a command can say so before it starts
+    anything."""
+    ServingConfig.load(config_dir or ARCHIVE_DIR).metadata()
 
 
 #: the metadata block that applies to every served database: what marks a Datasette as an archive

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from pipeline.serving import ARCHIVE_DIR, make_datasette, serve_command_args
+from pipeline.serving import ARCHIVE_DIR, ServingConfigError, make_datasette, serve_command_args
 from pipeline.store import RANKED_MATCHES, Archive
 
 WREN = "https://wrenfield.example/"
@@ -363,6 +363,37 @@ def test_plain_datasettes_in_the_same_process_are_untouched(
         assert "characters of HTML" not in plain.ok("/archive/posts").text
     finally:
         plain.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("metadata.yml", "title: [unclosed\n", "metadata.yml: line 2, column 1: expected ','"),
+        ("settings.json", '{"sql_time_limit_ms": 2000,', "settings.json: Expecting property"),
+        ("settings.json", "[1]", "settings.json is not a JSON object of settings"),
+        ("settings.json", '{"sql_time_limit": 1}', "unknown Datasette settings in"),
+    ],
+)
+def test_a_broken_configuration_is_one_line_naming_the_file(
+    built: tuple[Path, dict[str, int]], tmp_path: Path, monkeypatch, name, text, message
+) -> None:
+    import shutil
+
+    from click.testing import CliRunner
+
+    from pipeline import serving
+    from pipeline.cli import cli
+
+    config = tmp_path / "archive"
+    shutil.copytree(ARCHIVE_DIR, config, ignore=shutil.ignore_patterns("*.db*", "warc", "logs"))
+    (config / name).write_text(text, encoding="utf-8")
+    with pytest.raises(ServingConfigError, match=re.escape(message)):
+        make_datasette(built[0], config_dir=config)
+    monkeypatch.setattr(serving, "ARCHIVE_DIR", config)
+    result = CliRunner().invoke(cli, ["serve", "--db", str(built[0]), "--port", "0"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and message in result.output
+    assert len(result.output.splitlines()) == 1  # nothing served, no traceback
 
 
 def test_missing_database_is_an_error(tmp_path: Path) -> None:
