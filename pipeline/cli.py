@@ -20,7 +20,7 @@ from pipeline import __version__
 from pipeline.paths import default_db_path
 from pipeline.runlock import EXIT_LOCKED, LockError, LockHeld, RunLock
 from pipeline.store import RANKED_MATCHES, SEARCH_ORDERS, Archive, ArchiveError, SourceNotFound
-from pipeline.urls import SourceURLError, normalise_source_url
+from pipeline.urls import SourceURLError, dated_post_home, normalise_source_url
 
 LOOPBACK_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": "False",
@@ -48,6 +48,15 @@ def open_archive(db_path: Path | None, *, readonly: bool = False, create: bool =
         return Archive(db_path or default_db_path(), readonly=readonly, create=create)
     except ArchiveError as error:
         raise click.ClickException(str(error)) from error
+
+
+def source_url(url: str) -> str:
+    """The blog that `url` names, as `sources` stores it; the address of one of its posts
+    stands for the blog, and a note on stderr says so (SourceURLError if it is no blog's)."""
+    home = normalise_source_url(url)
+    if dated_post_home(url.strip() if "://" in url else f"https://{url.strip()}"):
+        click.echo(f"note: {url} is a post; the source is its blog, {home}", err=True)
+    return home
 
 
 class ServeAccess:
@@ -167,7 +176,7 @@ def crawl(
             click.echo(f"warning: {warning}", err=True)
         if full:
             overrides["BLOGARCHIVE_FULL"] = "True"
-        given = [normalise_source_url(url) for url in urls]
+        given = list(dict.fromkeys(source_url(url) for url in urls))
     except (SettingError, SourceURLError) as error:
         raise click.ClickException(str(error)) from error
     if "BLOGARCHIVE_DB" in overrides:  # the same as --db (its lock, log and summary)
@@ -219,7 +228,7 @@ def crawl(
 def add(url: str, db_path: Path | None) -> None:
     """Add a blog to the sources that `blogarchive crawl` visits."""
     try:
-        url = normalise_source_url(url)
+        url = source_url(url)
     except SourceURLError as error:
         raise click.ClickException(str(error)) from error
     with open_archive(db_path) as archive:

@@ -140,13 +140,30 @@ def _is_ip_address(host: str) -> bool:
     return True
 
 
+#: a post's address by date, `/2024/05/slug.html` or `/2024/05/17/slug/` (Blogger, WordPress
+#: and most engines), maybe under the blog's own folder (`/blog/2024/05/slug.html`); the slug is
+#: not a day number, so a day's archive (`/2024/05/17/`) is no post
+DATED_POST_PATH = re.compile(r"^(?P<blog>(/[^/]+)*?/)\d{4}/\d{2}/(\d{2}/)?(?!\d+/?$)[^/]+/?$")
+
+
+def dated_post_home(url: str) -> str | None:
+    """The blog's home of a URL that addresses one of its posts by date (the part of the path
+    before the year), or None for any other URL."""
+    parts = urlsplit(url)
+    found = DATED_POST_PATH.match(parts.path or "/")
+    if found is None:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, found.group("blog"), "", ""))
+
+
 class SourceURLError(ValueError):
     """A source address that cannot be a blog's home page."""
 
 
 def normalise_source_url(url: str) -> str:
     """A blog's home URL as stored in `sources`: scheme added if missing, host lower-cased,
-    tracking parameters and fragment removed, `/` as the path of a bare host."""
+    tracking parameters and fragment removed, `/` as the path of a bare host; the address of
+    one of its posts by date stands for the blog (`dated_post_home`)."""
     url = (url or "").strip()
     if not url:
         raise SourceURLError("empty URL")
@@ -163,4 +180,4 @@ def normalise_source_url(url: str) -> str:
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError as error:
         raise SourceURLError(f"bad port in {url}: {error}") from error
-    return canonical_url(url)
+    return canonical_url(dated_post_home(url) or url)

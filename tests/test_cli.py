@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import BLOGARCHIVE, LOOPBACK, free_port, run_blogarchive
+from conftest import BLOGARCHIVE, LOOPBACK, free_port, rows, run_blogarchive
 from pipeline.cli import cli
 from pipeline.demo.content import blogger_posts
 from pipeline.demo.server import BloggerSite
@@ -175,6 +175,25 @@ def test_a_file_that_is_not_sqlite_is_one_line_for_the_read_only_commands(tmp_pa
                 f"Error: cannot open archive {text}: file is not a database\n",
             ), command
     assert text.read_text() == "x\n"
+
+
+def test_crawling_a_post_address_archives_its_blog_and_that_post(
+    demo_blogs, tmp_path: Path
+) -> None:
+    # Before, the post's address became the source: the post page was read as the home page
+    # and never archived (21 of the 22 posts), and the blog's home was a second source.
+    db = tmp_path / "archive.db"
+    post = demo_blogs.blogger.url + "2023/02/branch-line-that-never-was.html"
+    result = run_blogarchive("crawl", post, "--db", str(db), *LOOPBACK)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{demo_blogs.blogger.url}: ok, 22 posts found, 22 new")
+    assert f"note: {post} is a post; the source is its blog, {demo_blogs.blogger.url}" in (
+        result.stderr
+    )
+    assert [r["url"] for r in rows(db, "SELECT url FROM sources")] == [demo_blogs.blogger.url]
+    assert rows(db, "SELECT count(*) AS n FROM posts WHERE url = ?", (post,)) == [{"n": 1}]
+    added = run_blogarchive("add", demo_blogs.blogger.url + "2023/02/x.html", "--db", str(db))
+    assert added.stdout == f"already a source: {demo_blogs.blogger.url}\n"
 
 
 def test_add_makes_an_archive_of_an_empty_file(tmp_path: Path) -> None:

@@ -83,6 +83,25 @@ def test_same_blog_ignores_www_but_not_ports() -> None:
     assert not same_blog("https://other.example/a/", "https://wp.example/")
 
 
+@pytest.mark.parametrize(
+    ("given", "source"),
+    [
+        ("ex.blogspot.com/2023/05/slug.html", "https://ex.blogspot.com/"),
+        ("https://ex.example/2023/05/12/slug/", "https://ex.example/"),
+        ("https://ex.example/2023/05/12/slug", "https://ex.example/"),
+        ("https://ex.example/blog/2023/05/slug.html?m=1#c", "https://ex.example/blog/"),
+        ("http://[::1]:8080/2023/05/a.html", "http://[::1]:8080/"),
+        # archives by month and by day, pages and folders are no posts: kept as given
+        ("https://ex.example/2023/05/", "https://ex.example/2023/05/"),
+        ("https://ex.example/2023/05/12/", "https://ex.example/2023/05/12/"),
+        ("https://ex.example/p/about.html", "https://ex.example/p/about.html"),
+        ("https://ex.example/blog/", "https://ex.example/blog/"),
+    ],
+)
+def test_a_post_address_stands_for_its_blog(given: str, source: str) -> None:
+    assert normalise_source_url(given) == source
+
+
 def test_normalise_source_url() -> None:
     assert normalise_source_url("ex.blogspot.com") == "https://ex.blogspot.com/"
     assert (
