@@ -21,7 +21,14 @@ import feedparser
 import lxml.html
 from lxml import etree
 
-from pipeline.urls import canonical_url, canonical_url_or_none, is_post_url, join_url, same_blog
+from pipeline.urls import (
+    canonical_url,
+    canonical_url_or_none,
+    dated_post_home,
+    is_post_url,
+    join_url,
+    same_blog,
+)
 
 FEED_TYPES = ("application/atom+xml", "application/rss+xml", "application/feed+json")
 BLOGGER_PAGE_SIZE = 150  # Blogger serves at most 150 entries per feed page
@@ -85,6 +92,8 @@ class HomePage:
     api_root: str | None
     post_links: list[str]
     pager_links: list[str]
+    #: the page is itself a post (a post's address given as the blog): archived as one too
+    is_post: bool = False
 
 
 def parse_html(body: bytes | str) -> Any:
@@ -115,6 +124,7 @@ def parse_home(body: bytes | str, url: str) -> HomePage:
                 feeds.append(feed)
     api = doc.xpath("//link[@rel='https://api.w.org/']/@href")
     title = (doc.findtext(".//title") or "").strip() or None
+    og_type = " ".join(doc.xpath("//meta[@property='og:type']/@content")).strip().lower()
     return HomePage(
         platform=platform,
         title=title,
@@ -122,6 +132,13 @@ def parse_home(body: bytes | str, url: str) -> HomePage:
         api_root=join_url(url, api[0]) if api else None,
         post_links=listing_post_links(doc, url, platform),
         pager_links=pager_links(doc, url),
+        # not a site's root, whatever a theme says of it
+        is_post=urlsplit(url).path not in ("", "/")
+        and (
+            og_type == "article"
+            or (platform == "blogger" and is_post_url(url, platform))
+            or dated_post_home(url) is not None
+        ),
     )
 
 

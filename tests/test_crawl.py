@@ -296,3 +296,46 @@ def test_malformed_links_cost_only_themselves(static_site, tmp_path: Path) -> No
     titles = {r["title"] for r in rows(db, "SELECT title FROM posts")}
     assert titles == {"By sitemap", "By feed", "By link"}
     assert rows(db, "SELECT url FROM failures WHERE stage != 'discover'") == []
+
+
+def test_a_post_given_as_the_blog_is_archived_too(static_site, tmp_path: Path) -> None:
+    """A source whose address is one of the blog's posts without a date in it (so it is not
+    taken for its blog, see test_urls): its page is read as the home page, and its own request
+    would be dropped as a duplicate; it is archived from the home page's response."""
+
+    def post(title: str, text: str) -> tuple[int, dict[str, str], bytes]:
+        return (
+            200,
+            {"Content-Type": "text/html; charset=utf-8"},
+            (
+                f"<!DOCTYPE html><html lang='en'><head><title>{title}</title>"
+                "<meta property='og:type' content='article'>"
+                "<link rel='alternate' type='application/rss+xml' href='/feed.xml'></head>"
+                f"<body><article><h1>{title}</h1>{f'<p>{text}</p>' * 4}</article></body></html>"
+            ).encode(),
+        )
+
+    site = static_site(
+        {
+            "/notes/first-pebble/": post("First pebble", "A grey pebble ringed with quartz."),
+            "/notes/second-pebble/": post("Second pebble", "A red jasper pebble, egg-shaped."),
+        }
+    )
+    items = "".join(
+        f"<item><title>{name.replace('-', ' ').capitalize()}</title>"
+        f"<link>{site.url}notes/{name}/</link></item>"
+        for name in ("first-pebble", "second-pebble")
+    )
+    site.pages["/feed.xml"] = (
+        200,
+        {"Content-Type": "application/rss+xml"},
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>Pebbles</title>{items}"
+        "</channel></rss>".encode(),
+    )
+    db = tmp_path / "archive.db"
+    first = site.url + "notes/first-pebble/"
+    result = run_blogarchive("crawl", first, "--db", str(db), *LOOPBACK)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{first}: ok, 2 posts found, 2 new"), result.stdout
+    stored = {r["url"]: r["title"] for r in rows(db, "SELECT url, title FROM posts")}
+    assert stored == {first: "First pebble", site.url + "notes/second-pebble/": "Second pebble"}

@@ -249,6 +249,12 @@ class BlogSpider(Spider):
                 feed = discovery.blogger_feed_url(root) if "start-index" not in feed else feed
             yield self._request(feed, source, self.parse_feed, optional=True, priority=60)
         yield from self._listing(response, source, home.post_links, home.pager_links)
+        if home.is_post:
+            # The page asked for as the blog's home is one of its posts (a source added before
+            # post addresses stood for their blog, or one without a date in its address): its
+            # own request would be dropped as a duplicate, so it is archived from here.
+            self.crawler.stats.inc_value("blogarchive/discovery/home_is_a_post")
+            yield from self.parse_post(response, hints={})
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         source = response.meta["source_url"]
