@@ -4,6 +4,9 @@
   session-id traps (`BLOGARCHIVE_MAX_PAGES_PER_SOURCE`, `BLOGARCHIVE_MAX_DEPTH`).
 - `RobotsStatusMiddleware` (540): a robots.txt that answers 5xx is read as "disallow
   everything" for this run, as RFC 9309 says; 4xx means no rules (Scrapy's own behaviour).
+- `CrawlDelayMiddleware` (545): a robots.txt `Crawl-delay` for our user agent is kept between
+  two requests to that host (up to `BLOGARCHIVE_MAX_CRAWL_DELAY` seconds), AutoThrottle
+  notwithstanding; Scrapy itself ignores the directive.
 - `RetryAfterMiddleware` (560): 429 and 503 answers wait for their `Retry-After` (seconds or
   HTTP-date) up to `BLOGARCHIVE_RETRY_AFTER_MAX` seconds, `BLOGARCHIVE_RETRY_AFTER_TIMES`
   times; past that the page is left for the next run and recorded.
@@ -155,6 +158,84 @@ class RobotsStatusMiddleware:
         if 400 <= response.status < 500:
             self.stats.inc_value("blogarchive/robots/unavailable")  # no rules, as Scrapy reads it
         return response
+
+
+# ---------------------------------------------------------------- robots.txt Crawl-delay
+
+
+class CrawlDelayMiddleware:
+    """Keep a robots.txt `Crawl-delay` (for our user agent, else for `*`) between two requests
+    to its host (Scrapy's downloader slot: one per host name, whatever the port). Scrapy's robots.txt support ignores the directive, and AutoThrottle would
+    lower a slot's delay to its own estimate: the host's downloader slot gets the delay,
+    without jitter, and its requests are marked `autothrottle_dont_adjust_delay`. A delay over
+    `BLOGARCHIVE_MAX_CRAWL_DELAY` seconds is cut to it (logged): a site asking a minute
+    between pages would take days to archive. Robots.txt requests come first for each host
+    (Scrapy's RobotsTxtMiddleware holds the others until it has read it), so every page of
+    the host is spaced."""
+
+    def __init__(self, crawler: Any, user_agent: str, max_delay: float):
+        self.crawler = crawler
+        self.user_agent = user_agent
+        self.max_delay = max_delay
+        self.delays: dict[str, float] = {}  # downloader slot (the host name) -> seconds
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CrawlDelayMiddleware:
+        _enabled(crawler, "BLOGARCHIVE_CRAWL_DELAY_ENABLED")
+        settings = crawler.settings
+        if not settings.getbool("ROBOTSTXT_OBEY"):
+            raise NotConfigured("ROBOTSTXT_OBEY is off")
+        user_agent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or "*"
+        return cls(crawler, user_agent, settings.getfloat("BLOGARCHIVE_MAX_CRAWL_DELAY", 30.0))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not _is_robots(request) or response.status != 200:
+            return response
+        delay = robots_crawl_delay(response.body, self.user_agent)
+        if delay is None or delay <= 0:
+            return response
+        if delay > self.max_delay:
+            logger.warning(
+                "%s asks for %g s between requests: %g s kept (BLOGARCHIVE_MAX_CRAWL_DELAY)",
+                request.url,
+                delay,
+                self.max_delay,
+            )
+            delay = self.max_delay
+        else:
+            logger.info("%s asks for %g s between requests: kept", request.url, delay)
+        self.delays[self._slot_key(request)] = delay
+        self.crawler.stats.set_value("blogarchive/robots/crawl_delay", delay)
+        return response
+
+    def _slot_key(self, request: Request) -> str:
+        # Scrapy's politeness unit: requests to one host name share a slot (and its delay)
+        return self.crawler.engine.downloader.get_slot_key(request)
+
+    def process_request(self, request: Request) -> None:
+        if not self.delays or _is_robots(request):
+            return
+        key = self._slot_key(request)
+        delay = self.delays.get(key)
+        if delay is None:
+            return
+        request.meta["autothrottle_dont_adjust_delay"] = True
+        slot = self.crawler.engine.downloader.slots.get(key)
+        if slot is not None and (slot.delay < delay or slot.jitter):
+            slot.delay = max(slot.delay, delay)
+            slot.jitter = 0.0
+
+
+def robots_crawl_delay(body: bytes, user_agent: str) -> float | None:
+    """The `Crawl-delay` a robots.txt gives `user_agent` (its group, else `*`), in seconds;
+    None when it gives none or cannot be read."""
+    from protego import Protego
+
+    try:
+        delay = Protego.parse(body.decode("utf-8", errors="replace")).crawl_delay(user_agent)
+    except Exception:  # noqa: BLE001 - an unreadable robots.txt sets no delay
+        return None
+    return float(delay) if delay is not None else None
 
 
 # ---------------------------------------------------------------- Retry-After

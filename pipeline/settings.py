@@ -50,6 +50,7 @@ DOWNLOADER_MIDDLEWARES = {
     "pipeline.middlewares.BudgetMiddleware": 110,
     "pipeline.middlewares.SoftNotFoundMiddleware": 520,
     "pipeline.middlewares.RobotsStatusMiddleware": 540,
+    "pipeline.middlewares.CrawlDelayMiddleware": 545,
     "pipeline.middlewares.RetryAfterMiddleware": 560,
     "pipeline.middlewares.RedirectPolicyMiddleware": 610,
     "pipeline.middlewares.DecompressionGuardMiddleware": 960,
@@ -68,6 +69,8 @@ BLOGARCHIVE_BUDGET_ENABLED = True
 BLOGARCHIVE_RETRY_AFTER_ENABLED = True
 BLOGARCHIVE_REDIRECT_POLICY_ENABLED = True  # no file://, other hosts or loops; moved blogs followed
 BLOGARCHIVE_ROBOTS_STATUS_ENABLED = True  # robots.txt answering 5xx = disallow all (RFC 9309)
+BLOGARCHIVE_CRAWL_DELAY_ENABLED = True  # robots.txt Crawl-delay kept between two requests
+BLOGARCHIVE_MAX_CRAWL_DELAY = 30.0  # seconds: a longer Crawl-delay is cut to this (logged)
 BLOGARCHIVE_SOFT_404_ENABLED = True  # "Page not found" answered with 200 at a post URL
 BLOGARCHIVE_DECOMPRESSION_GUARD_ENABLED = True  # gzip bodies inflating past DOWNLOAD_MAXSIZE
 # Tests only: SQLite max_page_count of the crawl's connection (0 = none), to simulate a full disk.

@@ -12,6 +12,7 @@ time it arrived, so tests can check what was (and was not) asked for.
         sites.robots_404.url  # robots.txt answers 404
         sites.feed_loop.url   # a WordPress blog whose feed ignores ?paged=N
         sites.pager_loop.url  # a blog whose "Older posts" link goes on forever
+        sites.slow_please.url # robots.txt asks for a Crawl-delay of 2 s
 
 Run it alone to look at the pages: `.venv/bin/python tests/hostile_server.py`.
 """
@@ -396,6 +397,7 @@ class HostileSites:
     robots_404: RawServer
     feed_loop: RawServer
     pager_loop: RawServer
+    slow_please: RawServer
 
     def all(self) -> list[RawServer]:
         return [getattr(self, name) for name in self.__dataclass_fields__]
@@ -411,6 +413,7 @@ class HostileSites:
                 self.robots_404,
                 self.feed_loop,
                 self.pager_loop,
+                self.slow_please,
             )
         ]
 
@@ -492,10 +495,24 @@ def hostile_sites() -> Iterator[HostileSites]:
     robots_500 = RawServer(routes=small_blog("Robots 500"))
     robots_500.routes["/robots.txt"] = html(500, "<h1>Internal Server Error</h1>")
     robots_404 = RawServer(routes=small_blog("Robots 404"))  # /robots.txt: the default 404
+    # a host of its own: Scrapy spaces requests per host name, and every other site is 127.0.0.1
+    slow_please = RawServer("127.0.0.4", small_blog("Slow Please"))
+    slow_please.routes["/robots.txt"] = raw(
+        b"User-agent: *\nCrawl-delay: 2\nDisallow: /private/\n", "text/plain"
+    )
     feed_loop = feed_ignoring_paging("Feed Loop")
     pager_loop = pager_ignoring_paging("Pager Loop")
     sites = HostileSites(
-        blog, elsewhere, trap, moved, new_home, robots_500, robots_404, feed_loop, pager_loop
+        blog,
+        elsewhere,
+        trap,
+        moved,
+        new_home,
+        robots_500,
+        robots_404,
+        feed_loop,
+        pager_loop,
+        slow_please,
     )
     try:
         yield sites

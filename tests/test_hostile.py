@@ -1,6 +1,6 @@
 """Hostile sites: one crawl of the loopback servers in tests/hostile_server.py (a blog with
 one fault per post URL, a trap blog, a blog that moved host, robots.txt answering 500 and
-404, a feed and a pager that ignore their paging), then one test per fault asserting what the README's "Hostile sites and bad input"
+404, a feed and a pager that ignore their paging, a Crawl-delay), then one test per fault asserting what the README's "Hostile sites and bad input"
 table promises. Timeouts are lowered (`DOWNLOAD_TIMEOUT=3`, `RETRY_TIMES=1`); the 50 MB
 pages and the gzip bomb run at the default `DOWNLOAD_MAXSIZE` (32 MiB)."""
 
@@ -14,7 +14,7 @@ import pytest
 from hostile_server import CP1251_TEXT, FRENCH, hostile_sites
 
 from conftest import LOOPBACK, rows, run_blogarchive
-from pipeline.middlewares import inflated_size, retry_after_seconds
+from pipeline.middlewares import inflated_size, retry_after_seconds, robots_crawl_delay
 
 MAX_PAGES = 70
 MAX_DEPTH = 12
@@ -44,6 +44,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
             f"BLOGARCHIVE_MAX_DEPTH={MAX_DEPTH}",
             "-s",
             "BLOGARCHIVE_RETRY_AFTER_MAX=10",
+            "-s",
+            "BLOGARCHIVE_MAX_CRAWL_DELAY=1",
             "-s",
             "LOG_LEVEL=INFO",
             timeout=170,
@@ -268,6 +270,27 @@ def test_robots_disallow_is_never_requested(crawled) -> None:
     assert crawled["sites"].blog.requested("/private/2024/secret.html") == []
 
 
+def test_a_robots_txt_crawl_delay_is_kept_between_requests(crawled) -> None:
+    # The crawl lifts politeness (LOOPBACK: no AutoThrottle, DOWNLOAD_DELAY=0); the site's
+    # own Crawl-delay (2 s, cut to BLOGARCHIVE_MAX_CRAWL_DELAY=1) still spaces every request to
+    # it, robots.txt aside.
+    slow = crawled["sites"].slow_please
+    log = crawled["result"].stderr
+    assert "robots.txt asks for 2 s between requests: 1 s kept (BLOGARCHIVE_MAX_CRAWL_DELAY)" in log
+    assert "'blogarchive/robots/crawl_delay': 1.0" in log
+    assert line_of(crawled, slow).startswith(f"{slow.url}: ok, 2 posts found, 2 new")
+    # every request after the first (Scrapy's robots.txt, which the delay comes from): the
+    # home page, the spider's own robots.txt, guessed sitemaps, two posts. Each starts at least
+    # 1 s after the one before; the server sees them arrive with the loopback's jitter, so
+    # their whole span is checked, not each gap.
+    arrivals = [seen.at for seen in slow.log][1:]
+    assert len(arrivals) >= 5, [seen.path for seen in slow.log]
+    assert arrivals[-1] - arrivals[0] >= 0.9 * (len(arrivals) - 1), arrivals
+    # the other sites were not slowed: the trap blog's requests came faster than that
+    trap = [seen.at for seen in crawled["sites"].trap.log]
+    assert min(b - a for a, b in zip(trap, trap[1:], strict=False)) < 0.5
+
+
 def test_robots_txt_answering_500_means_disallow_all(crawled) -> None:
     server = crawled["sites"].robots_500
     assert {s.path for s in server.log} == {"/robots.txt"}
@@ -319,12 +342,22 @@ def test_stats_count_what_was_refused(crawled) -> None:
         "blogarchive/robots/unreachable",
         "blogarchive/discovery/feed_page_repeated",
         "blogarchive/discovery/listing_page_repeated",
+        "blogarchive/robots/crawl_delay",
     ):
         assert key in stats, key
     assert Path(crawled["db"]).exists()
 
 
 # -- the policies' pure parts
+
+
+def test_crawl_delay_of_our_group_else_everyones() -> None:
+    agent = "blogarchive/0.1 (a personal blog archiver; Scrapy)"
+    both = b"User-agent: blogarchive\nCrawl-delay: 5\n\nUser-agent: *\nCrawl-delay: 1\n"
+    assert robots_crawl_delay(both, agent) == 5.0
+    assert robots_crawl_delay(both.replace(b"blogarchive", b"googlebot"), agent) == 1.0
+    for none in (b"User-agent: *\nCrawl-delay: soon\n", b"User-agent: *\nDisallow:\n", b"\xff"):
+        assert robots_crawl_delay(none, agent) is None
 
 
 def test_retry_after_forms() -> None:
