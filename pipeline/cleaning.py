@@ -437,14 +437,19 @@ def is_clutter_line(line: str) -> bool:
     return any(p.match(stripped) for p in _CLUTTER_PATTERNS)
 
 
-def clean_text(text: str, drop: set[str] | frozenset = frozenset()) -> str:
+def clean_text(
+    text: str, drop: set[str] | frozenset = frozenset(), code: set[str] | frozenset = frozenset()
+) -> str:
     """Drop whole-line clutter, blank lines and lines equal (casefolded) to one of ``drop``
-    (the post title); paragraphs are separated by a single newline."""
+    (the post title); paragraphs are separated by a single newline. Lines are stripped,
+    except a line of ``code`` (the lines of the post's code blocks), which keeps its
+    indentation."""
     drop = {" ".join(d.split()).casefold() for d in drop if d}
     lines = []
     for line in (text or "").splitlines():
-        line = line.strip()
-        if not line or is_clutter_line(line) or " ".join(line.split()).casefold() in drop:
+        stripped = line.strip()
+        if not stripped or is_clutter_line(stripped) or " ".join(line.split()).casefold() in drop:
             continue
-        lines.append(line)
+        line = line.rstrip()
+        lines.append(line if line in code else stripped)
     return "\n".join(lines)

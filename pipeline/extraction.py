@@ -909,26 +909,64 @@ def _trafilatura(tree, url: str):
         return None
 
 
-def _document_text_and_html(document) -> tuple[str, str]:
+# trafilatura's XML elements that hold running text: a <code> inside one of them is inline code
+# (``configparser``), not a code block.
+_INLINE_PARENTS = frozenset({"p", "head", "hi", "ref", "del", "item", "cell"})
+
+
+def _body_html(body) -> str:
+    """trafilatura's XML body as HTML (rewrites ``body`` in place). trafilatura's own
+    conversion turns every list into <ul> and every <code> into <pre>, and pretty-printing
+    indents code blocks that hold elements: ordered lists stay <ol>, inline code stays
+    <code>, code blocks keep their exact text."""
+    from trafilatura.htmlprocessing import convert_to_html
+
+    for outer in body.xpath(".//code[.//code]"):
+        etree.strip_tags(outer, "code")
+    for code in body.iter("code"):
+        parent = code.getparent()
+        if (
+            parent is not None
+            and parent.tag in _INLINE_PARENTS
+            and "\n" not in "".join(code.itertext())
+        ):
+            code.tag = "inline-code"  # not a tag convert_to_html rewrites
+    for lst in body.iter("list"):
+        if lst.get("rend") == "ol":
+            lst.tag = "ol"
+            lst.attrib.clear()
+    html_tree = convert_to_html(body)
+    for code in html_tree.iter("inline-code"):
+        code.tag = "code"
+        code.attrib.clear()
+    return etree.tostring(html_tree, encoding="unicode")
+
+
+def _document_text_and_html(document) -> tuple[str, str, set[str]]:
     """Plain text and HTML from the same extracted body (one small copy of the body: the HTML
-    conversion rewrites it in place, the text drops the links' URLs)."""
-    from trafilatura.htmlprocessing import build_html_output
+    conversion rewrites it in place, the text drops the links' URLs), and the
+    indented lines of its code blocks (see :func:`clean_text`)."""
     from trafilatura.xml import xmltotxt
 
     if document is None or document.body is None:
-        return "", ""
+        return "", "", set()
     body = copy.deepcopy(document.body)
     etree.strip_tags(body, "ref")
-    for graphic in list(body.iter("graphic")):
-        graphic.getparent().remove(graphic)
+    etree.strip_elements(body, "graphic", with_tail=False)
     text = xmltotxt(body, False) or ""
     if not text.strip():
-        return "", ""
+        return "", "", set()
+    code = {
+        line.rstrip()
+        for block in body.iter("code")
+        for line in "".join(block.itertext()).splitlines()
+        if line[:1].isspace()
+    }
     try:
-        html = build_html_output(document)
+        html = _body_html(document.body)
     except Exception:  # noqa: BLE001 - fall back to the plain text rendition
         html = ""
-    return text, html
+    return text, html, code
 
 
 def _main_node(tree):
@@ -1094,13 +1132,14 @@ def extract_post(
         if "ld+json" not in (el.get("type") or ""):
             _drop(el)
     has_container = _has_article_container(root)
+    _absolute_links(root, url)
 
     document = _trafilatura(root, url)
     # The title is its own field: a heading line repeating it is not body text.
     drop = {title}
 
-    text, html = _document_text_and_html(document)
-    text = clean_text(text, drop)
+    text, html, code = _document_text_and_html(document)
+    text = clean_text(text, drop, code)
     if not text:
         html = ""
         fb_text, fb_html = _fallback(root)
@@ -1143,6 +1182,30 @@ def extract_post(
         encoding_source=decoded.source,
         canonical_url=canonical,
     )
+
+
+def _absolute_links(root, url: str) -> None:
+    """Make links and image sources absolute against the page (or its ``<base href>``), in
+    place. trafilatura resolves relative links against the site's root, not the page: a
+    footnote ``#fn-1`` or ``photo.jpg`` beside ``/2024/05/post/`` would point elsewhere."""
+    if not url:
+        return
+    base = url
+    for href in root.xpath("//head/base/@href")[:1]:
+        base = join_url(url, href.strip()) or url
+    for el in root.iter("a", "img"):
+        for attr in ("href",) if el.tag == "a" else ("src", "data-src"):
+            value = el.get(attr)
+            if value is None:
+                continue
+            value = value.strip()
+            if not value or value.startswith(("data:", "javascript:", "mailto:", "tel:")):
+                continue
+            absolute = join_url(base, value)
+            if absolute is None:
+                del el.attrib[attr]
+            elif absolute != value:
+                el.set(attr, absolute)
 
 
 def _drop(el) -> None:

@@ -665,3 +665,56 @@ def test_page_with_nothing_to_extract_raises_even_after_fallbacks(monkeypatch):
             "<html><body><div class='post-body'><p>Hi.</p></div></body></html>",
             "https://e.example/",
         )
+
+
+# --------------------------------------------------------------------------------------------
+# The article's structure survives: links, ordered lists, code
+# --------------------------------------------------------------------------------------------
+
+STATIC_POST = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Reading INI files by hand | Odd Bytes</title>
+<meta property="og:site_name" content="Odd Bytes"></head>
+<body><main><article class="post h-entry">
+<h1 class="post-title">Reading INI files by hand</h1>
+<div class="post-content e-content">
+<p>I needed to read a small config file without adding a dependency, so I wrote the parser
+below in an afternoon and have used it in three projects since.<sup><a href="#fn:1">1</a></sup></p>
+<div class="highlight"><pre class="highlight"><code><span class="k">def</span> parse(text):
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("["):
+            out[line[1:-1]] = {}
+    return out
+</code></pre></div>
+<p>The steps, in the order the parser takes them:</p>
+<ol><li>split the text into lines</li><li>open a section at each bracket</li>
+<li>store each key under the current section</li></ol>
+<p>Python's <code>configparser</code> does all of this and more; see the
+<a href="../07/configparser-notes.html">notes from July</a> and the
+<a href="/about/">about page</a>.</p>
+<div class="footnotes"><ol><li id="fn:1"><p>Four, counting this blog.
+<a href="#fnref:1">back</a></p></li></ol></div>
+</div></article></main></body></html>"""
+
+
+def test_links_resolve_against_the_post_and_structure_is_kept():
+    url = "https://oddbytes.example/2023/08/ini-parser.html"
+    record = extract_post(STATIC_POST, url)
+    html = record.html
+    # relative links point where they point on the page (not at the site's root)
+    assert 'href="https://oddbytes.example/2023/08/ini-parser.html#fn:1"' in html
+    assert 'href="https://oddbytes.example/2023/07/configparser-notes.html"' in html
+    assert 'href="https://oddbytes.example/about/"' in html
+    # an ordered list stays ordered, inline code stays inline
+    assert "<ol><li>split the text into lines</li>" in html
+    assert "Python's <code>configparser</code> does all of this" in html
+    # a code block keeps its exact text, indentation included, in the HTML and the text
+    code = (
+        "def parse(text):\n    out = {}\n    for line in text.splitlines():\n"
+        '        if line.startswith("["):\n            out[line[1:-1]] = {}\n    return out\n'
+    )
+    assert f"<pre>{code}</pre>" in html
+    assert code.rstrip("\n") in record.text
+    # prose lines are still stripped
+    assert all(line == line.strip() for line in record.text.split("\n") if "    " not in line)
+    assert_safe_html(html)
