@@ -584,12 +584,15 @@ _TAG_LINK_CLASSES = frozenset(
 
 def _tag_links(scope) -> list[str]:
     """Texts of tag links under ``scope``: ``a[rel~=tag]`` (WordPress "category tag", Blogger
-    labels), links of the platforms' tag/category containers, Ghost/Substack tag links.
+    labels), links of the platforms' tag/category containers, Ghost/Substack tag links,
+    microformats' ``p-category``.
     One Python pass instead of a class-test XPath over every element."""
     found: list[str] = []
     for el in scope.iter("a", "div", "span", "p", "ul", "footer", "section", "nav"):
         classes = (el.get("class") or "").split()
-        if el.tag == "a":
+        if "p-category" in classes:  # microformats2 h-entry (WriteFreely, IndieWeb themes)
+            found.append(_text_of(el))
+        elif el.tag == "a":
             rel = (el.get("rel") or "").split()
             if "tag" in rel or not _TAG_LINK_CLASSES.isdisjoint(classes):
                 found.append(_text_of(el))
@@ -885,10 +888,35 @@ def parse_comments(root) -> list[Comment]:
 # --------------------------------------------------------------------------------------------
 
 
-def _trafilatura(tree, url: str):
+_SHORT_POST_CONFIG = None
+
+
+def _short_post_config():
+    """trafilatura's settings with no minimum article size. Below its MIN_EXTRACTED_SIZE (250
+    characters) trafilatura replaces what it extracted with its baseline, the whole
+    ``<article>``'s text as one paragraph: a short post became one line holding its title,
+    date and every paragraph."""
+    global _SHORT_POST_CONFIG
+    if _SHORT_POST_CONFIG is None:
+        from trafilatura.settings import use_config
+
+        _SHORT_POST_CONFIG = use_config()
+        _SHORT_POST_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
+    return _SHORT_POST_CONFIG
+
+
+def _collapsed(text: str, title: str) -> bool:
+    """Is ``text`` one line that starts with the post's title (trafilatura's baseline dump of
+    a short post), rather than the post's paragraphs?"""
+    title = _norm(title).casefold()
+    return bool(title) and "\n" not in text and _norm(text).casefold().startswith(title + " ")
+
+
+def _trafilatura(tree, url: str, *, short: bool = False):
     """One trafilatura pass on the cleaned tree (trafilatura copies the tree it is given).
     Its own metadata pass (htmldate, author/title/category heuristics) is skipped: we read
-    metadata from the markup ourselves."""
+    metadata from the markup ourselves. ``short``: without trafilatura's minimum size (see
+    :func:`_short_post_config`)."""
     from trafilatura import bare_extraction
 
     try:
@@ -904,6 +932,7 @@ def _trafilatura(tree, url: str):
             include_images=False,
             favor_precision=FAVOR_PRECISION,
             favor_recall=FAVOR_RECALL,
+            config=_short_post_config() if short else None,
         )
     except (ValueError, TypeError, etree.LxmlError, RecursionError):
         return None
@@ -1139,6 +1168,10 @@ def extract_post(
     drop = {title}
 
     text, html, code = _document_text_and_html(document)
+    if _collapsed(text, title):
+        retry = _document_text_and_html(_trafilatura(root, url, short=True))
+        if clean_text(retry[0], drop):
+            text, html, code = retry
     text = clean_text(text, drop, code)
     if not text:
         html = ""

@@ -718,3 +718,33 @@ def test_links_resolve_against_the_post_and_structure_is_kept():
     # prose lines are still stripped
     assert all(line == line.strip() for line in record.text.split("\n") if "    " not in line)
     assert_safe_html(html)
+
+
+WRITEFREELY_POST = """<!DOCTYPE HTML><html><head><meta charset="utf-8">
+<title>On keeping a commonplace book &mdash; marginalia</title>
+<meta property="og:site_name" content="marginalia">
+<meta property="article:published_time" content="2022-02-27T19:20:00Z"></head>
+<body id="post"><nav><h1><a href="/marginalia/">marginalia</a></h1></nav>
+<article id="post-body" class="norm h-entry">
+<h2 id="title" class="p-name">On keeping a commonplace book</h2>
+<time class="dt-published" datetime="2022-02-27T19:20:00Z">February 27, 2022</time>
+<div class="e-content">
+<p>I started one in 2019, after reading about people who kept them for decades.</p>
+<p>The rules are simple: copy by hand, note the source, never more than a page.</p>
+<p><a href="/marginalia/tag:notebooks" class="hashtag"><span>#</span><span class="p-category">notebooks</span></a>
+<a href="/marginalia/tag:reading" class="hashtag"><span>#</span><span class="p-category">reading</span></a></p>
+</div></article></body></html>"""
+
+
+def test_short_post_keeps_its_paragraphs_without_title_or_date():
+    # Under 250 characters trafilatura swapped its result for the whole <article> as one line:
+    # "On keeping a commonplace book February 27, 2022 I started one ... #notebooks #reading".
+    record = extract_post(WRITEFREELY_POST, "https://write.example/marginalia/commonplace")
+    assert record.title == "On keeping a commonplace book"
+    assert record.text.split("\n") == [
+        "I started one in 2019, after reading about people who kept them for decades.",
+        "The rules are simple: copy by hand, note the source, never more than a page.",
+    ]
+    assert record.html.count("<p>") == 2
+    assert record.tags == ["notebooks", "reading"]  # microformats' p-category
+    assert record.published == "2022-02-27T19:20:00+00:00"
