@@ -135,7 +135,8 @@ BLOGGER_SIDE_WIDGETS = (
 _NONCONTENT_CLASSES = (
     # comments (parsed separately before removal)
     "comments", "comment-thread", "comments-area", "comment-respond", "comments-content",
-    "comment-form", "commentlist", "comment-list",
+    "comment-form", "commentlist", "comment-list", "wp-block-comments",
+    "wp-block-comments-query-loop",
     # pagers / navigation between posts
     "blog-pager", "post-navigation", "nav-links", "navigation", "post-nav", "pagination",
     # sidebars and widgets

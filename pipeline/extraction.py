@@ -322,6 +322,7 @@ _HEADER_SITE_XPATHS = [
     "//*[@id='header']//h1",
     f"//*[{_cls('site-title')}]",
     f"//*[{_cls('blog-title')}]",
+    f"//*[{_cls('wp-block-site-title')}]",
 ]
 
 
@@ -375,6 +376,7 @@ _TITLE_XPATHS = [
     f"//*[{_cls('entry-title')}]",
     "//h1[@data-testid='storyTitle']",
     f"//h1[{_cls('gh-article-title')} or {_cls('article-title')}]",
+    f"//*[self::h1 or self::h2][{_cls('wp-block-post-title')}]",  # WordPress block themes
     "//article//h1",
     f"//*[{_cls('post')} or {_cls('hentry')}]//h1",
 ]
@@ -423,6 +425,8 @@ _AUTHOR_XPATHS = [
     "//*[@itemprop='author']//*[@itemprop='name']",
     "//*[@data-testid='authorName']",
     f"//*[{_cls('gh-article-author-name')} or {_cls('author-name')}]",
+    # WordPress block themes: the Post Author Name and Post Author blocks
+    f"//*[{_cls('wp-block-post-author-name')} or {_cls('wp-block-post-author__name')}]",
 ]
 
 
@@ -464,6 +468,9 @@ _PUBLISHED_XPATHS = [
     f"//*[{_cls('post-timestamp')}]//time/@datetime",
     "//*[@data-testid='publishDate']/@datetime",
     f"//*[{_cls('gh-article-meta')} or {_cls('byline')} or {_cls('post-header')}]//time/@datetime",
+    # WordPress block themes' Post Date block (its "last modified" variant is the update)
+    f"//*[{_cls('wp-block-post-date')} and not({_cls('wp-block-post-date__modified-date')})]"
+    "//time/@datetime",
     "//article//time/@datetime",
 ]
 _UPDATED_XPATHS = [
@@ -471,6 +478,7 @@ _UPDATED_XPATHS = [
     "//*[@itemprop='dateModified']/@datetime",
     "//*[@itemprop='dateModified']/@content",
     f"//abbr[{_cls('updated')}]/@title",
+    f"//*[{_cls('wp-block-post-date__modified-date')}]//time/@datetime",
 ]
 # Visible dates written as text (Blogger's "Sunday, March 12, 2017" date header, themes'
 # "Posted on ..." lines).
@@ -809,6 +817,7 @@ def _wordpress(root) -> list[Comment]:
                 f".//*[{_cls('comment-author')}]//*[{_cls('fn')}]",
                 f".//*[{_cls('comment-author')}]//cite",
                 f".//*[{_cls('comment-author')}]",
+                f".//*[{_cls('wp-block-comment-author-name')}]",  # block themes
             ],
         )
         author = re.sub(r"\s*says:?$", "", author)
@@ -820,7 +829,9 @@ def _wordpress(root) -> list[Comment]:
                 f".//*[{_cls('comment-metadata')} or {_cls('comment-meta')}]//a",
             ],
         )
-        content = body.xpath(f".//*[{_cls('comment-content')}]")
+        content = body.xpath(
+            f".//*[{_cls('comment-content')} or {_cls('wp-block-comment-content')}]"
+        )
         if not content:
             content = [
                 p.getparent() for p in body.xpath("./p[1]") if p.getparent() is not None

@@ -748,3 +748,54 @@ def test_short_post_keeps_its_paragraphs_without_title_or_date():
     assert record.html.count("<p>") == 2
     assert record.tags == ["notebooks", "reading"]  # microformats' p-category
     assert record.published == "2022-02-27T19:20:00+00:00"
+
+
+# WordPress block themes (Twenty Twenty-Two to Twenty Twenty-Five) print no byline, time or
+# comment markup of the classic themes and often no JSON-LD or article:published_time.
+BLOCK_THEME_POST = """<!DOCTYPE html><html lang="fr-FR"><head><meta charset="UTF-8">
+<title>Le pain du dimanche &#8211; Carnet de Mireille</title></head>
+<body class="post-template-default single single-post postid-77 single-format-standard">
+<div class="wp-site-blocks"><main class="wp-block-group is-layout-flow">
+<h1 class="wp-block-post-title">Le pain du dimanche</h1>
+<div class="wp-block-group is-layout-flex">
+<div class="wp-block-post-date"><time datetime="2024-02-18T09:15:00+01:00">
+<a href="/le-pain-du-dimanche/">18 février 2024</a></time></div>
+<div class="wp-block-post-date__modified-date wp-block-post-date">
+<time datetime="2024-02-20T17:40:00+01:00">20 février 2024</time></div>
+<div class="wp-block-post-author-name"><a href="/author/mireille/"
+ class="wp-block-post-author-name__link">Mireille Fabre</a></div></div>
+<div class="entry-content wp-block-post-content">
+<p>Chaque dimanche, je fais le même pain, et chaque dimanche il est un peu différent.</p>
+<p>La pâte repose toute la nuit au frais ; le matin, je la façonne et je la laisse lever
+deux heures près du poêle avant de l'enfourner.</p></div>
+<div class="wp-block-comments">
+<h2 class="wp-block-comments-title">2 réponses à « Le pain du dimanche »</h2>
+<ol class="wp-block-comment-template">
+<li id="comment-5" class="comment even thread-even depth-1">
+<div class="wp-block-comment-author-name">Lucien</div>
+<div class="wp-block-comment-date"><time datetime="2024-02-18T12:01:00+01:00">
+<a href="#comment-5">18 février 2024 à 12 h 01 min</a></time></div>
+<div class="wp-block-comment-content"><p>J'essaierai avec de la farine de seigle.</p></div>
+<div class="wp-block-comment-reply-link"><a class="comment-reply-link" href="#">Répondre</a></div>
+<ol><li id="comment-6" class="comment byuser bypostauthor odd alt depth-2">
+<div class="wp-block-comment-author-name"><a href="/">Mireille Fabre</a></div>
+<div class="wp-block-comment-date"><time datetime="2024-02-18T13:30:00+01:00">
+<a href="#comment-6">18 février 2024</a></time></div>
+<div class="wp-block-comment-content"><p>Moitié-moitié, c'est parfait.</p></div>
+</li></ol></li></ol></div>
+</main></div></body></html>"""
+
+
+def test_wordpress_block_theme_byline_dates_and_comments():
+    record = extract_post(BLOCK_THEME_POST, "https://carnet.example/le-pain-du-dimanche/")
+    assert record.title == "Le pain du dimanche"
+    assert record.author == "Mireille Fabre"
+    assert (record.published, record.published_source) == ("2024-02-18T09:15:00+01:00", "markup")
+    assert (record.updated, record.updated_source) == ("2024-02-20T17:40:00+01:00", "markup")
+    assert [(c.author, c.published, c.text, c.parent) for c in record.comments] == [
+        ("Lucien", "2024-02-18T12:01:00+01:00", "J'essaierai avec de la farine de seigle.", None),
+        ("Mireille Fabre", "2024-02-18T13:30:00+01:00", "Moitié-moitié, c'est parfait.", "5"),
+    ]
+    assert record.text.startswith("Chaque dimanche")
+    assert "seigle" not in record.text and "Répondre" not in record.text
+    assert_clean_text(record)
