@@ -351,8 +351,27 @@ def remove_noncontent(root) -> int:
 
 
 def remove_furniture(root) -> int:
-    """Remove share menus, like buttons, post footers, author boxes, forms (in place)."""
-    return _remove_matching(root, _is_furniture)
+    """Remove share menus, like buttons, post footers, author boxes, forms and headings'
+    permalink anchors (in place)."""
+    return _remove_matching(root, _is_furniture) + remove_heading_anchors(root)
+
+
+_WORD = re.compile(r"\w")
+
+
+def remove_heading_anchors(root) -> int:
+    """Remove the permalink anchors static-site generators put in headings (Hugo, Jekyll,
+    MkDocs, Sphinx, GitHub-style themes: ``<h2>Route<a href="#route">#</a></h2>``, or ``¶``,
+    ``§``, an icon): a link to the heading itself with no word in it. Without this the
+    heading read "Route#"."""
+    removed = 0
+    for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        for link in list(heading.iter("a")):
+            href = (link.get("href") or "").strip()
+            if href.startswith("#") and not _WORD.search(link.text_content()):
+                _drop_keep_tail(link)
+                removed += 1
+    return removed
 
 
 _POST_CONTAINER_CLASSES = frozenset(

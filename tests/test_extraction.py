@@ -799,3 +799,21 @@ def test_wordpress_block_theme_byline_dates_and_comments():
     assert record.text.startswith("Chaque dimanche")
     assert "seigle" not in record.text and "Répondre" not in record.text
     assert_clean_text(record)
+
+
+def test_heading_permalink_anchors_are_not_text():
+    body = "".join(
+        f"<h2 id='s{i}'>{name}<a class='anchor' aria-hidden='true' href='#s{i}'>{mark}</a></h2>"
+        f"<p>{'We rode along the river from the old town to the lock and back. ' * 3}</p>"
+        for i, (name, mark) in enumerate(
+            [("The route", "#"), ("Where we ate", "¶"), ("Getting back", "<svg></svg>")]
+        )
+    )
+    body += "<h2><a href='#notes'>Notes on the bikes</a></h2><p>Both needed new chains.</p>"
+    page = f"<html><body><article><h1 class='post-title'>Along the river</h1>{body}</article></body></html>"
+    record = extract_post(page, "https://rides.example/posts/river/")
+    lines = record.text.split("\n")
+    for heading in ("The route", "Where we ate", "Getting back", "Notes on the bikes"):
+        assert heading in lines
+    assert "<h2>The route</h2>" in record.html
+    assert "#" not in record.text and "¶" not in record.text
