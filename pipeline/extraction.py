@@ -430,23 +430,33 @@ _AUTHOR_XPATHS = [
 ]
 
 
-def find_author(root, ld: JsonLd, metas: Metas | None = None) -> str:
-    metas = metas or Metas(root)
+def _author_candidates(root, ld: JsonLd, metas: Metas):
     if ld.article:
         for name in _jsonld_names(ld, ld.article.get("author")):
-            if valid_author(name):
-                return valid_author(name)
+            yield valid_author(name)
     for xp in _AUTHOR_XPATHS:
         for el in root.xpath(xp):
-            name = valid_author(_text_of(el))
-            if name:
-                return name
+            yield valid_author(_text_of(el))
     for key in ("author", "article:author", "dc.creator", "twitter:creator"):
         for value in metas.all(key):
-            name = valid_author(value)
-            if name:
-                return name
-    return ""
+            yield valid_author(value)
+
+
+def find_author(root, ld: JsonLd, metas: Metas | None = None, site: str = "") -> str:
+    """JSON-LD author, byline markup, author metas: the first person's name. The blog's own
+    name (``site``; Squarespace and some themes give the site as every post's author) is
+    taken only when nothing else names someone."""
+    metas = metas or Metas(root)
+    site_key = _norm(site).casefold()
+    fallback = ""
+    for name in _author_candidates(root, ld, metas):
+        if not name:
+            continue
+        if site_key and name.casefold() == site_key:
+            fallback = fallback or name
+            continue
+        return name
+    return fallback
 
 
 def _attr_dates(root, xpaths: list[str]) -> str | None:
@@ -1157,7 +1167,7 @@ def extract_post(
 
     remove_noncontent(root)
     title = _norm(hints.get("title")) or find_title(root, ld, site, metas, host)
-    author = valid_author(hints.get("author")) or find_author(root, ld, metas)
+    author = valid_author(hints.get("author")) or find_author(root, ld, metas, site)
     (published, updated), (published_source, updated_source), date_flags = find_dates(
         root, ld, metas, url=url, hints=hints
     )

@@ -817,3 +817,23 @@ def test_heading_permalink_anchors_are_not_text():
         assert heading in lines
     assert "<h2>The route</h2>" in record.html
     assert "#" not in record.text and "¶" not in record.text
+
+
+def test_author_that_is_the_blog_itself_yields_to_a_named_person():
+    ld = (
+        '<script type="application/ld+json">{"@context":"http://schema.org","@type":"Article",'
+        '"headline":"Glazing tests, batch nine","author":"Fenwick Pottery",'
+        '"datePublished":"2024-10-08T14:31:00+0100"}</script>'
+    )
+    head = f'<meta property="og:site_name" content="Fenwick Pottery">{ld}'
+    body = "<p>Nine test tiles came out of the kiln this morning; two are worth repeating.</p>" * 3
+    byline = '<div class="author-name">Hana Fenwick</div>'
+    url = "https://pottery.example/journal/glazing-tests-batch-nine"
+    for shown, author in ((byline, "Hana Fenwick"), ("", "Fenwick Pottery")):
+        # without a byline the blog's name is better than nothing
+        page = (
+            f"<html><head>{head}</head><body><article class='hentry'><h1 class='entry-title'>"
+            f"Glazing tests, batch nine</h1>{shown}<div class='entry-content'>{body}</div>"
+            "</article></body></html>"
+        )
+        assert extract_post(page, url).author == author
