@@ -926,11 +926,20 @@ def _short_post_config():
     return _SHORT_POST_CONFIG
 
 
-def _collapsed(text: str, title: str) -> bool:
-    """Is ``text`` one line that starts with the post's title (trafilatura's baseline dump of
-    a short post), rather than the post's paragraphs?"""
-    title = _norm(title).casefold()
-    return bool(title) and "\n" not in text and _norm(text).casefold().startswith(title + " ")
+def _one_block(document) -> bool:
+    """Is the extracted body one paragraph of a short page: what trafilatura's baseline gives
+    (the whole ``<article>``, or the whole page, as one block of text)?"""
+    body = document.body if document is not None else None
+    return (
+        body is not None
+        and len(body) == 1
+        and body[0].tag == "p"
+        and len("".join(body.itertext())) < 2000
+    )
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
 
 
 def _trafilatura(tree, url: str, *, short: bool = False):
@@ -1189,9 +1198,11 @@ def extract_post(
     drop = {title}
 
     text, html, code = _document_text_and_html(document)
-    if _collapsed(text, title):
+    if _one_block(document):
+        # Perhaps trafilatura's baseline standing in for a short post: its own extraction,
+        # if it keeps most of the words (what it leaves out is the title, date, blog name).
         retry = _document_text_and_html(_trafilatura(root, url, short=True))
-        if clean_text(retry[0], drop):
+        if _words(clean_text(retry[0], drop)) >= _words(clean_text(text, drop)) / 2:
             text, html, code = retry
     text = clean_text(text, drop, code)
     if not text:

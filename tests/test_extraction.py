@@ -837,3 +837,16 @@ def test_author_that_is_the_blog_itself_yields_to_a_named_person():
             "</article></body></html>"
         )
         assert extract_post(page, url).author == author
+
+
+def test_photo_post_keeps_its_caption_without_the_blog_name():
+    page = """<html lang="en"><head><title>small green things — Hart's tongue fern</title>
+<meta property="og:site_name" content="small green things"></head><body>
+<header id="header"><h1 class="blog-title"><a href="/">small green things</a></h1></header>
+<section id="posts"><article class="post photo" id="post-7409999999"><div class="post-content">
+<div class="photo-wrapper"><a href="/image/1"><img src="/fern.jpg" alt="A fern frond"></a></div>
+<div class="caption"><p>Hart’s tongue fern after the rain.</p></div></div>
+<footer class="post-footer"><a class="post-date" href="#">Jul 18th, 2024</a>
+<a class="post-notes" href="#notes">3 notes</a></footer></article></section></body></html>"""
+    record = extract_post(page, "https://smallgreen.example/post/7409999999/harts-tongue")
+    assert record.text == "Hart’s tongue fern after the rain."
