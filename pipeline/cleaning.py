@@ -421,8 +421,9 @@ _CLUTTER_PATTERNS = [
     # reading time: "5 min read", "— 4 min read", "Reading time: 3 minutes", "6 minute read"
     re.compile(r"^[\W_]*\d+\s*(?:min|mins|minute|minutes)\.?\s+read[\W_]*$", re.I),
     re.compile(r"^(?:estimated\s+)?reading time:?\s*\d+\s*(?:min|mins|minutes?)\.?$", re.I),
-    # copyright lines: "© 2024 Hedgerow Notes", "Copyright (c) 2019 ...", "... All rights reserved."
-    re.compile(r"^(?:©|\(c\)|copyright\b)[^\n]{0,120}$", re.I),
+    # copyright lines: "© 2024 Hedgerow Notes", "© Reuters", "... All rights reserved."
+    # ("Copyright 2019 Foo", "copyright Inexhibit": see _COPYRIGHT_WORD)
+    re.compile(r"^©[^\n]{0,120}$"),
     re.compile(r"^[^\n]{0,80}\b(?:19|20)\d{2}\b[^\n]{0,60}all rights reserved\.?$", re.I),
     # affiliate notices
     re.compile(r"^[^\n]{0,60}\bas an amazon associate\b[^\n]{0,200}$", re.I),
@@ -447,6 +448,11 @@ _CLUTTER_PATTERNS = [
 ]
 
 
+# "Copyright (c) 2019 Foo", "Copyright ⓒ Entermedia", "copyright Inexhibit 2019": the word
+# followed by a symbol, a number or a name; prose goes on in lower case ("Copyright law ...").
+_COPYRIGHT_WORD = re.compile(r"^(?:copyright\b|\(c\))\s*(\S)[^\n]{0,120}$", re.I)
+
+
 def is_clutter_line(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
@@ -454,6 +460,11 @@ def is_clutter_line(line: str) -> bool:
     lowered = stripped.lower()
     if lowered in CLUTTER_LINES:
         return True
+    copyright_line = _COPYRIGHT_WORD.match(stripped)
+    if copyright_line:
+        following = copyright_line.group(1)
+        if not following.isalpha() or following.isupper():
+            return True
     return any(p.match(stripped) for p in _CLUTTER_PATTERNS)
 
 

@@ -485,6 +485,11 @@ def test_medium_claps_follow_and_member_banner_dropped():
         "Reading time: 3 minutes",
         "© 2024 Hedgerow Notes",
         "Copyright (c) 2019 Foo. All rights reserved.",
+        "© Hedgerow Notes 2024",
+        "Copyright © 2024 Anna Berg",
+        "copyright Inexhibit 2019 - ISSN: 2283-5474",
+        "© Reuters",
+        "© Hedgerow Notes. All rights reserved.",
         "As an Amazon Associate I earn from qualifying purchases.",
         "This post contains affiliate links, which means I may earn a small commission.",
         "Thanks for reading Estuary Letters! Subscribe for free to receive new posts.",
@@ -503,10 +508,22 @@ def test_prompt_notice_and_copyright_lines_are_clutter(line):
         "I read it in 5 minutes and then again the next morning.",
         "Copyright law is complicated, and in 2019 the court ruled that the photographer kept "
         "all her rights even though the magazine had paid for the prints and argued otherwise.",
+        "Copyright law changed in 2019, and with it how I quote other blogs.",
+        "Copyright is the one topic my readers never tire of.",
+        "(c) every photo here is mine unless the caption says otherwise.",
     ],
 )
 def test_body_sentences_are_not_clutter(line):
     assert not is_clutter_line(line)
+
+
+def test_short_paragraph_starting_with_copyright_is_kept():
+    first = "Copyright is the one topic my readers never tire of."
+    rest = "<p>Every month someone asks whether they may quote a recipe, and I answer the same way.</p>"
+    page = f"<html><body><article><h1>Quoting</h1><p>{first}</p>{rest * 2}</article></body></html>"
+    record = extract_post(page, "https://rights.example/2024/01/quoting.html")
+    assert record.text.split("\n")[0] == first
+    assert f"<p>{first}</p>" in record.html
 
 
 def test_titles_never_carry_the_blog_name_or_a_widget_heading():
