@@ -867,3 +867,29 @@ def test_photo_post_keeps_its_caption_without_the_blog_name():
 <a class="post-notes" href="#notes">3 notes</a></footer></article></section></body></html>"""
     record = extract_post(page, "https://smallgreen.example/post/7409999999/harts-tongue")
     assert record.text == "Hart’s tongue fern after the rain."
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("Sonntag, 14. Januar 2024", "de"),
+        ("dimanche 14 janvier 2024", "fr"),
+        ("domingo, 14 de enero de 2024", "es"),
+        ("zondag 14 januari 2024", "nl"),
+    ],
+)
+def test_blogger_date_header_in_the_blogs_language_gives_the_day(header, lang):
+    # A Blogger template that shows the post's time only as text: the URL gives the month,
+    # the date header (in the blog's language) the day.
+    page = (
+        f"<html lang='{lang}'><body><div class='blog-posts hfeed'><div class='date-outer'>"
+        f"<h2 class='date-header'><span>{header}</span></h2><div class='post-outer'>"
+        "<div class='post hentry'><h3 class='post-title entry-title'>Ein Hocker</h3>"
+        "<div class='post-body entry-content'>"
+        + "Den ganzen Dezember lag das Brett in der Werkstatt und wartete.<br />"
+        * 4
+        + "</div><div class='post-footer'><span class='post-timestamp'>um 16:20</span></div>"
+        "</div></div></div></div></body></html>"
+    )
+    record = extract_post(page, "https://werkbank.blogspot.com/2024/01/hocker.html")
+    assert (record.published, record.published_source) == ("2024-01-14", "text")
