@@ -1087,6 +1087,7 @@ def _html_to_text(fragment: str) -> str:
 
 
 def _clean_html(fragment: str, url: str, drop: set[str] | None = None) -> str:
+    """The sanitised HTML rendition, without the blocks the text's line filter drops."""
     if not fragment:
         return ""
     try:
@@ -1098,8 +1099,10 @@ def _clean_html(fragment: str, url: str, drop: set[str] | None = None) -> str:
         if el.getparent() is None:
             continue
         content = _norm(el.text_content())
+        # as the text reads it: a list item is the line "- item", never a bare menu word
+        line = f"- {content}" if el.tag == "li" else content
         if (
-            is_clutter_line(content)
+            is_clutter_line(line)
             or content.casefold() in drop_keys
             or (not content and not el.xpath(".//img"))
         ):

@@ -893,3 +893,15 @@ def test_blogger_date_header_in_the_blogs_language_gives_the_day(header, lang):
     )
     record = extract_post(page, "https://werkbank.blogspot.com/2024/01/hocker.html")
     assert (record.published, record.published_source) == ("2024-01-14", "text")
+
+
+def test_list_item_that_names_a_site_stays_in_html_as_in_text():
+    para = "<p>" + "I keep this blog, but the photos go elsewhere, and people ask me where. " * 3
+    page = (
+        f"<html><body><article><h1>Where I post</h1>{para}</p><p>These days I post on:</p>"
+        "<ul><li>Tumblr</li><li>Telegram</li><li>a paper zine, once a month</li></ul>"
+        f"{para}</p></article></body></html>"
+    )
+    record = extract_post(page, "https://x.example/2024/01/where.html")
+    assert "- Tumblr\n- Telegram\n" in record.text
+    assert "<li>Tumblr</li><li>Telegram</li>" in record.html
