@@ -1195,6 +1195,7 @@ def extract_post(
             _drop(el)
     has_container = _has_article_container(root)
     _absolute_links(root, url)
+    images = _post_images(root)
 
     document = _trafilatura(root, url)
     # The title is its own field: a heading line repeating it is not body text.
@@ -1241,7 +1242,7 @@ def extract_post(
         tags=tags,
         language=language,
         text=text,
-        html=_clean_html(html, url, drop) if html else "",
+        html=_with_images(_clean_html(html, url, drop), images) if html else "",
         comments=comments,
         published_source=published_source,
         updated_source=updated_source,
@@ -1274,6 +1275,131 @@ def _absolute_links(root, url: str) -> None:
                 del el.attrib[attr]
             elif absolute != value:
                 el.set(attr, absolute)
+
+
+# Containers that hold one image and its caption, and the captions' own markup (WordPress
+# classic and block editor, Blogger's caption table, Ghost cards, Substack, Squarespace).
+_FIGURE_CLASSES = frozenset(
+    {
+        "wp-caption", "tr-caption-container", "kg-image-card", "captioned-image-container",
+        "image-block-wrapper", "sqs-block-image-figure", "wp-block-image",
+    }
+)  # fmt: skip
+_CAPTION_CLASSES = frozenset(
+    {
+        "wp-caption-text", "wp-caption-dd", "wp-element-caption", "tr-caption", "image-caption",
+        "gallery-caption", "blocks-gallery-item__caption",
+    }
+)  # fmt: skip
+_ANCHOR_CHARS = 80
+_SHORT_ANCHOR_CHARS = 30
+
+
+@dataclass
+class _Image:
+    src: str
+    alt: str
+    caption: str
+    anchor: str  # the end of the post's text before the image, _squash()ed ("" at the start)
+
+
+def _has_class(el, names: frozenset) -> bool:
+    return not names.isdisjoint((el.get("class") or "").split())
+
+
+def _tiny(img) -> bool:
+    """An emoji, smiley or tracking pixel rather than a picture."""
+    if _has_class(img, frozenset({"emoji", "wp-smiley", "wp-emoji"})):
+        return True
+    for attr in ("width", "height"):
+        value = (img.get(attr) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) <= 32:
+            return True
+    return False
+
+
+def _post_images(root) -> list[_Image]:
+    """The post's pictures with their captions, each placed after the text it follows. Read
+    from the cleaned tree before trafilatura, which keeps neither images nor ``<figure>``s
+    (with images on it also moves captions and alt texts into the text)."""
+    scope = _main_node(root)
+    images: list[_Image] = []
+    seen: set[str] = set()
+    before = ""
+    inside = None  # the figure container being walked (its caption is not running text)
+    for event, el in etree.iterwalk(scope, events=("start", "end")):
+        if not isinstance(el.tag, str):
+            continue
+        if event == "start":
+            if inside is None and (el.tag == "figure" or _has_class(el, _FIGURE_CLASSES)):
+                inside = el
+            if el.tag == "img" and not _tiny(el):
+                src = (el.get("data-src") or el.get("src") or "").strip()
+                if src.startswith(("http://", "https://")) and src not in seen:
+                    seen.add(src)
+                    container = inside if inside is not None else el
+                    caption = next(
+                        (
+                            _text_of(c)
+                            for c in container.iter()
+                            if isinstance(c.tag, str)
+                            and (c.tag == "figcaption" or _has_class(c, _CAPTION_CLASSES))
+                        ),
+                        "",
+                    )
+                    anchor = _squash(before)[-_ANCHOR_CHARS:]
+                    images.append(_Image(src, _norm(el.get("alt")), caption, anchor))
+            if inside is None and el.text:
+                before = (before + " " + el.text)[-4 * _ANCHOR_CHARS :]
+        else:
+            if el is inside:
+                inside = None
+            if inside is None and el.tail and el is not scope:
+                before = (before + " " + el.tail)[-4 * _ANCHOR_CHARS :]
+    return images
+
+
+def _with_images(html: str, images: list[_Image]) -> str:
+    """``html`` (the sanitised rendition) with each picture (and its caption, unless the text
+    already holds it) as a ``<figure>`` after the top-level block whose text its anchor ends;
+    a picture whose text is not in the rendition is left out."""
+    if not images or not html:
+        return html
+    try:
+        node = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return html
+    blocks = list(node)
+    whole = _norm(node.text_content())
+    ends, joined = [], ""  # the blocks' texts, _squash()ed, end to end
+    for block in blocks:
+        joined += _squash(block.text_content())
+        ends.append(len(joined))
+    position, offset = 0, 0  # images keep their order: each goes at or after the previous one
+    placed: list[tuple[int, lxml.html.HtmlElement]] = []
+    for image in images:
+        if image.anchor:
+            # the longest end of the preceding text that the rendition holds (a short one
+            # when a line just before the image was left out as clutter)
+            for anchor in (image.anchor, image.anchor[-_SHORT_ANCHOR_CHARS:]):
+                hit = joined.find(anchor, offset)
+                if hit >= 0:
+                    break
+            if hit < 0:
+                continue
+            offset = hit  # the next image may follow the same text
+            position = next(i + 1 for i, end in enumerate(ends) if end >= hit + len(anchor))
+        figure = etree.Element("figure")
+        etree.SubElement(figure, "img", src=image.src, **({"alt": image.alt} if image.alt else {}))
+        if image.caption and image.caption not in whole:
+            etree.SubElement(figure, "figcaption").text = image.caption
+        placed.append((position, figure))
+    for index, figure in reversed(placed):
+        node.insert(index, figure)
+    inner = (node.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in node
+    )
+    return sanitise_html(inner)
 
 
 def _drop(el) -> None:

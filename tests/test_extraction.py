@@ -905,3 +905,31 @@ def test_list_item_that_names_a_site_stays_in_html_as_in_text():
     record = extract_post(page, "https://x.example/2024/01/where.html")
     assert "- Tumblr\n- Telegram\n" in record.text
     assert "<li>Tumblr</li><li>Telegram</li>" in record.html
+
+
+def test_pictures_and_captions_are_kept_in_the_html_where_they_stood():
+    prose = "We left before dawn and walked the old drove road to the ridge, slowly"
+    page = f"""<html><body><article class="post hentry"><h1 class="entry-title">Ridge walk</h1>
+<div class="entry-content"><p>First. {prose}, with a flask of tea and a map.</p>
+<figure class="wp-block-image"><img src="/img/ridge.jpg" alt="The ridge at dawn">
+<figcaption class="wp-element-caption">The ridge, twenty minutes after sunrise.</figcaption></figure>
+<p>Second. {prose}, and at the top the cloud lifted.</p>
+<div class="separator"><a href="/img/cairn-big.jpg"><img src="/img/cairn.jpg" width="320"></a></div>
+<img class="emoji" src="https://s.w.org/images/core/emoji/smile.png" width="16" alt="🙂">
+<div class="wp-caption"><img src="cairn2.jpg" width="300"><p class="wp-caption-text">Cairn no. 2.</p></div>
+<p>Third. {prose}, and came down by the quarry in the rain.</p></div></article></body></html>"""
+    record = extract_post(page, "https://hills.example/2024/03/ridge-walk/")
+    html = record.html
+    ridge = '<figure><img src="https://hills.example/img/ridge.jpg" alt="The ridge at dawn">'
+    ridge += "<figcaption>The ridge, twenty minutes after sunrise.</figcaption></figure>"
+    assert ridge in html
+    cairn = '<figure><img src="https://hills.example/img/cairn.jpg"></figure>'
+    cairn += '<figure><img src="https://hills.example/2024/03/ridge-walk/cairn2.jpg">'
+    cairn += "<figcaption>Cairn no. 2.</figcaption></figure>"
+    assert cairn in html
+    assert html.index("First.") < html.index(ridge) < html.index("Second.") < html.index(cairn)
+    assert html.index(cairn) < html.index("Third.")
+    assert "emoji" not in html
+    # the plain text is the prose, as before (captions are not searched as body text)
+    assert [line.split(".")[0] for line in record.text.split("\n")] == ["First", "Second", "Third"]
+    assert_safe_html(html)
