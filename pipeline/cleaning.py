@@ -135,7 +135,8 @@ BLOGGER_SIDE_WIDGETS = (
 _NONCONTENT_CLASSES = (
     # comments (parsed separately before removal)
     "comments", "comment-thread", "comments-area", "comment-respond", "comments-content",
-    "comment-form", "commentlist", "comment-list",
+    "comment-form", "commentlist", "comment-list", "wp-block-comments",
+    "wp-block-comments-query-loop",
     # pagers / navigation between posts
     "blog-pager", "post-navigation", "nav-links", "navigation", "post-nav", "pagination",
     # sidebars and widgets
@@ -350,8 +351,27 @@ def remove_noncontent(root) -> int:
 
 
 def remove_furniture(root) -> int:
-    """Remove share menus, like buttons, post footers, author boxes, forms (in place)."""
-    return _remove_matching(root, _is_furniture)
+    """Remove share menus, like buttons, post footers, author boxes, forms and headings'
+    permalink anchors (in place)."""
+    return _remove_matching(root, _is_furniture) + remove_heading_anchors(root)
+
+
+_WORD = re.compile(r"\w")
+
+
+def remove_heading_anchors(root) -> int:
+    """Remove the permalink anchors static-site generators put in headings (Hugo, Jekyll,
+    MkDocs, Sphinx, GitHub-style themes: ``<h2>Route<a href="#route">#</a></h2>``, or ``¶``,
+    ``§``, an icon): a link to the heading itself with no word in it. Without this the
+    heading read "Route#"."""
+    removed = 0
+    for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        for link in list(heading.iter("a")):
+            href = (link.get("href") or "").strip()
+            if href.startswith("#") and not _WORD.search(link.text_content()):
+                _drop_keep_tail(link)
+                removed += 1
+    return removed
 
 
 _POST_CONTAINER_CLASSES = frozenset(
@@ -401,8 +421,9 @@ _CLUTTER_PATTERNS = [
     # reading time: "5 min read", "— 4 min read", "Reading time: 3 minutes", "6 minute read"
     re.compile(r"^[\W_]*\d+\s*(?:min|mins|minute|minutes)\.?\s+read[\W_]*$", re.I),
     re.compile(r"^(?:estimated\s+)?reading time:?\s*\d+\s*(?:min|mins|minutes?)\.?$", re.I),
-    # copyright lines: "© 2024 Hedgerow Notes", "Copyright (c) 2019 ...", "... All rights reserved."
-    re.compile(r"^(?:©|\(c\)|copyright\b)[^\n]{0,120}$", re.I),
+    # copyright lines: "© 2024 Hedgerow Notes", "© Reuters", "... All rights reserved."
+    # ("Copyright 2019 Foo", "copyright Inexhibit": see _COPYRIGHT_WORD)
+    re.compile(r"^©[^\n]{0,120}$"),
     re.compile(r"^[^\n]{0,80}\b(?:19|20)\d{2}\b[^\n]{0,60}all rights reserved\.?$", re.I),
     # affiliate notices
     re.compile(r"^[^\n]{0,60}\bas an amazon associate\b[^\n]{0,200}$", re.I),
@@ -427,6 +448,11 @@ _CLUTTER_PATTERNS = [
 ]
 
 
+# "Copyright (c) 2019 Foo", "Copyright ⓒ Entermedia", "copyright Inexhibit 2019": the word
+# followed by a symbol, a number or a name; prose goes on in lower case ("Copyright law ...").
+_COPYRIGHT_WORD = re.compile(r"^(?:copyright\b|\(c\))\s*(\S)[^\n]{0,120}$", re.I)
+
+
 def is_clutter_line(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
@@ -434,17 +460,27 @@ def is_clutter_line(line: str) -> bool:
     lowered = stripped.lower()
     if lowered in CLUTTER_LINES:
         return True
+    copyright_line = _COPYRIGHT_WORD.match(stripped)
+    if copyright_line:
+        following = copyright_line.group(1)
+        if not following.isalpha() or following.isupper():
+            return True
     return any(p.match(stripped) for p in _CLUTTER_PATTERNS)
 
 
-def clean_text(text: str, drop: set[str] | frozenset = frozenset()) -> str:
+def clean_text(
+    text: str, drop: set[str] | frozenset = frozenset(), code: set[str] | frozenset = frozenset()
+) -> str:
     """Drop whole-line clutter, blank lines and lines equal (casefolded) to one of ``drop``
-    (the post title); paragraphs are separated by a single newline."""
+    (the post title); paragraphs are separated by a single newline. Lines are stripped,
+    except a line of ``code`` (the lines of the post's code blocks), which keeps its
+    indentation."""
     drop = {" ".join(d.split()).casefold() for d in drop if d}
     lines = []
     for line in (text or "").splitlines():
-        line = line.strip()
-        if not line or is_clutter_line(line) or " ".join(line.split()).casefold() in drop:
+        stripped = line.strip()
+        if not stripped or is_clutter_line(stripped) or " ".join(line.split()).casefold() in drop:
             continue
-        lines.append(line)
+        line = line.rstrip()
+        lines.append(line if line in code else stripped)
     return "\n".join(lines)

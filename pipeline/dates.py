@@ -108,10 +108,45 @@ _TEXT_DATE = re.compile(
 )
 
 
+# Month names of the languages Blogger and WordPress write date headers in most ("Sonntag,
+# 14. Januar 2024", "dimanche 14 janvier 2024", "domingo, 14 de enero de 2024").
+_LOCAL_MONTH_NAMES = {
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "de": "januar februar märz april mai juni juli august september oktober november dezember",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+}  # fmt: skip
+_LOCAL_MONTHS = {
+    name: number
+    for names in _LOCAL_MONTH_NAMES.values()
+    for number, name in enumerate(names.split(), start=1)
+}
+_LOCAL_MONTHS.update({"setiembre": 9, "jänner": 1, "maerz": 3, "fevrier": 2, "aout": 8})
+_LOCAL_TEXT_DATE = re.compile(
+    r"\b(\d{1,2})(?:\.|º|er)?\s+(?:de\s+)?("
+    + "|".join(sorted(_LOCAL_MONTHS, key=len, reverse=True))
+    + r")\.?,?\s+(?:de\s+)?((?:19|20)\d{2})\b",
+    re.I,
+)
+
+
 def date_from_text(text: str) -> str | None:
-    """The first English or ISO date written in ``text`` ("Sunday, March 12, 2017")."""
+    """The first English or ISO date written in ``text`` ("Sunday, March 12, 2017"), else
+    the first "day month year" date in French, German, Spanish, Portuguese, Italian or Dutch
+    ("Sonntag, 14. Januar 2024", "domingo, 14 de enero de 2024")."""
     match = _TEXT_DATE.search(text or "")
-    return normalise_date(match.group(0)) if match else None
+    if match:
+        return normalise_date(match.group(0))
+    match = _LOCAL_TEXT_DATE.search(text or "")
+    if match:
+        day, month, year = match.groups()
+        try:
+            return date(int(year), _LOCAL_MONTHS[month.lower()], int(day)).isoformat()
+        except ValueError:
+            return None
+    return None
 
 
 def _as_datetime(value: str) -> datetime | None:

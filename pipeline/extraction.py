@@ -322,6 +322,7 @@ _HEADER_SITE_XPATHS = [
     "//*[@id='header']//h1",
     f"//*[{_cls('site-title')}]",
     f"//*[{_cls('blog-title')}]",
+    f"//*[{_cls('wp-block-site-title')}]",
 ]
 
 
@@ -375,6 +376,7 @@ _TITLE_XPATHS = [
     f"//*[{_cls('entry-title')}]",
     "//h1[@data-testid='storyTitle']",
     f"//h1[{_cls('gh-article-title')} or {_cls('article-title')}]",
+    f"//*[self::h1 or self::h2][{_cls('wp-block-post-title')}]",  # WordPress block themes
     "//article//h1",
     f"//*[{_cls('post')} or {_cls('hentry')}]//h1",
 ]
@@ -423,26 +425,38 @@ _AUTHOR_XPATHS = [
     "//*[@itemprop='author']//*[@itemprop='name']",
     "//*[@data-testid='authorName']",
     f"//*[{_cls('gh-article-author-name')} or {_cls('author-name')}]",
+    # WordPress block themes: the Post Author Name and Post Author blocks
+    f"//*[{_cls('wp-block-post-author-name')} or {_cls('wp-block-post-author__name')}]",
 ]
 
 
-def find_author(root, ld: JsonLd, metas: Metas | None = None) -> str:
-    metas = metas or Metas(root)
+def _author_candidates(root, ld: JsonLd, metas: Metas):
     if ld.article:
         for name in _jsonld_names(ld, ld.article.get("author")):
-            if valid_author(name):
-                return valid_author(name)
+            yield valid_author(name)
     for xp in _AUTHOR_XPATHS:
         for el in root.xpath(xp):
-            name = valid_author(_text_of(el))
-            if name:
-                return name
+            yield valid_author(_text_of(el))
     for key in ("author", "article:author", "dc.creator", "twitter:creator"):
         for value in metas.all(key):
-            name = valid_author(value)
-            if name:
-                return name
-    return ""
+            yield valid_author(value)
+
+
+def find_author(root, ld: JsonLd, metas: Metas | None = None, site: str = "") -> str:
+    """JSON-LD author, byline markup, author metas: the first person's name. The blog's own
+    name (``site``; Squarespace and some themes give the site as every post's author) is
+    taken only when nothing else names someone."""
+    metas = metas or Metas(root)
+    site_key = _norm(site).casefold()
+    fallback = ""
+    for name in _author_candidates(root, ld, metas):
+        if not name:
+            continue
+        if site_key and name.casefold() == site_key:
+            fallback = fallback or name
+            continue
+        return name
+    return fallback
 
 
 def _attr_dates(root, xpaths: list[str]) -> str | None:
@@ -464,6 +478,9 @@ _PUBLISHED_XPATHS = [
     f"//*[{_cls('post-timestamp')}]//time/@datetime",
     "//*[@data-testid='publishDate']/@datetime",
     f"//*[{_cls('gh-article-meta')} or {_cls('byline')} or {_cls('post-header')}]//time/@datetime",
+    # WordPress block themes' Post Date block (its "last modified" variant is the update)
+    f"//*[{_cls('wp-block-post-date')} and not({_cls('wp-block-post-date__modified-date')})]"
+    "//time/@datetime",
     "//article//time/@datetime",
 ]
 _UPDATED_XPATHS = [
@@ -471,6 +488,7 @@ _UPDATED_XPATHS = [
     "//*[@itemprop='dateModified']/@datetime",
     "//*[@itemprop='dateModified']/@content",
     f"//abbr[{_cls('updated')}]/@title",
+    f"//*[{_cls('wp-block-post-date__modified-date')}]//time/@datetime",
 ]
 # Visible dates written as text (Blogger's "Sunday, March 12, 2017" date header, themes'
 # "Posted on ..." lines).
@@ -584,12 +602,15 @@ _TAG_LINK_CLASSES = frozenset(
 
 def _tag_links(scope) -> list[str]:
     """Texts of tag links under ``scope``: ``a[rel~=tag]`` (WordPress "category tag", Blogger
-    labels), links of the platforms' tag/category containers, Ghost/Substack tag links.
+    labels), links of the platforms' tag/category containers, Ghost/Substack tag links,
+    microformats' ``p-category``.
     One Python pass instead of a class-test XPath over every element."""
     found: list[str] = []
     for el in scope.iter("a", "div", "span", "p", "ul", "footer", "section", "nav"):
         classes = (el.get("class") or "").split()
-        if el.tag == "a":
+        if "p-category" in classes:  # microformats2 h-entry (WriteFreely, IndieWeb themes)
+            found.append(_text_of(el))
+        elif el.tag == "a":
             rel = (el.get("rel") or "").split()
             if "tag" in rel or not _TAG_LINK_CLASSES.isdisjoint(classes):
                 found.append(_text_of(el))
@@ -806,6 +827,7 @@ def _wordpress(root) -> list[Comment]:
                 f".//*[{_cls('comment-author')}]//*[{_cls('fn')}]",
                 f".//*[{_cls('comment-author')}]//cite",
                 f".//*[{_cls('comment-author')}]",
+                f".//*[{_cls('wp-block-comment-author-name')}]",  # block themes
             ],
         )
         author = re.sub(r"\s*says:?$", "", author)
@@ -817,7 +839,9 @@ def _wordpress(root) -> list[Comment]:
                 f".//*[{_cls('comment-metadata')} or {_cls('comment-meta')}]//a",
             ],
         )
-        content = body.xpath(f".//*[{_cls('comment-content')}]")
+        content = body.xpath(
+            f".//*[{_cls('comment-content')} or {_cls('wp-block-comment-content')}]"
+        )
         if not content:
             content = [
                 p.getparent() for p in body.xpath("./p[1]") if p.getparent() is not None
@@ -885,10 +909,44 @@ def parse_comments(root) -> list[Comment]:
 # --------------------------------------------------------------------------------------------
 
 
-def _trafilatura(tree, url: str):
+_SHORT_POST_CONFIG = None
+
+
+def _short_post_config():
+    """trafilatura's settings with no minimum article size. Below its MIN_EXTRACTED_SIZE (250
+    characters) trafilatura replaces what it extracted with its baseline, the whole
+    ``<article>``'s text as one paragraph: a short post became one line holding its title,
+    date and every paragraph."""
+    global _SHORT_POST_CONFIG
+    if _SHORT_POST_CONFIG is None:
+        from trafilatura.settings import use_config
+
+        _SHORT_POST_CONFIG = use_config()
+        _SHORT_POST_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
+    return _SHORT_POST_CONFIG
+
+
+def _one_block(document) -> bool:
+    """Is the extracted body one paragraph of a short page: what trafilatura's baseline gives
+    (the whole ``<article>``, or the whole page, as one block of text)?"""
+    body = document.body if document is not None else None
+    return (
+        body is not None
+        and len(body) == 1
+        and body[0].tag == "p"
+        and len("".join(body.itertext())) < 2000
+    )
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def _trafilatura(tree, url: str, *, short: bool = False):
     """One trafilatura pass on the cleaned tree (trafilatura copies the tree it is given).
     Its own metadata pass (htmldate, author/title/category heuristics) is skipped: we read
-    metadata from the markup ourselves."""
+    metadata from the markup ourselves. ``short``: without trafilatura's minimum size (see
+    :func:`_short_post_config`)."""
     from trafilatura import bare_extraction
 
     try:
@@ -904,31 +962,70 @@ def _trafilatura(tree, url: str):
             include_images=False,
             favor_precision=FAVOR_PRECISION,
             favor_recall=FAVOR_RECALL,
+            config=_short_post_config() if short else None,
         )
     except (ValueError, TypeError, etree.LxmlError, RecursionError):
         return None
 
 
-def _document_text_and_html(document) -> tuple[str, str]:
+# trafilatura's XML elements that hold running text: a <code> inside one of them is inline code
+# (``configparser``), not a code block.
+_INLINE_PARENTS = frozenset({"p", "head", "hi", "ref", "del", "item", "cell"})
+
+
+def _body_html(body) -> str:
+    """trafilatura's XML body as HTML (rewrites ``body`` in place). trafilatura's own
+    conversion turns every list into <ul> and every <code> into <pre>, and pretty-printing
+    indents code blocks that hold elements: ordered lists stay <ol>, inline code stays
+    <code>, code blocks keep their exact text."""
+    from trafilatura.htmlprocessing import convert_to_html
+
+    for outer in body.xpath(".//code[.//code]"):
+        etree.strip_tags(outer, "code")
+    for code in body.iter("code"):
+        parent = code.getparent()
+        if (
+            parent is not None
+            and parent.tag in _INLINE_PARENTS
+            and "\n" not in "".join(code.itertext())
+        ):
+            code.tag = "inline-code"  # not a tag convert_to_html rewrites
+    for lst in body.iter("list"):
+        if lst.get("rend") == "ol":
+            lst.tag = "ol"
+            lst.attrib.clear()
+    html_tree = convert_to_html(body)
+    for code in html_tree.iter("inline-code"):
+        code.tag = "code"
+        code.attrib.clear()
+    return etree.tostring(html_tree, encoding="unicode")
+
+
+def _document_text_and_html(document) -> tuple[str, str, set[str]]:
     """Plain text and HTML from the same extracted body (one small copy of the body: the HTML
-    conversion rewrites it in place, the text drops the links' URLs)."""
-    from trafilatura.htmlprocessing import build_html_output
+    conversion rewrites it in place, the text drops the links' URLs), and the
+    indented lines of its code blocks (see :func:`clean_text`)."""
     from trafilatura.xml import xmltotxt
 
     if document is None or document.body is None:
-        return "", ""
+        return "", "", set()
     body = copy.deepcopy(document.body)
     etree.strip_tags(body, "ref")
-    for graphic in list(body.iter("graphic")):
-        graphic.getparent().remove(graphic)
+    etree.strip_elements(body, "graphic", with_tail=False)
     text = xmltotxt(body, False) or ""
     if not text.strip():
-        return "", ""
+        return "", "", set()
+    code = {
+        line.rstrip()
+        for block in body.iter("code")
+        for line in "".join(block.itertext()).splitlines()
+        if line[:1].isspace()
+    }
     try:
-        html = build_html_output(document)
+        html = _body_html(document.body)
     except Exception:  # noqa: BLE001 - fall back to the plain text rendition
         html = ""
-    return text, html
+    return text, html, code
 
 
 def _main_node(tree):
@@ -990,6 +1087,7 @@ def _html_to_text(fragment: str) -> str:
 
 
 def _clean_html(fragment: str, url: str, drop: set[str] | None = None) -> str:
+    """The sanitised HTML rendition, without the blocks the text's line filter drops."""
     if not fragment:
         return ""
     try:
@@ -1001,8 +1099,10 @@ def _clean_html(fragment: str, url: str, drop: set[str] | None = None) -> str:
         if el.getparent() is None:
             continue
         content = _norm(el.text_content())
+        # as the text reads it: a list item is the line "- item", never a bare menu word
+        line = f"- {content}" if el.tag == "li" else content
         if (
-            is_clutter_line(content)
+            is_clutter_line(line)
             or content.casefold() in drop_keys
             or (not content and not el.xpath(".//img"))
         ):
@@ -1079,7 +1179,7 @@ def extract_post(
 
     remove_noncontent(root)
     title = _norm(hints.get("title")) or find_title(root, ld, site, metas, host)
-    author = valid_author(hints.get("author")) or find_author(root, ld, metas)
+    author = valid_author(hints.get("author")) or find_author(root, ld, metas, site)
     (published, updated), (published_source, updated_source), date_flags = find_dates(
         root, ld, metas, url=url, hints=hints
     )
@@ -1094,13 +1194,21 @@ def extract_post(
         if "ld+json" not in (el.get("type") or ""):
             _drop(el)
     has_container = _has_article_container(root)
+    _absolute_links(root, url)
+    images = _post_images(root)
 
     document = _trafilatura(root, url)
     # The title is its own field: a heading line repeating it is not body text.
     drop = {title}
 
-    text, html = _document_text_and_html(document)
-    text = clean_text(text, drop)
+    text, html, code = _document_text_and_html(document)
+    if _one_block(document):
+        # Perhaps trafilatura's baseline standing in for a short post: its own extraction,
+        # if it keeps most of the words (what it leaves out is the title, date, blog name).
+        retry = _document_text_and_html(_trafilatura(root, url, short=True))
+        if _words(clean_text(retry[0], drop)) >= _words(clean_text(text, drop)) / 2:
+            text, html, code = retry
+    text = clean_text(text, drop, code)
     if not text:
         html = ""
         fb_text, fb_html = _fallback(root)
@@ -1134,7 +1242,7 @@ def extract_post(
         tags=tags,
         language=language,
         text=text,
-        html=_clean_html(html, url, drop) if html else "",
+        html=_with_images(_clean_html(html, url, drop), images) if html else "",
         comments=comments,
         published_source=published_source,
         updated_source=updated_source,
@@ -1143,6 +1251,155 @@ def extract_post(
         encoding_source=decoded.source,
         canonical_url=canonical,
     )
+
+
+def _absolute_links(root, url: str) -> None:
+    """Make links and image sources absolute against the page (or its ``<base href>``), in
+    place. trafilatura resolves relative links against the site's root, not the page: a
+    footnote ``#fn-1`` or ``photo.jpg`` beside ``/2024/05/post/`` would point elsewhere."""
+    if not url:
+        return
+    base = url
+    for href in root.xpath("//head/base/@href")[:1]:
+        base = join_url(url, href.strip()) or url
+    for el in root.iter("a", "img"):
+        for attr in ("href",) if el.tag == "a" else ("src", "data-src"):
+            value = el.get(attr)
+            if value is None:
+                continue
+            value = value.strip()
+            if not value or value.startswith(("data:", "javascript:", "mailto:", "tel:")):
+                continue
+            absolute = join_url(base, value)
+            if absolute is None:
+                del el.attrib[attr]
+            elif absolute != value:
+                el.set(attr, absolute)
+
+
+# Containers that hold one image and its caption, and the captions' own markup (WordPress
+# classic and block editor, Blogger's caption table, Ghost cards, Substack, Squarespace).
+_FIGURE_CLASSES = frozenset(
+    {
+        "wp-caption", "tr-caption-container", "kg-image-card", "captioned-image-container",
+        "image-block-wrapper", "sqs-block-image-figure", "wp-block-image",
+    }
+)  # fmt: skip
+_CAPTION_CLASSES = frozenset(
+    {
+        "wp-caption-text", "wp-caption-dd", "wp-element-caption", "tr-caption", "image-caption",
+        "gallery-caption", "blocks-gallery-item__caption",
+    }
+)  # fmt: skip
+_ANCHOR_CHARS = 80
+_SHORT_ANCHOR_CHARS = 30
+
+
+@dataclass
+class _Image:
+    src: str
+    alt: str
+    caption: str
+    anchor: str  # the end of the post's text before the image, _squash()ed ("" at the start)
+
+
+def _has_class(el, names: frozenset) -> bool:
+    return not names.isdisjoint((el.get("class") or "").split())
+
+
+def _tiny(img) -> bool:
+    """An emoji, smiley or tracking pixel rather than a picture."""
+    if _has_class(img, frozenset({"emoji", "wp-smiley", "wp-emoji"})):
+        return True
+    for attr in ("width", "height"):
+        value = (img.get(attr) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) <= 32:
+            return True
+    return False
+
+
+def _post_images(root) -> list[_Image]:
+    """The post's pictures with their captions, each placed after the text it follows. Read
+    from the cleaned tree before trafilatura, which keeps neither images nor ``<figure>``s
+    (with images on it also moves captions and alt texts into the text)."""
+    scope = _main_node(root)
+    images: list[_Image] = []
+    seen: set[str] = set()
+    before = ""
+    inside = None  # the figure container being walked (its caption is not running text)
+    for event, el in etree.iterwalk(scope, events=("start", "end")):
+        if not isinstance(el.tag, str):
+            continue
+        if event == "start":
+            if inside is None and (el.tag == "figure" or _has_class(el, _FIGURE_CLASSES)):
+                inside = el
+            if el.tag == "img" and not _tiny(el):
+                src = (el.get("data-src") or el.get("src") or "").strip()
+                if src.startswith(("http://", "https://")) and src not in seen:
+                    seen.add(src)
+                    container = inside if inside is not None else el
+                    caption = next(
+                        (
+                            _text_of(c)
+                            for c in container.iter()
+                            if isinstance(c.tag, str)
+                            and (c.tag == "figcaption" or _has_class(c, _CAPTION_CLASSES))
+                        ),
+                        "",
+                    )
+                    anchor = _squash(before)[-_ANCHOR_CHARS:]
+                    images.append(_Image(src, _norm(el.get("alt")), caption, anchor))
+            if inside is None and el.text:
+                before = (before + " " + el.text)[-4 * _ANCHOR_CHARS :]
+        else:
+            if el is inside:
+                inside = None
+            if inside is None and el.tail and el is not scope:
+                before = (before + " " + el.tail)[-4 * _ANCHOR_CHARS :]
+    return images
+
+
+def _with_images(html: str, images: list[_Image]) -> str:
+    """``html`` (the sanitised rendition) with each picture (and its caption, unless the text
+    already holds it) as a ``<figure>`` after the top-level block whose text its anchor ends;
+    a picture whose text is not in the rendition is left out."""
+    if not images or not html:
+        return html
+    try:
+        node = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return html
+    blocks = list(node)
+    whole = _norm(node.text_content())
+    ends, joined = [], ""  # the blocks' texts, _squash()ed, end to end
+    for block in blocks:
+        joined += _squash(block.text_content())
+        ends.append(len(joined))
+    position, offset = 0, 0  # images keep their order: each goes at or after the previous one
+    placed: list[tuple[int, lxml.html.HtmlElement]] = []
+    for image in images:
+        if image.anchor:
+            # the longest end of the preceding text that the rendition holds (a short one
+            # when a line just before the image was left out as clutter)
+            for anchor in (image.anchor, image.anchor[-_SHORT_ANCHOR_CHARS:]):
+                hit = joined.find(anchor, offset)
+                if hit >= 0:
+                    break
+            if hit < 0:
+                continue
+            offset = hit  # the next image may follow the same text
+            position = next(i + 1 for i, end in enumerate(ends) if end >= hit + len(anchor))
+        figure = etree.Element("figure")
+        etree.SubElement(figure, "img", src=image.src, **({"alt": image.alt} if image.alt else {}))
+        if image.caption and image.caption not in whole:
+            etree.SubElement(figure, "figcaption").text = image.caption
+        placed.append((position, figure))
+    for index, figure in reversed(placed):
+        node.insert(index, figure)
+    inner = (node.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in node
+    )
+    return sanitise_html(inner)
 
 
 def _drop(el) -> None:

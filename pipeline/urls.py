@@ -25,7 +25,7 @@ LISTING_PATH = re.compile(
         ^/wp-(json|admin|content|includes|login) | /xmlrpc\.php |
         sitemap[^/]*\.xml$ | \.(xml|rss|atom|json|css|js|png|jpe?g|gif|svg|webp|ico|pdf|zip|mp3|mp4)$ |
         ^/\d{4}/?$ | ^/\d{4}/\d{2}/?$ | ^/\d{4}/\d{2}/\d{2}/?$ | ^/\d{4}_\d{2}_\d{2}_archive\.html$ |
-        ^/p/ | /attachment/ | /trackback/?$ | /embed/?$
+        ^/p/[^/]+\.html$ | /attachment/ | /trackback/?$ | /embed/?$
     )""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -35,6 +35,13 @@ BLOGGER_POST_PATH = re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$")
 # Blogger served each blog under country domains too (example.blogspot.co.uk, .fr, .com.br...).
 BLOGSPOT_COUNTRY_HOST = re.compile(r"^(?P<name>[^.]+)\.blogspot\.(?!com$)[a-z]{2,3}(\.[a-z]{2})?$")
 LISTING_QUERY = re.compile(r"(^|&)(s|q|paged|page|updated-max|updated-min|max-results)=", re.I)
+# WordPress's "Plain" permalinks (`/?p=123`, `/index.php?p=123`) and "Numeric" ones
+# (`/archives/123`), and Movable Type's `/archives/000123.html`: posts, though their paths
+# look like the home page or an archive listing.
+WORDPRESS_PLAIN_POST = re.compile(r"(^|&)p=\d+(&|$)")
+NUMBERED_ARCHIVE_POST = re.compile(
+    r"^/archives?/(\d+/?|(\d{4}/(\d{2}/)?)?(?!index\.)(?![^/]*_archive\.)[^/]+\.html?)$", re.I
+)
 
 
 def join_url(base: str, href: str) -> str | None:
@@ -121,6 +128,10 @@ def is_post_url(url: str, platform: str = "generic") -> bool:
     path = parts.path or "/"
     if platform == "blogger":
         return bool(BLOGGER_POST_PATH.match(path)) and not LISTING_QUERY.search(parts.query)
+    if path in ("/", "/index.php") and WORDPRESS_PLAIN_POST.search(parts.query):
+        return True
+    if NUMBERED_ARCHIVE_POST.match(path):
+        return True
     if LISTING_PATH.search(path) or LISTING_QUERY.search(parts.query):
         return False
     return True

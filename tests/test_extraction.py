@@ -485,6 +485,11 @@ def test_medium_claps_follow_and_member_banner_dropped():
         "Reading time: 3 minutes",
         "© 2024 Hedgerow Notes",
         "Copyright (c) 2019 Foo. All rights reserved.",
+        "© Hedgerow Notes 2024",
+        "Copyright © 2024 Anna Berg",
+        "copyright Inexhibit 2019 - ISSN: 2283-5474",
+        "© Reuters",
+        "© Hedgerow Notes. All rights reserved.",
         "As an Amazon Associate I earn from qualifying purchases.",
         "This post contains affiliate links, which means I may earn a small commission.",
         "Thanks for reading Estuary Letters! Subscribe for free to receive new posts.",
@@ -503,10 +508,22 @@ def test_prompt_notice_and_copyright_lines_are_clutter(line):
         "I read it in 5 minutes and then again the next morning.",
         "Copyright law is complicated, and in 2019 the court ruled that the photographer kept "
         "all her rights even though the magazine had paid for the prints and argued otherwise.",
+        "Copyright law changed in 2019, and with it how I quote other blogs.",
+        "Copyright is the one topic my readers never tire of.",
+        "(c) every photo here is mine unless the caption says otherwise.",
     ],
 )
 def test_body_sentences_are_not_clutter(line):
     assert not is_clutter_line(line)
+
+
+def test_short_paragraph_starting_with_copyright_is_kept():
+    first = "Copyright is the one topic my readers never tire of."
+    rest = "<p>Every month someone asks whether they may quote a recipe, and I answer the same way.</p>"
+    page = f"<html><body><article><h1>Quoting</h1><p>{first}</p>{rest * 2}</article></body></html>"
+    record = extract_post(page, "https://rights.example/2024/01/quoting.html")
+    assert record.text.split("\n")[0] == first
+    assert f"<p>{first}</p>" in record.html
 
 
 def test_titles_never_carry_the_blog_name_or_a_widget_heading():
@@ -665,3 +682,254 @@ def test_page_with_nothing_to_extract_raises_even_after_fallbacks(monkeypatch):
             "<html><body><div class='post-body'><p>Hi.</p></div></body></html>",
             "https://e.example/",
         )
+
+
+# --------------------------------------------------------------------------------------------
+# The article's structure survives: links, ordered lists, code
+# --------------------------------------------------------------------------------------------
+
+STATIC_POST = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Reading INI files by hand | Odd Bytes</title>
+<meta property="og:site_name" content="Odd Bytes"></head>
+<body><main><article class="post h-entry">
+<h1 class="post-title">Reading INI files by hand</h1>
+<div class="post-content e-content">
+<p>I needed to read a small config file without adding a dependency, so I wrote the parser
+below in an afternoon and have used it in three projects since.<sup><a href="#fn:1">1</a></sup></p>
+<div class="highlight"><pre class="highlight"><code><span class="k">def</span> parse(text):
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("["):
+            out[line[1:-1]] = {}
+    return out
+</code></pre></div>
+<p>The steps, in the order the parser takes them:</p>
+<ol><li>split the text into lines</li><li>open a section at each bracket</li>
+<li>store each key under the current section</li></ol>
+<p>Python's <code>configparser</code> does all of this and more; see the
+<a href="../07/configparser-notes.html">notes from July</a> and the
+<a href="/about/">about page</a>.</p>
+<div class="footnotes"><ol><li id="fn:1"><p>Four, counting this blog.
+<a href="#fnref:1">back</a></p></li></ol></div>
+</div></article></main></body></html>"""
+
+
+def test_links_resolve_against_the_post_and_structure_is_kept():
+    url = "https://oddbytes.example/2023/08/ini-parser.html"
+    record = extract_post(STATIC_POST, url)
+    html = record.html
+    # relative links point where they point on the page (not at the site's root)
+    assert 'href="https://oddbytes.example/2023/08/ini-parser.html#fn:1"' in html
+    assert 'href="https://oddbytes.example/2023/07/configparser-notes.html"' in html
+    assert 'href="https://oddbytes.example/about/"' in html
+    # an ordered list stays ordered, inline code stays inline
+    assert "<ol><li>split the text into lines</li>" in html
+    assert "Python's <code>configparser</code> does all of this" in html
+    # a code block keeps its exact text, indentation included, in the HTML and the text
+    code = (
+        "def parse(text):\n    out = {}\n    for line in text.splitlines():\n"
+        '        if line.startswith("["):\n            out[line[1:-1]] = {}\n    return out\n'
+    )
+    assert f"<pre>{code}</pre>" in html
+    assert code.rstrip("\n") in record.text
+    # prose lines are still stripped
+    assert all(line == line.strip() for line in record.text.split("\n") if "    " not in line)
+    assert_safe_html(html)
+
+
+WRITEFREELY_POST = """<!DOCTYPE HTML><html><head><meta charset="utf-8">
+<title>On keeping a commonplace book &mdash; marginalia</title>
+<meta property="og:site_name" content="marginalia">
+<meta property="article:published_time" content="2022-02-27T19:20:00Z"></head>
+<body id="post"><nav><h1><a href="/marginalia/">marginalia</a></h1></nav>
+<article id="post-body" class="norm h-entry">
+<h2 id="title" class="p-name">On keeping a commonplace book</h2>
+<time class="dt-published" datetime="2022-02-27T19:20:00Z">February 27, 2022</time>
+<div class="e-content">
+<p>I started one in 2019, after reading about people who kept them for decades.</p>
+<p>The rules are simple: copy by hand, note the source, never more than a page.</p>
+<p><a href="/marginalia/tag:notebooks" class="hashtag"><span>#</span><span class="p-category">notebooks</span></a>
+<a href="/marginalia/tag:reading" class="hashtag"><span>#</span><span class="p-category">reading</span></a></p>
+</div></article></body></html>"""
+
+
+def test_short_post_keeps_its_paragraphs_without_title_or_date():
+    # Under 250 characters trafilatura swapped its result for the whole <article> as one line:
+    # "On keeping a commonplace book February 27, 2022 I started one ... #notebooks #reading".
+    record = extract_post(WRITEFREELY_POST, "https://write.example/marginalia/commonplace")
+    assert record.title == "On keeping a commonplace book"
+    assert record.text.split("\n") == [
+        "I started one in 2019, after reading about people who kept them for decades.",
+        "The rules are simple: copy by hand, note the source, never more than a page.",
+    ]
+    assert record.html.count("<p>") == 2
+    assert record.tags == ["notebooks", "reading"]  # microformats' p-category
+    assert record.published == "2022-02-27T19:20:00+00:00"
+
+
+# WordPress block themes (Twenty Twenty-Two to Twenty Twenty-Five) print no byline, time or
+# comment markup of the classic themes and often no JSON-LD or article:published_time.
+BLOCK_THEME_POST = """<!DOCTYPE html><html lang="fr-FR"><head><meta charset="UTF-8">
+<title>Le pain du dimanche &#8211; Carnet de Mireille</title></head>
+<body class="post-template-default single single-post postid-77 single-format-standard">
+<div class="wp-site-blocks"><main class="wp-block-group is-layout-flow">
+<h1 class="wp-block-post-title">Le pain du dimanche</h1>
+<div class="wp-block-group is-layout-flex">
+<div class="wp-block-post-date"><time datetime="2024-02-18T09:15:00+01:00">
+<a href="/le-pain-du-dimanche/">18 février 2024</a></time></div>
+<div class="wp-block-post-date__modified-date wp-block-post-date">
+<time datetime="2024-02-20T17:40:00+01:00">20 février 2024</time></div>
+<div class="wp-block-post-author-name"><a href="/author/mireille/"
+ class="wp-block-post-author-name__link">Mireille Fabre</a></div></div>
+<div class="entry-content wp-block-post-content">
+<p>Chaque dimanche, je fais le même pain, et chaque dimanche il est un peu différent.</p>
+<p>La pâte repose toute la nuit au frais ; le matin, je la façonne et je la laisse lever
+deux heures près du poêle avant de l'enfourner.</p></div>
+<div class="wp-block-comments">
+<h2 class="wp-block-comments-title">2 réponses à « Le pain du dimanche »</h2>
+<ol class="wp-block-comment-template">
+<li id="comment-5" class="comment even thread-even depth-1">
+<div class="wp-block-comment-author-name">Lucien</div>
+<div class="wp-block-comment-date"><time datetime="2024-02-18T12:01:00+01:00">
+<a href="#comment-5">18 février 2024 à 12 h 01 min</a></time></div>
+<div class="wp-block-comment-content"><p>J'essaierai avec de la farine de seigle.</p></div>
+<div class="wp-block-comment-reply-link"><a class="comment-reply-link" href="#">Répondre</a></div>
+<ol><li id="comment-6" class="comment byuser bypostauthor odd alt depth-2">
+<div class="wp-block-comment-author-name"><a href="/">Mireille Fabre</a></div>
+<div class="wp-block-comment-date"><time datetime="2024-02-18T13:30:00+01:00">
+<a href="#comment-6">18 février 2024</a></time></div>
+<div class="wp-block-comment-content"><p>Moitié-moitié, c'est parfait.</p></div>
+</li></ol></li></ol></div>
+</main></div></body></html>"""
+
+
+def test_wordpress_block_theme_byline_dates_and_comments():
+    record = extract_post(BLOCK_THEME_POST, "https://carnet.example/le-pain-du-dimanche/")
+    assert record.title == "Le pain du dimanche"
+    assert record.author == "Mireille Fabre"
+    assert (record.published, record.published_source) == ("2024-02-18T09:15:00+01:00", "markup")
+    assert (record.updated, record.updated_source) == ("2024-02-20T17:40:00+01:00", "markup")
+    assert [(c.author, c.published, c.text, c.parent) for c in record.comments] == [
+        ("Lucien", "2024-02-18T12:01:00+01:00", "J'essaierai avec de la farine de seigle.", None),
+        ("Mireille Fabre", "2024-02-18T13:30:00+01:00", "Moitié-moitié, c'est parfait.", "5"),
+    ]
+    assert record.text.startswith("Chaque dimanche")
+    assert "seigle" not in record.text and "Répondre" not in record.text
+    assert_clean_text(record)
+
+
+def test_heading_permalink_anchors_are_not_text():
+    body = "".join(
+        f"<h2 id='s{i}'>{name}<a class='anchor' aria-hidden='true' href='#s{i}'>{mark}</a></h2>"
+        f"<p>{'We rode along the river from the old town to the lock and back. ' * 3}</p>"
+        for i, (name, mark) in enumerate(
+            [("The route", "#"), ("Where we ate", "¶"), ("Getting back", "<svg></svg>")]
+        )
+    )
+    body += "<h2><a href='#notes'>Notes on the bikes</a></h2><p>Both needed new chains.</p>"
+    page = f"<html><body><article><h1 class='post-title'>Along the river</h1>{body}</article></body></html>"
+    record = extract_post(page, "https://rides.example/posts/river/")
+    lines = record.text.split("\n")
+    for heading in ("The route", "Where we ate", "Getting back", "Notes on the bikes"):
+        assert heading in lines
+    assert "<h2>The route</h2>" in record.html
+    assert "#" not in record.text and "¶" not in record.text
+
+
+def test_author_that_is_the_blog_itself_yields_to_a_named_person():
+    ld = (
+        '<script type="application/ld+json">{"@context":"http://schema.org","@type":"Article",'
+        '"headline":"Glazing tests, batch nine","author":"Fenwick Pottery",'
+        '"datePublished":"2024-10-08T14:31:00+0100"}</script>'
+    )
+    head = f'<meta property="og:site_name" content="Fenwick Pottery">{ld}'
+    body = "<p>Nine test tiles came out of the kiln this morning; two are worth repeating.</p>" * 3
+    byline = '<div class="author-name">Hana Fenwick</div>'
+    url = "https://pottery.example/journal/glazing-tests-batch-nine"
+    for shown, author in ((byline, "Hana Fenwick"), ("", "Fenwick Pottery")):
+        # without a byline the blog's name is better than nothing
+        page = (
+            f"<html><head>{head}</head><body><article class='hentry'><h1 class='entry-title'>"
+            f"Glazing tests, batch nine</h1>{shown}<div class='entry-content'>{body}</div>"
+            "</article></body></html>"
+        )
+        assert extract_post(page, url).author == author
+
+
+def test_photo_post_keeps_its_caption_without_the_blog_name():
+    page = """<html lang="en"><head><title>small green things — Hart's tongue fern</title>
+<meta property="og:site_name" content="small green things"></head><body>
+<header id="header"><h1 class="blog-title"><a href="/">small green things</a></h1></header>
+<section id="posts"><article class="post photo" id="post-7409999999"><div class="post-content">
+<div class="photo-wrapper"><a href="/image/1"><img src="/fern.jpg" alt="A fern frond"></a></div>
+<div class="caption"><p>Hart’s tongue fern after the rain.</p></div></div>
+<footer class="post-footer"><a class="post-date" href="#">Jul 18th, 2024</a>
+<a class="post-notes" href="#notes">3 notes</a></footer></article></section></body></html>"""
+    record = extract_post(page, "https://smallgreen.example/post/7409999999/harts-tongue")
+    assert record.text == "Hart’s tongue fern after the rain."
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("Sonntag, 14. Januar 2024", "de"),
+        ("dimanche 14 janvier 2024", "fr"),
+        ("domingo, 14 de enero de 2024", "es"),
+        ("zondag 14 januari 2024", "nl"),
+    ],
+)
+def test_blogger_date_header_in_the_blogs_language_gives_the_day(header, lang):
+    # A Blogger template that shows the post's time only as text: the URL gives the month,
+    # the date header (in the blog's language) the day.
+    page = (
+        f"<html lang='{lang}'><body><div class='blog-posts hfeed'><div class='date-outer'>"
+        f"<h2 class='date-header'><span>{header}</span></h2><div class='post-outer'>"
+        "<div class='post hentry'><h3 class='post-title entry-title'>Ein Hocker</h3>"
+        "<div class='post-body entry-content'>"
+        + "Den ganzen Dezember lag das Brett in der Werkstatt und wartete.<br />"
+        * 4
+        + "</div><div class='post-footer'><span class='post-timestamp'>um 16:20</span></div>"
+        "</div></div></div></div></body></html>"
+    )
+    record = extract_post(page, "https://werkbank.blogspot.com/2024/01/hocker.html")
+    assert (record.published, record.published_source) == ("2024-01-14", "text")
+
+
+def test_list_item_that_names_a_site_stays_in_html_as_in_text():
+    para = "<p>" + "I keep this blog, but the photos go elsewhere, and people ask me where. " * 3
+    page = (
+        f"<html><body><article><h1>Where I post</h1>{para}</p><p>These days I post on:</p>"
+        "<ul><li>Tumblr</li><li>Telegram</li><li>a paper zine, once a month</li></ul>"
+        f"{para}</p></article></body></html>"
+    )
+    record = extract_post(page, "https://x.example/2024/01/where.html")
+    assert "- Tumblr\n- Telegram\n" in record.text
+    assert "<li>Tumblr</li><li>Telegram</li>" in record.html
+
+
+def test_pictures_and_captions_are_kept_in_the_html_where_they_stood():
+    prose = "We left before dawn and walked the old drove road to the ridge, slowly"
+    page = f"""<html><body><article class="post hentry"><h1 class="entry-title">Ridge walk</h1>
+<div class="entry-content"><p>First. {prose}, with a flask of tea and a map.</p>
+<figure class="wp-block-image"><img src="/img/ridge.jpg" alt="The ridge at dawn">
+<figcaption class="wp-element-caption">The ridge, twenty minutes after sunrise.</figcaption></figure>
+<p>Second. {prose}, and at the top the cloud lifted.</p>
+<div class="separator"><a href="/img/cairn-big.jpg"><img src="/img/cairn.jpg" width="320"></a></div>
+<img class="emoji" src="https://s.w.org/images/core/emoji/smile.png" width="16" alt="🙂">
+<div class="wp-caption"><img src="cairn2.jpg" width="300"><p class="wp-caption-text">Cairn no. 2.</p></div>
+<p>Third. {prose}, and came down by the quarry in the rain.</p></div></article></body></html>"""
+    record = extract_post(page, "https://hills.example/2024/03/ridge-walk/")
+    html = record.html
+    ridge = '<figure><img src="https://hills.example/img/ridge.jpg" alt="The ridge at dawn">'
+    ridge += "<figcaption>The ridge, twenty minutes after sunrise.</figcaption></figure>"
+    assert ridge in html
+    cairn = '<figure><img src="https://hills.example/img/cairn.jpg"></figure>'
+    cairn += '<figure><img src="https://hills.example/2024/03/ridge-walk/cairn2.jpg">'
+    cairn += "<figcaption>Cairn no. 2.</figcaption></figure>"
+    assert cairn in html
+    assert html.index("First.") < html.index(ridge) < html.index("Second.") < html.index(cairn)
+    assert html.index(cairn) < html.index("Third.")
+    assert "emoji" not in html
+    # the plain text is the prose, as before (captions are not searched as body text)
+    assert [line.split(".")[0] for line in record.text.split("\n")] == ["First", "Second", "Third"]
+    assert_safe_html(html)
