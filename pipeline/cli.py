@@ -9,6 +9,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -159,6 +160,27 @@ def crawl(
     failed outright (or no sources, a bad -s), 75 another crawl of this archive is running,
     130 stopped by Ctrl-C or SIGTERM after storing what it had fetched.
     """
+    # Until Scrapy installs its own handlers, SIGTERM stops the command as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _crawl(urls, db_path, settings, full, redis_url, run_name)
+    except KeyboardInterrupt:
+        click.echo("blogarchive: stopped before the crawl began; nothing was crawled", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _crawl(
+    urls: tuple[str, ...],
+    db_path: Path | None,
+    settings: tuple[str, ...],
+    full: bool,
+    redis_url: str | None,
+    run_name: str | None,
+) -> None:
     from pipeline.crawl import SettingError, check_overrides, parse_overrides, run_crawl
 
     try:
@@ -487,6 +509,9 @@ def _crawl_logging(db_path: Path, overrides: dict[str, str]) -> Iterator[None]:
         yield
     except SystemExit as stop:
         run_log.info("blogarchive crawl ended with exit status %s", stop.code)
+        raise
+    except KeyboardInterrupt:  # a signal before the crawl began (`crawl` exits with 130)
+        run_log.info("blogarchive crawl ended with exit status %s", EXIT_INTERRUPTED)
         raise
     except click.ClickException as error:
         run_log.error("%s", error.format_message(), extra=PRINTED)  # click prints it

@@ -1143,6 +1143,11 @@ class Archive:
                 {"source_id": source_id, "started": started or utcnow(), "status": "running"},
             )
 
+    def update_crawl(self, crawl_id: int, **counts: Any) -> None:
+        """Write a running crawl's counts so far (`new`, `changed`, `requests`...)."""
+        with self._write():
+            self._update("crawls", crawl_id, counts)
+
     def finish_crawl(self, crawl_id: int, *, status: str, **counts: Any) -> None:
         fields = {"finished": utcnow(), "status": status, **counts}
         with self._write():

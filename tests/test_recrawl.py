@@ -185,6 +185,11 @@ def test_a_killed_crawl_is_completed_by_the_next_run(tmp_path: Path) -> None:
         process.wait()
         assert 0 < stored < 300, "the crawl was not killed midway"
         assert rows(db, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+        # the dead run's row says what it archived, committed with its posts
+        kept = rows(db, "SELECT count(*) AS n FROM posts")[0]["n"]
+        assert rows(db, "SELECT status, new, found FROM crawls") == [
+            {"status": "running", "new": kept, "found": kept}
+        ]
 
         result = crawl(db, url)
         assert result.returncode == 0
@@ -194,5 +199,7 @@ def test_a_killed_crawl_is_completed_by_the_next_run(tmp_path: Path) -> None:
         conn = sqlite3.connect(db)
         conn.execute("INSERT INTO posts_fts(posts_fts) VALUES ('integrity-check')")
         conn.close()
-        statuses = [r["status"] for r in rows(db, "SELECT status FROM crawls ORDER BY id")]
-        assert statuses == ["aborted", "ok"]
+        runs = rows(db, "SELECT status, new FROM crawls ORDER BY id")
+        assert [r["status"] for r in runs] == ["aborted", "ok"]
+        assert [r["new"] for r in runs] == [kept, 300 - kept]  # each post counted new once
+        assert run_blogarchive("verify", "--db", str(db)).returncode == 0
