@@ -397,19 +397,39 @@ def _fts_update_triggers(db: sqlite_utils.Database) -> None:
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply every migration not yet recorded in `_migrations`; return the names applied."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
-    applied = []
-    for name, function in MIGRATIONS:
-        if name in done:
-            continue
-        with db.conn:
+    """Apply every migration not yet recorded in `_migrations`; return the names applied.
+
+    All or nothing, in one transaction: a process killed halfway (the first crawl into a new
+    archive, or the first run after an upgrade) leaves the schema as it was, never half of a
+    migration that every later run would fail on ("table sources already exists"). Inside a
+    transaction sqlite-utils runs a script statement by statement, without an implicit COMMIT.
+    """
+
+    def pending() -> list[tuple[str, Migration]]:
+        if not db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+        ).fetchone():
+            return list(MIGRATIONS)
+        done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+        return [(name, function) for name, function in MIGRATIONS if name not in done]
+
+    if not pending():  # the usual case: no write lock taken
+        return []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations "
+            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        applied = []
+        for name, function in pending():  # again: another process may have applied some
             function(db)
             db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, utcnow()])
-        applied.append(name)
+            applied.append(name)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
     return applied
 
 
