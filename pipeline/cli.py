@@ -20,7 +20,13 @@ import click
 from pipeline import __version__
 from pipeline.paths import default_db_path
 from pipeline.runlock import EXIT_LOCKED, LockError, LockHeld, RunLock
-from pipeline.store import RANKED_MATCHES, SEARCH_ORDERS, Archive, ArchiveError
+from pipeline.store import (
+    RANKED_MATCHES,
+    SEARCH_ORDERS,
+    Archive,
+    ArchiveError,
+    check_archive_file,
+)
 from pipeline.urls import SourceURLError, normalise_source_url
 
 LOOPBACK_SETTINGS = {
@@ -205,7 +211,11 @@ def _crawl(
     db_path = db_path or default_db_path()
     if db_path.is_file() and db_path.stat().st_size:
         # refuse a file that is not an archive before a lock or a log is made beside it
-        open_archive(db_path, readonly=True).close()
+        # (an empty database is one: another run may be creating the archive there)
+        try:
+            check_archive_file(db_path)
+        except ArchiveError as error:
+            raise click.ClickException(str(error)) from error
     # One crawl per archive at a time (pipeline/runlock.py); logs as in pipeline/logs.py.
     with _crawl_lock(db_path), _crawl_logging(db_path, overrides):
         overrides["BLOGARCHIVE_RUN_LOCK_HELD"] = "True"  # so the pipeline need not take it

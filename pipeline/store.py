@@ -499,6 +499,13 @@ def check_archive(conn: sqlite3.Connection, path: Path, *, empty_ok: bool = Fals
     return True
 
 
+def check_archive_file(path: str | Path) -> None:
+    """Raise ArchiveError unless the file at `path` is an archive or an empty database (one
+    being created: another process's first migration is not committed yet), reading only:
+    what a command that may create an archive there checks before it locks or logs."""
+    _connect_readonly(Path(path), empty_ok=True).close()
+
+
 class _Opening:
     """The connection being opened by `opening_archive` (closed there if opening fails)."""
 
@@ -536,8 +543,9 @@ def _writable(path: Path) -> bool:
     )
 
 
-def _connect_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection to the archive at `path` (ArchiveError if it is none).
+def _connect_readonly(path: Path, *, empty_ok: bool = False) -> sqlite3.Connection:
+    """A read-only connection to the archive at `path` (ArchiveError if it is none; an empty
+    database is accepted with `empty_ok`, see `check_archive`).
 
     `mode=ro` still needs the `-shm` file of a WAL database (the archive's journal mode): a
     reader creates it when it is missing, or fails with "attempt to write a readonly database"
@@ -552,14 +560,14 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     with opening_archive(path) as opening:
         opening.conn = _readonly_connection(f"{uri}?mode=ro")
         try:
-            check_archive(opening.conn, path)
+            check_archive(opening.conn, path, empty_ok=empty_ok)
         except sqlite3.DatabaseError as error:
             code = getattr(error, "sqlite_errorcode", 0) & 0xFF
             if code not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN) or _writable(path):
                 raise
             opening.conn.close()
             opening.conn = _readonly_connection(f"{uri}?mode=ro&immutable=1")
-            check_archive(opening.conn, path)
+            check_archive(opening.conn, path, empty_ok=empty_ok)
         opening.conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     return opening.conn
 
