@@ -911,8 +911,12 @@ class Archive:
         )
 
     def _save_comments(self, post_id: int, comments: Iterable[Mapping[str, Any]], now: str) -> int:
+        """Add the comments not stored yet; never change or delete one. A comment whose
+        author or text changed under the same key (the blog's comment id: an edited comment)
+        is kept as well, beside the first one, under `KEY#edit-HASH`, first seen now."""
         added = 0
         for comment in comments:
+            author, text = comment.get("author") or "", comment.get("text") or ""
             key = (
                 comment.get("comment_key")
                 or hashlib.sha256(
@@ -922,21 +926,25 @@ class Archive:
                     ).encode("utf-8")
                 ).hexdigest()[:16]
             )
+            stored = self.db.execute(
+                "SELECT author, text FROM comments WHERE post_id = ? AND comment_key = ?",
+                [post_id, key],
+            ).fetchone()
+            if stored is not None:
+                if [normalise_space(v) for v in stored] == [
+                    normalise_space(author),
+                    normalise_space(text),
+                ]:
+                    continue
+                edit = json.dumps([normalise_space(author), normalise_space(text)])
+                key = f"{key}#edit-{hashlib.sha256(edit.encode('utf-8')).hexdigest()[:12]}"
             cursor = self.db.execute(
                 """
                 INSERT OR IGNORE INTO comments
                     (post_id, comment_key, author, published, text, parent, first_seen)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-                [
-                    post_id,
-                    key,
-                    comment.get("author") or "",
-                    comment.get("published"),
-                    comment.get("text") or "",
-                    comment.get("parent"),
-                    now,
-                ],
+                [post_id, key, author, comment.get("published"), text, comment.get("parent"), now],
             )
             added += cursor.rowcount
         return added

@@ -203,3 +203,35 @@ def test_a_killed_crawl_is_completed_by_the_next_run(tmp_path: Path) -> None:
         assert [r["status"] for r in runs] == ["aborted", "ok"]
         assert [r["new"] for r in runs] == [kept, 300 - kept]  # each post counted new once
         assert run_blogarchive("verify", "--db", str(db)).returncode == 0
+
+
+def test_an_edited_comment_is_kept_beside_the_first_text(fresh_demo_blogs, tmp_path: Path) -> None:
+    server, db = fresh_demo_blogs.blogger, tmp_path / "comments.db"
+    post = next(p for p in server.site.posts if len(p.comments) >= 2)
+    url, first = server.post_url(post), post.comments[0]
+    crawl(db, server.url)
+    before = rows(db, "SELECT * FROM comments ORDER BY id")
+    original = first.text
+    first.text = "I take it back: the parsnips were a disaster after all."
+    post.updated = datetime.now(UTC).isoformat(timespec="seconds")
+    crawl(db, server.url)
+    kept = rows(
+        db,
+        "SELECT comment_key, comments.author, comments.text FROM comments "
+        "JOIN posts ON posts.id = post_id "
+        "WHERE posts.url = ? AND comment_key LIKE ? ORDER BY comments.id",
+        (url, first.comment_id + "%"),
+    )
+    # the text as first archived, unchanged, and the edit beside it
+    assert [(c["author"], c["text"]) for c in kept] == [
+        (first.author, original),
+        (first.author, first.text),
+    ]
+    assert kept[1]["comment_key"].startswith(first.comment_id + "#edit-")
+    assert rows(db, "SELECT * FROM comments ORDER BY id")[: len(before)] == before
+    assert rows(
+        db, "SELECT count(*) AS n FROM comments_fts WHERE comments_fts MATCH 'disaster'"
+    ) == [{"n": 1}]
+    count = rows(db, "SELECT count(*) AS n FROM comments")
+    crawl(db, server.url, "--full")  # seen again, edited the same way: nothing added
+    assert rows(db, "SELECT count(*) AS n FROM comments") == count
