@@ -813,6 +813,7 @@ class Archive:
                         fields.pop("source_id")
                     self._update("posts", post_id, fields)
                     outcome = "changed"
+                    self._note_revert(post_id, digest, now)
                 if existing["gone_at"]:
                     self._update("posts", post_id, {"gone_at": None})
                     self._event(post_id, "returned", f"gone since {existing['gone_at']}", now)
@@ -855,6 +856,22 @@ class Archive:
                 "UPDATE post_versions SET capture_id = ? "
                 "WHERE post_id = ? AND content_hash = ? AND capture_id IS NULL",
                 [capture_id, post_id, fields["content_hash"]],
+            )
+
+    def _note_revert(self, post_id: int, digest: str, now: str) -> None:
+        """A post whose content changed back to one of its earlier versions: that version is
+        kept once (`post_versions` holds each distinct content), so the change back is
+        recorded as a `reverted` event naming it."""
+        earlier = self.db.execute(
+            "SELECT id, captured_at FROM post_versions WHERE post_id = ? AND content_hash = ?",
+            [post_id, digest],
+        ).fetchone()
+        if earlier is not None:
+            self._event(
+                post_id,
+                "reverted",
+                f"back to version {earlier[0]} (captured {earlier[1]})",
+                now,
             )
 
     def _mark_duplicate(self, post_id: int, text: str, hashes: Sequence[int] | None = None) -> None:

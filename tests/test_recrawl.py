@@ -235,3 +235,37 @@ def test_an_edited_comment_is_kept_beside_the_first_text(fresh_demo_blogs, tmp_p
     count = rows(db, "SELECT count(*) AS n FROM comments")
     crawl(db, server.url, "--full")  # seen again, edited the same way: nothing added
     assert rows(db, "SELECT count(*) AS n FROM comments") == count
+
+
+def test_a_post_changed_back_to_an_earlier_version_says_so(
+    fresh_demo_blogs, tmp_path: Path
+) -> None:
+    server, db = fresh_demo_blogs.wordpress, tmp_path / "revert.db"
+    post = server.site.posts[3]
+    url, title = server.post_url(post), post.title
+
+    def retitle(new: str) -> None:
+        post.title = new
+        post.updated = datetime.now(UTC).isoformat(timespec="seconds")
+        crawl(db, server.url)
+
+    crawl(db, server.url)
+    retitle(title + ": a correction")
+    retitle(title)  # the correction withdrawn
+    assert rows(db, "SELECT title FROM posts WHERE url = ?", (url,)) == [{"title": title}]
+    versions = rows(
+        db,
+        "SELECT post_versions.id, post_versions.title FROM post_versions "
+        "JOIN posts ON posts.id = post_id WHERE posts.url = ? ORDER BY post_versions.id",
+        (url,),
+    )
+    assert [v["title"] for v in versions] == [title, title + ": a correction"]
+    events = rows(
+        db,
+        "SELECT event, detail FROM post_events JOIN posts ON posts.id = post_id WHERE url = ?",
+        (url,),
+    )
+    assert len(events) == 1 and events[0]["event"] == "reverted"
+    assert events[0]["detail"].startswith(f"back to version {versions[0]['id']} (captured ")
+    crawl(db, server.url)  # nothing changed since: no second event
+    assert rows(db, "SELECT count(*) AS n FROM post_events") == [{"n": 1}]
