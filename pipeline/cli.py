@@ -9,6 +9,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,14 @@ import click
 from pipeline import __version__
 from pipeline.paths import default_db_path
 from pipeline.runlock import EXIT_LOCKED, LockError, LockHeld, RunLock
-from pipeline.store import RANKED_MATCHES, SEARCH_ORDERS, Archive, ArchiveError, SourceNotFound
+from pipeline.store import (
+    RANKED_MATCHES,
+    SEARCH_ORDERS,
+    Archive,
+    ArchiveError,
+    SourceNotFound,
+    check_archive_file,
+)
 from pipeline.urls import SourceURLError, dated_post_home, normalise_source_url
 
 LOOPBACK_SETTINGS = {
@@ -164,10 +172,32 @@ def crawl(
     """Crawl blogs into the archive.
 
     With URLs, crawls those blogs (recording them in `sources`); with none, crawls every
-    source but the paused ones (`blogarchive pause`). Prints one line per source. Exit status: 0 every source crawled, 1 a source
-    failed outright (or no sources, a bad -s), 75 another crawl of this archive is running,
-    130 stopped by Ctrl-C or SIGTERM after storing what it had fetched.
+    source but the paused ones (`blogarchive pause`). Prints one line per source. Exit
+    status: 0 every source crawled, 1 a source failed outright (or no sources, a bad -s), 75
+    another crawl of this archive is running, 130 stopped by Ctrl-C or SIGTERM after storing
+    what it had fetched.
     """
+    # Until Scrapy installs its own handlers, SIGTERM stops the command as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _crawl(urls, db_path, settings, full, redis_url, run_name)
+    except KeyboardInterrupt:
+        click.echo("blogarchive: stopped before the crawl began; nothing was crawled", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _crawl(
+    urls: tuple[str, ...],
+    db_path: Path | None,
+    settings: tuple[str, ...],
+    full: bool,
+    redis_url: str | None,
+    run_name: str | None,
+) -> None:
     from pipeline.crawl import SettingError, check_overrides, parse_overrides, run_crawl
 
     try:
@@ -192,7 +222,11 @@ def crawl(
     db_path = db_path or default_db_path()
     if db_path.is_file() and db_path.stat().st_size:
         # refuse a file that is not an archive before a lock or a log is made beside it
-        open_archive(db_path, readonly=True).close()
+        # (an empty database is one: another run may be creating the archive there)
+        try:
+            check_archive_file(db_path)
+        except ArchiveError as error:
+            raise click.ClickException(str(error)) from error
     # One crawl per archive at a time (pipeline/runlock.py); logs as in pipeline/logs.py.
     with _crawl_lock(db_path), _crawl_logging(db_path, overrides):
         overrides["BLOGARCHIVE_RUN_LOCK_HELD"] = "True"  # so the pipeline need not take it
@@ -553,6 +587,9 @@ def _crawl_logging(db_path: Path, overrides: dict[str, str]) -> Iterator[None]:
         yield
     except SystemExit as stop:
         run_log.info("blogarchive crawl ended with exit status %s", stop.code)
+        raise
+    except KeyboardInterrupt:  # a signal before the crawl began (`crawl` exits with 130)
+        run_log.info("blogarchive crawl ended with exit status %s", EXIT_INTERRUPTED)
         raise
     except click.ClickException as error:
         run_log.error("%s", error.format_message(), extra=PRINTED)  # click prints it

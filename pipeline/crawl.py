@@ -5,6 +5,9 @@ Used by `blogarchive crawl`; `scrapy crawl blog` runs the same spider and pipeli
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,8 @@ from scrapy.settings import Settings
 
 from pipeline.spiders.blog import BlogSpider
 from pipeline.store import Archive
+
+logger = logging.getLogger(__name__)
 
 
 class SettingError(ValueError):
@@ -117,21 +122,98 @@ def crawl_settings(db_path: str | Path, overrides: dict[str, Any] | None = None)
     return settings
 
 
+class StopSignals:
+    """SIGINT and SIGTERM during `run_crawl`, as Scrapy handles them, from the start on: the
+    first stops the crawl gracefully (requests in flight end, what was fetched is stored),
+    a second stops it at once. One that comes before the reactor runs (while Scrapy builds
+    the crawler) stops the crawl as soon as it starts instead of being lost (Scrapy installs
+    its handlers only once the reactor runs, and an exception raised inside its start-up is
+    swallowed)."""
+
+    def __init__(self, process: CrawlerProcess):
+        self.process = process
+        self.received: list[int] = []
+        self.running = False
+        self.stopping = False
+        self.killed = False
+        self.previous: dict[int, Any] = {}
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self.previous[signum] = signal.signal(signum, self._handle)
+
+    def restore(self) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.received.append(signum)
+        if self.running:
+            from twisted.internet import reactor
+
+            reactor.callFromThread(self._act)
+
+    def started(self) -> None:
+        """The reactor runs: act on what came before."""
+        self.running = True
+        if self.received:
+            self._act()
+
+    def _act(self) -> None:
+        from twisted.internet import reactor
+
+        name = signal.Signals(self.received[-1]).name
+        if len(self.received) >= 2 and not self.killed:
+            self.killed = True
+            logger.info("Received %s again, stopping at once", name)
+            with contextlib.suppress(RuntimeError):
+                reactor.stop()
+        elif not self.stopping:
+            self.stopping = True
+            logger.info("Received %s, shutting down gracefully. Send again to stop at once", name)
+            self.process.stop()
+
+
+#: the message of a run stopped before its pipelines could record its end
+STOPPED_AT_ONCE = "stopped at once; what was not yet stored is fetched by the next run"
+ENDED_EARLY = "the crawl ended before its end was recorded (see the log)"
+
+
 def run_crawl(
     sources: list[str], db_path: str | Path, overrides: dict[str, Any] | None = None
 ) -> list[SourceSummary]:
     """Crawl the given source URLs into the archive at `db_path` (blocking) and return
-    one summary per source, read back from the `crawls` rows this run wrote."""
+    one summary per source, read back from the `crawls` rows this run wrote.
+
+    A run stopped before its pipelines closed (a second Ctrl-C or SIGTERM, or one during
+    the crawl's start-up) leaves its `crawls` rows `running`, with the counts of its last
+    committed batch: they are marked `interrupted` here (`failed` if no signal came)."""
     with Archive(db_path) as archive:
         last_crawl = max((row["id"] for row in archive.crawls(limit=1)), default=0)
     settings = crawl_settings(db_path, overrides)
     if "LOG_LEVEL" not in (overrides or {}):
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")  # the summary lines say the rest
     process = CrawlerProcess(settings)
-    process.crawl(BlogSpider, urls=list(sources))
-    process.start()
+    stop = StopSignals(process)
+    stop.install()
+    try:
+        process.crawl(BlogSpider, urls=list(sources))
+        if stop.received:  # before anything was crawled
+            raise KeyboardInterrupt
+        from twisted.internet import reactor
+
+        reactor.callWhenRunning(stop.started)
+        process.start(install_signal_handlers=False)
+    finally:
+        stop.restore()
     with Archive(db_path) as archive:
         rows = [row for row in archive.crawls() if row["id"] > last_crawl]
+        for row in rows:
+            if row["status"] == "running":
+                stopped = bool(stop.received)
+                row["status"] = "interrupted" if stopped else "failed"
+                row["message"] = STOPPED_AT_ONCE if stopped else ENDED_EARLY
+                archive.finish_crawl(row["id"], status=row["status"], message=row["message"])
     summaries = [
         SourceSummary(
             url=row["source_url"],

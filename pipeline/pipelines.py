@@ -151,6 +151,7 @@ class StorePipeline:
         self.write_error: str | None = None
         self.run_lock: RunLock | None = None
         self.writer: ItemWriter | None = None
+        self.written_counts: dict[int, dict[str, int]] = {}  # as the crawls rows hold them
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -211,15 +212,18 @@ class StorePipeline:
         if self.write_error:
             self._finish_after_write_error()
             return
+        # stopped by SIGINT/SIGTERM (finish_reason is set only after pipelines close)
+        stopped = reason == "shutdown" or (
+            self.crawler.engine is not None and not self.crawler.engine.running
+        )
         for source_url, run in self.runs.items():
-            if not run.fatal and run.found == 0:
+            if not run.fatal and not stopped and run.found == 0:
+                # (a run stopped before it found anything has not shown the source is no blog)
                 run.fatal = "no posts found: not a blog, or its feeds and sitemaps list none"
                 self._failure(source_url, source_url, "discover", run.fatal)
             if run.fatal:
                 status = "failed"
-            elif reason == "shutdown" or (
-                self.crawler.engine is not None and not self.crawler.engine.running
-            ):  # stopped by SIGINT/SIGTERM (finish_reason is set only after pipelines close)
+            elif stopped:
                 status = "interrupted"
             else:
                 status = "partial" if run.failed else "ok"
@@ -301,6 +305,7 @@ class StorePipeline:
             with self.archive.transaction():
                 for item in batch:
                     self._write(item)
+                self._write_counts()
         except (ArchiveError, sqlite3.Error) as error:
             # The batch could not be committed (disk full, database locked for too long):
             # none of it is stored, so the next run fetches those pages again. Everything
@@ -319,6 +324,17 @@ class StorePipeline:
     def _write(self, item: Any) -> None:
         assert self.writer is not None
         self.writer.write(item)
+
+    def _write_counts(self) -> None:
+        """Bring each run's `crawls` row up to what the batch being committed holds, in its
+        transaction: a run killed later (`kill -9`, a second Ctrl-C) still says how many posts
+        it archived, new or changed, and the next run does not count them as its own."""
+        assert self.archive is not None
+        for run in self.runs.values():
+            counts = run.counts()
+            if counts != self.written_counts.get(run.crawl_id):
+                self.archive.update_crawl(run.crawl_id, **counts)
+                self.written_counts[run.crawl_id] = counts
 
     def _failure(
         self, url: str, source_url: str, stage: str, error: str, *, fatal: bool = False

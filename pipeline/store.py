@@ -405,19 +405,39 @@ def _paused_sources(db: sqlite_utils.Database) -> None:
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply every migration not yet recorded in `_migrations`; return the names applied."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
-    applied = []
-    for name, function in MIGRATIONS:
-        if name in done:
-            continue
-        with db.conn:
+    """Apply every migration not yet recorded in `_migrations`; return the names applied.
+
+    All or nothing, in one transaction: a process killed halfway (the first crawl into a new
+    archive, or the first run after an upgrade) leaves the schema as it was, never half of a
+    migration that every later run would fail on ("table sources already exists"). Inside a
+    transaction sqlite-utils runs a script statement by statement, without an implicit COMMIT.
+    """
+
+    def pending() -> list[tuple[str, Migration]]:
+        if not db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+        ).fetchone():
+            return list(MIGRATIONS)
+        done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+        return [(name, function) for name, function in MIGRATIONS if name not in done]
+
+    if not pending():  # the usual case: no write lock taken
+        return []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations "
+            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        applied = []
+        for name, function in pending():  # again: another process may have applied some
             function(db)
             db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, utcnow()])
-        applied.append(name)
+            applied.append(name)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
     return applied
 
 
@@ -487,6 +507,13 @@ def check_archive(conn: sqlite3.Connection, path: Path, *, empty_ok: bool = Fals
     return True
 
 
+def check_archive_file(path: str | Path) -> None:
+    """Raise ArchiveError unless the file at `path` is an archive or an empty database (one
+    being created: another process's first migration is not committed yet), reading only:
+    what a command that may create an archive there checks before it locks or logs."""
+    _connect_readonly(Path(path), empty_ok=True).close()
+
+
 class _Opening:
     """The connection being opened by `opening_archive` (closed there if opening fails)."""
 
@@ -531,8 +558,9 @@ def pending_migrations(conn: sqlite3.Connection) -> list[str]:
     return [name for name, _ in MIGRATIONS if name not in done]
 
 
-def _connect_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection to the archive at `path` (ArchiveError if it is none).
+def _connect_readonly(path: Path, *, empty_ok: bool = False) -> sqlite3.Connection:
+    """A read-only connection to the archive at `path` (ArchiveError if it is none; an empty
+    database is accepted with `empty_ok`, see `check_archive`).
 
     `mode=ro` still needs the `-shm` file of a WAL database (the archive's journal mode): a
     reader creates it when it is missing, or fails with "attempt to write a readonly database"
@@ -547,14 +575,14 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     with opening_archive(path) as opening:
         opening.conn = _readonly_connection(f"{uri}?mode=ro")
         try:
-            check_archive(opening.conn, path)
+            check_archive(opening.conn, path, empty_ok=empty_ok)
         except sqlite3.DatabaseError as error:
             code = getattr(error, "sqlite_errorcode", 0) & 0xFF
             if code not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN) or is_writable(path):
                 raise
             opening.conn.close()
             opening.conn = _readonly_connection(f"{uri}?mode=ro&immutable=1")
-            check_archive(opening.conn, path)
+            check_archive(opening.conn, path, empty_ok=empty_ok)
         opening.conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     return opening.conn
 
@@ -831,6 +859,7 @@ class Archive:
                         fields.pop("source_id")
                     self._update("posts", post_id, fields)
                     outcome = "changed"
+                    self._note_revert(post_id, digest, now)
                 if existing["gone_at"]:
                     self._update("posts", post_id, {"gone_at": None})
                     self._event(post_id, "returned", f"gone since {existing['gone_at']}", now)
@@ -873,6 +902,22 @@ class Archive:
                 "UPDATE post_versions SET capture_id = ? "
                 "WHERE post_id = ? AND content_hash = ? AND capture_id IS NULL",
                 [capture_id, post_id, fields["content_hash"]],
+            )
+
+    def _note_revert(self, post_id: int, digest: str, now: str) -> None:
+        """A post whose content changed back to one of its earlier versions: that version is
+        kept once (`post_versions` holds each distinct content), so the change back is
+        recorded as a `reverted` event naming it."""
+        earlier = self.db.execute(
+            "SELECT id, captured_at FROM post_versions WHERE post_id = ? AND content_hash = ?",
+            [post_id, digest],
+        ).fetchone()
+        if earlier is not None:
+            self._event(
+                post_id,
+                "reverted",
+                f"back to version {earlier[0]} (captured {earlier[1]})",
+                now,
             )
 
     def _mark_duplicate(self, post_id: int, text: str, hashes: Sequence[int] | None = None) -> None:
@@ -929,8 +974,12 @@ class Archive:
         )
 
     def _save_comments(self, post_id: int, comments: Iterable[Mapping[str, Any]], now: str) -> int:
+        """Add the comments not stored yet; never change or delete one. A comment whose
+        author or text changed under the same key (the blog's comment id: an edited comment)
+        is kept as well, beside the first one, under `KEY#edit-HASH`, first seen now."""
         added = 0
         for comment in comments:
+            author, text = comment.get("author") or "", comment.get("text") or ""
             key = (
                 comment.get("comment_key")
                 or hashlib.sha256(
@@ -940,21 +989,25 @@ class Archive:
                     ).encode("utf-8")
                 ).hexdigest()[:16]
             )
+            stored = self.db.execute(
+                "SELECT author, text FROM comments WHERE post_id = ? AND comment_key = ?",
+                [post_id, key],
+            ).fetchone()
+            if stored is not None:
+                if [normalise_space(v) for v in stored] == [
+                    normalise_space(author),
+                    normalise_space(text),
+                ]:
+                    continue
+                edit = json.dumps([normalise_space(author), normalise_space(text)])
+                key = f"{key}#edit-{hashlib.sha256(edit.encode('utf-8')).hexdigest()[:12]}"
             cursor = self.db.execute(
                 """
                 INSERT OR IGNORE INTO comments
                     (post_id, comment_key, author, published, text, parent, first_seen)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-                [
-                    post_id,
-                    key,
-                    comment.get("author") or "",
-                    comment.get("published"),
-                    comment.get("text") or "",
-                    comment.get("parent"),
-                    now,
-                ],
+                [post_id, key, author, comment.get("published"), text, comment.get("parent"), now],
             )
             added += cursor.rowcount
         return added
@@ -1188,6 +1241,11 @@ class Archive:
                 "crawls",
                 {"source_id": source_id, "started": started or utcnow(), "status": "running"},
             )
+
+    def update_crawl(self, crawl_id: int, **counts: Any) -> None:
+        """Write a running crawl's counts so far (`new`, `changed`, `requests`...)."""
+        with self._write():
+            self._update("crawls", crawl_id, counts)
 
     def finish_crawl(self, crawl_id: int, *, status: str, **counts: Any) -> None:
         fields = {"finished": utcnow(), "status": status, **counts}

@@ -1,6 +1,8 @@
 """Is an archive sound? `blogarchive verify` runs these checks; no Scrapy or click here.
 
 - SQLite's `PRAGMA integrity_check`;
+- the schema: every table, index and trigger of the migrations recorded in `_migrations`, and
+  none of a migration not recorded (left half done by a process killed under older versions);
 - FTS5's `integrity-check` of `posts_fts` and `comments_fts` (the index matches its table);
   FTS5 spells it as an INSERT, so for a read-only copy (a file this user cannot write) it runs
   on a copy of the database made with SQLite's backup API in a temporary file;
@@ -21,7 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.store import Archive, ArchiveError, can_write, check_archive, opening_archive
+from pipeline.store import (
+    MIGRATIONS,
+    Archive,
+    ArchiveError,
+    can_write,
+    check_archive,
+    opening_archive,
+)
 from pipeline.warc import WarcError, payload_digest, read_record
 
 FTS_TABLES = ("posts_fts", "comments_fts")
@@ -65,6 +74,53 @@ class VerifyReport:
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _schema_names(conn: sqlite3.Connection) -> set[str]:
+    return {
+        row[0]
+        for row in conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+    }
+
+
+def migration_objects() -> list[tuple[str, set[str]]]:
+    """Each migration with the tables, indexes and triggers it creates, learnt by applying
+    them in turn to an empty in-memory database."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(memory=True, execute_plugins=False)
+    made = []
+    before = _schema_names(db.conn)
+    for name, function in MIGRATIONS:
+        function(db)
+        after = _schema_names(db.conn)
+        made.append((name, after - before))
+        before = after
+    db.close()
+    return made
+
+
+def check_schema(conn: sqlite3.Connection) -> Check:
+    """The schema is what `_migrations` says: each recorded migration's tables, indexes and
+    triggers are there, and none of a migration not recorded (one a killed process left half
+    done: every command fails to open such an archive, "table ... already exists")."""
+    names = _schema_names(conn)
+    applied = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+    problems = []
+    pending = 0
+    for migration, objects in migration_objects():
+        if migration in applied:
+            problems += [f"{migration}: {name} is missing" for name in sorted(objects - names)]
+        else:
+            pending += 1
+            problems += [
+                f"{migration} is not recorded but its {name} exists: it was left half done"
+                for name in sorted(objects & names)
+            ]
+    detail = f"{len(problems)} problem(s)" if problems else "as its migrations made it"
+    if pending and not problems:
+        detail += f" ({pending} migration(s) pending, applied by the next crawl or add)"
+    return Check("schema", not problems, detail, problems)
 
 
 def check_integrity(conn: sqlite3.Connection) -> Check:
@@ -165,6 +221,7 @@ def verify_archive(
 
     try:
         add(check_integrity(conn))
+        add(check_schema(conn))
         fts_tables = [table for table in FTS_TABLES if table in tables]
         if read_only_copy:
             for check in _check_fts_of_copy(conn, fts_tables):

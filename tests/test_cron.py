@@ -341,6 +341,19 @@ def test_stats_of_a_missing_archive(tmp_path: Path) -> None:
 # -- SIGTERM
 
 
+def wait_for_posts(process: subprocess.Popen[str], db: Path, count: int) -> None:
+    """Wait until the running crawl has stored `count` posts; fail if it ended first."""
+    stored = 0
+    while process.poll() is None and stored < count:
+        time.sleep(0.1)
+        if db.exists():
+            try:
+                stored = rows(db, "select count(*) as n from posts")[0]["n"]
+            except sqlite3.OperationalError:  # the schema is being created
+                pass
+    assert process.poll() is None, "the crawl ended before it could be interrupted"
+
+
 def test_sigterm_stops_gracefully_and_the_next_run_completes(tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
     posts = synthetic_posts(400)
@@ -349,15 +362,7 @@ def test_sigterm_stops_gracefully_and_the_next_run_completes(tmp_path: Path) -> 
         titles = {server.post_url(post): post.title for post in posts}
         slow = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0.05"]
         process = popen_crawl(server.url, db, *slow)
-        stored = 0
-        while process.poll() is None and stored < 20:
-            time.sleep(0.2)
-            if db.exists():
-                try:
-                    stored = rows(db, "select count(*) as n from posts")[0]["n"]
-                except sqlite3.OperationalError:  # the schema is being created
-                    pass
-        assert process.poll() is None, "the crawl ended before it could be interrupted"
+        wait_for_posts(process, db, 20)
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=120)
         runs = rows(db, "select status from crawls")
@@ -397,6 +402,77 @@ def test_a_run_that_finds_the_lock_just_taken_names_its_holder(tmp_path: Path) -
         assert f"another crawl of {db} is running (pid 4242, started" in str(held.value)
     finally:
         os.close(fd)
+
+
+def slow_down_posts(server, seconds: float) -> None:
+    """From now on the blog answers each post page after `seconds` (listings at once)."""
+    handle = server.site.handle
+
+    def slow(method: str, path: str, headers=None):
+        if path.endswith(".html"):
+            time.sleep(seconds)
+        return handle(method, path, headers)
+
+    server.site.handle = slow
+
+
+def test_a_second_sigterm_stops_at_once_and_the_run_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    with start_demo_blogs(blogger_posts=synthetic_posts(400)) as blogs:
+        server = blogs.blogger
+        process = popen_crawl(server.url, db, *LOOPBACK, "-s", "BLOGARCHIVE_BATCH_SIZE=5")
+        wait_for_posts(process, db, 20)
+        # requests in flight now take 5 s: the graceful stop waits for them, the second
+        # signal does not
+        slow_down_posts(server, 5)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 130, (stdout, stderr)
+        (line,) = stdout.splitlines()
+        assert ": interrupted, " in line and "(stopped at once;" in line, line
+        (run,) = rows(db, "select status, new, found from crawls")
+        kept = rows(db, "select count(*) as n from posts")[0]["n"]
+        # the run's row says what it archived before it was stopped, as the posts table does
+        assert run == {"status": "interrupted", "new": kept, "found": kept}
+        assert rows(db, "select count(*) as n from failures") == [{"n": 0}]
+        log = (db.parent / "logs" / "blogarchive.log").read_text()
+        assert "Received SIGTERM again, stopping at once" in log
+        assert "blogarchive crawl ended with exit status 130" in log
+
+        server.site.handle = type(server.site).handle.__get__(server.site)
+        again = run_blogarchive("crawl", server.url, "--db", str(db), *LOOPBACK)
+        assert again.returncode == 0, again.stderr
+        assert rows(db, "select count(distinct url) as n, count(*) as m from posts") == [
+            {"n": 400, "m": 400}
+        ]
+        runs = rows(db, "select status, new from crawls order by id")
+        assert [r["status"] for r in runs] == ["interrupted", "ok"]
+        assert sum(r["new"] for r in runs) == 400
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_the_crawl_starts_exits_130_and_blames_no_blog(
+    demo_blogs, tmp_path: Path, signum: int
+) -> None:
+    db = tmp_path / "archive.db"
+    log = db.parent / "logs" / "blogarchive.log"
+    process = popen_crawl(demo_blogs.blogger.url, db, *LOOPBACK)
+    deadline = time.monotonic() + 60
+    # the command has opened the archive and is handing over to Scrapy
+    while "crawling 1 source(s)" not in (log.read_text() if log.exists() else ""):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.005)
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, (stdout, stderr)
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    # stopped before it could find anything: not recorded as a failed blog
+    assert rows(db, "select count(*) as n from failures") == [{"n": 0}]
+    assert all(r["status"] == "interrupted" for r in rows(db, "select status from crawls"))
+    assert "blogarchive crawl ended with exit status 130" in log.read_text()
 
 
 # -- pausing a source

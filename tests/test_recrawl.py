@@ -185,6 +185,11 @@ def test_a_killed_crawl_is_completed_by_the_next_run(tmp_path: Path) -> None:
         process.wait()
         assert 0 < stored < 300, "the crawl was not killed midway"
         assert rows(db, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+        # the dead run's row says what it archived, committed with its posts
+        kept = rows(db, "SELECT count(*) AS n FROM posts")[0]["n"]
+        assert rows(db, "SELECT status, new, found FROM crawls") == [
+            {"status": "running", "new": kept, "found": kept}
+        ]
 
         result = crawl(db, url)
         assert result.returncode == 0
@@ -194,5 +199,73 @@ def test_a_killed_crawl_is_completed_by_the_next_run(tmp_path: Path) -> None:
         conn = sqlite3.connect(db)
         conn.execute("INSERT INTO posts_fts(posts_fts) VALUES ('integrity-check')")
         conn.close()
-        statuses = [r["status"] for r in rows(db, "SELECT status FROM crawls ORDER BY id")]
-        assert statuses == ["aborted", "ok"]
+        runs = rows(db, "SELECT status, new FROM crawls ORDER BY id")
+        assert [r["status"] for r in runs] == ["aborted", "ok"]
+        assert [r["new"] for r in runs] == [kept, 300 - kept]  # each post counted new once
+        assert run_blogarchive("verify", "--db", str(db)).returncode == 0
+
+
+def test_an_edited_comment_is_kept_beside_the_first_text(fresh_demo_blogs, tmp_path: Path) -> None:
+    server, db = fresh_demo_blogs.blogger, tmp_path / "comments.db"
+    post = next(p for p in server.site.posts if len(p.comments) >= 2)
+    url, first = server.post_url(post), post.comments[0]
+    crawl(db, server.url)
+    before = rows(db, "SELECT * FROM comments ORDER BY id")
+    original = first.text
+    first.text = "I take it back: the parsnips were a disaster after all."
+    post.updated = datetime.now(UTC).isoformat(timespec="seconds")
+    crawl(db, server.url)
+    kept = rows(
+        db,
+        "SELECT comment_key, comments.author, comments.text FROM comments "
+        "JOIN posts ON posts.id = post_id "
+        "WHERE posts.url = ? AND comment_key LIKE ? ORDER BY comments.id",
+        (url, first.comment_id + "%"),
+    )
+    # the text as first archived, unchanged, and the edit beside it
+    assert [(c["author"], c["text"]) for c in kept] == [
+        (first.author, original),
+        (first.author, first.text),
+    ]
+    assert kept[1]["comment_key"].startswith(first.comment_id + "#edit-")
+    assert rows(db, "SELECT * FROM comments ORDER BY id")[: len(before)] == before
+    assert rows(
+        db, "SELECT count(*) AS n FROM comments_fts WHERE comments_fts MATCH 'disaster'"
+    ) == [{"n": 1}]
+    count = rows(db, "SELECT count(*) AS n FROM comments")
+    crawl(db, server.url, "--full")  # seen again, edited the same way: nothing added
+    assert rows(db, "SELECT count(*) AS n FROM comments") == count
+
+
+def test_a_post_changed_back_to_an_earlier_version_says_so(
+    fresh_demo_blogs, tmp_path: Path
+) -> None:
+    server, db = fresh_demo_blogs.wordpress, tmp_path / "revert.db"
+    post = server.site.posts[3]
+    url, title = server.post_url(post), post.title
+
+    def retitle(new: str) -> None:
+        post.title = new
+        post.updated = datetime.now(UTC).isoformat(timespec="seconds")
+        crawl(db, server.url)
+
+    crawl(db, server.url)
+    retitle(title + ": a correction")
+    retitle(title)  # the correction withdrawn
+    assert rows(db, "SELECT title FROM posts WHERE url = ?", (url,)) == [{"title": title}]
+    versions = rows(
+        db,
+        "SELECT post_versions.id, post_versions.title FROM post_versions "
+        "JOIN posts ON posts.id = post_id WHERE posts.url = ? ORDER BY post_versions.id",
+        (url,),
+    )
+    assert [v["title"] for v in versions] == [title, title + ": a correction"]
+    events = rows(
+        db,
+        "SELECT event, detail FROM post_events JOIN posts ON posts.id = post_id WHERE url = ?",
+        (url,),
+    )
+    assert len(events) == 1 and events[0]["event"] == "reverted"
+    assert events[0]["detail"].startswith(f"back to version {versions[0]['id']} (captured ")
+    crawl(db, server.url)  # nothing changed since: no second event
+    assert rows(db, "SELECT count(*) AS n FROM post_events") == [{"n": 1}]

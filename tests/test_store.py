@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import PROJECT_ROOT, rows, run_blogarchive
 from pipeline.store import (
     DATE_WALK_MATCHES,
     MIGRATIONS,
@@ -165,6 +169,48 @@ def test_migrations_run_once(archive_path: Path) -> None:
         names = [row[0] for row in archive.db.execute("SELECT name FROM _migrations")]
         assert names == [name for name, _ in MIGRATIONS]
         assert names[:3] == ["001_core_tables", "002_incremental", "003_provenance_and_duplicates"]
+
+
+# Kills the process (SIGKILL) just before SQLite runs the first statement containing argv[2].
+KILL_AT_STATEMENT = """
+import os, signal, sqlite3, sys
+connect = sqlite3.connect
+def killing_connect(*args, **kwargs):
+    conn = connect(*args, **kwargs)
+    conn.set_trace_callback(
+        lambda sql: sys.argv[2] in sql and os.kill(os.getpid(), signal.SIGKILL)
+    )
+    return conn
+sqlite3.connect = killing_connect
+from pipeline.store import Archive
+Archive(sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE TABLE post_versions",  # creating a new archive (migration 001)
+        "CREATE TABLE post_aliases",  # halfway through the next one (002), as in an upgrade
+    ],
+)
+def test_an_archive_killed_while_it_is_made_is_made_by_the_next_run(
+    archive_path: Path, statement: str
+) -> None:
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AT_STATEMENT, str(archive_path), statement],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    # nothing of the killed migration is left: the next run makes the whole archive
+    result = run_blogarchive("add", "https://quietrails.example/", "--db", str(archive_path))
+    assert result.returncode == 0, result.stderr
+    names = [r["name"] for r in rows(archive_path, "SELECT name FROM _migrations")]
+    assert names == [name for name, _ in MIGRATIONS]
+    assert run_blogarchive("verify", "--db", str(archive_path)).returncode == 0
 
 
 def test_saving_twice_leaves_the_same_rows(archive_path: Path) -> None:

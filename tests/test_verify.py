@@ -74,6 +74,7 @@ def test_a_sound_archive_verifies(archive_copy: Path) -> None:
     assert result.returncode == 0, result.stdout
     lines = result.stdout.splitlines()
     assert lines[-1] == f"{archive_copy}: sound"
+    assert "ok  schema: as its migrations made it" in lines
     for check in ("integrity_check", "posts_fts integrity-check", "comments_fts", "posts text"):
         assert any(line.startswith("ok") and check in line for line in lines), check
     assert any("capture digests" in line and "re-read" in line for line in lines)
@@ -105,6 +106,21 @@ def test_a_tampered_capture_is_not_sound(archive_copy: Path) -> None:
     result = run_blogarchive("verify", "--db", str(archive_copy))
     assert result.returncode == 1
     assert "FAILED  capture digests" in result.stdout and "recorded sha1:AAAA" in result.stdout
+
+
+def test_an_archive_left_half_migrated_is_not_sound(archive_copy: Path) -> None:
+    # what a run killed in the middle of creating or upgrading an archive left before
+    # migrations were applied in one transaction: the schema of migrations not recorded
+    tamper(archive_copy, "DELETE FROM _migrations WHERE name <> '001_core_tables'")
+    add = run_blogarchive("add", "https://quietrails.example/", "--db", str(archive_copy))
+    assert add.returncode == 1 and "duplicate column name" in add.stderr  # every command fails
+    result = run_blogarchive("verify", "--db", str(archive_copy))
+    assert result.returncode == 1, result.stdout
+    assert "FAILED  schema: " in result.stdout
+    assert (
+        "    002_incremental is not recorded but its post_aliases exists: it was left half done"
+        in result.stdout.splitlines()
+    )
 
 
 def test_verify_of_no_archive_is_an_error(tmp_path: Path) -> None:
