@@ -11,7 +11,7 @@ import shlex
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -708,31 +708,43 @@ def export(
 ) -> None:
     """Export the archive: posts as JSON Lines or CSV, or their WARC captures as one WARC
     file, for a site and since a date if given; prints how many were written on stderr."""
-    from pipeline.export import ExportError, export_posts, export_warc
+    import io
+    import sqlite3
+
+    from pipeline.export import (
+        ExportError,
+        check_output,
+        export_posts,
+        export_warc,
+        output_file,
+    )
+    from pipeline.warc import WarcError
 
     to_stdout = str(output) == "-"
     if fmt == "warc" and to_stdout and sys.stdout.isatty():
         raise click.ClickException("a WARC file is binary: give -o FILE.warc.gz")
     archive = open_archive(db_path, create=False)
     try:
-        if fmt == "warc":
-            out = sys.stdout.buffer if to_stdout else open(output, "wb")  # noqa: SIM115
-            try:
+        if not to_stdout:
+            check_output(archive, output)
+        binary = fmt == "warc"
+        with ExitStack() as stack:
+            if not to_stdout:
+                out = stack.enter_context(output_file(output, binary=binary))
+            elif binary:
+                out = sys.stdout.buffer
+            else:  # UTF-8 whatever the locale says, as the files are
+                out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+                stack.callback(out.detach)
+                stack.callback(out.flush)
+            if binary:
                 name = "export.warc.gz" if to_stdout else output.name
                 count = export_warc(archive, out, site=site, since=since, filename=name)
-            finally:
-                if not to_stdout:
-                    out.close()
-            what = "captures"
-        else:
-            out = sys.stdout if to_stdout else open(output, "w", newline="", encoding="utf-8")  # noqa: SIM115
-            try:
+                what = "captures"
+            else:
                 count = export_posts(archive, out, fmt, site=site, since=since)
-            finally:
-                if not to_stdout:
-                    out.close()
-            what = "posts"
-    except (ExportError, ArchiveError, OSError) as error:
+                what = "posts"
+    except (ExportError, ArchiveError, WarcError, sqlite3.Error, OSError) as error:
         raise click.ClickException(str(error)) from error
     finally:
         archive.close()

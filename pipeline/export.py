@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, BinaryIO, TextIO
+from pathlib import Path
+from typing import IO, Any, BinaryIO, TextIO
 
 from pipeline import __version__
 from pipeline.reextract import site_filter
@@ -45,6 +49,65 @@ POST_FIELDS = [
 
 class ExportError(Exception):
     """An export that cannot be made as asked (a bad date, an unknown format)."""
+
+
+def archive_files(archive: Archive) -> list[Path]:
+    """The files an archive is made of: the database (with its journal, WAL, shared-memory
+    and lock files) and every WARC file its captures are in."""
+    base = archive.path
+    files = [base] + [
+        base.with_name(base.name + suffix) for suffix in ("-wal", "-shm", "-journal", ".lock")
+    ]
+    files += [
+        archive.capture_path({"warc_file": row[0]})
+        for row in archive.db.execute("SELECT DISTINCT warc_file FROM captures")
+    ]
+    return files
+
+
+def check_output(archive: Archive, output: str | Path) -> None:
+    """Refuse to export onto a file of the archive itself (its database or one of its WARC
+    files): opening it for writing would empty it before anything is read."""
+    target = Path(output).resolve()
+    for path in archive_files(archive):
+        if target == path.resolve() or (
+            target.exists() and path.exists() and os.path.samefile(target, path)
+        ):
+            raise ExportError(
+                f"{output} is part of the archive {archive.path}: choose another output file"
+            )
+
+
+@contextmanager
+def output_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
+    """A file to export into that replaces `path` only once the export is complete: written
+    as a temporary file beside it and renamed over it, so a failed export leaves an earlier
+    file at `path` as it was. Anything but a regular file (a pipe, /dev/stdout) is written
+    directly."""
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        with open(path, "wb" if binary else "w", **_text_options(binary)) as out:
+            yield out
+        return
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(handle, "wb" if binary else "w", **_text_options(binary)) as out:
+            yield out
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _text_options(binary: bool) -> dict[str, Any]:
+    return {} if binary else {"newline": "", "encoding": "utf-8"}
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def parse_since(value: str | None) -> str | None:

@@ -357,3 +357,35 @@ def test_io_roundtrip_of_exported_records_is_byte_exact(crawled: dict[str, Any])
     data = path.read_bytes()[capture["offset"] : capture["offset"] + capture["length"]]
     assert gzip.decompress(data).startswith(b"WARC/1.0\r\n")
     assert io.BytesIO(data).read(2) == b"\x1f\x8b"
+
+
+def test_export_never_writes_over_the_archive_and_a_failed_export_keeps_the_old_file(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    db = copy_archive(crawled["db"], tmp_path / "copy")
+    warc = sorted((db.parent / "warc").glob("*.warc.gz"))[0]
+    before = {path: path.read_bytes() for path in (db, warc)}
+    # -o naming the archive's own files (as typed, or by another path to them)
+    for fmt, output in [
+        ("warc", warc),
+        ("jsonl", db),
+        ("csv", db.parent / "warc" / ".." / db.name),
+        ("warc", Path(f"{db}-wal")),
+    ]:
+        result = run_blogarchive("export", "--format", fmt, "-o", str(output), "--db", str(db))
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "is part of the archive" in result.stderr and "Traceback" not in result.stderr
+    assert {path: path.read_bytes() for path in before} == before
+    assert run_blogarchive("verify", "--db", str(db)).returncode == 0
+
+    # an export that fails halfway (a WARC file gone) leaves the earlier export as it was
+    earlier = tmp_path / "export.warc.gz"
+    result = run_blogarchive("export", "--format", "warc", "-o", str(earlier), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    good = earlier.read_bytes()
+    warc.rename(warc.with_suffix(".moved"))
+    result = run_blogarchive("export", "--format", "warc", "-o", str(earlier), "--db", str(db))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+    assert earlier.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy", "export.warc.gz"]
