@@ -380,8 +380,11 @@ class RollingWarcWriter:
             request = writer.create_warc_record(
                 exchange.url,
                 "request",
+                # "GET /path HTTP/1.1": warcio (and pywb's indexer) read the method first
                 http_headers=StatusAndHeaders(
-                    _request_line(exchange), request_headers, protocol=exchange.protocol
+                    f"{_request_line(exchange)} {exchange.protocol}",
+                    request_headers,
+                    is_http_request=True,
                 ),
                 warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
             )

@@ -389,3 +389,23 @@ def test_export_never_writes_over_the_archive_and_a_failed_export_keeps_the_old_
     assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
     assert earlier.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy", "export.warc.gz"]
+
+
+def test_request_records_carry_an_http_request_line(crawled: dict[str, Any]) -> None:
+    """`GET /path HTTP/1.1`, as RFC 9112 writes it: replay and indexing tools (warcio, pywb's
+    cdxj-indexer) read the method from the first word (it was `HTTP/1.1 GET /path`)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    requests = []
+    with crawled["warc"][0].open("rb") as handle:
+        for record in ArchiveIterator(handle):
+            if record.rec_type == "request":
+                block = record.content_stream().read()  # the HTTP request, headers parsed off
+                requests.append((record, block))
+    assert requests
+    for record, _ in requests:
+        uri = record.rec_headers.get_header("WARC-Target-URI")
+        path = uri.split("/", 3)[3]
+        assert record.http_headers.protocol == "GET", record.http_headers.statusline
+        assert record.http_headers.statusline == f"/{path} HTTP/1.1"
+        assert record.http_headers.to_str().startswith(f"GET /{path} HTTP/1.1\r\nHost: ")
