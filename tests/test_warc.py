@@ -18,7 +18,15 @@ from typing import Any
 
 import pytest
 
-from conftest import LOOPBACK, check_captures, rows, run_blogarchive, warc_index, warcio
+from conftest import (
+    LOOPBACK,
+    check_captures,
+    html_page,
+    rows,
+    run_blogarchive,
+    warc_index,
+    warcio,
+)
 from pipeline.serving import make_datasette
 from pipeline.warc import (
     Exchange,
@@ -409,3 +417,48 @@ def test_request_records_carry_an_http_request_line(crawled: dict[str, Any]) -> 
         assert record.http_headers.protocol == "GET", record.http_headers.statusline
         assert record.http_headers.statusline == f"/{path} HTTP/1.1"
         assert record.http_headers.to_str().startswith(f"GET /{path} HTTP/1.1\r\nHost: ")
+
+
+def test_reextract_passes_over_pages_the_crawl_refused(static_site: Any, tmp_path: Path) -> None:
+    """A post's address that later answered a PDF and then a "Page not found" with 200 (a
+    soft 404): the crawl kept the post and recorded both failures; reextract rebuilds the post
+    from the page it was stored from, not from those (it stored the 404 page as the post)."""
+    body = "<p>The tide tables for the estuary are printed on thin blue paper every spring.</p>"
+    site = static_site({"/": html_page("<h1>Estuary log</h1>")})
+    post = site.url + "notes/tides/"
+    site.pages["/sitemap.xml"] = (
+        200,
+        {"Content-Type": "application/xml"},
+        (
+            "<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            f"<url><loc>{post}</loc></url></urlset>"
+        ).encode(),
+    )
+    db = tmp_path / "archive.db"
+    site.pages["/notes/tides/"] = html_page(f"<article><h1>Tide tables</h1>{body * 5}</article>")
+    assert run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK).returncode == 0
+    not_found = (
+        "<h1>Page not found</h1>"
+        + "<p>It looks like nothing was found at this location. Maybe try one of the links "
+        "below or a search? Older entries are listed by month in the sidebar.</p>" * 4
+    )
+    for page in [
+        (200, {"Content-Type": "application/pdf"}, b"%PDF-1.4 not a post"),
+        html_page(not_found, "Page not found"),
+    ]:
+        site.pages["/notes/tides/"] = page
+        result = run_blogarchive("crawl", site.url, "--full", "--db", str(db), *LOOPBACK)
+        assert "1 failed" in result.stdout, result.stdout + result.stderr
+    captured = rows(db, "SELECT status, mime FROM captures WHERE url = ? ORDER BY id", (post,))
+    assert captured == [
+        {"status": 200, "mime": "text/html"},
+        {"status": 200, "mime": "application/pdf"},
+        {"status": 200, "mime": "text/html"},
+    ]
+    before = snapshot(db)
+    assert [p["title"] for p in before["posts"]] == ["Tide tables"]
+
+    result = run_blogarchive("reextract", "--db", str(db))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 posts re-extracted from their captures: 0 changed, 1 unchanged" in result.stdout
+    assert snapshot(db) == before
