@@ -525,9 +525,13 @@ class Ingester:
             item.capture_id = newest["id"] if newest else None
 
     def recover(self) -> int:
-        """Put items a killed ingester had taken but not committed back in the queue."""
+        """Put items a killed ingester had taken but not committed back in the queue, in the
+        order it took them (a capture before the post made from it)."""
         moved = 0
-        while self.server.lmove(PROCESSING_KEY, ITEMS_KEY, "RIGHT", "RIGHT") is not None:
+        # taken from the queue's right end and pushed on the processing list's left, so the
+        # newest taken is leftmost: put back leftmost first, each at the right end, and the
+        # first taken is again the first to be taken
+        while self.server.lmove(PROCESSING_KEY, ITEMS_KEY, "LEFT", "RIGHT") is not None:
             moved += 1
         return moved
 

@@ -156,3 +156,47 @@ def test_a_worker_killed_halfway_loses_nothing(
     check_captures(db, sorted((tmp_path / "warc").glob("*.warc.gz")))
     assert client.llen("blogarchive:items") == 0
     assert client.llen("blogarchive:items:processing") == 0
+
+
+def test_an_ingester_killed_mid_batch_is_completed_in_order_by_the_next(
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+) -> None:
+    """kill -9 of the ingester while it holds a batch: the next one puts the batch back in the
+    order it was taken, so each post still follows its capture and links to it (put back in
+    reverse, every post of the batch came before its capture and lost the link)."""
+    import sqlite3
+
+    import redis
+
+    db = tmp_path / "archive.db"
+    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+    client = redis.Redis.from_url(redis_url)
+    worker = _workers(1, redis_url, "ingester-killed", urls)[0]
+    worker.communicate(timeout=300)
+    assert worker.returncode == 0
+    pushed = client.llen("blogarchive:items")
+    assert pushed > len(single_rows)
+    assert run_blogarchive("add", urls[0], "--db", str(db)).returncode == 0
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the ingester takes its batch, then waits to write it
+    ingester = subprocess.Popen(
+        [BLOGARCHIVE, "ingest", "--redis", redis_url, "--db", str(db), "--batch-size", "1000"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while client.llen("blogarchive:items:processing") < pushed:
+        assert time.monotonic() < deadline and ingester.poll() is None, "no batch taken"
+        time.sleep(0.02)
+    ingester.send_signal(signal.SIGKILL)
+    ingester.wait(timeout=10)
+    blocker.execute("ROLLBACK")
+    blocker.close()
+
+    result = run_blogarchive("ingest", "--redis", redis_url, "--db", str(db), "--once")
+    assert result.returncode == 0, result.stderr
+    assert f"{pushed} items of an interrupted ingest put back" in result.stderr
+    assert rows(db, ROWS) == single_rows
+    check_captures(db, sorted((tmp_path / "warc").glob("*.warc.gz")))
+    assert client.llen("blogarchive:items") == client.llen("blogarchive:items:processing") == 0
