@@ -58,9 +58,11 @@ def payload_digest(body: bytes) -> str:
 
 
 def warc_date(when: datetime | None = None) -> str:
-    """A WARC-Date: ISO 8601 in UTC to the microsecond, with `Z`."""
+    """A WARC-Date: ISO 8601 in UTC to the second, with `Z`, as WARC/1.0 defines it
+    (`YYYY-MM-DDThh:mm:ssZ`; fractions of a second came with WARC/1.1, and warcio writes
+    them only in 1.1 records)."""
     when = (when or datetime.now(UTC)).astimezone(UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def decode_body(

@@ -462,3 +462,25 @@ def test_reextract_passes_over_pages_the_crawl_refused(static_site: Any, tmp_pat
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 posts re-extracted from their captures: 0 changed, 1 unchanged" in result.stdout
     assert snapshot(db) == before
+
+
+def test_warc_dates_are_to_the_second_as_warc_1_0_defines_them(crawled: dict[str, Any]) -> None:
+    """WARC/1.0 (ISO 28500:2009) has `WARC-Date: YYYY-MM-DDThh:mm:ssZ`; fractions of a second
+    are WARC/1.1's. Validators that check the date by the record's version refused
+    `2026-11-29T12:26:14.840438Z` in a WARC/1.0 record."""
+    import re
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    w3c = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+    seen = 0
+    with crawled["warc"][0].open("rb") as handle:
+        for record in ArchiveIterator(handle):
+            assert record.rec_headers.protocol == "WARC/1.0"
+            for name in ("WARC-Date", "WARC-Refers-To-Date"):
+                value = record.rec_headers.get_header(name)
+                assert value is None or w3c.match(value), (name, value)
+            seen += 1
+    assert seen > 50
+    fetched = rows(crawled["db"], "SELECT fetched_at FROM captures")
+    assert all(w3c.match(row["fetched_at"]) for row in fetched)
