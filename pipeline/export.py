@@ -44,7 +44,14 @@ POST_FIELDS = [
     "gone_at",
     "versions",
     "capture_id",
+    "published_source",
+    "updated_source",
+    "date_flags",
+    "encoding",
+    "encoding_source",
+    "duplicate_of",
 ]
+JSON_LISTS = ("tags", "date_flags")  # JSON arrays in the archive: lists in JSON Lines
 
 
 class ExportError(Exception):
@@ -160,8 +167,9 @@ def export_posts(
     site: str | None = None,
     since: str | None = None,
 ) -> int:
-    """Write the posts as `jsonl` (one object per post, tags as a list, with its comments) or
-    `csv` (a header row, tags as a JSON array); return how many were written."""
+    """Write the posts as `jsonl` (one object per post, tags and date flags as lists, with its
+    comments, each with its `comment_key` that replies name as `parent`) or `csv` (a header
+    row, tags and date flags as JSON arrays); return how many were written."""
     if fmt not in ("jsonl", "csv"):
         raise ExportError(f"unknown post format {fmt!r}: use jsonl or csv")
     count = 0
@@ -173,11 +181,12 @@ def export_posts(
         if writer is not None:
             writer.writerow(row)
         else:
-            row["tags"] = json.loads(row["tags"] or "[]")
+            for name in JSON_LISTS:
+                row[name] = json.loads(row[name] or "[]")
             row["comments"] = list(
                 archive.db.query(
-                    "SELECT author, published, text, parent FROM comments WHERE post_id = ? "
-                    "ORDER BY id",
+                    "SELECT comment_key, author, published, text, parent, first_seen "
+                    "FROM comments WHERE post_id = ? ORDER BY id",
                     [post["id"]],
                 )
             )

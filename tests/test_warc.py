@@ -484,3 +484,42 @@ def test_warc_dates_are_to_the_second_as_warc_1_0_defines_them(crawled: dict[str
     assert seen > 50
     fetched = rows(crawled["db"], "SELECT fetched_at FROM captures")
     assert all(w3c.match(row["fetched_at"]) for row in fetched)
+
+
+def test_export_keeps_comment_threads_and_where_each_date_came_from(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    """A reply's `parent` is the `comment_key` of the comment it answers: without the keys
+    the exported threads could not be rebuilt. The dates' provenance goes along too."""
+    db = crawled["db"]
+    result = run_blogarchive("export", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    exported = {p["id"]: p for p in map(json.loads, result.stdout.splitlines())}
+    stored = rows(db, "SELECT * FROM posts")
+    for post in stored:
+        row = exported[post["id"]]
+        for name in ("published_source", "updated_source", "encoding", "encoding_source"):
+            assert row[name] == post[name], name
+        assert row["duplicate_of"] == post["duplicate_of"]
+        assert row["date_flags"] == json.loads(post["date_flags"])
+    comments = rows(db, "SELECT * FROM comments ORDER BY id")
+    replies = [c for c in comments if c["parent"]]
+    assert replies, "the demo blogs have replies"
+    for reply in replies:
+        thread = exported[reply["post_id"]]["comments"]
+        keys = {c["comment_key"]: c for c in thread}
+        assert keys[reply["comment_key"]]["parent"] == reply["parent"]
+        assert reply["parent"] in keys  # the comment it answers is in the export
+    assert sum(len(p["comments"]) for p in exported.values()) == len(comments)
+    assert all(c["first_seen"] for p in exported.values() for c in p["comments"])
+
+    out = tmp_path / "posts.csv"
+    assert (
+        run_blogarchive("export", "--format", "csv", "-o", str(out), "--db", str(db)).returncode
+        == 0
+    )
+    with out.open(newline="", encoding="utf-8") as handle:
+        table = {int(r["id"]): r for r in csv.DictReader(handle)}
+    for post in stored:
+        assert table[post["id"]]["published_source"] == (post["published_source"] or "")
+        assert json.loads(table[post["id"]]["date_flags"]) == json.loads(post["date_flags"])
