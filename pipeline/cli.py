@@ -803,7 +803,7 @@ def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) ->
     """The single writer of a distributed crawl: move the items and captures workers pushed
     to Redis into the archive (captures as WARC files in warc/ beside it). Idempotent; can
     be stopped and restarted at any time."""
-    from pipeline.distributed import DistributedError, Ingester, redis_client
+    from pipeline.distributed import DistributedError, Ingester, IngesterBusy, redis_client
 
     try:
         server = redis_client(redis_url)
@@ -811,16 +811,23 @@ def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) ->
         raise click.ClickException(str(error)) from error
     with open_archive(db_path) as archive:
         ingester = Ingester(archive, server, batch_size=batch_size)
-        recovered = ingester.recover()
-        if recovered:
-            click.echo(f"{recovered} items of an interrupted ingest put back", err=True)
         try:
+            ingester.claim()
+        except IngesterBusy as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(EXIT_LOCKED)
+        try:
+            recovered = ingester.recover()
+            if recovered:
+                click.echo(f"{recovered} items of an interrupted ingest put back", err=True)
             if once:
                 ingester.drain()
             else:
                 ingester.forever()
         except KeyboardInterrupt:
             pass
+        except DistributedError as error:
+            raise click.ClickException(str(error)) from error
         finally:
             ingester.close()
     click.echo(f"{ingester.items} items ingested into {db_path or default_db_path()}")

@@ -200,3 +200,57 @@ def test_an_ingester_killed_mid_batch_is_completed_in_order_by_the_next(
     assert rows(db, ROWS) == single_rows
     check_captures(db, sorted((tmp_path / "warc").glob("*.warc.gz")))
     assert client.llen("blogarchive:items") == client.llen("blogarchive:items:processing") == 0
+
+
+def test_a_second_ingester_steps_back_while_one_is_running(
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_db: Path
+) -> None:
+    """Two `ingest` at once (cron starting one while the last still drains) share one queue
+    and one processing list: the second put the first one's batch back and wrote it again
+    (every capture twice). Now it exits with 75 (try later) and touches nothing."""
+    import sqlite3
+
+    import redis
+
+    db = tmp_path / "archive.db"
+    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+    client = redis.Redis.from_url(redis_url)
+    worker = _workers(1, redis_url, "two-ingesters", urls)[0]
+    worker.communicate(timeout=300)
+    assert worker.returncode == 0
+    pushed = client.llen("blogarchive:items")
+    assert run_blogarchive("add", urls[0], "--db", str(db)).returncode == 0
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the first ingester holds its batch a while
+    command = [BLOGARCHIVE, "ingest", "--redis", redis_url, "--db", str(db), "--once"]
+    first = subprocess.Popen(
+        [*command, "--batch-size", "1000"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while client.llen("blogarchive:items:processing") < pushed:
+        assert time.monotonic() < deadline and first.poll() is None, "no batch taken"
+        time.sleep(0.02)
+    second = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        second.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass  # it waits for the archive, holding what it took
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    _, second_err = second.communicate(timeout=120)
+    first_out, first_err = first.communicate(timeout=120)
+    assert first.returncode == 0, first_err
+    assert f"{pushed} items ingested" in first_out
+    assert second.returncode == 75, second_err
+    assert "another ingester is running" in second_err
+    assert captured_pages(db) == captured_pages(single_db)
+    check_captures(db, sorted((tmp_path / "warc").glob("*.warc.gz")))
+    assert client.llen("blogarchive:items") == client.llen("blogarchive:items:processing") == 0
+    # the lease was given up: the next ingester runs
+    assert run_blogarchive(*command[1:]).returncode == 0
