@@ -512,6 +512,7 @@ class Ingester:
         self.warc: RollingWarcWriter | None = None
         self.capture_ids: dict[str, int] = {}  # a worker's capture key -> `captures` id
         self.lease: str | None = None  # ours once `claim` took it
+        self._renewed = 0.0
 
     # -- the lease: one ingester at a time on a Redis (the items and processing lists are
     # shared: a second ingester's start would put the first one's batch back in the queue,
@@ -556,9 +557,15 @@ class Ingester:
             f"a stopped one's lease ends within {INGESTER_LEASE_SECONDS} s"
         )
 
-    def _renew(self) -> None:
+    def _renew(self, *, if_due: bool = False) -> None:
+        """Extend the lease (`if_due`: only when a quarter of it has passed since the last
+        time); `IngesterBusy` when it is no longer ours."""
         if self.lease is None:
             return
+        now = time.monotonic()
+        if if_due and now - self._renewed < INGESTER_LEASE_SECONDS / 4:
+            return
+        self._renewed = now
         if not self.server.eval(self._RENEW, 1, INGESTER_KEY, self.lease, INGESTER_LEASE_SECONDS):
             self.lease = None
             raise IngesterBusy("this ingester's lease ran out and another ingester took over")
@@ -663,6 +670,7 @@ class Ingester:
 
     def ingest_batch(self, block: float = 0) -> int:
         """Take up to `batch_size` items, write them in one transaction; return how many."""
+        self._renew()  # before anything is taken: a lost lease takes nothing
         raw: list[bytes] = []
         if block > 0:
             first = self.server.blmove(ITEMS_KEY, PROCESSING_KEY, block, "RIGHT", "LEFT")
@@ -676,10 +684,10 @@ class Ingester:
             raw.append(data)
         if not raw:
             return 0
-        self._renew()
         touched: set[tuple[str, str]] = set()
         with self.archive.transaction():
             for data in raw:
+                self._renew(if_due=True)  # a batch of large captures may take a while
                 try:
                     run, item = decode_item(data)
                 except DistributedError as error:
