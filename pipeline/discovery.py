@@ -280,6 +280,10 @@ def parse_feed_with_feedparser(body: bytes, url: str) -> FeedPage:
     feed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     if feed.bozo and not feed.entries and not feed.feed:
         raise DiscoveryError(f"not a feed: {feed.get('bozo_exception')}")
+    # An RSS item has no "last updated" date (Atom requires <updated>); feedparser answers
+    # `updated` with its pubDate, which says nothing of later edits: no change signal then.
+    rss = (feed.get("version") or "").startswith("rss")
+    updated = dict.get if rss else feedparser.FeedParserDict.get
     posts = []
     for entry in feed.entries:
         link = next(
@@ -301,7 +305,7 @@ def parse_feed_with_feedparser(body: bytes, url: str) -> FeedPage:
                 or entry.get("author")
                 or None,
                 published=_iso(entry.get("published_parsed"), entry.get("published")),
-                updated=_iso(entry.get("updated_parsed"), entry.get("updated")),
+                updated=_iso(updated(entry, "updated_parsed"), updated(entry, "updated")),
                 tags=[t.get("term") for t in entry.get("tags", []) if t.get("term")],
             )
         )
