@@ -92,6 +92,8 @@ def output_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
     file at `path` as it was. Anything but a regular file (a pipe, /dev/stdout) is written
     directly."""
     path = Path(path)
+    if path.is_symlink():  # replace the file it names, not the link
+        path = path.resolve()
     if path.exists() and not path.is_file():
         with open(path, "wb" if binary else "w", **_text_options(binary)) as out:
             yield out

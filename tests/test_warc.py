@@ -397,6 +397,22 @@ def test_export_never_writes_over_the_archive_and_a_failed_export_keeps_the_old_
     assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
     assert earlier.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy", "export.warc.gz"]
+    # -o through a symbolic link replaces the file it names and keeps the link
+    (tmp_path / "latest.warc.gz").symlink_to(earlier)
+    warc.with_suffix(".moved").rename(warc)
+    result = run_blogarchive(
+        "export",
+        "--format",
+        "warc",
+        "--since",
+        "2999-01-01",
+        "-o",
+        str(tmp_path / "latest.warc.gz"),
+        "--db",
+        str(db),
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "latest.warc.gz").is_symlink() and earlier.read_bytes() != good
 
 
 def test_request_records_carry_an_http_request_line(crawled: dict[str, Any]) -> None:
