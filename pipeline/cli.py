@@ -744,6 +744,10 @@ def export(
             else:
                 count = export_posts(archive, out, fmt, site=site, since=since)
                 what = "posts"
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, as cat or grep would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except (ExportError, ArchiveError, WarcError, sqlite3.Error, OSError) as error:
         raise click.ClickException(str(error)) from error
     finally:

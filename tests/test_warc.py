@@ -19,7 +19,9 @@ from typing import Any
 import pytest
 
 from conftest import (
+    BLOGARCHIVE,
     LOOPBACK,
+    PROJECT_ROOT,
     check_captures,
     html_page,
     rows,
@@ -539,3 +541,21 @@ def test_export_keeps_comment_threads_and_where_each_date_came_from(
     for post in stored:
         assert table[post["id"]]["published_source"] == (post["published_source"] or "")
         assert json.loads(table[post["id"]]["date_flags"]) == json.loads(post["date_flags"])
+
+
+def test_export_into_a_pipe_closed_early_stops_quietly(crawled: dict[str, Any]) -> None:
+    """`blogarchive export | head`: the reader goes away; no 'Error: [Errno 32] Broken
+    pipe' on the terminal."""
+    for fmt in ("jsonl", "warc"):
+        process = subprocess.Popen(
+            [BLOGARCHIVE, "export", "--format", fmt, "--db", str(crawled["db"])],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        assert len(process.stdout.read(10)) == 10
+        process.stdout.close()  # as head does, with 100 kB or more still to come
+        error = process.stderr.read().decode()
+        process.wait(timeout=60)
+        assert error == "", error
