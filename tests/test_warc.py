@@ -559,3 +559,70 @@ def test_export_into_a_pipe_closed_early_stops_quietly(crawled: dict[str, Any]) 
         error = process.stderr.read().decode()
         process.wait(timeout=60)
         assert error == "", error
+
+
+def test_a_304_revisit_refers_to_the_page_its_validators_came_from(tmp_path: Path) -> None:
+    """A post captured with ETag "v1"; a later run got a "Page not found" answered with 200
+    (refused by the crawl, which keeps ETag "v1"); the run after asks If-None-Match: "v1" and
+    gets 304. The revisit record must point at the "v1" page, not at the URL's newest capture
+    (the 404 page, which replay tools then showed for it)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    para = "<p>The tide tables for the estuary are printed on thin blue paper every spring.</p>"
+    page = html_page(f"<article><h1>Tide tables</h1>{para * 5}</article>", "Tide tables")[2]
+    not_found = html_page("<h1>Page not found</h1>" + para, "Page not found")[2]
+    served = {"body": page, "etag": '"v1"'}
+    pages: dict[str, bytes] = {"/": html_page("<h1>Estuary log</h1>")[2]}
+
+    class Blog(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            if self.path in pages:
+                self.answer(200, pages[self.path], {})
+            elif self.path != "/2024/05/tides/":
+                self.answer(404, b"<h1>Not found</h1>", {})
+            elif self.headers.get("If-None-Match") == served["etag"]:
+                self.answer(304, b"", {"ETag": served["etag"]})
+            else:
+                self.answer(200, served["body"], {"ETag": served["etag"]})
+
+        def answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
+                self.send_header(name, value)
+            if status != 304:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Blog)
+    Thread(target=server.serve_forever, daemon=True).start()
+    home = f"http://127.0.0.1:{server.server_address[1]}/"
+    post = home + "2024/05/tides/"
+    pages["/sitemap.xml"] = (
+        "<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+        f"<url><loc>{post}</loc></url></urlset>"
+    ).encode()
+    db = tmp_path / "archive.db"
+    try:
+        for body, etag in [(page, '"v1"'), (not_found, '"nf"'), (page, '"v1"')]:
+            served.update(body=body, etag=etag)
+            run_blogarchive("crawl", home, "--full", "--db", str(db), *LOOPBACK)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert rows(db, "SELECT etag FROM posts") == [{"etag": '"v1"'}]
+    captures = rows(db, "SELECT * FROM captures WHERE url = ? ORDER BY id", (post,))
+    assert [(c["status"], c["record_type"]) for c in captures] == [
+        (200, "response"),
+        (200, "response"),
+        (304, "revisit"),
+    ]
+    first, refused, revisit = captures
+    assert revisit["refers_to"] == first["id"] != refused["id"]
+    record = read_record(tmp_path / revisit["warc_file"], revisit["offset"], revisit["length"])
+    assert record.warc_headers["WARC-Refers-To"] == first["record_id"]
+    assert record.warc_headers["WARC-Refers-To-Date"] == first["fetched_at"]
