@@ -211,7 +211,10 @@ def validated_original(
             continue
         try:
             record = read_record(
-                archive.capture_path(capture), int(capture["offset"]), int(capture["length"])
+                archive.capture_path(capture),
+                int(capture["offset"]),
+                int(capture["length"]),
+                payload=False,
             )
         except WarcError:
             continue
