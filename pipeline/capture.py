@@ -40,6 +40,7 @@ from pipeline.warc import (
     WarcError,
     decode_body,
     payload_headers,
+    read_record,
     warc_date,
 )
 
@@ -188,6 +189,43 @@ def exchange_of(
     return KeptExchange(exchange, mime, hints if isinstance(hints, dict) else None, decoded)
 
 
+def validated_original(
+    archive: Archive, exchange: Exchange, *, lookback: int = 20
+) -> dict[str, Any] | None:
+    """For a `304 Not Modified`: the capture holding the page whose validators the request
+    sent (its `ETag` as `If-None-Match`, or its `Last-Modified` as `If-Modified-Since`),
+    among the URL's last `lookback` captures; None when none matches. The URL's newest
+    capture may be another page: one the crawl refused (a "Page not found" answered with
+    200) after the page it keeps."""
+    sent = {name.lower(): value.strip() for name, value in exchange.request_headers}
+    etag, since = sent.get("if-none-match"), sent.get("if-modified-since")
+    if not etag and not since:
+        return None
+    candidates = archive.db.execute(
+        "SELECT id FROM captures WHERE url = ? AND status IN (200, 304) ORDER BY id DESC LIMIT ?",
+        [exchange.url, lookback],
+    ).fetchall()
+    for (capture_id,) in candidates:
+        capture = archive.capture(capture_id)
+        if capture is None:
+            continue
+        try:
+            record = read_record(
+                archive.capture_path(capture),
+                int(capture["offset"]),
+                int(capture["length"]),
+                payload=False,
+            )
+        except WarcError:
+            continue
+        matches = (etag and (record.header("ETag") or "").strip() == etag) or (
+            since and not etag and (record.header("Last-Modified") or "").strip() == since
+        )
+        if matches:
+            return archive.original_capture(capture_id)
+    return None
+
+
 def archive_exchange(
     writer: RollingWarcWriter,
     archive: Archive,
@@ -202,6 +240,8 @@ def archive_exchange(
     distributed ingester (`pipeline/distributed.py`) alike."""
     newest = archive.newest_capture(exchange.url)
     original = archive.original_capture(newest["id"]) if newest else None
+    if exchange.status == 304:
+        original = validated_original(archive, exchange) or original
     digest = exchange.digest
     if original is not None and (
         exchange.status == 304

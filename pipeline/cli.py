@@ -12,7 +12,7 @@ import shutil
 import signal
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -811,31 +811,47 @@ def export(
 ) -> None:
     """Export the archive: posts as JSON Lines or CSV, or their WARC captures as one WARC
     file, for a site and since a date if given; prints how many were written on stderr."""
-    from pipeline.export import ExportError, export_posts, export_warc
+    import io
+    import sqlite3
+
+    from pipeline.export import (
+        ExportError,
+        check_output,
+        export_posts,
+        export_warc,
+        output_file,
+    )
+    from pipeline.warc import WarcError
 
     to_stdout = str(output) == "-"
     if fmt == "warc" and to_stdout and sys.stdout.isatty():
         raise click.ClickException("a WARC file is binary: give -o FILE.warc.gz")
     archive = open_archive(db_path, create=False)
     try:
-        if fmt == "warc":
-            out = sys.stdout.buffer if to_stdout else open(output, "wb")  # noqa: SIM115
-            try:
+        if not to_stdout:
+            check_output(archive, output)
+        binary = fmt == "warc"
+        with ExitStack() as stack:
+            if not to_stdout:
+                out = stack.enter_context(output_file(output, binary=binary))
+            elif binary:
+                out = sys.stdout.buffer
+            else:  # UTF-8 whatever the locale says, as the files are
+                out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+                stack.callback(out.detach)
+                stack.callback(out.flush)
+            if binary:
                 name = "export.warc.gz" if to_stdout else output.name
                 count = export_warc(archive, out, site=site, since=since, filename=name)
-            finally:
-                if not to_stdout:
-                    out.close()
-            what = "captures"
-        else:
-            out = sys.stdout if to_stdout else open(output, "w", newline="", encoding="utf-8")  # noqa: SIM115
-            try:
+                what = "captures"
+            else:
                 count = export_posts(archive, out, fmt, site=site, since=since)
-            finally:
-                if not to_stdout:
-                    out.close()
-            what = "posts"
-    except (ExportError, ArchiveError, OSError) as error:
+                what = "posts"
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, as cat or grep would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except (ExportError, ArchiveError, WarcError, sqlite3.Error, OSError) as error:
         raise click.ClickException(str(error)) from error
     finally:
         archive.close()
@@ -894,7 +910,7 @@ def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) ->
     """The single writer of a distributed crawl: move the items and captures workers pushed
     to Redis into the archive (captures as WARC files in warc/ beside it). Idempotent; can
     be stopped and restarted at any time."""
-    from pipeline.distributed import DistributedError, Ingester, redis_client
+    from pipeline.distributed import DistributedError, Ingester, IngesterBusy, redis_client
 
     try:
         server = redis_client(redis_url)
@@ -902,16 +918,23 @@ def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) ->
         raise click.ClickException(str(error)) from error
     with open_archive(db_path) as archive:
         ingester = Ingester(archive, server, batch_size=batch_size)
-        recovered = ingester.recover()
-        if recovered:
-            click.echo(f"{recovered} items of an interrupted ingest put back", err=True)
         try:
+            ingester.claim()
+        except IngesterBusy as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(EXIT_LOCKED)
+        try:
+            recovered = ingester.recover()
+            if recovered:
+                click.echo(f"{recovered} items of an interrupted ingest put back", err=True)
             if once:
                 ingester.drain()
             else:
                 ingester.forever()
         except KeyboardInterrupt:
             pass
+        except DistributedError as error:
+            raise click.ClickException(str(error)) from error
         finally:
             ingester.close()
     click.echo(f"{ingester.items} items ingested into {db_path or default_db_path()}")

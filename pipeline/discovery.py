@@ -311,6 +311,9 @@ def parse_feed_with_feedparser(body: bytes, url: str) -> FeedPage:
     feed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     if feed.bozo and not feed.entries and not feed.feed:
         raise DiscoveryError(f"not a feed: {feed.get('bozo_exception')}")
+    # An RSS item has no "last updated" date (Atom requires <updated>); feedparser answers
+    # `updated` with its pubDate, which says nothing of later edits: no change signal then.
+    rss = (feed.get("version") or "").startswith("rss")
     posts = []
     for entry in feed.entries:
         link = next(
@@ -334,11 +337,12 @@ def parse_feed_with_feedparser(body: bytes, url: str) -> FeedPage:
                 published=(
                     published := _iso(entry.get("published_parsed"), entry.get("published"))
                 ),
-                # An entry without an update date was last updated when published. feedparser
+                # An Atom entry without <updated> was last updated when published (feedparser
                 # 6 maps `updated` to `published` itself, with a DeprecationWarning, and says
-                # the mapping will go: it is spelled out here (dict.get skips the mapping).
+                # the mapping will go: it is spelled out here; dict.get skips the mapping).
+                # An RSS item has no update date: its pubDate is no change signal.
                 updated=_iso(dict.get(entry, "updated_parsed"), dict.get(entry, "updated"))
-                or published,
+                or (None if rss else published),
                 tags=[t.get("term") for t in entry.get("tags", []) if t.get("term")],
             )
         )

@@ -71,8 +71,16 @@ ITEM_TYPES: dict[str, type] = {
 }
 
 
+INGESTER_KEY = "blogarchive:ingester"  # the lease of the one ingester: `host:pid started`
+INGESTER_LEASE_SECONDS = 60
+
+
 class DistributedError(ValueError):
     """A bad run name, an unreachable Redis, an item that cannot be decoded."""
+
+
+class IngesterBusy(DistributedError):
+    """Another ingester holds the lease: two would take each other's batches."""
 
 
 @dataclass
@@ -200,6 +208,21 @@ from pipeline.spiders.blog import BlogSpider  # noqa: E402
 def worker_name() -> str:
     """This process, as heartbeats and pushed items name it: `host:pid`."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _dead_here(holder: str) -> bool:
+    """Whether a lease holder (`host:pid started`) was a process of this machine that is
+    gone."""
+    host, _, rest = holder.partition(" ")[0].rpartition(":")
+    if host != socket.gethostname() or not rest.isdigit():
+        return False
+    try:
+        os.kill(int(rest), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def redis_of(crawler: Any) -> tuple[Any, str]:
@@ -488,12 +511,77 @@ class Ingester:
         self.gzip_level = gzip_level
         self.warc: RollingWarcWriter | None = None
         self.capture_ids: dict[str, int] = {}  # a worker's capture key -> `captures` id
+        self.lease: str | None = None  # ours once `claim` took it
+        self._renewed = 0.0
+
+    # -- the lease: one ingester at a time on a Redis (the items and processing lists are
+    # shared: a second ingester's start would put the first one's batch back in the queue,
+    # and the first one's commit would delete the second one's batch from the processing list)
+
+    _RENEW = (
+        "if redis.call('get', KEYS[1]) == ARGV[1] then "
+        "return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"
+    )
+    _RELEASE = (
+        "if redis.call('get', KEYS[1]) == ARGV[1] then "
+        "return redis.call('del', KEYS[1]) else return 0 end"
+    )
+    _TAKE_OVER = (
+        "if redis.call('get', KEYS[1]) == ARGV[1] then "
+        "return redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) else return nil end"
+    )
+
+    def claim(self) -> None:
+        """Take the ingester lease of this Redis, or raise `IngesterBusy` naming its holder.
+
+        The lease lasts `INGESTER_LEASE_SECONDS` and is renewed with every batch; the lease of
+        a killed ingester on this machine (its pid gone) is taken over at once, one on another
+        machine when it expires."""
+        lease = f"{worker_name()} {utcnow()}"
+        if self.server.set(INGESTER_KEY, lease, nx=True, ex=INGESTER_LEASE_SECONDS):
+            self.lease = lease
+            return
+        held = self.server.get(INGESTER_KEY)
+        holder = held.decode("utf-8", "replace") if held else ""
+        if (
+            held
+            and _dead_here(holder)
+            and self.server.eval(
+                self._TAKE_OVER, 1, INGESTER_KEY, held, lease, INGESTER_LEASE_SECONDS
+            )
+        ):
+            self.lease = lease
+            return
+        raise IngesterBusy(
+            f"another ingester is running on this Redis ({holder or 'its lease just ended'}); "
+            f"a stopped one's lease ends within {INGESTER_LEASE_SECONDS} s"
+        )
+
+    def _renew(self, *, if_due: bool = False) -> None:
+        """Extend the lease (`if_due`: only when a quarter of it has passed since the last
+        time); `IngesterBusy` when it is no longer ours."""
+        if self.lease is None:
+            return
+        now = time.monotonic()
+        if if_due and now - self._renewed < INGESTER_LEASE_SECONDS / 4:
+            return
+        self._renewed = now
+        if not self.server.eval(self._RENEW, 1, INGESTER_KEY, self.lease, INGESTER_LEASE_SECONDS):
+            self.lease = None
+            raise IngesterBusy("this ingester's lease ran out and another ingester took over")
 
     def close(self) -> None:
-        """Close the WARC file being written (the archive is the caller's)."""
+        """Close the WARC file being written and give the lease up (the archive is the
+        caller's)."""
         if self.warc is not None:
             self.warc.close()
             self.warc = None
+        if self.lease is not None:
+            try:
+                self.server.eval(self._RELEASE, 1, INGESTER_KEY, self.lease)
+            except Exception as error:  # noqa: BLE001 - it expires by itself
+                logger.warning("cannot give the ingester lease up: %s", error)
+            self.lease = None
 
     def _store_capture(self, capture: PushedCapture) -> None:
         if self.warc is None:
@@ -525,9 +613,13 @@ class Ingester:
             item.capture_id = newest["id"] if newest else None
 
     def recover(self) -> int:
-        """Put items a killed ingester had taken but not committed back in the queue."""
+        """Put items a killed ingester had taken but not committed back in the queue, in the
+        order it took them (a capture before the post made from it)."""
         moved = 0
-        while self.server.lmove(PROCESSING_KEY, ITEMS_KEY, "RIGHT", "RIGHT") is not None:
+        # taken from the queue's right end and pushed on the processing list's left, so the
+        # newest taken is leftmost: put back leftmost first, each at the right end, and the
+        # first taken is again the first to be taken
+        while self.server.lmove(PROCESSING_KEY, ITEMS_KEY, "LEFT", "RIGHT") is not None:
             moved += 1
         return moved
 
@@ -578,6 +670,7 @@ class Ingester:
 
     def ingest_batch(self, block: float = 0) -> int:
         """Take up to `batch_size` items, write them in one transaction; return how many."""
+        self._renew()  # before anything is taken: a lost lease takes nothing
         raw: list[bytes] = []
         if block > 0:
             first = self.server.blmove(ITEMS_KEY, PROCESSING_KEY, block, "RIGHT", "LEFT")
@@ -594,6 +687,7 @@ class Ingester:
         touched: set[tuple[str, str]] = set()
         with self.archive.transaction():
             for data in raw:
+                self._renew(if_due=True)  # a batch of large captures may take a while
                 try:
                     run, item = decode_item(data)
                 except DistributedError as error:
@@ -609,6 +703,7 @@ class Ingester:
                 self.archive.finish_crawl(
                     state.crawl_id, status=status, message=state.fatal, **state.counts()
                 )
+            self._renew()  # still the one ingester: commit (raising here rolls back)
         self.server.delete(PROCESSING_KEY)  # committed: the batch is done
         self.items += len(raw)
         return len(raw)

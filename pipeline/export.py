@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, BinaryIO, TextIO
+from pathlib import Path
+from typing import IO, Any, BinaryIO, TextIO
 
 from pipeline import __version__
 from pipeline.reextract import site_filter
@@ -40,11 +44,79 @@ POST_FIELDS = [
     "gone_at",
     "versions",
     "capture_id",
+    "published_source",
+    "updated_source",
+    "date_flags",
+    "encoding",
+    "encoding_source",
+    "duplicate_of",
 ]
+JSON_LISTS = ("tags", "date_flags")  # JSON arrays in the archive: lists in JSON Lines
 
 
 class ExportError(Exception):
     """An export that cannot be made as asked (a bad date, an unknown format)."""
+
+
+def archive_files(archive: Archive) -> list[Path]:
+    """The files an archive is made of: the database (with its journal, WAL, shared-memory
+    and lock files) and every WARC file its captures are in."""
+    base = archive.path
+    files = [base] + [
+        base.with_name(base.name + suffix) for suffix in ("-wal", "-shm", "-journal", ".lock")
+    ]
+    files += [
+        archive.capture_path({"warc_file": row[0]})
+        for row in archive.db.execute("SELECT DISTINCT warc_file FROM captures")
+    ]
+    return files
+
+
+def check_output(archive: Archive, output: str | Path) -> None:
+    """Refuse to export onto a file of the archive itself (its database or one of its WARC
+    files): opening it for writing would empty it before anything is read."""
+    target = Path(output).resolve()
+    for path in archive_files(archive):
+        if target == path.resolve() or (
+            target.exists() and path.exists() and os.path.samefile(target, path)
+        ):
+            raise ExportError(
+                f"{output} is part of the archive {archive.path}: choose another output file"
+            )
+
+
+@contextmanager
+def output_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
+    """A file to export into that replaces `path` only once the export is complete: written
+    as a temporary file beside it and renamed over it, so a failed export leaves an earlier
+    file at `path` as it was. Anything but a regular file (a pipe, /dev/stdout) is written
+    directly."""
+    path = Path(path)
+    if path.is_symlink():  # replace the file it names, not the link
+        path = path.resolve()
+    if path.exists() and not path.is_file():
+        with open(path, "wb" if binary else "w", **_text_options(binary)) as out:
+            yield out
+        return
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(handle, "wb" if binary else "w", **_text_options(binary)) as out:
+            yield out
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _text_options(binary: bool) -> dict[str, Any]:
+    return {} if binary else {"newline": "", "encoding": "utf-8"}
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def parse_since(value: str | None) -> str | None:
@@ -97,8 +169,9 @@ def export_posts(
     site: str | None = None,
     since: str | None = None,
 ) -> int:
-    """Write the posts as `jsonl` (one object per post, tags as a list, with its comments) or
-    `csv` (a header row, tags as a JSON array); return how many were written."""
+    """Write the posts as `jsonl` (one object per post, tags and date flags as lists, with its
+    comments, each with its `comment_key` that replies name as `parent`) or `csv` (a header
+    row, tags and date flags as JSON arrays); return how many were written."""
     if fmt not in ("jsonl", "csv"):
         raise ExportError(f"unknown post format {fmt!r}: use jsonl or csv")
     count = 0
@@ -110,11 +183,12 @@ def export_posts(
         if writer is not None:
             writer.writerow(row)
         else:
-            row["tags"] = json.loads(row["tags"] or "[]")
+            for name in JSON_LISTS:
+                row[name] = json.loads(row[name] or "[]")
             row["comments"] = list(
                 archive.db.query(
-                    "SELECT author, published, text, parent FROM comments WHERE post_id = ? "
-                    "ORDER BY id",
+                    "SELECT comment_key, author, published, text, parent, first_seen "
+                    "FROM comments WHERE post_id = ? ORDER BY id",
                     [post["id"]],
                 )
             )

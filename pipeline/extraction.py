@@ -64,6 +64,19 @@ class ExtractionError(Exception):
     """The page has no extractable post body (the message says why)."""
 
 
+SOFT_404 = re.compile(
+    rb"<(title|h1)[^>]*>\s*(error\s*)?(404\b|page not found|not found|nothing (was )?found|"
+    rb"(this )?page (does not|doesn't|can't be found)|sorry, (this|that) page)",
+    re.IGNORECASE,
+)
+
+
+def says_not_found(body: bytes) -> bool:
+    """A page whose title or first heading says "Page not found" (or 404): a soft 404 when
+    it was answered with 200. Neither the crawl nor `reextract` archives it as a post."""
+    return SOFT_404.search(body[:65536]) is not None
+
+
 @dataclass
 class Comment:
     author: str

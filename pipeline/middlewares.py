@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import zlib
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -38,6 +37,7 @@ from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 
+from pipeline.extraction import says_not_found
 from pipeline.store import Archive, ArchiveError
 from pipeline.urls import canonical_url, same_blog
 
@@ -425,12 +425,6 @@ class RedirectPolicyMiddleware:
 
 # ---------------------------------------------------------------- soft 404s
 
-SOFT_404 = re.compile(
-    rb"<(title|h1)[^>]*>\s*(error\s*)?(404\b|page not found|not found|nothing (was )?found|"
-    rb"(this )?page (does not|doesn't|can't be found)|sorry, (this|that) page)",
-    re.IGNORECASE,
-)
-
 
 class SoftNotFoundMiddleware:
     """A post page that answers 200 but whose title or first heading says "Page not found"
@@ -447,7 +441,7 @@ class SoftNotFoundMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 200 or getattr(request.callback, "__name__", "") != "parse_post":
             return response
-        if SOFT_404.search(response.body[:65536]):
+        if says_not_found(response.body):
             self.stats.inc_value("blogarchive/fetch/soft_404")
             raise FetchRefused("soft 404: the page answers 200 but says it was not found")
         return response

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.extraction import ExtractionError
+from pipeline.extraction import ExtractionError, says_not_found
 from pipeline.store import Archive, ArchiveError, site_of
 from pipeline.urls import canonical_url
 from pipeline.warc import WarcError, read_record
@@ -31,6 +31,11 @@ Extractor = Callable[[bytes, str, dict[str, Any] | None, str | None], dict[str, 
 
 class ReextractError(Exception):
     """A post whose capture cannot be read or extracted."""
+
+
+class NotAPostPage(ReextractError):
+    """A capture the crawl did not store as a post: not HTML, empty, a soft 404 ("Page not
+    found" answered with 200), or a body kept compressed (a decompression bomb)."""
 
 
 @dataclass
@@ -83,7 +88,13 @@ def capture_input(archive: Archive, capture: dict[str, Any]) -> dict[str, Any]:
     except WarcError as error:
         raise ReextractError(str(error)) from error
     if page.mime not in HTML_TYPES:
-        raise ReextractError(f"capture {original['id']} is not an HTML page ({page.mime})")
+        raise NotAPostPage(f"capture {original['id']} is not an HTML page ({page.mime})")
+    if not page.payload.strip():
+        raise NotAPostPage(f"capture {original['id']} has an empty body")
+    if page.header("Content-Encoding"):
+        raise NotAPostPage(f"capture {original['id']} was kept compressed")
+    if page.status == 200 and says_not_found(page.payload):
+        raise NotAPostPage(f"capture {original['id']} is a soft 404")
     hints_from = capture if capture["status"] != 304 else original
     hints = json.loads(hints_from["hints"]) if hints_from["hints"] else {}
     charset = headers.charset if headers.status != 304 else page.charset
@@ -93,6 +104,21 @@ def capture_input(archive: Archive, capture: dict[str, Any]) -> dict[str, Any]:
         "hints": hints,
         "encoding": charset,
     }
+
+
+def newest_post_page(
+    archive: Archive, post_id: int
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The newest capture of a post that the crawl stored it from, with what extraction
+    needs of it (`capture_input`): captures the crawl refused as posts (a soft 404, a PDF,
+    an empty page answered at the post's address) are passed over, as the crawl passed them
+    over. None when the post has no such capture."""
+    for capture in archive.post_captures(post_id):
+        try:
+            return capture, capture_input(archive, capture)
+        except NotAPostPage:
+            continue
+    return None
 
 
 def reextract(
@@ -119,12 +145,12 @@ def reextract(
         posts = [(row[0], row[1]) for row in archive.db.execute(sql + " ORDER BY id", params)]
         for post_id, url in posts:
             report.posts += 1
-            capture = archive.post_capture(post_id)
-            if capture is None:
-                report.without_capture.append(url)
-                continue
             try:
-                given = capture_input(archive, capture)
+                found = newest_post_page(archive, post_id)
+                if found is None:
+                    report.without_capture.append(url)
+                    continue
+                capture, given = found
                 record = extract(given["body"], given["url"], given["hints"], given["encoding"])
                 changed = archive.apply_reextraction(
                     post_id, record, capture_id=capture["id"], captured_at=capture["fetched_at"]

@@ -1177,30 +1177,32 @@ class Archive:
         path = Path(capture["warc_file"])
         return path if path.is_absolute() else self.path.parent / path
 
-    def post_capture(self, post_id: int) -> dict[str, Any] | None:
-        """The newest successful (2xx, or 304) capture of a post: at its address or an alias,
-        or linked from one of its versions."""
+    def post_captures(self, post_id: int) -> list[dict[str, Any]]:
+        """The successful (2xx, or 304) captures of a post, newest first: at its address or
+        an alias, or linked from one of its versions."""
         row = self.db.execute("SELECT url FROM posts WHERE id = ?", [post_id]).fetchone()
         if row is None:
-            return None
+            return []
         urls = [row[0]] + [
             r[0]
             for r in self.db.execute("SELECT url FROM post_aliases WHERE post_id = ?", [post_id])
         ]
         variants = list(dict.fromkeys(v for url in urls for v in url_variants(url)))
         marks = ", ".join("?" for _ in variants)
-        found = self.db.execute(
-            f"""
-            SELECT max(id) FROM (
-                SELECT id FROM captures WHERE url IN ({marks})
-                    AND ((status BETWEEN 200 AND 299) OR status = 304)
-                UNION ALL
-                SELECT capture_id FROM post_versions WHERE post_id = ?
+        return list(
+            self.db.query(
+                f"""
+                SELECT * FROM captures WHERE id IN (
+                    SELECT id FROM captures WHERE url IN ({marks})
+                        AND ((status BETWEEN 200 AND 299) OR status = 304)
+                    UNION
+                    SELECT capture_id FROM post_versions WHERE post_id = ?
+                )
+                ORDER BY id DESC
+                """,
+                [*variants, post_id],
             )
-            """,
-            [*variants, post_id],
-        ).fetchone()
-        return self.capture(found[0]) if found and found[0] else None
+        )
 
     def apply_reextraction(
         self,

@@ -58,9 +58,11 @@ def payload_digest(body: bytes) -> str:
 
 
 def warc_date(when: datetime | None = None) -> str:
-    """A WARC-Date: ISO 8601 in UTC to the microsecond, with `Z`."""
+    """A WARC-Date: ISO 8601 in UTC to the second, with `Z`, as WARC/1.0 defines it
+    (`YYYY-MM-DDThh:mm:ssZ`; fractions of a second came with WARC/1.1, and warcio writes
+    them only in 1.1 records)."""
     when = (when or datetime.now(UTC)).astimezone(UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def decode_body(
@@ -380,8 +382,11 @@ class RollingWarcWriter:
             request = writer.create_warc_record(
                 exchange.url,
                 "request",
+                # "GET /path HTTP/1.1": warcio (and pywb's indexer) read the method first
                 http_headers=StatusAndHeaders(
-                    _request_line(exchange), request_headers, protocol=exchange.protocol
+                    f"{_request_line(exchange)} {exchange.protocol}",
+                    request_headers,
+                    is_http_request=True,
                 ),
                 warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
             )
@@ -407,9 +412,9 @@ class RollingWarcWriter:
             self._writer = None
 
 
-def _stored(record: Any) -> StoredRecord:
+def _stored(record: Any, *, payload: bool = True) -> StoredRecord:
     http = record.http_headers
-    payload = b"" if record.rec_type == "revisit" else record.content_stream().read()
+    body = record.content_stream().read() if payload and record.rec_type != "revisit" else b""
     status = None
     if http is not None and record.rec_type in ("response", "revisit"):
         try:
@@ -424,12 +429,15 @@ def _stored(record: Any) -> StoredRecord:
         warc_headers=dict(record.rec_headers.headers),
         status=status,
         http_headers=list(http.headers) if http is not None else [],
-        payload=payload,
+        payload=body,
     )
 
 
-def read_record(path: str | Path, offset: int, length: int) -> StoredRecord:
-    """The WARC record at `offset` in `path`, `length` bytes long (one gzip member)."""
+def read_record(
+    path: str | Path, offset: int, length: int, *, payload: bool = True
+) -> StoredRecord:
+    """The WARC record at `offset` in `path`, `length` bytes long (one gzip member);
+    `payload=False` reads its headers only (its `payload` is then empty)."""
     try:
         with open(path, "rb") as handle:
             handle.seek(offset)
@@ -440,7 +448,7 @@ def read_record(path: str | Path, offset: int, length: int) -> StoredRecord:
         raise RecordNotFound(f"{path} ends before offset {offset} + {length}")
     try:
         for record in ArchiveIterator(io.BytesIO(data)):
-            return _stored(record)
+            return _stored(record, payload=payload)
     except Exception as error:  # noqa: BLE001 - warcio raises several kinds on bad bytes
         raise RecordNotFound(f"no WARC record at {path}:{offset}: {error}") from error
     raise RecordNotFound(f"no WARC record at {path}:{offset}")

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -156,3 +156,105 @@ def test_a_worker_killed_halfway_loses_nothing(
     check_captures(db, sorted((tmp_path / "warc").glob("*.warc.gz")))
     assert client.llen("blogarchive:items") == 0
     assert client.llen("blogarchive:items:processing") == 0
+
+
+class HeldBatch(NamedTuple):
+    """An ingester that has taken every pushed item as one batch and waits to write it."""
+
+    db: Path
+    client: Any
+    pushed: int
+    ingester: subprocess.Popen
+    blocker: Any  # the sqlite3 connection holding the archive's write lock
+
+    def release(self) -> None:
+        self.blocker.execute("ROLLBACK")
+        self.blocker.close()
+
+
+def _held_batch(demo_blogs: Any, redis_url: str, tmp_path: Path, run: str) -> HeldBatch:
+    """One worker's whole crawl pushed, then `ingest --once` started while the archive's write
+    lock is held elsewhere: it takes its batch and waits to write it (to be killed, or to
+    meet a second ingester)."""
+    import sqlite3
+
+    import redis
+
+    db = tmp_path / "archive.db"
+    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+    client = redis.Redis.from_url(redis_url)
+    worker = _workers(1, redis_url, run, urls)[0]
+    worker.communicate(timeout=300)
+    assert worker.returncode == 0
+    pushed = client.llen("blogarchive:items")
+    assert run_blogarchive("add", urls[0], "--db", str(db)).returncode == 0
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    ingester = subprocess.Popen(
+        [BLOGARCHIVE, "ingest", "--redis", redis_url, "--db", str(db), "--once"]
+        + ["--batch-size", "1000"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while client.llen("blogarchive:items:processing") < pushed:
+        assert time.monotonic() < deadline and ingester.poll() is None, "no batch taken"
+        time.sleep(0.02)
+    return HeldBatch(db, client, pushed, ingester, blocker)
+
+
+def test_an_ingester_killed_mid_batch_is_completed_in_order_by_the_next(
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+) -> None:
+    """kill -9 of the ingester while it holds a batch: the next one puts the batch back in the
+    order it was taken, so each post still follows its capture and links to it (put back in
+    reverse, every post of the batch came before its capture and lost the link)."""
+    held = _held_batch(demo_blogs, redis_url, tmp_path, "ingester-killed")
+    assert held.pushed > len(single_rows)
+    held.ingester.send_signal(signal.SIGKILL)
+    held.ingester.communicate(timeout=10)
+    held.release()
+
+    result = run_blogarchive("ingest", "--redis", redis_url, "--db", str(held.db), "--once")
+    assert result.returncode == 0, result.stderr
+    assert f"{held.pushed} items of an interrupted ingest put back" in result.stderr
+    assert rows(held.db, ROWS) == single_rows
+    check_captures(held.db, sorted((tmp_path / "warc").glob("*.warc.gz")))
+    assert held.client.llen("blogarchive:items") == 0
+    assert held.client.llen("blogarchive:items:processing") == 0
+
+
+def test_a_second_ingester_steps_back_while_one_is_running(
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_db: Path
+) -> None:
+    """Two `ingest` at once (cron starting one while the last still drains) share one queue
+    and one processing list: the second put the first one's batch back and wrote it again
+    (every capture twice). Now it exits with 75 (try later) and touches nothing."""
+    held = _held_batch(demo_blogs, redis_url, tmp_path, "two-ingesters")
+    command = ["ingest", "--redis", redis_url, "--db", str(held.db), "--once"]
+    second = subprocess.Popen(
+        [BLOGARCHIVE, *command],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        second.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass  # it waits for the archive, holding what it took
+    held.release()
+    _, second_err = second.communicate(timeout=120)
+    first_out, first_err = held.ingester.communicate(timeout=120)
+    assert held.ingester.returncode == 0, first_err
+    assert f"{held.pushed} items ingested" in first_out
+    assert second.returncode == 75, second_err
+    assert "another ingester is running" in second_err
+    assert captured_pages(held.db) == captured_pages(single_db)
+    check_captures(held.db, sorted((tmp_path / "warc").glob("*.warc.gz")))
+    assert held.client.llen("blogarchive:items") == 0
+    assert held.client.llen("blogarchive:items:processing") == 0
+    # the lease was given up: the next ingester runs
+    assert run_blogarchive(*command).returncode == 0

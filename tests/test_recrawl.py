@@ -269,3 +269,38 @@ def test_a_post_changed_back_to_an_earlier_version_says_so(
     assert events[0]["detail"].startswith(f"back to version {versions[0]['id']} (captured ")
     crawl(db, server.url)  # nothing changed since: no second event
     assert rows(db, "SELECT count(*) AS n FROM post_events") == [{"n": 1}]
+
+
+def test_an_edit_on_a_blog_with_only_an_rss_feed_is_archived_by_the_next_run(
+    static_site, tmp_path: Path
+) -> None:
+    """RSS 2.0 has no "last updated" date, only `pubDate`; feedparser offers `pubDate` as
+    `updated` too, which the crawl took for a change signal older than its last capture, so
+    an edited post was never fetched again (and its `updated` was its publication date)."""
+    para = "<p>The tide tables for the estuary are printed on thin blue paper every spring.</p>"
+    site = static_site({})
+    post = site.url + "2024/05/tides/"
+    site.pages["/"] = html_page(
+        f"<link rel='alternate' type='application/rss+xml' href='{site.url}index.xml'>"
+        "<h1>Estuary log</h1>"
+    )
+    site.pages["/index.xml"] = (
+        200,
+        {"Content-Type": "application/rss+xml"},
+        (
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>Estuary log</title>"
+            f"<link>{site.url}</link><item><title>Tides</title><link>{post}</link>"
+            "<pubDate>Sun, 12 May 2024 08:00:00 +0000</pubDate></item></channel></rss>"
+        ).encode(),
+    )
+    site.pages["/2024/05/tides/"] = html_page(f"<article><h1>Tides</h1>{para * 5}</article>")
+    db = tmp_path / "rss.db"
+    crawl(db, site.url)
+    assert rows(db, "SELECT updated, updated_source FROM posts") != [  # the pubDate
+        {"updated": "2024-05-12T08:00:00+00:00", "updated_source": "feed"}
+    ]
+    edit = "<p>Correction: the tables are printed on green paper since this spring.</p>"
+    site.pages["/2024/05/tides/"] = html_page(f"<article><h1>Tides</h1>{para * 5}{edit}</article>")
+    crawl(db, site.url)
+    assert "green paper" in rows(db, "SELECT text FROM posts")[0]["text"]
+    assert len(rows(db, "SELECT id FROM post_versions")) == 2

@@ -18,7 +18,17 @@ from typing import Any
 
 import pytest
 
-from conftest import LOOPBACK, check_captures, rows, run_blogarchive, warc_index, warcio
+from conftest import (
+    BLOGARCHIVE,
+    LOOPBACK,
+    PROJECT_ROOT,
+    check_captures,
+    html_page,
+    rows,
+    run_blogarchive,
+    warc_index,
+    warcio,
+)
 from pipeline.serving import make_datasette
 from pipeline.warc import (
     Exchange,
@@ -357,3 +367,262 @@ def test_io_roundtrip_of_exported_records_is_byte_exact(crawled: dict[str, Any])
     data = path.read_bytes()[capture["offset"] : capture["offset"] + capture["length"]]
     assert gzip.decompress(data).startswith(b"WARC/1.0\r\n")
     assert io.BytesIO(data).read(2) == b"\x1f\x8b"
+
+
+def test_export_never_writes_over_the_archive_and_a_failed_export_keeps_the_old_file(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    db = copy_archive(crawled["db"], tmp_path / "copy")
+    warc = sorted((db.parent / "warc").glob("*.warc.gz"))[0]
+    before = {path: path.read_bytes() for path in (db, warc)}
+    # -o naming the archive's own files (as typed, or by another path to them)
+    for fmt, output in [
+        ("warc", warc),
+        ("jsonl", db),
+        ("csv", db.parent / "warc" / ".." / db.name),
+        ("warc", Path(f"{db}-wal")),
+    ]:
+        result = run_blogarchive("export", "--format", fmt, "-o", str(output), "--db", str(db))
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "is part of the archive" in result.stderr and "Traceback" not in result.stderr
+    assert {path: path.read_bytes() for path in before} == before
+    assert run_blogarchive("verify", "--db", str(db)).returncode == 0
+
+    # an export that fails halfway (a WARC file gone) leaves the earlier export as it was
+    earlier = tmp_path / "export.warc.gz"
+    result = run_blogarchive("export", "--format", "warc", "-o", str(earlier), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    good = earlier.read_bytes()
+    warc.rename(warc.with_suffix(".moved"))
+    result = run_blogarchive("export", "--format", "warc", "-o", str(earlier), "--db", str(db))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+    assert earlier.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy", "export.warc.gz"]
+    # -o through a symbolic link replaces the file it names and keeps the link
+    (tmp_path / "latest.warc.gz").symlink_to(earlier)
+    warc.with_suffix(".moved").rename(warc)
+    result = run_blogarchive(
+        "export",
+        "--format",
+        "warc",
+        "--since",
+        "2999-01-01",
+        "-o",
+        str(tmp_path / "latest.warc.gz"),
+        "--db",
+        str(db),
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "latest.warc.gz").is_symlink() and earlier.read_bytes() != good
+
+
+def test_request_records_carry_an_http_request_line(crawled: dict[str, Any]) -> None:
+    """`GET /path HTTP/1.1`, as RFC 9112 writes it: replay and indexing tools (warcio, pywb's
+    cdxj-indexer) read the method from the first word (it was `HTTP/1.1 GET /path`)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    requests = []
+    with crawled["warc"][0].open("rb") as handle:
+        for record in ArchiveIterator(handle):
+            if record.rec_type == "request":
+                block = record.content_stream().read()  # the HTTP request, headers parsed off
+                requests.append((record, block))
+    assert requests
+    for record, _ in requests:
+        uri = record.rec_headers.get_header("WARC-Target-URI")
+        path = uri.split("/", 3)[3]
+        assert record.http_headers.protocol == "GET", record.http_headers.statusline
+        assert record.http_headers.statusline == f"/{path} HTTP/1.1"
+        assert record.http_headers.to_str().startswith(f"GET /{path} HTTP/1.1\r\nHost: ")
+
+
+def test_reextract_passes_over_pages_the_crawl_refused(static_site: Any, tmp_path: Path) -> None:
+    """A post's address that later answered a PDF and then a "Page not found" with 200 (a
+    soft 404): the crawl kept the post and recorded both failures; reextract rebuilds the post
+    from the page it was stored from, not from those (it stored the 404 page as the post)."""
+    body = "<p>The tide tables for the estuary are printed on thin blue paper every spring.</p>"
+    site = static_site({"/": html_page("<h1>Estuary log</h1>")})
+    post = site.url + "notes/tides/"
+    site.pages["/sitemap.xml"] = (
+        200,
+        {"Content-Type": "application/xml"},
+        (
+            "<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            f"<url><loc>{post}</loc></url></urlset>"
+        ).encode(),
+    )
+    db = tmp_path / "archive.db"
+    site.pages["/notes/tides/"] = html_page(f"<article><h1>Tide tables</h1>{body * 5}</article>")
+    assert run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK).returncode == 0
+    not_found = (
+        "<h1>Page not found</h1>"
+        + "<p>It looks like nothing was found at this location. Maybe try one of the links "
+        "below or a search? Older entries are listed by month in the sidebar.</p>" * 4
+    )
+    for page in [
+        (200, {"Content-Type": "application/pdf"}, b"%PDF-1.4 not a post"),
+        html_page(not_found, "Page not found"),
+    ]:
+        site.pages["/notes/tides/"] = page
+        result = run_blogarchive("crawl", site.url, "--full", "--db", str(db), *LOOPBACK)
+        assert "1 failed" in result.stdout, result.stdout + result.stderr
+    captured = rows(db, "SELECT status, mime FROM captures WHERE url = ? ORDER BY id", (post,))
+    assert captured == [
+        {"status": 200, "mime": "text/html"},
+        {"status": 200, "mime": "application/pdf"},
+        {"status": 200, "mime": "text/html"},
+    ]
+    before = snapshot(db)
+    assert [p["title"] for p in before["posts"]] == ["Tide tables"]
+
+    result = run_blogarchive("reextract", "--db", str(db))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 posts re-extracted from their captures: 0 changed, 1 unchanged" in result.stdout
+    assert snapshot(db) == before
+
+
+def test_warc_dates_are_to_the_second_as_warc_1_0_defines_them(crawled: dict[str, Any]) -> None:
+    """WARC/1.0 (ISO 28500:2009) has `WARC-Date: YYYY-MM-DDThh:mm:ssZ`; fractions of a second
+    are WARC/1.1's. Validators that check the date by the record's version refused
+    `2026-11-29T12:26:14.840438Z` in a WARC/1.0 record."""
+    import re
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    w3c = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+    seen = 0
+    with crawled["warc"][0].open("rb") as handle:
+        for record in ArchiveIterator(handle):
+            assert record.rec_headers.protocol == "WARC/1.0"
+            for name in ("WARC-Date", "WARC-Refers-To-Date"):
+                value = record.rec_headers.get_header(name)
+                assert value is None or w3c.match(value), (name, value)
+            seen += 1
+    assert seen > 50
+    fetched = rows(crawled["db"], "SELECT fetched_at FROM captures")
+    assert all(w3c.match(row["fetched_at"]) for row in fetched)
+
+
+def test_export_keeps_comment_threads_and_where_each_date_came_from(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    """A reply's `parent` is the `comment_key` of the comment it answers: without the keys
+    the exported threads could not be rebuilt. The dates' provenance goes along too."""
+    db = crawled["db"]
+    result = run_blogarchive("export", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    exported = {p["id"]: p for p in map(json.loads, result.stdout.splitlines())}
+    stored = rows(db, "SELECT * FROM posts")
+    for post in stored:
+        row = exported[post["id"]]
+        for name in ("published_source", "updated_source", "encoding", "encoding_source"):
+            assert row[name] == post[name], name
+        assert row["duplicate_of"] == post["duplicate_of"]
+        assert row["date_flags"] == json.loads(post["date_flags"])
+    comments = rows(db, "SELECT * FROM comments ORDER BY id")
+    replies = [c for c in comments if c["parent"]]
+    assert replies, "the demo blogs have replies"
+    for reply in replies:
+        thread = exported[reply["post_id"]]["comments"]
+        keys = {c["comment_key"]: c for c in thread}
+        assert keys[reply["comment_key"]]["parent"] == reply["parent"]
+        assert reply["parent"] in keys  # the comment it answers is in the export
+    assert sum(len(p["comments"]) for p in exported.values()) == len(comments)
+    assert all(c["first_seen"] for p in exported.values() for c in p["comments"])
+
+    out = tmp_path / "posts.csv"
+    assert (
+        run_blogarchive("export", "--format", "csv", "-o", str(out), "--db", str(db)).returncode
+        == 0
+    )
+    with out.open(newline="", encoding="utf-8") as handle:
+        table = {int(r["id"]): r for r in csv.DictReader(handle)}
+    for post in stored:
+        assert table[post["id"]]["published_source"] == (post["published_source"] or "")
+        assert json.loads(table[post["id"]]["date_flags"]) == json.loads(post["date_flags"])
+
+
+def test_export_into_a_pipe_closed_early_stops_quietly(crawled: dict[str, Any]) -> None:
+    """`blogarchive export | head`: the reader goes away; no 'Error: [Errno 32] Broken
+    pipe' on the terminal."""
+    for fmt in ("jsonl", "warc"):
+        process = subprocess.Popen(
+            [BLOGARCHIVE, "export", "--format", fmt, "--db", str(crawled["db"])],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        assert len(process.stdout.read(10)) == 10
+        process.stdout.close()  # as head does, with 100 kB or more still to come
+        error = process.stderr.read().decode()
+        process.wait(timeout=60)
+        assert error == "", error
+
+
+def test_a_304_revisit_refers_to_the_page_its_validators_came_from(tmp_path: Path) -> None:
+    """A post captured with ETag "v1"; a later run got a "Page not found" answered with 200
+    (refused by the crawl, which keeps ETag "v1"); the run after asks If-None-Match: "v1" and
+    gets 304. The revisit record must point at the "v1" page, not at the URL's newest capture
+    (the 404 page, which replay tools then showed for it)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    para = "<p>The tide tables for the estuary are printed on thin blue paper every spring.</p>"
+    page = html_page(f"<article><h1>Tide tables</h1>{para * 5}</article>", "Tide tables")[2]
+    not_found = html_page("<h1>Page not found</h1>" + para, "Page not found")[2]
+    served = {"body": page, "etag": '"v1"'}
+    pages: dict[str, bytes] = {"/": html_page("<h1>Estuary log</h1>")[2]}
+
+    class Blog(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            if self.path in pages:
+                self.answer(200, pages[self.path], {})
+            elif self.path != "/2024/05/tides/":
+                self.answer(404, b"<h1>Not found</h1>", {})
+            elif self.headers.get("If-None-Match") == served["etag"]:
+                self.answer(304, b"", {"ETag": served["etag"]})
+            else:
+                self.answer(200, served["body"], {"ETag": served["etag"]})
+
+        def answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
+                self.send_header(name, value)
+            if status != 304:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Blog)
+    Thread(target=server.serve_forever, daemon=True).start()
+    home = f"http://127.0.0.1:{server.server_address[1]}/"
+    post = home + "2024/05/tides/"
+    pages["/sitemap.xml"] = (
+        "<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+        f"<url><loc>{post}</loc></url></urlset>"
+    ).encode()
+    db = tmp_path / "archive.db"
+    try:
+        for body, etag in [(page, '"v1"'), (not_found, '"nf"'), (page, '"v1"')]:
+            served.update(body=body, etag=etag)
+            run_blogarchive("crawl", home, "--full", "--db", str(db), *LOOPBACK)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert rows(db, "SELECT etag FROM posts") == [{"etag": '"v1"'}]
+    captures = rows(db, "SELECT * FROM captures WHERE url = ? ORDER BY id", (post,))
+    assert [(c["status"], c["record_type"]) for c in captures] == [
+        (200, "response"),
+        (200, "response"),
+        (304, "revisit"),
+    ]
+    first, refused, revisit = captures
+    assert revisit["refers_to"] == first["id"] != refused["id"]
+    record = read_record(tmp_path / revisit["warc_file"], revisit["offset"], revisit["length"])
+    assert record.warc_headers["WARC-Refers-To"] == first["record_id"]
+    assert record.warc_headers["WARC-Refers-To-Date"] == first["fetched_at"]
