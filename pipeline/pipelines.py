@@ -167,11 +167,12 @@ class StorePipeline:
     # -- lifecycle
 
     def open_spider(self) -> None:
+        holds_lock = self._holds_run_lock()  # before anything is written (LockHeld: refused)
         self.archive = Archive(self.db_path)
         max_pages = self.crawler.settings.getint("BLOGARCHIVE_DB_MAX_PAGES", 0)
         if max_pages > 0:  # tests only: a "disk" that fills up at this many pages
             self.archive.db.execute(f"PRAGMA max_page_count = {max_pages}")
-        if self._holds_run_lock():
+        if holds_lock:
             stale = self.archive.close_stale_crawls()
             if stale:
                 logger.warning("%d crawl(s) of a process that died are marked aborted", stale)
@@ -191,12 +192,18 @@ class StorePipeline:
 
     def _holds_run_lock(self) -> bool:
         """Whether this run may treat `running` crawls as dead: `blogarchive crawl` holds the
-        archive's run lock already; `scrapy crawl` and `blogarchive demo` take it here."""
+        archive's run lock already; `scrapy crawl` and `blogarchive demo` take it here. One
+        crawl of an archive at a time: a lock another process holds is LockHeld, raised, and
+        the crawl does not start (Scrapy logs it and `scrapy crawl` exits 1). A lock file
+        that cannot be made (a folder this user cannot write) only costs the dead-run check."""
         if self.crawler.settings.getbool("BLOGARCHIVE_RUN_LOCK_HELD"):
             return True
         try:
             self.run_lock = RunLock(self.db_path).acquire()
-        except (LockHeld, LockError) as error:
+        except LockHeld as error:
+            logger.error("%s: this crawl does not start", error)
+            raise
+        except LockError as error:
             logger.warning("not marking dead crawls: %s", error)
             return False
         return True

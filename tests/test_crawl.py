@@ -206,6 +206,29 @@ def test_scrapy_crawl_writes_to_the_same_archive(demo_blogs, tmp_path: Path) -> 
     ) == [{"url": demo_blogs.wordpress.url, "status": "ok"}]
 
 
+def test_scrapy_crawl_does_not_run_beside_another_crawl_of_the_archive(
+    demo_blogs, tmp_path: Path
+) -> None:
+    # Before, it logged "not marking dead crawls" and crawled into the archive anyway.
+    from pipeline.runlock import RunLock
+
+    db = tmp_path / "scrapy.db"
+    scrapy = str(Path(BLOGARCHIVE).with_name("scrapy"))
+    command = [scrapy, "crawl", "blog", "-a", f"url={demo_blogs.wordpress.url}"]
+    with RunLock(db).acquire():  # as a running `blogarchive crawl` holds it
+        result = subprocess.run(
+            [*command, "-s", f"BLOGARCHIVE_DB={db}", *LOOPBACK],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert result.returncode == 1
+    assert f"another crawl of {db} is running (pid {os.getpid()}" in result.stderr
+    assert "this crawl does not start" in result.stderr
+    assert not db.exists() or rows(db, "SELECT count(*) AS n FROM crawls") == [{"n": 0}]
+
+
 def test_pending_requests_wait_on_disk_and_the_queue_goes_with_the_run(
     demo_blogs, tmp_path: Path
 ) -> None:
