@@ -44,6 +44,7 @@ while the shared queue holds requests or another worker has been busy in the las
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import os
@@ -481,6 +482,15 @@ class _Counter:
         self.values[key] = self.values.get(key, 0) + count
 
 
+def batch_digest(items: list[bytes]) -> str:
+    """What identifies a batch of raw items, in the order they were taken."""
+    digest = hashlib.sha256()
+    for data in items:
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
 class Ingester:
     """Pops items from Redis and writes them into the archive, the one writer.
 
@@ -614,7 +624,20 @@ class Ingester:
 
     def recover(self) -> int:
         """Put items a killed ingester had taken but not committed back in the queue, in the
-        order it took them (a capture before the post made from it)."""
+        order it took them (a capture before the post made from it). A batch it had committed
+        (killed before it could delete it from Redis; `ingest_batches` knows its digest) is
+        dropped instead: written again, each capture and failure would be there twice."""
+        # the processing list holds the newest taken leftmost
+        taken = list(reversed(self.server.lrange(PROCESSING_KEY, 0, -1)))
+        if taken and self.archive.ingested_batch(batch_digest(taken)):
+            self.server.delete(PROCESSING_KEY)
+            self.stats.inc_value("blogarchive/ingest/committed_batch_dropped")
+            logger.warning(
+                "the %d items an interrupted ingest left in Redis were written before it "
+                "stopped: not put back",
+                len(taken),
+            )
+            return 0
         moved = 0
         # taken from the queue's right end and pushed on the processing list's left, so the
         # newest taken is leftmost: put back leftmost first, each at the right end, and the
@@ -703,6 +726,7 @@ class Ingester:
                 self.archive.finish_crawl(
                     state.crawl_id, status=status, message=state.fatal, **state.counts()
                 )
+            self.archive.record_ingested_batch(batch_digest(raw), len(raw))
             self._renew()  # still the one ingester: commit (raising here rolls back)
         self.server.delete(PROCESSING_KEY)  # committed: the batch is done
         self.items += len(raw)

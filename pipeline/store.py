@@ -404,6 +404,17 @@ def _paused_sources(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE sources ADD COLUMN paused_reason TEXT")
 
 
+@migration("009_ingest_batches")
+def _ingest_batches(db: sqlite_utils.Database) -> None:
+    """Each batch `blogarchive ingest` wrote (a digest of its items), in the batch's own
+    transaction: an ingester killed after its commit but before Redis forgot the batch must
+    not have the next one write it again (every capture and failure twice)."""
+    db.execute(
+        "CREATE TABLE ingest_batches (digest TEXT PRIMARY KEY, items INTEGER NOT NULL, "
+        "ingested_at TEXT NOT NULL)"
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply every migration not yet recorded in `_migrations`; return the names applied.
 
@@ -771,6 +782,19 @@ class Archive:
         with self._write():
             self._update("sources", source["id"], {"paused_at": None, "paused_reason": None})
         return self.source(url)
+
+    def record_ingested_batch(self, digest: str, items: int) -> None:
+        """Note that the batch of `items` items with this digest is written (call it in the
+        batch's transaction)."""
+        with self._write():
+            self._insert(
+                "ingest_batches", {"digest": digest, "items": items, "ingested_at": utcnow()}
+            )
+
+    def ingested_batch(self, digest: str) -> bool:
+        """Whether a batch with this digest was written (`record_ingested_batch`)."""
+        found = self.db.execute("SELECT 1 FROM ingest_batches WHERE digest = ?", [digest])
+        return found.fetchone() is not None
 
     def source(self, url: str) -> dict[str, Any]:
         rows = list(self.db.query("SELECT * FROM sources WHERE url = ?", [url]))

@@ -226,6 +226,41 @@ def test_an_ingester_killed_mid_batch_is_completed_in_order_by_the_next(
     assert held.client.llen("blogarchive:items:processing") == 0
 
 
+def test_a_batch_written_before_the_ingester_died_is_not_written_again(
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+) -> None:
+    """An ingester killed after its commit but before it deleted the batch from Redis: the
+    next one put the batch back and wrote it again (every capture and failure twice). Redis is
+    put in that state here by hand: the batch written, its items back in the processing list,
+    as the ingester had moved them."""
+    import redis
+
+    db = tmp_path / "archive.db"
+    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+    client = redis.Redis.from_url(redis_url)
+    worker = _workers(1, redis_url, "committed-batch", urls)[0]
+    worker.communicate(timeout=300)
+    assert worker.returncode == 0
+    pushed = client.lrange("blogarchive:items", 0, -1)
+    ingest = ["ingest", "--redis", redis_url, "--db", str(db), "--once", "--batch-size", "1000"]
+    first = run_blogarchive(*ingest)
+    assert first.returncode == 0, first.stderr
+    assert rows(db, ROWS) == single_rows
+    before = {table: rows(db, f"SELECT * FROM {table}") for table in ("captures", "failures")}
+    # taken one by one from the queue's right end onto the processing list's left end
+    client.rpush("blogarchive:items:processing", *pushed)
+
+    again = run_blogarchive(*ingest)
+    assert again.returncode == 0, again.stderr
+    assert f"the {len(pushed)} items an interrupted ingest left in Redis were written" in (
+        again.stderr
+    )
+    assert {table: rows(db, f"SELECT * FROM {table}") for table in before} == before
+    assert rows(db, "SELECT items FROM ingest_batches") == [{"items": len(pushed)}]
+    assert client.llen("blogarchive:items:processing") == 0
+    assert client.llen("blogarchive:items") == 0
+
+
 def test_a_second_ingester_steps_back_while_one_is_running(
     demo_blogs: Any, redis_url: str, tmp_path: Path, single_db: Path
 ) -> None:
