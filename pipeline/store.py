@@ -415,6 +415,37 @@ def _ingest_batches(db: sqlite_utils.Database) -> None:
     )
 
 
+def _keeps_stored(name: str, stored: Any, new: Any) -> bool:
+    """Whether a post's stored metadata value stays when it is saved again: this extraction
+    did not find the value, or found the same date no more precisely (another time zone's
+    writing of the same instant, the day without its time)."""
+    if not stored:
+        return False
+    if not new:
+        return True
+    return (
+        name in ("published", "updated")
+        and len(str(new)) <= len(str(stored))
+        and same_date(str(stored), str(new))
+    )
+
+
+def same_date(a: str, b: str) -> bool:
+    """Whether two stored dates say the same: the same instant written another way, or one
+    the day (or month) of which the other gives the time."""
+    a, b = a.strip(), b.strip()
+    if a.startswith(b) or b.startswith(a):
+        return True
+    try:
+        first = datetime.fromisoformat(a.replace("Z", "+00:00"))
+        second = datetime.fromisoformat(b.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if (first.tzinfo is None) != (second.tzinfo is None):
+        return first.replace(tzinfo=None) == second.replace(tzinfo=None)
+    return first == second
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply every migration not yet recorded in `_migrations`; return the names applied.
 
@@ -869,6 +900,14 @@ class Archive:
                 outcome = "new"
             else:
                 post_id = existing["id"]
+                stored = self._post_metadata(post_id, metadata)
+                self._note_byline_changes(post_id, stored, fields, now)
+                for name in metadata:
+                    if _keeps_stored(name, stored[name], fields[name]):
+                        fields[name] = stored[name]
+                        if name in ("published", "updated"):  # and where it came from
+                            source = f"{name}_source"
+                            fields[source] = stored[source] or fields[source]
                 if existing["content_hash"] == digest:
                     keep = {k: fields[k] for k in metadata + http_state if fields[k]}
                     self._update(
@@ -991,6 +1030,24 @@ class Archive:
         best = min(rows, key=lambda row: (variants.index(row[0]), row[1]))
         names = [column[0] for column in cursor.description]
         return dict(zip(names[2:], best[2:], strict=True))
+
+    def _post_metadata(self, post_id: int, names: Sequence[str]) -> dict[str, Any]:
+        cursor = self.conn.execute(f"SELECT {', '.join(names)} FROM posts WHERE id = ?", [post_id])
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+    def _note_byline_changes(
+        self, post_id: int, stored: Mapping[str, Any], fields: Mapping[str, Any], now: str
+    ) -> None:
+        """An author or publication date that changed (not one this extraction did not find)
+        replaces the stored one, which is kept in an `author_changed` or `date_changed` event:
+        `post_versions` keeps titles, texts and labels, not bylines. The same instant written
+        another way, or the same date with a time added, is no change."""
+        old, new = stored["author"], fields["author"]
+        if old and new and old != new:
+            self._event(post_id, "author_changed", f"from {old!r} to {new!r}", now)
+        old, new = stored["published"], fields["published"]
+        if old and new and not same_date(old, new):
+            self._event(post_id, "date_changed", f"published from {old} to {new}", now)
 
     def _event(self, post_id: int, event: str, detail: str | None, when: str) -> None:
         self._insert(

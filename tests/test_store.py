@@ -638,3 +638,60 @@ def test_counts_computed_by_the_workers_are_used_only_for_the_text_they_were_com
         archive.save_post(record)
         assert archive.save_post(edited).outcome == "changed"
         assert archive.db.execute("SELECT count(*) FROM post_versions").fetchone()[0] == 2
+
+
+def test_a_changed_byline_or_date_is_kept_in_an_event_and_a_missing_one_is_not_lost(
+    archive_path: Path,
+) -> None:
+    """post_versions keeps titles, texts and labels; an author or publication date that
+    changed used to be overwritten with no trace, and one an extraction missed (None) was
+    overwritten with nothing when the text changed too."""
+    url = "https://quietrails.example/2024/01/viaduct.html"
+    post = {
+        "url": url,
+        "title": "The viaduct",
+        "text": "Nine arches over the river.",
+        "author": "Ada Brook",
+        "published": "2024-01-14T10:00:00+00:00",
+        "published_source": "json-ld",
+    }
+
+    def events() -> list[tuple[str, str]]:
+        return [
+            (r["event"], r["detail"])
+            for r in rows(archive_path, "SELECT event, detail FROM post_events ORDER BY id")
+        ]
+
+    with Archive(archive_path) as archive:
+        archive.save_post(post)
+        # the same instant written another way, the same day without its time, no author found
+        same = {**post, "published": "2024-01-14T11:00:00+01:00", "author": None}
+        assert archive.save_post(same).outcome == "unchanged"
+        assert archive.save_post({**post, "published": "2024-01-14", "author": None}).outcome == (
+            "unchanged"
+        )
+        row = archive.post(url)
+        assert (row["author"], row["published"], row["published_source"]) == (
+            "Ada Brook",
+            "2024-01-14T10:00:00+00:00",
+            "json-ld",
+        )
+        assert events() == []
+        # changed text, and an extraction that found neither author nor date: both kept
+        edited = {**post, "text": "Nine arches.", "author": None, "published": None}
+        assert archive.save_post(edited).outcome == "changed"
+        assert (archive.post(url)["author"], archive.post(url)["published"]) == (
+            "Ada Brook",
+            "2024-01-14T10:00:00+00:00",
+        )
+        # a real change of byline and date: the new values, the old ones in events
+        moved = {**edited, "author": "A. Brook", "published": "2024-02-01T09:00:00+00:00"}
+        assert archive.save_post(moved).outcome == "unchanged"  # the same text as before
+        assert (archive.post(url)["author"], archive.post(url)["published"]) == (
+            "A. Brook",
+            "2024-02-01T09:00:00+00:00",
+        )
+    assert events() == [
+        ("author_changed", "from 'Ada Brook' to 'A. Brook'"),
+        ("date_changed", "published from 2024-01-14T10:00:00+00:00 to 2024-02-01T09:00:00+00:00"),
+    ]
