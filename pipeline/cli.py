@@ -67,6 +67,16 @@ def source_url(url: str) -> str:
     return home
 
 
+def check_serving_config() -> None:
+    """archive/'s Datasette configuration parses (ClickException naming the file if not)."""
+    from pipeline.serving import ServingConfigError, check_config
+
+    try:
+        check_config()
+    except ServingConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
 class ServeAccess:
     """`serve`'s access options: --public, --auth, --password-hash-file, --user."""
 
@@ -442,16 +452,12 @@ def serve(
     db_path: Path | None, host: str, port: int, access: ServeAccess, publish_ready: bool
 ) -> None:
     """Serve the archive with Datasette and the project's archive/ configuration."""
-    from pipeline.serving import ServingConfigError, check_config
     from pipeline.serving import serve as serve_archive
 
     db_path = db_path or default_db_path()
     open_archive(db_path, create=False).close()  # an archive must be there; migrated if need be
     auth = access.auth_config()
-    try:
-        check_config()
-    except ServingConfigError as error:
-        raise click.ClickException(str(error)) from error
+    check_serving_config()
     click.echo(f"serving {db_path} on http://{host}:{port}/ (Ctrl-C to stop)")
     access.warn(host)
     serve_archive(
@@ -516,12 +522,7 @@ def demo(
 
     db_path = db_path or default_db_path().with_name("demo.db")
     if not no_serve:  # say so before the crawl, not after it
-        from pipeline.serving import ServingConfigError, check_config
-
-        try:
-            check_config()
-        except ServingConfigError as error:
-            raise click.ClickException(str(error)) from error
+        check_serving_config()
     try:
         blogs = start_demo_blogs(blogger_port=blogger_port, wordpress_port=wordpress_port)
     except OSError as error:
