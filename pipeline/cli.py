@@ -47,15 +47,22 @@ def db_option(function):
     )(function)
 
 
-def open_archive(db_path: Path | None, *, readonly: bool = False, create: bool = True) -> Archive:
+def open_archive(
+    db_path: Path | None, *, readonly: bool = False, create: bool = True, writes: bool = False
+) -> Archive:
     """The archive at --db as a command needs it: `readonly` (only read, it must exist), an
     existing archive (`create=False`: migrated if need be), or one that may be created (`add`,
     `crawl`, `ingest`: only where no file, or an empty one, is). A file that is not an
-    archive is an error and is left untouched."""
+    archive is an error and is left untouched. `writes`: the command writes to an existing
+    archive, so a read-only copy (which Archive opens read-only) is an error."""
     try:
-        return Archive(db_path or default_db_path(), readonly=readonly, create=create)
+        archive = Archive(db_path or default_db_path(), readonly=readonly, create=create)
     except ArchiveError as error:
         raise click.ClickException(str(error)) from error
+    if writes and archive.readonly:  # a read-only copy, opened read-only (see Archive)
+        archive.close()
+        raise click.ClickException(f"{archive.path} is read-only: this command writes to it")
+    return archive
 
 
 def source_url(url: str) -> str:
@@ -303,7 +310,7 @@ def _known_source(archive: Archive, url: str) -> str:
 def pause(url: str, reason: str | None, db_path: Path | None) -> None:
     """Stop crawling a blog: `blogarchive crawl` with no URL skips it until `blogarchive
     resume URL`. Its posts stay archived and searchable; `crawl URL` still crawls it."""
-    with open_archive(db_path, create=False) as archive:
+    with open_archive(db_path, create=False, writes=True) as archive:
         source = archive.pause_source(_known_source(archive, url), reason)
     click.echo(f"paused: {source['url']} (since {source['paused_at']})")
 
@@ -313,7 +320,7 @@ def pause(url: str, reason: str | None, db_path: Path | None) -> None:
 @db_option
 def resume(url: str, db_path: Path | None) -> None:
     """Crawl a paused blog again in `blogarchive crawl` with no URL."""
-    with open_archive(db_path, create=False) as archive:
+    with open_archive(db_path, create=False, writes=True) as archive:
         source = archive.resume_source(_known_source(archive, url))
     click.echo(f"resumed: {source['url']}")
 

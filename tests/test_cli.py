@@ -299,6 +299,10 @@ def test_a_read_only_copy_can_be_listed_exported_verified_and_served(tmp_path: P
         refused = run("reextract")
         assert refused.returncode == 1
         assert "is read-only: re-extraction stores new versions" in refused.stderr
+        for command in ("pause", "resume"):
+            refused = run(command, "https://stars.example/")
+            assert refused.returncode == 1
+            assert refused.stderr == f"Error: {db} is read-only: this command writes to it\n"
         older_listed = run("sources", db=older)
         assert older_listed.returncode == 1
         assert "is read-only and was written by an older blogarchive" in older_listed.stderr
