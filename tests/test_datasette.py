@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -781,6 +782,41 @@ def test_home_page_lists_each_blog_and_the_latest_posts(site: Site, ids: dict) -
     for key in ("chain", "seed_swap", "coppice"):
         assert f'href="/archive/posts/{ids[key]}"' in latest
     assert 'href="/archive/crawls"' in page and 'href="/archive/failures"' in page
+
+
+def test_home_page_marks_a_paused_blog(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        for url in ("https://kept.example/", "https://lapsed.example/"):
+            archive.add_source(url)
+        archive.save_post({"url": "https://kept.example/a.html", "title": "A", "text": "Kept."})
+        archive.pause_source("https://lapsed.example/", "domain lapsed")
+    served = Site(make_datasette(path), "archive")
+    try:
+        page = served.ok("/").text
+    finally:
+        served.close()
+    rows_of = {
+        url: re.search(rf"<tr>(?:(?!</tr>).)*<small>{re.escape(url)}</small>.*?</tr>", page, re.S)
+        for url in ("https://kept.example/", "https://lapsed.example/")
+    }
+    assert "paused since" not in rows_of["https://kept.example/"].group(0)
+    lapsed = rows_of["https://lapsed.example/"].group(0)
+    assert re.search(
+        r"paused since \d{4}-\d{2}-\d{2}</span> <small>\(domain lapsed\)</small>", lapsed
+    )
+    # an archive served before migration 008 (no such columns) still has its home page
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE sources DROP COLUMN paused_reason")
+    conn.execute("ALTER TABLE sources DROP COLUMN paused_at")
+    conn.commit()
+    conn.close()
+    older = Site(make_datasette(path), "archive")
+    try:
+        page = older.ok("/").text
+        assert "https://lapsed.example/" in page and "paused since" not in page
+    finally:
+        older.close()
 
 
 # ---------------------------------------------------------------- versions, captures, dates

@@ -254,6 +254,19 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
     return inner
 
 
+async def _paused_sources(db) -> dict[int, tuple[str, str | None]]:
+    """Paused sources (`blogarchive pause`) by id: when and why. Read here, not in the `blogs`
+    canned query, so that the query keeps working on an archive served before migration
+    008_paused_sources added the columns."""
+    columns = {column.name for column in await db.table_column_details("sources")}
+    if "paused_at" not in columns:
+        return {}
+    rows = await db.execute(
+        "select id, paused_at, paused_reason from sources where paused_at is not null"
+    )
+    return {row[0]: (row[1], row[2]) for row in rows.rows}
+
+
 async def _home_context(datasette, request) -> list[dict]:
     """For each archive database served: its blogs (the `blogs` canned query) and latest posts."""
     sections = []
@@ -262,6 +275,9 @@ async def _home_context(datasette, request) -> list[dict]:
             continue
         query = await datasette.get_canned_query(name, "blogs", request.actor)
         blogs = [dict(row) for row in (await db.execute(query["sql"])).rows] if query else []
+        paused = await _paused_sources(db)
+        for blog in blogs:
+            blog["paused_at"], blog["paused_reason"] = paused.get(blog.get("id"), (None, None))
         latest = (
             await db.execute(
                 "select id, title, site, author, published, first_seen from posts "
