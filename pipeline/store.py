@@ -454,16 +454,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     migration that every later run would fail on ("table sources already exists"). Inside a
     transaction sqlite-utils runs a script statement by statement, without an implicit COMMIT.
     """
-
-    def pending() -> list[tuple[str, Migration]]:
-        if not db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
-        ).fetchone():
-            return list(MIGRATIONS)
-        done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
-        return [(name, function) for name, function in MIGRATIONS if name not in done]
-
-    if not pending():  # the usual case: no write lock taken
+    if not pending_migrations(db.conn):  # the usual case: no write lock taken
         return []
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -472,7 +463,11 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
         applied = []
-        for name, function in pending():  # again: another process may have applied some
+        # asked again inside the transaction: another process may have applied some
+        pending = set(pending_migrations(db.conn))
+        for name, function in MIGRATIONS:
+            if name not in pending:
+                continue
             function(db)
             db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, utcnow()])
             applied.append(name)
@@ -595,8 +590,12 @@ def is_writable(path: Path) -> bool:
 
 
 def pending_migrations(conn: sqlite3.Connection) -> list[str]:
-    """The migrations of this version not yet applied to the archive on `conn`, in order."""
-    done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+    """The migrations of this version not yet applied to the database on `conn`, in order
+    (all of them when it has no `_migrations` table yet)."""
+    listed = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
+    done = {row[0] for row in conn.execute("SELECT name FROM _migrations")} if listed else set()
     return [name for name, _ in MIGRATIONS if name not in done]
 
 
