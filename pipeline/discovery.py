@@ -71,10 +71,6 @@ class FeedPage:
     next_url: str | None = None
     total: int | None = None
 
-    def digest(self) -> bytes:
-        """listing_digest of this page's post URLs."""
-        return listing_digest(link.url for link in self.posts)
-
 
 def listing_digest(urls: Iterable[str]) -> bytes:
     """What a page of a feed or listing lists (post URLs, in any order), in 8 bytes: a feed or

@@ -277,8 +277,7 @@ class BlogSpider(Spider):
             request = self._post_request(link, source)
             if request:
                 yield request
-        digest = discovery.listing_digest(posts) if posts else None
-        if self._page_repeats(source, "listing", digest, response.url):
+        if self._page_repeats(source, "listing", posts, response.url):
             return
         for link in pagers:
             if self.listing_pages.get(source, 0) >= self.max_listing_pages:
@@ -337,7 +336,7 @@ class BlogSpider(Spider):
             yield FailureItem(response.url, source, "discover", str(error))
             return
         self.crawler.stats.inc_value("blogarchive/discovery/feed_pages")
-        if self._page_repeats(source, "feed", page.digest() if page.posts else None, response.url):
+        if self._page_repeats(source, "feed", [link.url for link in page.posts], response.url):
             return
         for link in page.posts:
             request = self._post_request(link, source)
@@ -356,14 +355,16 @@ class BlogSpider(Spider):
         if next_url and self._same_blog(next_url, source) and next_url != response.url:
             yield self._request(next_url, source, self.parse_feed, optional=True, priority=60)
 
-    def _page_repeats(self, source: str, kind: str, digest: bytes | None, url: str) -> bool:
-        """Whether this page of a feed or listing (`kind`) lists what an earlier page of its
-        kind listed (`digest`: discovery.listing_digest, None for a page that lists nothing).
+    def _page_repeats(self, source: str, kind: str, posts: list[str], url: str) -> bool:
+        """Whether this page of a feed or listing (`kind`) lists the same `posts` as an
+        earlier page of its kind (compared by discovery.listing_digest; a page that lists
+        nothing repeats nothing).
         A feed that answers every `?paged=N` or `start-index=N` with its first page would
         otherwise be paged through until the source's request budget (20,000 by default) is
         spent, a pager that does the same until BLOGARCHIVE_MAX_LISTING_PAGES."""
-        if digest is None:
+        if not posts:
             return False
+        digest = discovery.listing_digest(posts)
         seen = self.pages_listed.setdefault((source, kind), set())
         if digest not in seen:
             seen.add(digest)
