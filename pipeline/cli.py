@@ -28,7 +28,12 @@ from pipeline.store import (
     SourceNotFound,
     check_archive_file,
 )
-from pipeline.urls import SourceURLError, dated_post_home, normalise_source_url
+from pipeline.urls import (
+    SourceURLError,
+    checked_source_url,
+    dated_post_home,
+    normalise_source_url,
+)
 
 LOOPBACK_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": "False",
@@ -68,8 +73,9 @@ def open_archive(
 def source_url(url: str) -> str:
     """The blog that `url` names, as `sources` stores it; the address of one of its posts
     stands for the blog, and a note on stderr says so (SourceURLError if it is no blog's)."""
-    home = normalise_source_url(url)
-    if dated_post_home(url.strip() if "://" in url else f"https://{url.strip()}"):
+    given = checked_source_url(url)
+    home = normalise_source_url(given)
+    if dated_post_home(given):
         click.echo(f"note: {url} is a post; the source is its blog, {home}", err=True)
     return home
 

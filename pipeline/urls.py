@@ -175,6 +175,13 @@ def normalise_source_url(url: str) -> str:
     """A blog's home URL as stored in `sources`: scheme added if missing, host lower-cased,
     tracking parameters and fragment removed, `/` as the path of a bare host; the address of
     one of its posts by date stands for the blog (`dated_post_home`)."""
+    url = checked_source_url(url)
+    return canonical_url(dated_post_home(url) or url)
+
+
+def checked_source_url(url: str) -> str:
+    """A URL as a user gives a blog's (`https://` added when it has no scheme), or
+    SourceURLError when it cannot be one: another scheme, no host name, a bad port."""
     url = (url or "").strip()
     if not url:
         raise SourceURLError("empty URL")
@@ -191,4 +198,4 @@ def normalise_source_url(url: str) -> str:
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError as error:
         raise SourceURLError(f"bad port in {url}: {error}") from error
-    return canonical_url(dated_post_home(url) or url)
+    return url
