@@ -201,14 +201,14 @@ def validated_original(
     etag, since = sent.get("if-none-match"), sent.get("if-modified-since")
     if not etag and not since:
         return None
-    candidates = archive.db.execute(
-        "SELECT id FROM captures WHERE url = ? AND status IN (200, 304) ORDER BY id DESC LIMIT ?",
-        [exchange.url, lookback],
-    ).fetchall()
-    for (capture_id,) in candidates:
-        capture = archive.capture(capture_id)
-        if capture is None:
-            continue
+    candidates = list(
+        archive.db.query(
+            "SELECT * FROM captures WHERE url = ? AND status IN (200, 304) "
+            "ORDER BY id DESC LIMIT ?",
+            [exchange.url, lookback],
+        )
+    )
+    for capture in candidates:
         try:
             record = read_record(
                 archive.capture_path(capture),
@@ -222,7 +222,7 @@ def validated_original(
             since and not etag and (record.header("Last-Modified") or "").strip() == since
         )
         if matches:
-            return archive.original_capture(capture_id)
+            return archive.original_capture(capture["id"])
     return None
 
 
