@@ -165,9 +165,10 @@ class RobotsStatusMiddleware:
 
 class CrawlDelayMiddleware:
     """Keep a robots.txt `Crawl-delay` (for our user agent, else for `*`) between two requests
-    to its host (Scrapy's downloader slot: one per host name, whatever the port). Scrapy's robots.txt support ignores the directive, and AutoThrottle would
-    lower a slot's delay to its own estimate: the host's downloader slot gets the delay,
-    without jitter, and its requests are marked `autothrottle_dont_adjust_delay`. A delay over
+    to its host (Scrapy's downloader slot: one per host name, whatever the port). Scrapy's
+    robots.txt support ignores the directive, and AutoThrottle would lower a slot's delay to
+    its own estimate: the host's downloader slot gets the delay, without jitter, and its
+    requests are marked `autothrottle_dont_adjust_delay`. A delay over
     `BLOGARCHIVE_MAX_CRAWL_DELAY` seconds is cut to it (logged): a site asking a minute
     between pages would take days to archive. Robots.txt requests come first for each host
     (Scrapy's RobotsTxtMiddleware holds the others until it has read it), so every page of
