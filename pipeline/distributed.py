@@ -203,6 +203,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter  # noqa: E402
 from scrapy_redis.scheduler import Scheduler  # noqa: E402
 
 from pipeline.capture import archive_exchange, exchange_of  # noqa: E402
+from pipeline.scheduler import process_alive  # noqa: E402
 from pipeline.spiders.blog import BlogSpider  # noqa: E402
 
 
@@ -217,13 +218,7 @@ def _dead_here(holder: str) -> bool:
     host, _, rest = holder.partition(" ")[0].rpartition(":")
     if host != socket.gethostname() or not rest.isdigit():
         return False
-    try:
-        os.kill(int(rest), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
+    return not process_alive(int(rest))
 
 
 def redis_of(crawler: Any) -> tuple[Any, str]:

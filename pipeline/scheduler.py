@@ -39,14 +39,15 @@ def remove_dead_queues(parent: str | Path) -> int:
     removed = 0
     for path in Path(parent).glob("blogarchive-queue-*-*"):
         pid = path.name.split("-")[2]
-        if not pid.isdigit() or _alive(int(pid)):
+        if not pid.isdigit() or process_alive(int(pid)):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed += 1
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this machine (another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
