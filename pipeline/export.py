@@ -21,6 +21,7 @@ from typing import IO, Any, BinaryIO, TextIO
 
 from pipeline import __version__
 from pipeline.reextract import site_filter
+from pipeline.runlock import lock_path
 from pipeline.store import Archive, site_of
 from pipeline.warc import read_exchange_raw, write_warcinfo
 
@@ -62,8 +63,8 @@ def archive_files(archive: Archive) -> list[Path]:
     """The files an archive is made of: the database (with its journal, WAL, shared-memory
     and lock files) and every WARC file its captures are in."""
     base = archive.path
-    files = [base] + [
-        base.with_name(base.name + suffix) for suffix in ("-wal", "-shm", "-journal", ".lock")
+    files = [base, lock_path(base)] + [
+        base.with_name(base.name + suffix) for suffix in ("-wal", "-shm", "-journal")
     ]
     files += [
         archive.capture_path({"warc_file": row[0]})
