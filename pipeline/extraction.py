@@ -38,6 +38,7 @@ from pipeline.dates import (
 )
 from pipeline.encoding import decode_page
 from pipeline.sanitise import sanitise_html
+from pipeline.store import word_count
 from pipeline.urls import join_url
 
 __all__ = [
@@ -951,10 +952,6 @@ def _one_block(document) -> bool:
     )
 
 
-def _words(text: str) -> int:
-    return len(re.findall(r"\w+", text))
-
-
 def _trafilatura(tree, url: str, *, short: bool = False):
     """One trafilatura pass on the cleaned tree (trafilatura copies the tree it is given).
     Its own metadata pass (htmldate, author/title/category heuristics) is skipped: we read
@@ -1219,7 +1216,7 @@ def extract_post(
         # Perhaps trafilatura's baseline standing in for a short post: its own extraction,
         # if it keeps most of the words (what it leaves out is the title, date, blog name).
         retry = _document_text_and_html(_trafilatura(root, url, short=True))
-        if _words(clean_text(retry[0], drop)) >= _words(clean_text(text, drop)) / 2:
+        if word_count(clean_text(retry[0], drop)) >= word_count(clean_text(text, drop)) / 2:
             text, html, code = retry
     text = clean_text(text, drop, code)
     if not text:
