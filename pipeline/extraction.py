@@ -11,6 +11,7 @@ This module imports neither Scrapy nor click and can be used on its own.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import re
@@ -811,7 +812,7 @@ def _blogger_classic(root) -> list[Comment]:
                     "comment_key": key,
                 }
             elif child.tag == "dd" and current is not None:
-                if _cls_in(child, "comment-footer") or _cls_in(child, "comment-timestamp"):
+                if _has_class(child, _COMMENT_META_CLASSES):
                     stamp = child.xpath(f".//*[{_cls('comment-timestamp')}]//a") or child.xpath(
                         ".//a"
                     )
@@ -825,8 +826,7 @@ def _blogger_classic(root) -> list[Comment]:
     return out
 
 
-def _cls_in(el, name: str) -> bool:
-    return name in (el.get("class") or "").split()
+_COMMENT_META_CLASSES = frozenset({"comment-footer", "comment-timestamp"})
 
 
 def _wordpress(root) -> list[Comment]:
@@ -923,21 +923,17 @@ def parse_comments(root) -> list[Comment]:
 # --------------------------------------------------------------------------------------------
 
 
-_SHORT_POST_CONFIG = None
-
-
+@functools.cache
 def _short_post_config():
     """trafilatura's settings with no minimum article size. Below its MIN_EXTRACTED_SIZE (250
     characters) trafilatura replaces what it extracted with its baseline, the whole
     ``<article>``'s text as one paragraph: a short post became one line holding its title,
     date and every paragraph."""
-    global _SHORT_POST_CONFIG
-    if _SHORT_POST_CONFIG is None:
-        from trafilatura.settings import use_config
+    from trafilatura.settings import use_config
 
-        _SHORT_POST_CONFIG = use_config()
-        _SHORT_POST_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
-    return _SHORT_POST_CONFIG
+    config = use_config()
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
+    return config
 
 
 def _one_block(document) -> bool:
@@ -1314,6 +1310,7 @@ class _Image:
 
 
 def _has_class(el, names: frozenset) -> bool:
+    """Whether `el` has one of these classes."""
     return not names.isdisjoint((el.get("class") or "").split())
 
 
