@@ -8,6 +8,7 @@ wording of particular pages.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import lxml.html
 from lxml import etree
@@ -468,19 +469,54 @@ def is_clutter_line(line: str) -> bool:
     return any(p.match(stripped) for p in _CLUTTER_PATTERNS)
 
 
+def clutter_flags(lines: Sequence[str], drop: set[str] | frozenset = frozenset()) -> list[bool]:
+    """Which of the (non-blank) lines of a post are clutter.
+
+    A share-bar or comment-form phrase ("Get link", "Post a Comment") or a line matching a
+    pattern (reading time, copyright, affiliate notice) is clutter wherever it stands. A line
+    that is one menu word ("Home", "More", "Listen", "Like", "X", "Facebook") is clutter only
+    beside other clutter or at the start or end of the text: alone between two paragraphs (a
+    line of a poem, an answer in an interview) it is the author's. Lines equal to one of
+    ``drop`` (casefolded keys: the post title) count as clutter."""
+    candidate = [
+        is_clutter_line(line) or " ".join(line.split()).casefold() in drop for line in lines
+    ]
+    flags = list(candidate)
+    start = 0
+    while start < len(lines):
+        if not candidate[start]:
+            start += 1
+            continue
+        end = start
+        while end < len(lines) and candidate[end]:
+            end += 1
+        inside = start > 0 and end < len(lines)
+        if inside and end - start == 1 and is_menu_word(lines[start]):
+            flags[start] = False
+        start = end
+    return flags
+
+
+def is_menu_word(line: str) -> bool:
+    """A line that is one word of a site's menus or share bar ("Home", "More", "Like")."""
+    lowered = line.strip().lower()
+    return lowered in CLUTTER_LINES and " " not in lowered
+
+
 def clean_text(
     text: str, drop: set[str] | frozenset = frozenset(), code: set[str] | frozenset = frozenset()
 ) -> str:
-    """Drop whole-line clutter, blank lines and lines equal (casefolded) to one of ``drop``
-    (the post title); paragraphs are separated by a single newline. Lines are stripped,
-    except a line of ``code`` (the lines of the post's code blocks), which keeps its
+    """Drop clutter lines (:func:`clutter_flags`), blank lines and lines equal (casefolded) to
+    one of ``drop`` (the post title); paragraphs are separated by a single newline. Lines are
+    stripped, except a line of ``code`` (the lines of the post's code blocks), which keeps its
     indentation."""
     drop = {" ".join(d.split()).casefold() for d in drop if d}
+    kept = [line for line in (text or "").splitlines() if line.strip()]
+    flags = clutter_flags([line.strip() for line in kept], drop)
     lines = []
-    for line in (text or "").splitlines():
-        stripped = line.strip()
-        if not stripped or is_clutter_line(stripped) or " ".join(line.split()).casefold() in drop:
+    for line, clutter in zip(kept, flags, strict=True):
+        if clutter:
             continue
         line = line.rstrip()
-        lines.append(line if line in code else stripped)
+        lines.append(line if line in code else line.strip())
     return "\n".join(lines)

@@ -24,7 +24,8 @@ from lxml import etree
 
 from pipeline.cleaning import (
     clean_text,
-    is_clutter_line,
+    clutter_flags,
+    is_menu_word,
     parse_html,
     remove_furniture,
     remove_noncontent,
@@ -1101,17 +1102,22 @@ def _clean_html(fragment: str, url: str, drop: set[str] | None = None) -> str:
     except (etree.ParserError, ValueError):
         return sanitise_html(fragment)
     drop_keys = {_norm(d).casefold() for d in (drop or ()) if d}
+    blocks, lines = [], []
     for el in node.xpath(".//p | .//li | .//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6"):
-        if el.getparent() is None:
-            continue
         content = _norm(el.text_content())
+        if not content:
+            if not el.xpath(".//img"):
+                el.drop_tree()
+            continue
+        if is_menu_word(content) and _norm(" ".join(el.xpath(".//a//text()"))) == content:
+            el.drop_tree()  # a menu word that is a link ("Home", "More") is navigation
+            continue
         # as the text reads it: a list item is the line "- item", never a bare menu word
-        line = f"- {content}" if el.tag == "li" else content
-        if (
-            is_clutter_line(line)
-            or content.casefold() in drop_keys
-            or (not content and not el.xpath(".//img"))
-        ):
+        blocks.append(el)
+        lines.append(f"- {content}" if el.tag == "li" else content)
+    # the blocks in document order are the text's lines: the same lines are dropped
+    for el, clutter in zip(blocks, clutter_flags(lines, drop_keys), strict=True):
+        if clutter and el.getparent() is not None:
             el.drop_tree()
     for inner in node.xpath(".//pre//pre | .//code//code"):
         inner.drop_tag()

@@ -933,3 +933,37 @@ def test_pictures_and_captions_are_kept_in_the_html_where_they_stood():
     # the plain text is the prose, as before (captions are not searched as body text)
     assert [line.split(".")[0] for line in record.text.split("\n")] == ["First", "Second", "Third"]
     assert_safe_html(html)
+
+
+def test_a_menu_word_alone_between_paragraphs_is_the_authors_line():
+    verse = "The kettle sings its one low note while the rain walks up the valley road"
+    page = f"""<html><body><article class="post hentry"><h1 class="entry-title">Evening</h1>
+<div class="entry-content"><p>{verse}, and the lamps come on along the quay.</p>
+<p>Home</p>
+<p>{verse}, and a dog barks twice beyond the bridge.</p>
+<p>More</p>
+<p>{verse}, and I ask for nothing else tonight.</p>
+<p>Listen</p>
+<p>{verse}, and the tide turns in the dark.</p>
+<p><a href="/">Home</a></p>
+<div class="sharing"><p>Share</p><p>Facebook</p><p>X</p></div>
+<p>Like</p></div></article></body></html>"""
+    record = extract_post(page, "https://verse.example/2024/05/evening.html")
+    lines = record.text.split("\n")
+    assert [line for line in lines if len(line.split()) == 1] == ["Home", "More", "Listen"]
+    assert lines[1] == "Home" and lines[3] == "More" and lines[5] == "Listen"
+    assert len(lines) == 7  # no share bar, no trailing "Like", no "Home" link
+    for word in ("Home", "More", "Listen"):
+        assert record.html.count(f"<p>{word}</p>") == 1, word
+    assert "Facebook" not in record.html and "<p>Like</p>" not in record.html
+    assert 'href="https://verse.example/"' not in record.html
+
+
+def test_menu_words_are_clutter_beside_clutter_or_at_the_edges():
+    from pipeline.cleaning import clean_text
+
+    body = "A first paragraph of the post.\nA second one."
+    assert clean_text(f"Home\n{body}\nLike") == body
+    assert clean_text(f"{body}\nShare\nFacebook\nX\nA last line.") == f"{body}\nA last line."
+    assert clean_text(f"{body}\nGet link\nA last line.") == f"{body}\nA last line."
+    assert clean_text("First.\nX\nLast.") == "First.\nX\nLast."
