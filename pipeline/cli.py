@@ -32,6 +32,7 @@ from pipeline.urls import (
     SourceURLError,
     checked_source_url,
     dated_post_home,
+    listing_page_home,
     normalise_source_url,
 )
 
@@ -71,12 +72,19 @@ def open_archive(
 
 
 def source_url(url: str) -> str:
-    """The blog that `url` names, as `sources` stores it; the address of one of its posts
-    stands for the blog, and a note on stderr says so (SourceURLError if it is no blog's)."""
+    """The blog that `url` names, as `sources` stores it; the address of one of its posts or
+    of a page listing them stands for the blog, and a note on stderr says so (SourceURLError
+    if it is no blog's)."""
     given = checked_source_url(url)
     home = normalise_source_url(given)
     if dated_post_home(given):
         click.echo(f"note: {url} is a post; the source is its blog, {home}", err=True)
+    elif listing_page_home(given):
+        click.echo(
+            f"note: {url} is a page listing some of a blog's posts (a label, category, tag, "
+            f"archive or pager page); the source is the whole blog, {home}",
+            err=True,
+        )
     return home
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pipeline.dedupe import SHARED_FOR_DUPLICATE, sketch
-from pipeline.urls import same_blog, url_variants
+from pipeline.urls import same_blog, source_home, url_variants
 
 if TYPE_CHECKING:  # imported when first used (Archive.db): a read-only search does without it
     import sqlite_utils
@@ -413,6 +413,32 @@ def _ingest_batches(db: sqlite_utils.Database) -> None:
         "CREATE TABLE ingest_batches (digest TEXT PRIMARY KEY, items INTEGER NOT NULL, "
         "ingested_at TEXT NOT NULL)"
     )
+
+
+@migration("010_sources_at_blog_home")
+def _sources_at_blog_home(db: sqlite_utils.Database) -> None:
+    """A source stored as the address of one of its blog's posts or listing pages (as older
+    versions stored `crawl https://x.example/2023/05/post.html` or `.../search/label/X`)
+    becomes the blog's home, as `crawl` and `add` now store it: before, every run re-read it
+    as its home, recorded the home as a second source, and reported the stored one as
+    `failed (crawl did not run)`. Where the home is a source already, the other's posts, runs
+    and failures move to it and the duplicate row goes; nothing archived is dropped."""
+    for source_id, url in db.execute("SELECT id, url FROM sources ORDER BY id").fetchall():
+        try:
+            home = source_home(url)
+        except ValueError:  # not an address this version would store: left as it is
+            continue
+        if home == url:
+            continue
+        kept = db.execute("SELECT id FROM sources WHERE url = ?", [home]).fetchone()
+        if kept is None:
+            db.execute("UPDATE sources SET url = ? WHERE id = ?", [home, source_id])
+            continue
+        for table in ("posts", "crawls", "failures"):
+            db.execute(
+                f"UPDATE {table} SET source_id = ? WHERE source_id = ?", [kept[0], source_id]
+            )
+        db.execute("DELETE FROM sources WHERE id = ?", [source_id])
 
 
 def _keeps_stored(name: str, stored: Any, new: Any) -> bool:

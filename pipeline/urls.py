@@ -167,6 +167,27 @@ def dated_post_home(url: str) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, found.group("blog"), "", ""))
 
 
+#: a page of a blog that lists its posts: a Blogger label or search page (`/search/label/X`,
+#: `/search?updated-max=...`), a WordPress category, tag or author page, a pager page
+#: (`/page/2/`), an archive by year, month or day (`/2024/05/`), maybe under the blog's folder
+LISTING_PAGE_PATH = re.compile(
+    r"^(?P<blog>(/[^/]+)*?/)(?:search(?:/label/[^/]+)?"
+    r"|(?:tags?|categor(?:y|ies)|labels?|authors?|topics?)/.+|page/\d+"
+    r"|\d{4}(?:/\d{2}(?:/\d{2})?)?)/?$",
+    re.IGNORECASE,
+)
+
+
+def listing_page_home(url: str) -> str | None:
+    """The blog's home of a URL that addresses one of its listing pages (`LISTING_PAGE_PATH`: a
+    label, category, tag, author, pager or date archive page), or None for any other URL."""
+    parts = urlsplit(url)
+    found = LISTING_PAGE_PATH.match(parts.path or "/")
+    if found is None:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, found.group("blog"), "", ""))
+
+
 class SourceURLError(ValueError):
     """A source address that cannot be a blog's home page."""
 
@@ -174,9 +195,15 @@ class SourceURLError(ValueError):
 def normalise_source_url(url: str) -> str:
     """A blog's home URL as stored in `sources`: scheme added if missing, host lower-cased,
     tracking parameters and fragment removed, `/` as the path of a bare host; the address of
-    one of its posts by date stands for the blog (`dated_post_home`)."""
-    url = checked_source_url(url)
-    return canonical_url(dated_post_home(url) or url)
+    one of its posts by date (`dated_post_home`) or of a page listing its posts
+    (`listing_page_home`) stands for the blog."""
+    return source_home(checked_source_url(url))
+
+
+def source_home(url: str) -> str:
+    """The blog an absolute http(s) URL belongs to as a source: the home of a post or listing
+    page's address (`dated_post_home`, `listing_page_home`), canonical."""
+    return canonical_url(dated_post_home(url) or listing_page_home(url) or url)
 
 
 def checked_source_url(url: str) -> str:

@@ -196,6 +196,68 @@ def test_crawling_a_post_address_archives_its_blog_and_that_post(
     assert added.stdout == f"already a source: {demo_blogs.blogger.url}\n"
 
 
+def test_crawling_a_label_page_archives_its_blog(demo_blogs, tmp_path: Path) -> None:
+    # Before, the label page became the source and its robots.txt (Disallow: /search) made
+    # the whole crawl fail; a WordPress category page became a second source of its blog.
+    db = tmp_path / "archive.db"
+    label = demo_blogs.blogger.url + "search/label/Astronomy"
+    category = demo_blogs.wordpress.url + "category/astronomy/"
+    result = run_blogarchive("crawl", label, category, "--db", str(db), *LOOPBACK)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{demo_blogs.blogger.url}: ok, 22 posts found, 22 new")
+    assert lines[1].startswith(f"{demo_blogs.wordpress.url}: ok, 15 posts found, 15 new")
+    assert f"note: {label} is a page listing some of a blog's posts" in result.stderr
+    urls = [r["url"] for r in rows(db, "SELECT url FROM sources ORDER BY id")]
+    assert urls == [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+
+
+def test_sources_stored_as_a_post_or_label_page_become_their_blog(
+    demo_blogs, tmp_path: Path
+) -> None:
+    """An archive of an older version, whose sources hold a post's and a category page's
+    address beside the blog's home: every cron run reported them `failed (crawl did not
+    run)` and made the home a second source. Migration 010 makes them the blog's home,
+    moving posts, runs and failures to the home's row where it exists; nothing is lost."""
+    db = tmp_path / "archive.db"
+    home = demo_blogs.wordpress.url
+    crawled = run_blogarchive("crawl", home, "--db", str(db), *LOOPBACK)
+    assert crawled.returncode == 0, crawled.stderr
+    post = demo_blogs.blogger.url + "2023/02/branch-line-that-never-was.html"
+    category = home + "category/astronomy/"
+    with sqlite3.connect(db) as conn:  # as the older version left it
+        conn.execute("DELETE FROM _migrations WHERE name = '010_sources_at_blog_home'")
+        for url in (post, category):
+            conn.execute(
+                "INSERT INTO sources (url, site, added_at) VALUES (?, ?, '2026-01-01')",
+                [url, url.split("/")[2]],
+            )
+        # the WordPress posts were archived under the category page's row
+        conn.execute(
+            "UPDATE posts SET source_id = (SELECT id FROM sources WHERE url = ?)", [category]
+        )
+        conn.execute(
+            "UPDATE crawls SET source_id = (SELECT id FROM sources WHERE url = ?)", [category]
+        )
+    before = rows(db, "SELECT id, url, content_hash FROM posts ORDER BY id")
+    result = run_blogarchive("crawl", "--db", str(db), *LOOPBACK)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "did not run" not in result.stdout
+    summary = {line.split(": ", 1)[0]: line for line in result.stdout.splitlines()}
+    assert set(summary) == {demo_blogs.blogger.url, home}
+    assert ": ok, 22 posts found, 22 new" in summary[demo_blogs.blogger.url]
+    assert ": ok, 15 posts found, 0 new, 0 updated, 15 unchanged" in summary[home]
+    sources = rows(db, "SELECT id, url FROM sources ORDER BY url")
+    assert [s["url"] for s in sources] == sorted([demo_blogs.blogger.url, home])
+    wordpress = next(s["id"] for s in sources if s["url"] == home)
+    after = rows(
+        db, "SELECT id, url, content_hash FROM posts WHERE source_id = ? ORDER BY id", (wordpress,)
+    )
+    assert after == before
+    runs = rows(db, "SELECT source_id, new FROM crawls ORDER BY id")
+    assert runs[0] == {"source_id": wordpress, "new": 15}  # the first run moved with its posts
+
+
 def test_add_makes_an_archive_of_an_empty_file(tmp_path: Path) -> None:
     empty = tmp_path / "archive.db"
     empty.touch()

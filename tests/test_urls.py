@@ -106,14 +106,27 @@ def test_same_blog_ignores_www_but_not_ports() -> None:
         ("https://ex.example/2023/05/12/slug", "https://ex.example/"),
         ("https://ex.example/blog/2023/05/slug.html?m=1#c", "https://ex.example/blog/"),
         ("http://[::1]:8080/2023/05/a.html", "http://[::1]:8080/"),
-        # archives by month and by day, pages and folders are no posts: kept as given
-        ("https://ex.example/2023/05/", "https://ex.example/2023/05/"),
-        ("https://ex.example/2023/05/12/", "https://ex.example/2023/05/12/"),
+        # a page listing some of its posts stands for the blog too
+        ("https://ex.example/2023/05/", "https://ex.example/"),
+        ("https://ex.example/2023/05/12/", "https://ex.example/"),
+        ("https://ex.example/blog/2023/", "https://ex.example/blog/"),
+        ("ex.blogspot.com/search/label/Astronomy", "https://ex.blogspot.com/"),
+        (
+            "https://ex.blogspot.com/search?updated-max=2023-05-01T00:00:00Z",
+            "https://ex.blogspot.com/",
+        ),
+        ("https://ex.example/category/astronomy/", "https://ex.example/"),
+        ("https://ex.example/blog/tag/night-sky/page/2/", "https://ex.example/blog/"),
+        ("https://ex.example/author/ann/", "https://ex.example/"),
+        ("https://ex.example/page/3/", "https://ex.example/"),
+        # static pages and folders are neither: kept as given
         ("https://ex.example/p/about.html", "https://ex.example/p/about.html"),
         ("https://ex.example/blog/", "https://ex.example/blog/"),
+        ("https://ex.example/tags-and-notes/", "https://ex.example/tags-and-notes/"),
+        ("https://ex.example/categories", "https://ex.example/categories"),
     ],
 )
-def test_a_post_address_stands_for_its_blog(given: str, source: str) -> None:
+def test_a_post_or_listing_address_stands_for_its_blog(given: str, source: str) -> None:
     assert normalise_source_url(given) == source
 
 
