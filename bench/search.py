@@ -27,6 +27,9 @@ Then runs 20 typical searches, each `--repeat` times after one warm-up, through:
 
 (`--paths` picks some of them: the table view of 1,000,000 posts takes hours.)
 
+Then, unless `--no-pages`, the pages a reader opens before searching (BROWSE_PAGES: the home
+page, and the posts, post_versions, comments and failures tables in their default order).
+
 and prints the median and p95 per path (milliseconds, over all samples) and the per-query
 medians at the largest size. Databases are kept under --workdir (default $TMPDIR/blogarchive-bench-search)
 and reused when they already hold N posts.
@@ -351,6 +354,33 @@ def measure(db_path: Path, repeat: int, paths: set[str]) -> dict:
     return {"per_query": per_query, "hits": hits}
 
 
+#: The pages a reader opens before searching: the home page (blogs with their first and last
+#: post, latest posts) and the tables in their default order (`archive/metadata.yml`).
+BROWSE_PAGES = ("/", "/{db}/posts", "/{db}/post_versions", "/{db}/comments", "/{db}/failures")
+
+
+def measure_pages(db_path: Path, repeat: int) -> dict[str, list[float]]:
+    """Each of BROWSE_PAGES through Datasette in-process, `repeat` timed runs after a
+    warm-up: milliseconds by page."""
+    from pipeline.serving import make_datasette
+
+    ds = make_datasette(db_path)
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(ds.invoke_startup())
+
+    def get(path: str):
+        def run():
+            response = loop.run_until_complete(ds.client.get(path))
+            if response.status_code != 200:
+                raise RuntimeError(f"{path}: HTTP {response.status_code} {response.text[:300]}")
+
+        return run
+
+    samples = {page: timed(get(page.format(db=db_path.stem)), repeat) for page in BROWSE_PAGES}
+    loop.close()
+    return samples
+
+
 PATHS = (
     "datasette",
     "datasette-lean",
@@ -397,6 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rebuild", action="store_true", help="rebuild even if cached")
     parser.add_argument(
+        "--no-pages", action="store_true", help="skip the browse pages (home page, tables)"
+    )
+    parser.add_argument(
         "--workdir",
         default=str(Path(tempfile.gettempdir()) / "blogarchive-bench-search"),
         help="where the archives are kept (a folder under the system's temp dir)",
@@ -407,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     if paths - set(PATHS):
         parser.error(f"unknown paths: {', '.join(sorted(paths - set(PATHS)))}")
     rows: list[list] = []
+    page_rows: list[list] = []
     builds: list[list] = []
     result: dict = {}
     for n in sizes:
@@ -421,6 +455,9 @@ def main(argv: list[str] | None = None) -> int:
         if cached == n:
             print(f"# {n} posts: reusing {db_path}", file=sys.stderr, flush=True)
             build_s = float("nan")
+            from pipeline.store import Archive
+
+            Archive(db_path).close()  # this version's migrations (indexes) applied
         else:
             print(f"# {n} posts: building {db_path} ...", file=sys.stderr, flush=True)
             build_s = build(db_path, n, args.bulk)
@@ -429,8 +466,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"# {n} posts: measuring ...", file=sys.stderr, flush=True)
         result = measure(db_path, args.repeat, paths)
         rows += summary_rows(n, result)
+        if not args.no_pages:
+            for page, samples in measure_pages(db_path, args.repeat).items():
+                page_rows.append(
+                    [f"{n:,}", page, median(samples), percentile(samples, 95), max(samples)]
+                )
     print(f"Search latency, ms; {machine_line()}; {args.repeat} timed runs per query\n")
     print(markdown_table(["posts", "path", "queries", "median", "p95", "max", "p95 < 100"], rows))
+    if page_rows:
+        print("\nBrowse pages (Datasette in-process), ms:\n")
+        print(markdown_table(["posts", "page", "median", "p95", "max"], page_rows))
     print()
     print(markdown_table(["posts", "build", "build s", "db MB"], builds))
     print(f"\nPer query at {sizes[-1]:,} posts (median ms; matches = Datasette's count):\n")

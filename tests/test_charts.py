@@ -201,7 +201,8 @@ def test_chart_queries_read_the_covering_index_not_the_posts(archive_db: Path) -
                 row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {chart['sql']}", {"site": "x"})
             ]
             on_posts = [step for step in plan if re.search(r"\bposts\b", step)]
-            assert on_posts and all("COVERING INDEX posts_charts" in s for s in on_posts), (
+            # posts_charts, or a narrower index holding every column the chart reads
+            assert on_posts and all("USING COVERING INDEX" in s for s in on_posts), (
                 chart["id"],
                 plan,
             )
