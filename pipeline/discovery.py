@@ -460,9 +460,23 @@ def next_wordpress_feed_page(url: str, page: FeedPage) -> str | None:
     return with_query(url, paged=current + 1)
 
 
-def wordpress_sitemap_wanted(url: str) -> bool:
-    """WordPress core sitemaps: follow post sitemaps, skip pages, taxonomies and users."""
-    name = urlsplit(url).path.rsplit("/", 1)[-1]
-    if not name.startswith("wp-sitemap-"):
-        return True
-    return name.startswith("wp-sitemap-posts-post-")
+#: words in a child sitemap's file name that say it lists no posts: WordPress core's
+#: `wp-sitemap-posts-page-1.xml`, `wp-sitemap-taxonomies-category-1.xml`,
+#: `wp-sitemap-users-1.xml`; Yoast's and Rank Math's `page-sitemap.xml`,
+#: `category-sitemap.xml`, `post_tag-sitemap.xml`, `author-sitemap.xml`; Ghost's and Tumblr's
+#: `sitemap-pages.xml`, `sitemap-tags.xml`, `sitemap-authors.xml`; Wix's `pages-sitemap.xml`,
+#: `blog-categories-sitemap.xml`; shops' `product-sitemap.xml`
+NOT_POST_SITEMAP_WORDS = frozenset(
+    "page pages tag tags category categories taxonomies author authors users user"
+    " product products store".split()
+)
+
+
+def sitemap_wanted(url: str) -> bool:
+    """Whether a sitemap named in a sitemap index may list posts: the sitemaps of static
+    pages, tags, categories, authors and products that blog platforms split their
+    sitemaps into are skipped (see NOT_POST_SITEMAP_WORDS)."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1].lower()
+    name = re.sub(r"\.xml(\.gz)?$", "", name)
+    words = {word.rstrip("0123456789") for word in re.split(r"[-_.]", name)}
+    return not words & NOT_POST_SITEMAP_WORDS

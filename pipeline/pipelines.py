@@ -273,6 +273,8 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         if not hasattr(spider, "post_request") or self.archive is None:
             return
+        if getattr(spider, "discovery_pending", bool)():
+            return  # the spider asks for more listings first (BlogSpider.spider_idle)
         scheduled = 0
         for source_url, run in self.runs.items():
             if run.swept or run.fatal:

@@ -21,7 +21,8 @@ LISTING_PATH = re.compile(
         ^/$ |
         ^/search(/|$) | /search/label/ |
         /(tag|tags|category|categories|label|labels|author|authors|topics?|archives?)/ |
-        /page/\d+/?$ | /feed/?$ | /feeds/ | /rss/?$ | /atom/?$ | /comments/feed |
+        /page/?\d+/?$ | /feed/?$ | /feeds/ | /rss/(\d+/)?$ | /rss$ | /atom/?$ | /comments/feed |
+        /tagged/ | /day/\d{4}/ | /archives?$ |
         ^/wp-(json|admin|content|includes|login) | /xmlrpc\.php |
         sitemap[^/]*\.xml$ | \.(xml|rss|atom|json|css|js|png|jpe?g|gif|svg|webp|ico|pdf|zip|mp3|mp4)$ |
         ^/\d{4}/?$ | ^/\d{4}/\d{2}/?$ | ^/\d{4}/\d{2}/\d{2}/?$ | ^/\d{4}_\d{2}_\d{2}_archive\.html$ |
@@ -117,6 +118,20 @@ def host_key(url: str) -> str:
 def same_blog(url: str, home: str) -> bool:
     key = host_key(url)
     return bool(key) and key == host_key(home)
+
+
+def depth_in_blog(url: str, home: str) -> int | None:
+    """How many path segments deep `url` sits inside the blog at `home` (`/blog/slug/` is 1
+    deep in `https://example.org/blog/`, 2 in `https://example.org/`), or None when it is
+    outside the blog's folder (`/shop/mug/` for a blog at `/blog/`) or no usable address."""
+    folder = urlsplit(home).path.rstrip("/") + "/"
+    try:
+        path = urlsplit(url).path or "/"
+    except ValueError:  # `http://[broken/...`
+        return None
+    if not (path + "/").startswith(folder):
+        return None
+    return len([part for part in path[len(folder) :].split("/") if part])
 
 
 def is_post_url(url: str, platform: str = "generic") -> bool:

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 
+from conftest import LOOPBACK, rows, run_blogarchive
 from pipeline import discovery
 
 HOME = "https://ex.blogspot.com/"
@@ -110,15 +117,32 @@ def test_wordpress_api_page() -> None:
         discovery.parse_wordpress_posts(b"<html>", "x")
 
 
-def test_wordpress_sitemaps_followed_are_post_sitemaps_only() -> None:
-    assert discovery.wordpress_sitemap_wanted("https://wp.example/wp-sitemap-posts-post-2.xml")
+def test_sitemaps_followed_are_post_sitemaps_only() -> None:
+    for wanted in (
+        "wp-sitemap-posts-post-2.xml",
+        "post-sitemap.xml",  # Yoast, Rank Math
+        "post-sitemap2.xml",
+        "sitemap-posts.xml",  # Ghost
+        "sitemap1.xml",  # Tumblr
+        "blog-posts-sitemap.xml",  # Wix
+        "sitemap.xml?page=2",  # Blogger
+    ):
+        assert discovery.sitemap_wanted("https://wp.example/" + wanted), wanted
     for skipped in (
         "wp-sitemap-posts-page-1.xml",
         "wp-sitemap-taxonomies-category-1.xml",
         "wp-sitemap-users-1.xml",
+        "page-sitemap.xml",
+        "category-sitemap.xml",
+        "post_tag-sitemap.xml",
+        "author-sitemap.xml",
+        "product-sitemap.xml",
+        "sitemap-pages.xml",
+        "sitemap-tags.xml",
+        "sitemap-authors.xml",
+        "blog-categories-sitemap.xml",
     ):
-        assert not discovery.wordpress_sitemap_wanted("https://wp.example/" + skipped)
-    assert discovery.wordpress_sitemap_wanted("https://ex.blogspot.com/sitemap.xml?page=2")
+        assert not discovery.sitemap_wanted("https://wp.example/" + skipped), skipped
 
 
 def test_a_feed_that_is_not_a_feed() -> None:
@@ -188,3 +212,303 @@ def test_the_fast_atom_reader_gives_what_feedparser_gives_on_the_demo_feeds(demo
         assert (discovery.parse_atom(body, url) is None) == ("alt=rss" in path)
     assert discovery.parse_atom(b"<rss><channel/></rss>", HOME) is None
     assert discovery.parse_atom(b"<feed><entry>", HOME) is None
+
+
+# -- loopback copies of blog platforms: every post archived, nothing else
+
+
+@dataclass
+class Post:
+    slug: str
+    date: datetime
+    updated: datetime
+    text: str
+
+    @property
+    def title(self) -> str:
+        return self.slug.replace("-", " ").capitalize()
+
+
+def _posts(count: int) -> list[Post]:
+    words = "hedge river letter harbour signal method evening journal".split()
+    posts = []
+    for n in range(count):
+        date = datetime(2023, 1, 2, 9, tzinfo=UTC) + timedelta(days=7 * n)
+        text = " ".join(words[(n + k) % len(words)] for k in range(60))
+        posts.append(Post(f"walk-number-{n}", date, date, f"Walk {n} went by the {text}."))
+    return posts
+
+
+def _html(title: str, body: str, head: str = "") -> bytes:
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><title>{title}</title>{head}</head>"
+        f"<body><nav><a href='/'>Home</a> <a href='/about/'>About</a></nav>{body}</body></html>"
+    ).encode()
+
+
+def _rss(items: list[tuple[str, Post]]) -> bytes:
+    entries = "".join(
+        f"<item><title>{post.title}</title><link>{url}</link><guid>{url}</guid>"
+        f"<pubDate>{format_datetime(post.date)}</pubDate></item>"
+        for url, post in items
+    )
+    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>B</title>{entries}</channel></rss>".encode()
+
+
+def _urlset(urls: list[tuple[str, datetime | None]]) -> bytes:
+    entries = "".join(
+        f"<url><loc>{url}</loc>{f'<lastmod>{mod.isoformat()}</lastmod>' if mod else ''}</url>"
+        for url, mod in urls
+    )
+    return (
+        "<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+        f"{entries}</urlset>"
+    ).encode()
+
+
+def _index(urls: list[str]) -> bytes:
+    entries = "".join(f"<sitemap><loc>{url}</loc></sitemap>" for url in urls)
+    return (
+        "<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+        f"{entries}</sitemapindex>"
+    ).encode()
+
+
+@dataclass
+class Platform:
+    """How a platform lays a blog out: where posts live, its generator, its feed (holding the
+    newest FEED_SIZE posts only), its pager and its sitemaps (with the non-post pages)."""
+
+    home: str  # the blog's folder
+    post_path: Callable[[Post], str]
+    head: str  # generator and feed links
+    feed: tuple[str, str]  # path, content type
+    pager: Callable[[int], str]  # listing page n >= 2
+    sitemaps: Callable[[str, list[tuple[str, datetime | None]]], dict[str, bytes]]
+    #: pages that are no posts, linked from every listing (tags, authors, static pages...)
+    others: tuple[str, ...]
+
+
+FEED_SIZE = 4
+#: what themes link from each post of a listing: its tags, categories, author and day
+TAXONOMY = re.compile(r"/(tags?|tagged|categories|category|author|day)/")
+XML = "application/xml"
+RSS = "application/rss+xml"
+
+
+def _ghost_sitemaps(root: str, posts: list) -> dict[str, bytes]:
+    return {
+        "/sitemap.xml": _index(
+            [f"{root}/sitemap-{kind}.xml" for kind in ("pages", "posts", "authors", "tags")]
+        ),
+        "/sitemap-posts.xml": _urlset(posts),
+        "/sitemap-pages.xml": _urlset([(f"{root}/about/", None), (f"{root}/contact/", None)]),
+        "/sitemap-authors.xml": _urlset([(f"{root}/author/ann/", None)]),
+        "/sitemap-tags.xml": _urlset([(f"{root}/tag/walks/", None)]),
+    }
+
+
+def _yoast_sitemaps(root: str, posts: list) -> dict[str, bytes]:
+    names = ["post", "post2", "page", "category", "post_tag", "author"]
+    return {
+        "/sitemap_index.xml": _index(
+            [f"{root}/{name.replace('2', '')}-sitemap{name[4:]}.xml" for name in names]
+        ),
+        "/post-sitemap.xml": _urlset(posts[: len(posts) // 2]),
+        "/post-sitemap2.xml": _urlset(posts[len(posts) // 2 :]),
+        "/page-sitemap.xml": _urlset([(f"{root}/", None), (f"{root}/about/", None)]),
+        "/category-sitemap.xml": _urlset([(f"{root}/category/walks/", None)]),
+        "/post_tag-sitemap.xml": _urlset([(f"{root}/tag/walks/", None)]),
+        "/author-sitemap.xml": _urlset([(f"{root}/author/ann/", None)]),
+    }
+
+
+def _flat_sitemap(*others: str) -> Callable[[str, list], dict[str, bytes]]:
+    """A static site generator's one sitemap: posts, static pages, sections and taxonomies."""
+    return lambda root, posts: {
+        "/sitemap.xml": _urlset(posts + [(root + path, posts[0][1]) for path in others])
+    }
+
+
+def _tumblr_sitemaps(root: str, posts: list) -> dict[str, bytes]:
+    return {
+        "/sitemap.xml": _index([f"{root}/sitemap1.xml", f"{root}/sitemap-pages.xml"]),
+        "/sitemap1.xml": _urlset(posts),
+        "/sitemap-pages.xml": _urlset([(f"{root}/", None), (f"{root}/about", None)]),
+    }
+
+
+PLATFORMS = {
+    "ghost": Platform(
+        "/",
+        lambda post: f"/{post.slug}/",
+        "<meta name='generator' content='Ghost 5.80'>"
+        "<link rel='alternate' type='application/rss+xml' href='/rss/'>",
+        ("/rss/", RSS),
+        lambda n: f"/page/{n}/",
+        _ghost_sitemaps,
+        ("/about/", "/contact/", "/tag/walks/", "/author/ann/"),
+    ),
+    "hugo": Platform(
+        "/",
+        lambda post: f"/posts/{post.slug}/",
+        "<meta name='generator' content='Hugo 0.125.4'>"
+        "<link rel='alternate' type='application/rss+xml' href='/index.xml'>",
+        ("/index.xml", RSS),
+        lambda n: f"/page/{n}/",
+        _flat_sitemap("/", "/posts/", "/about/", "/tags/", "/tags/walks/", "/categories/"),
+        ("/posts/", "/about/", "/tags/", "/tags/walks/", "/categories/"),
+    ),
+    "jekyll": Platform(
+        "/",
+        lambda post: f"/jekyll/update/{post.date:%Y/%m/%d}/{post.slug}.html",
+        "<meta name='generator' content='Jekyll v4.3.3'>"
+        "<link rel='alternate' type='application/atom+xml' href='/feed.xml'>",
+        ("/feed.xml", RSS),
+        lambda n: f"/page{n}/",
+        _flat_sitemap("/", "/about/", "/page2/", "/page3/"),
+        ("/about/", "/page2/", "/page3/"),
+    ),
+    "wordpress-yoast": Platform(
+        "/",
+        lambda post: f"/{post.date:%Y/%m/%d}/{post.slug}/",
+        "<meta name='generator' content='WordPress 6.5.2'>"
+        "<link rel='https://api.w.org/' href='/wp-json/'>"
+        "<link rel='alternate' type='application/rss+xml' href='/feed/'>",
+        ("/feed/", RSS),
+        lambda n: f"/page/{n}/",
+        _yoast_sitemaps,
+        ("/about/", "/category/walks/", "/tag/walks/", "/author/ann/"),
+    ),
+    "tumblr": Platform(
+        "/",
+        lambda post: f"/post/7000{post.date:%j}/{post.slug}",
+        "<link rel='alternate' type='application/rss+xml' href='/rss'>",
+        ("/rss", RSS),
+        lambda n: f"/page/{n}",
+        _tumblr_sitemaps,
+        ("/about", "/tagged/walks", "/archive", "/day/2023/01/02"),
+    ),
+    "micro.blog": Platform(
+        "/",
+        lambda post: f"/{post.date:%Y/%m/%d}/{post.slug}.html",
+        "<meta name='generator' content='Hugo 0.91.2'>"
+        "<link rel='alternate' type='application/rss+xml' href='/feed.xml'>",
+        ("/feed.xml", RSS),
+        lambda n: f"/page/{n}/",
+        _flat_sitemap("/", "/archive/", "/photos/", "/replies/", "/now/", "/categories/walks/"),
+        ("/photos/", "/replies/", "/now/", "/about/"),
+    ),
+    "subfolder": Platform(
+        "/blog/",
+        lambda post: f"/blog/{post.slug}/",
+        "<link rel='alternate' type='application/rss+xml' href='/blog/feed.xml'>",
+        ("/blog/feed.xml", RSS),
+        lambda n: f"/blog/page/{n}/",
+        _flat_sitemap("/", "/shop/", "/shop/blue-mug/", "/docs/install/", "/pricing/", "/blog/"),
+        ("/shop/", "/shop/blue-mug/", "/docs/install/", "/pricing/"),
+    ),
+}
+
+
+def _platform_pages(platform: Platform, root: str, posts: list[Post]) -> dict:
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    newest = sorted(posts, key=lambda post: post.date, reverse=True)
+    listed = [(root + platform.post_path(post), post) for post in newest]
+    pages: dict = {}
+    chunks = [listed[i : i + 3] for i in range(0, len(listed), 3)]
+    for number, chunk in enumerate(chunks, 1):
+        body = "".join(
+            f"<article><h2><a href='{url}'>{post.title}</a></h2>"
+            + "".join(
+                f"<a href='{other}'>{other}</a> "
+                for other in platform.others
+                if TAXONOMY.search(other)
+            )
+            + "</article>"
+            for url, post in chunk
+        )
+        body += (
+            "<footer>"
+            + "".join(f"<a href='{other}'>{other}</a> " for other in platform.others)
+            + "</footer>"
+        )
+        if number < len(chunks):
+            body += f"<a class='older-posts' href='{platform.pager(number + 1)}'>Older posts</a>"
+        path = platform.home if number == 1 else platform.pager(number)
+        pages[path] = (200, html, _html("Blog", body, platform.head))
+    for url, post in listed:
+        pages[url[len(root) :]] = (
+            200,
+            html,
+            _html(
+                post.title,
+                f"<article><h1>{post.title}</h1><time datetime='{post.date.isoformat()}'>"
+                f"{post.date:%B %d, %Y}</time><p>{post.text}</p><p>{post.text}</p></article>",
+                platform.head + "<meta property='og:type' content='article'>",
+            ),
+        )
+    for other in platform.others:
+        pages.setdefault(
+            other,
+            (200, html, _html("Other", f"<h1>{other}</h1><p>{'Not a post at all. ' * 40}</p>")),
+        )
+    path, kind = platform.feed
+    pages[path] = (200, {"Content-Type": kind}, _rss(listed[:FEED_SIZE]))
+    sitemaps = platform.sitemaps(root, [(url, post.updated) for url, post in listed])
+    for name, body in sitemaps.items():
+        pages[name] = (200, {"Content-Type": XML}, body)
+    for name in ("/sitemap.xml", "/wp-sitemap.xml"):
+        if name not in pages and "/sitemap_index.xml" in pages:  # Yoast's redirects
+            pages[name] = (301, {"Location": f"{root}/sitemap_index.xml"}, b"")
+    pages["/robots.txt"] = (
+        200,
+        {"Content-Type": "text/plain"},
+        f"User-agent: *\nDisallow: /ghost/\nSitemap: {root}{next(iter(sitemaps))}\n".encode(),
+    )
+    return pages
+
+
+def _archived(db: Path) -> dict[str, dict]:
+    return {row["url"]: row for row in rows(db, "SELECT url, gone_at FROM posts")}
+
+
+@pytest.mark.parametrize("name", PLATFORMS)
+def test_every_post_of_each_platform_and_nothing_else(
+    name: str, static_site, tmp_path: Path
+) -> None:
+    """A blog whose feed holds its newest posts only, whose sitemaps also list its static
+    pages, tags, authors, sections (or a whole site's shop and docs), and whose listings link
+    tag, archive and pager pages: every post is archived, nothing else; then a post is added,
+    one edited and one deleted, and the next crawl finds just that."""
+    platform = PLATFORMS[name]
+    posts = _posts(10)
+    site = static_site({})
+    root = site.url.rstrip("/")
+    site.pages = _platform_pages(platform, root, posts)
+    db = tmp_path / "archive.db"
+
+    def crawl() -> None:
+        result = run_blogarchive("crawl", root + platform.home, "--db", str(db), *LOOPBACK)
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    crawl()
+    expected = {root + platform.post_path(post) for post in posts}
+    assert set(_archived(db)) == expected
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    edited, deleted = posts[2], posts.pop(4)
+    posts[posts.index(edited)] = replace(edited, updated=now, text=edited.text + " Corrected.")
+    posts.append(Post("a-new-walk", now, now, "A new walk " + posts[0].text))
+    site.pages = _platform_pages(platform, root, posts)
+    crawl()
+    archived = _archived(db)
+    deleted_url = root + platform.post_path(deleted)
+    assert set(archived) == {root + platform.post_path(post) for post in posts} | {deleted_url}
+    assert [url for url, row in archived.items() if row["gone_at"]] == [deleted_url]
+    versions = rows(
+        db,
+        "SELECT posts.url, count(*) AS n FROM post_versions JOIN posts ON posts.id = post_id "
+        "GROUP BY posts.url HAVING n > 1",
+    )
+    assert [v["url"] for v in versions] == [root + platform.post_path(edited)]

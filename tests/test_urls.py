@@ -8,6 +8,7 @@ from pipeline.urls import (
     SourceURLError,
     canonical_url,
     canonical_url_or_none,
+    depth_in_blog,
     is_post_url,
     join_url,
     normalise_source_url,
@@ -85,6 +86,17 @@ def test_canonical_url(given: str, expected: str) -> None:
         ("https://hugo.example/tags/astronomy/", "generic", False),
         ("https://hugo.example/images/moon.jpg", "generic", False),
         ("https://hugo.example/sitemap.xml", "generic", False),
+        # Jekyll's pager, Tumblr's tag, day and archive pages, Ghost's feed pages
+        ("https://jekyll.example/page2/", "generic", False),
+        ("https://jekyll.example/blog/page12/", "generic", False),
+        ("https://jekyll.example/2024/05/17/page-turner.html", "generic", True),
+        ("https://t.example/post/7000123/a-walk", "generic", True),
+        ("https://t.example/tagged/walks", "generic", False),
+        ("https://t.example/day/2024/05/17", "generic", False),
+        ("https://t.example/archive", "generic", False),
+        ("https://t.example/rss", "generic", False),
+        ("https://ghost.example/rss/2/", "generic", False),
+        ("https://ghost.example/archive-of-our-walks/", "generic", True),
         ("mailto:someone@example.org", "generic", False),
     ],
 )
@@ -162,3 +174,15 @@ def test_malformed_addresses_are_none_not_errors(href: str) -> None:
     assert (
         join_url("https://blog.example/2024/", "01/a.html") == "https://blog.example/2024/01/a.html"
     )
+
+
+def test_depth_in_blog_and_outside_its_folder() -> None:
+    assert depth_in_blog("https://ex.org/blog/walk/", "https://ex.org/blog/") == 1
+    assert depth_in_blog("https://ex.org/blog/walk/", "https://ex.org/blog") == 1
+    assert depth_in_blog("https://ex.org/blog/2024/05/walk.html", "https://ex.org/blog/") == 3
+    assert depth_in_blog("https://ex.org/blog", "https://ex.org/blog/") == 0
+    assert depth_in_blog("https://ex.org/shop/mug/", "https://ex.org/blog/") is None
+    assert depth_in_blog("https://ex.org/blogroll/", "https://ex.org/blog/") is None
+    assert depth_in_blog("https://ex.org/posts/walk/", "https://ex.org/") == 2
+    assert depth_in_blog("https://ex.org/about/", "https://ex.org/") == 1
+    assert depth_in_blog("http://[broken/2024/01/x.html", "https://ex.org/") is None

@@ -15,8 +15,8 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from scrapy import Request, Spider
-from scrapy.exceptions import IgnoreRequest
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
@@ -30,6 +30,7 @@ from pipeline.store import Archive, ArchiveError, utcnow
 from pipeline.urls import (
     canonical_url,
     canonical_url_or_none,
+    depth_in_blog,
     is_post_url,
     normalise_source_url,
     same_blog,
@@ -59,6 +60,10 @@ class BlogSpider(Spider):
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.sources})
         # A source whose home page moved to another host (pipeline/middlewares.py): new home.
         self.moved_to: dict[str, str] = {}
+        # the root of each source whose sitemaps are not asked for yet (see _sitemap_requests)
+        self.sitemaps_waiting: dict[str, str] = {}
+        # whether all the posts of each source's feed sit below its top level
+        self.posts_nested: dict[str, bool] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BlogSpider:
@@ -69,7 +74,23 @@ class BlogSpider(Spider):
         spider.full = settings.getbool("BLOGARCHIVE_FULL", False)
         spider.clock_skew = timedelta(seconds=settings.getfloat("BLOGARCHIVE_CLOCK_SKEW", 3600))
         spider.db_path = settings.get("BLOGARCHIVE_DB")
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         return spider
+
+    def spider_idle(self) -> None:
+        """A feed request that came to nothing without a callback or errback (dropped as a
+        duplicate after a redirect) must not keep its blog's sitemaps from being read."""
+        waiting = list(self.sitemaps_waiting)
+        for source in waiting:
+            for request in self._sitemap_requests(source):
+                self.crawler.engine.crawl(request)
+        if waiting:
+            raise DontCloseSpider
+
+    def discovery_pending(self) -> bool:
+        """Whether some blog's sitemaps are still to be asked for (the sweep of unlisted
+        posts waits for them)."""
+        return bool(self.sitemaps_waiting)
 
     async def start(self) -> AsyncIterator[Any]:
         # What is archived decides what to fetch: opened here, after the storage pipeline
@@ -218,17 +239,7 @@ class BlogSpider(Spider):
         yield SourceItem(source, platform=home.platform, title=home.title)
         root = urljoin(response.url, "/")
 
-        yield self._request(
-            urljoin(root, "/robots.txt"), source, self.parse_robots, optional=True, priority=50
-        )
-        for sitemap in ("/sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml"):
-            if home.platform == "blogger" and sitemap != "/sitemap.xml":
-                continue
-            if home.platform != "wordpress" and sitemap == "/wp-sitemap.xml":
-                continue
-            yield self._request(
-                urljoin(root, sitemap), source, self.parse_sitemap, optional=True, priority=50
-            )
+        self.sitemaps_waiting[source] = root
         feeds = list(home.feeds)
         if home.platform == "blogger":
             feeds.insert(0, discovery.blogger_feed_url(root))
@@ -247,7 +258,13 @@ class BlogSpider(Spider):
         for feed in dict.fromkeys(feeds):
             if home.platform == "blogger" and "/feeds/posts/default" in feed:
                 feed = discovery.blogger_feed_url(root) if "start-index" not in feed else feed
-            yield self._request(feed, source, self.parse_feed, optional=True, priority=60)
+            yield self._request(
+                feed, source, self.parse_feed, errback=self.feed_failed, optional=True, priority=60
+            )
+        if not feeds or home.platform == "blogger":
+            # Blogger's sitemaps list posts only; without a feed there is no post to learn
+            # the shape of post addresses from: the sitemaps are read at once.
+            yield from self._sitemap_requests(source)
         yield from self._listing(response, source, home.post_links, home.pager_links)
         if home.is_post:
             # The page asked for as the blog's home is one of its posts (a source added before
@@ -291,10 +308,58 @@ class BlogSpider(Spider):
             self.listing_pages[source] = self.listing_pages.get(source, 0) + 1
             yield self._request(link, source, self.parse_listing, optional=True)
 
+    def _sitemap_requests(self, source: str) -> Iterator[Request]:
+        """robots.txt's and the usual sitemaps, once per source: after the first feed page
+        (or the feed's failure), so that the addresses of the feed's posts tell which
+        sitemap entries are static pages (see `_sitemap_entry_wanted`)."""
+        root = self.sitemaps_waiting.pop(source, None)
+        if root is None:
+            return
+        platform = self.platforms.get(source, "generic")
+        yield self._request(
+            urljoin(root, "/robots.txt"), source, self.parse_robots, optional=True, priority=50
+        )
+        for sitemap in ("/sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml"):
+            if platform == "blogger" and sitemap != "/sitemap.xml":
+                continue
+            if platform != "wordpress" and sitemap == "/wp-sitemap.xml":
+                continue
+            yield self._request(
+                urljoin(root, sitemap), source, self.parse_sitemap, optional=True, priority=50
+            )
+
+    def _learn_post_depth(self, source: str, page: discovery.FeedPage) -> None:
+        """Whether every post of the blog's feed sits deeper than the blog's top level
+        (`/posts/slug/`, `/2024/05/slug.html`): then a top-level address in a sitemap
+        (`/about/`, `/now/`, Hugo's `/posts/` section) is a static or listing page."""
+        if source in self.posts_nested or not page.posts:
+            return
+        depths = [depth_in_blog(link.url, source) for link in page.posts]
+        self.posts_nested[source] = all(depth is not None and depth > 1 for depth in depths)
+
+    def _sitemap_entry_wanted(self, url: str, source: str) -> bool:
+        """A sitemap lists a whole site: only addresses inside the blog's folder (a blog
+        at `/blog/` of a site whose sitemap lists its shop and docs too) and, when the feed's
+        posts all sit deeper, not at the blog's top level, may be posts."""
+        if self.platforms.get(source) == "blogger":
+            return True
+        depth = depth_in_blog(url, source)
+        if depth is None:
+            self.crawler.stats.inc_value("blogarchive/discovery/sitemap_outside_blog")
+            return False
+        if depth == 1 and self.posts_nested.get(source):
+            self.crawler.stats.inc_value("blogarchive/discovery/sitemap_top_level_page")
+            return False
+        return True
+
+    def feed_failed(self, failure: Failure) -> Iterator[Any]:
+        yield from self.discovery_failed(failure)
+        yield from self._sitemap_requests(self._source_of(failure))
+
     def parse_robots(self, response: Response) -> Iterator[Any]:
         source = response.meta["source_url"]
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-            if self._same_blog(url, source):
+            if self._same_blog(url, source) and discovery.sitemap_wanted(url):
                 yield self._request(url, source, self.parse_sitemap, optional=True, priority=50)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
@@ -317,11 +382,11 @@ class BlogSpider(Spider):
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
                 loc = entry.get("loc")
-                if loc and self._same_blog(loc, source) and discovery.wordpress_sitemap_wanted(loc):
+                if loc and self._same_blog(loc, source) and discovery.sitemap_wanted(loc):
                     yield self._request(loc, source, self.parse_sitemap, optional=True, priority=50)
         elif sitemap.type == "urlset":
             for entry in sitemap:
-                if entry.get("loc"):
+                if entry.get("loc") and self._sitemap_entry_wanted(entry["loc"], source):
                     request = self._post_request(
                         discovery.PostLink(url=entry["loc"], updated=entry.get("lastmod")), source
                     )
@@ -334,8 +399,11 @@ class BlogSpider(Spider):
             page = discovery.parse_feed(response.body, response.url)
         except discovery.DiscoveryError as error:
             yield FailureItem(response.url, source, "discover", str(error))
+            yield from self._sitemap_requests(source)
             return
         self.crawler.stats.inc_value("blogarchive/discovery/feed_pages")
+        self._learn_post_depth(source, page)
+        yield from self._sitemap_requests(source)
         if self._page_repeats(source, "feed", [link.url for link in page.posts], response.url):
             return
         for link in page.posts:
