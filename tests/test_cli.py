@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from conftest import BLOGARCHIVE, LOOPBACK, free_port, rows, run_blogarchive
 from pipeline.cli import cli
+from pipeline.crawl import check_overrides
 from pipeline.demo.content import blogger_posts
 from pipeline.demo.server import BloggerSite
 from pipeline.store import Archive
@@ -66,6 +67,12 @@ def test_bad_settings_are_refused_before_the_crawl(archive_path: Path) -> None:
         ("LOG_LEVEL=LOUD", "expected one of CRITICAL, ERROR, WARNING, INFO, DEBUG"),
         ("BLOGARCHIVE_EXTRACT_WORKERS=-3", "expected auto or a number of processes"),
         ("BLOGARCHIVE_BACTH_SIZE=10", "unknown setting -s BLOGARCHIVE_BACTH_SIZE"),
+        # a whole-number setting given a fraction (was a traceback and "crawl did not run")
+        ("BLOGARCHIVE_BATCH_SIZE=1.5", "expected a whole number"),
+        ("CONCURRENT_REQUESTS=2.5", "expected a whole number"),
+        # the Redis workers' settings (were not checked: a traceback and exit status 0)
+        ("BLOGARCHIVE_REDIS_IDLE_SECONDS=abc", "expected a number"),
+        ("BLOGARCHIVE_REDIS_RUN_TTL=2.5", "expected a whole number"),
     ]:
         result = runner.invoke(
             cli, ["crawl", "https://a.example/", "-s", pair, "--db", str(archive_path)]
@@ -74,6 +81,10 @@ def test_bad_settings_are_refused_before_the_crawl(archive_path: Path) -> None:
         assert f"Error: {'bad -s ' + pair if 'expected' in reason else ''}" in result.output
         assert reason in result.output and "Traceback" not in result.output
     assert not archive_path.exists()  # refused before anything was opened
+    # seconds may be fractions, whatever the default looks like
+    seconds = ["DOWNLOAD_TIMEOUT", "BLOGARCHIVE_EXTRACT_TIMEOUT", "BLOGARCHIVE_CLOCK_SKEW"]
+    seconds += ["BLOGARCHIVE_RETRY_AFTER_MAX", "BLOGARCHIVE_REDIS_IDLE_SECONDS"]
+    assert check_overrides({name: "2.5" for name in seconds}) == []
 
 
 def test_crawl_errors_are_one_line_each_and_the_db_setting_is_the_db_option(
