@@ -53,3 +53,23 @@ def test_every_setting_of_ours_is_in_the_readme() -> None:
     ours = [name for name in vars(settings) if name.startswith("BLOGARCHIVE_")]
     assert len(ours) > 10
     assert [name for name in ours if name not in README] == []
+
+
+def test_every_option_is_in_its_commands_readme_heading() -> None:
+    """A reader scanning the `### blogarchive NAME [...]` headings sees every option."""
+    headings = re.findall(r"^### (.*)$", README, re.M)
+    for name in COMMANDS:
+        synopses = [
+            synopsis
+            for heading in headings
+            for synopsis in re.findall(r"`(blogarchive [^`]*)`", heading)
+            if re.match(rf"blogarchive {name}\b", synopsis)
+        ]
+        assert synopses, f"no README heading for `blogarchive {name}`"
+        missing = [
+            param.opts
+            for param in cli.commands[name].params
+            if isinstance(param, click.Option)
+            and not any(re.search(rf"{opt}\b", " ".join(synopses)) for opt in param.opts)
+        ]
+        assert missing == [], f"{name}: {missing} not in its README heading"
