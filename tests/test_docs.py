@@ -73,3 +73,35 @@ def test_every_option_is_in_its_commands_readme_heading() -> None:
             and not any(re.search(rf"{opt}\b", " ".join(synopses)) for opt in param.opts)
         ]
         assert missing == [], f"{name}: {missing} not in its README heading"
+
+
+def test_every_table_and_column_is_in_the_readme(tmp_path: Path) -> None:
+    """ "The archive (SQLite)" names every table of a new archive and every column (but `id`)
+    in that table's row."""
+    from pipeline.store import Archive
+
+    section = README.split("## The archive (SQLite)", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = line.split(" | ")
+        if line.startswith("| `") and len(cells) > 1:
+            for table in re.findall(r"`(\w+)`", cells[0]):
+                rows[table] = cells[1]
+    with Archive(tmp_path / "archive.db") as archive:
+        db = archive.db
+        tables = [
+            name
+            for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE "
+                "'CREATE VIRTUAL TABLE%' AND name NOT LIKE '%fts%'"
+            )
+        ]
+        missing = [
+            f"{table}.{column}"
+            for table in tables
+            for (column,) in db.execute("SELECT name FROM pragma_table_info(?)", [table])
+            if column != "id" and not re.search(rf"[`\"]{column}[`\"]", rows.get(table, ""))
+        ]
+    assert len(tables) > 10
+    assert [table for table in tables if table not in rows] == []
+    assert missing == []
