@@ -105,3 +105,13 @@ def test_every_table_and_column_is_in_the_readme(tmp_path: Path) -> None:
     assert len(tables) > 10
     assert [table for table in tables if table not in rows] == []
     assert missing == []
+
+
+def test_every_module_plugin_and_template_is_in_the_readme() -> None:
+    """The README's Layout and Datasette "Files" name every module, plugin and template."""
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.glob("pipeline/*.py"), *root.glob("archive/plugins/*.py")]
+    files += root.glob("archive/templates/*.html")
+    names = [path.name for path in files if path.name != "__init__.py"]
+    assert len(names) > 30
+    assert [name for name in names if f"`{name}`" not in README] == []
