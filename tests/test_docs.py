@@ -53,6 +53,11 @@ def test_every_setting_of_ours_is_in_the_readme() -> None:
     ours = [name for name in vars(settings) if name.startswith("BLOGARCHIVE_")]
     assert len(ours) > 10
     assert [name for name in ours if name not in README] == []
+    # and the README names no setting that `-s` would refuse as unknown (environment
+    # variables apart)
+    environment = {"BLOGARCHIVE_PASSWORD_HASH", "BLOGARCHIVE_UPDATE_SCREENSHOTS"}
+    named = set(re.findall(r"\bBLOGARCHIVE_[A-Z0-9_]+", README)) - environment
+    assert sorted(named - set(ours)) == []
 
 
 def test_every_option_is_in_its_commands_readme_heading() -> None:
