@@ -543,7 +543,12 @@ def demo(
     with blogs:
         sources = [blogs.blogger.url, blogs.wordpress.url]
         click.echo(f"demo blogs: {sources[0]} (Blogger) and {sources[1]} (WordPress)")
-        summaries = run_crawl(sources, db_path, LOOPBACK_SETTINGS)
+        # its captures apart from those of an archive beside it (archive/warc/ is the
+        # default archive's): archive/demo-warc/ for archive/demo.db
+        warc_dir = db_path.parent / f"{db_path.stem}-warc"
+        summaries = run_crawl(
+            sources, db_path, {**LOOPBACK_SETTINGS, "BLOGARCHIVE_WARC_DIR": str(warc_dir)}
+        )
         for summary in summaries:
             click.echo(summary.line())
         if no_serve:

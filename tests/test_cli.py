@@ -8,6 +8,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -480,3 +482,49 @@ def test_demo_content_is_ours() -> None:
     for post in blogger_posts():
         for paragraph in post.paragraphs:
             assert paragraph[:60] not in seed_text
+
+
+def test_the_demo_crawls_both_blogs_serves_them_and_keeps_its_captures_apart(
+    tmp_path: Path,
+) -> None:
+    """The README's first command (`make demo` runs `blogarchive demo`): both demo blogs
+    crawled, the archive served until Ctrl-C. Its WARC files go to demo-warc/ beside the
+    database, not into the warc/ folder of an archive in the same folder (archive/warc/)."""
+    import signal
+
+    import httpx
+
+    db = tmp_path / "demo.db"
+    port, blogger, wordpress = free_port(), free_port(), free_port()
+    command = [BLOGARCHIVE, "demo", "--db", str(db), "--port", str(port)]
+    command += ["--blogger-port", str(blogger), "--wordpress-port", str(wordpress)]
+    with tempfile.TemporaryFile("w+") as log:
+        demo = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            lines = []
+            while not (lines and lines[-1].startswith("serving ")):
+                line = demo.stdout.readline()
+                assert line, (lines, log.seek(0), log.read()[-3000:])
+                lines.append(line)
+            assert [line.split(": ok, ")[0] for line in lines[1:3]] == [
+                f"http://127.0.0.1:{blogger}/",
+                f"http://127.0.0.1:{wordpress}/",
+            ]
+            deadline = time.monotonic() + 60  # "serving" is printed as Datasette starts
+            while True:
+                try:
+                    page = httpx.get(f"http://127.0.0.1:{port}/demo/search?q=telescope")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline and demo.poll() is None
+                    time.sleep(0.1)
+            assert page.status_code == 200 and "Jupiter" in page.text
+        finally:
+            demo.send_signal(signal.SIGINT)
+            assert demo.wait(timeout=30) == 0
+            demo.stdout.close()
+    assert not (tmp_path / "warc").exists()
+    files = {path.name for path in (tmp_path / "demo-warc").glob("*.warc.gz")}
+    stored = {Path(row["warc_file"]).name for row in rows(db, "SELECT warc_file FROM captures")}
+    assert files and stored == files
+    assert run_blogarchive("verify", "--db", str(db)).returncode == 0
