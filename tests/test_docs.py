@@ -123,3 +123,34 @@ def test_every_module_plugin_and_template_is_in_the_readme() -> None:
     names = [path.name for path in files if path.name != "__init__.py"]
     assert len(names) > 30
     assert [name for name in names if f"`{name}`" not in README] == []
+
+
+def test_the_readme_settings_table_gives_the_defaults_of_settings_py() -> None:
+    """Each number or flag in the Settings table's default column is pipeline/settings.py's."""
+    from pipeline import settings
+
+    section = README.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    units = {"MiB": 1024 * 1024}
+    checked, wrong = 0, []
+    for line in section.splitlines():
+        cells = line.split(" | ")
+        if not line.startswith("| `") or len(cells) < 3:
+            continue
+        names = re.findall(r"`([A-Z0-9_]+)`", cells[0])
+        defaults = cells[1].split(", ")
+        if len(defaults) == 1:
+            defaults *= len(names)
+        for name, default in zip(names, defaults, strict=True):
+            match = re.fullmatch(r"`?(True|False|auto|[\d.]+)`?(?: (MiB|s|\(.*\)))?", default)
+            if not match:  # a path or a sentence
+                continue
+            value, unit = match.groups()
+            if value in ("True", "False", "auto"):
+                documented: object = {"True": True, "False": False}.get(value, value)
+            else:
+                documented = float(value) * units.get(unit, 1)
+            checked += 1
+            if documented != getattr(settings, name):
+                wrong.append((name, default, getattr(settings, name)))
+    assert checked > 30
+    assert wrong == []
