@@ -80,14 +80,19 @@ def source_url(url: str) -> str:
     return home
 
 
-def check_serving_config() -> None:
-    """archive/'s Datasette configuration parses (ClickException naming the file if not)."""
-    from pipeline.serving import ServingConfigError, check_config
+def check_serving_config(host: str, port: int) -> None:
+    """archive/'s Datasette configuration parses (ClickException naming the file if not) and
+    host:port is free to listen on (ClickException if another server has it)."""
+    from pipeline.serving import ListenError, ServingConfigError, check_config, check_listen
 
     try:
         check_config()
+        check_listen(host, port)
     except ServingConfigError as error:
         raise click.ClickException(str(error)) from error
+    except ListenError as error:
+        hint = " (another `blogarchive serve` or `demo`? choose another --port)"
+        raise click.ClickException(f"{error}{hint if error.in_use else ''}") from error
 
 
 class ServeAccess:
@@ -470,7 +475,7 @@ def serve(
     db_path = db_path or default_db_path()
     open_archive(db_path, create=False).close()  # an archive must be there; migrated if need be
     auth = access.auth_config()
-    check_serving_config()
+    check_serving_config(host, port)
     click.echo(f"serving {db_path} on http://{host}:{port}/ (Ctrl-C to stop)")
     access.warn(host)
     serve_archive(
@@ -535,7 +540,7 @@ def demo(
 
     db_path = db_path or default_db_path().with_name("demo.db")
     if not no_serve:  # say so before the crawl, not after it
-        check_serving_config()
+        check_serving_config("127.0.0.1", port)
     try:
         blogs = start_demo_blogs(blogger_port=blogger_port, wordpress_port=wordpress_port)
     except OSError as error:

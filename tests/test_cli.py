@@ -528,3 +528,27 @@ def test_the_demo_crawls_both_blogs_serves_them_and_keeps_its_captures_apart(
     stored = {Path(row["warc_file"]).name for row in rows(db, "SELECT warc_file FROM captures")}
     assert files and stored == files
     assert run_blogarchive("verify", "--db", str(db)).returncode == 0
+
+
+def test_serve_and_demo_on_a_port_in_use_say_so_before_anything_else(tmp_path: Path) -> None:
+    """`make demo` left running holds 8001, where `blogarchive serve` listens by default: serve
+    printed "serving ... on http://127.0.0.1:8001/", then uvicorn's bind error among its log
+    lines, and exited 3 (the browser showed the demo). Now: one error line, exit status 1,
+    and the demo neither starts its blogs nor crawls."""
+    import socket
+
+    db = tmp_path / "archive.db"
+    Archive(db).close()
+    with socket.socket() as other_server:
+        other_server.bind(("127.0.0.1", 0))
+        other_server.listen()
+        port = str(other_server.getsockname()[1])
+        served = run_blogarchive("serve", "--db", str(db), "--port", port, timeout=60)
+        demo_db = tmp_path / "demo" / "demo.db"
+        demo = run_blogarchive("demo", "--db", str(demo_db), "--port", port, timeout=60)
+    for result in (served, demo):
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert result.stdout == ""
+        assert result.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
+        assert "choose another --port" in result.stderr and "Traceback" not in result.stderr
+    assert not demo_db.parent.exists()
