@@ -1,8 +1,10 @@
-"""Docs as tests: every command and option has help and appears in the README, and so does
-every setting of ours."""
+"""Docs as tests: every command and option has help and appears in the README (in its
+heading too), and so does every setting of ours with its default, every table and column of
+the archive, every module, plugin and template, and the fields extract and export print."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -10,7 +12,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from conftest import run_blogarchive
 from pipeline.cli import cli
+from pipeline.store import Archive
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 COMMANDS = sorted(cli.commands)
@@ -154,3 +158,30 @@ def test_the_readme_settings_table_gives_the_defaults_of_settings_py() -> None:
                 wrong.append((name, default, getattr(settings, name)))
     assert checked > 30
     assert wrong == []
+
+
+def test_the_readme_names_the_fields_extract_and_export_print(tmp_path: Path) -> None:
+    """The field lists of "`blogarchive extract`" and "`blogarchive export`" are what the
+    commands print, in that order (comments' fields too)."""
+
+    def listed(after: str) -> list[str]:
+        text = README.split(after, 1)[1][:600]
+        names = re.findall(r"`([a-z_, \n]+)`", text)
+        return [name.strip() for group in names for name in group.split(",")]
+
+    page = Path(__file__).parent / "fixtures" / "pages" / "blogger_contempo.html"
+    url = "https://hedgerow.example/2024/05/post.html"
+    extracted = run_blogarchive("extract", str(page), "--url", url)
+    assert extracted.returncode == 0, extracted.stderr
+    record = json.loads(extracted.stdout)
+    assert listed("holding exactly what a crawl would store:")[:16] == list(record)
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.save_post(record)
+    exported = run_blogarchive("export", "--db", str(tmp_path / "archive.db"))
+    assert exported.returncode == 0, exported.stderr
+    post = json.loads(exported.stdout)
+    fields = listed("one JSON object per post (")
+    assert fields[: len(post)] == list(post)
+    assert post["comments"]
+    comment_fields = fields[len(post) : len(post) + len(post["comments"][0])]
+    assert comment_fields == list(post["comments"][0])
