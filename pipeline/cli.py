@@ -201,9 +201,9 @@ def crawl(
 
     With URLs, crawls those blogs (recording them in `sources`); with none, crawls every
     source but the paused ones (`blogarchive pause`). Prints one line per source. Exit
-    status: 0 every source crawled, 1 a source failed outright (or no sources, a bad -s), 75
-    another crawl of this archive is running, 130 stopped by Ctrl-C or SIGTERM after storing
-    what it had fetched.
+    status: 0 every source crawled, 1 a source failed outright (or no sources, a bad -s), 2 a
+    bad option, 75 another crawl of this archive is running, 130 stopped by Ctrl-C or SIGTERM
+    after storing what it had fetched.
     """
     # Until Scrapy installs its own handlers, SIGTERM stops the command as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
