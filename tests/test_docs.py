@@ -53,8 +53,10 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 def test_every_setting_of_ours_is_in_the_readme() -> None:
     from pipeline import settings
+    from pipeline.crawl import UNLISTED_SETTINGS
 
     ours = [name for name in vars(settings) if name.startswith("BLOGARCHIVE_")]
+    ours += sorted(UNLISTED_SETTINGS)  # -s takes them too
     assert len(ours) > 10
     assert [name for name in ours if name not in README] == []
     # and the README names no setting that `-s` would refuse as unknown (environment
