@@ -31,4 +31,4 @@ bench: install
 	$(BIN)/python bench/extraction.py
 
 clean:
-	rm -rf $(VENV) archive/demo.db archive/demo.db-wal archive/demo.db-shm archive/demo.db.lock
+	rm -rf $(VENV) archive/demo.db archive/demo.db-wal archive/demo.db-shm archive/demo.db.lock archive/demo-warc

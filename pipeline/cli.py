@@ -88,14 +88,19 @@ def source_url(url: str) -> str:
     return home
 
 
-def check_serving_config() -> None:
-    """archive/'s Datasette configuration parses (ClickException naming the file if not)."""
-    from pipeline.serving import ServingConfigError, check_config
+def check_serving_config(host: str, port: int) -> None:
+    """archive/'s Datasette configuration parses (ClickException naming the file if not) and
+    host:port is free to listen on (ClickException if another server has it)."""
+    from pipeline.serving import ListenError, ServingConfigError, check_config, check_listen
 
     try:
         check_config()
+        check_listen(host, port)
     except ServingConfigError as error:
         raise click.ClickException(str(error)) from error
+    except ListenError as error:
+        hint = " (another `blogarchive serve` or `demo`? choose another --port)"
+        raise click.ClickException(f"{error}{hint if error.in_use else ''}") from error
 
 
 class ServeAccess:
@@ -204,9 +209,9 @@ def crawl(
 
     With URLs, crawls those blogs (recording them in `sources`); with none, crawls every
     source but the paused ones (`blogarchive pause`). Prints one line per source. Exit
-    status: 0 every source crawled, 1 a source failed outright (or no sources, a bad -s), 75
-    another crawl of this archive is running, 130 stopped by Ctrl-C or SIGTERM after storing
-    what it had fetched.
+    status: 0 every source crawled, 1 a source failed outright (or no sources, a bad -s), 2 a
+    bad option, 75 another crawl of this archive is running, 130 stopped by Ctrl-C or SIGTERM
+    after storing what it had fetched.
     """
     # Until Scrapy installs its own handlers, SIGTERM stops the command as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -478,7 +483,7 @@ def serve(
     db_path = db_path or default_db_path()
     open_archive(db_path, create=False).close()  # an archive must be there; migrated if need be
     auth = access.auth_config()
-    check_serving_config()
+    check_serving_config(host, port)
     click.echo(f"serving {db_path} on http://{host}:{port}/ (Ctrl-C to stop)")
     access.warn(host)
     serve_archive(
@@ -543,7 +548,7 @@ def demo(
 
     db_path = db_path or default_db_path().with_name("demo.db")
     if not no_serve:  # say so before the crawl, not after it
-        check_serving_config()
+        check_serving_config("127.0.0.1", port)
     try:
         blogs = start_demo_blogs(blogger_port=blogger_port, wordpress_port=wordpress_port)
     except OSError as error:
@@ -551,7 +556,12 @@ def demo(
     with blogs:
         sources = [blogs.blogger.url, blogs.wordpress.url]
         click.echo(f"demo blogs: {sources[0]} (Blogger) and {sources[1]} (WordPress)")
-        summaries = run_crawl(sources, db_path, LOOPBACK_SETTINGS)
+        # its captures apart from those of an archive beside it (archive/warc/ is the
+        # default archive's): archive/demo-warc/ for archive/demo.db
+        warc_dir = db_path.parent / f"{db_path.stem}-warc"
+        summaries = run_crawl(
+            sources, db_path, {**LOOPBACK_SETTINGS, "BLOGARCHIVE_WARC_DIR": str(warc_dir)}
+        )
         for summary in summaries:
             click.echo(summary.line())
         if no_serve:

@@ -66,19 +66,20 @@ UNLISTED_SETTINGS = frozenset(
     {
         "BLOGARCHIVE_EXTRACT_FUNCTION",
         "BLOGARCHIVE_REDIS_RUN",
-        "BLOGARCHIVE_REDIS_RUN_TTL",
-        "BLOGARCHIVE_REDIS_IDLE_SECONDS",
         "BLOGARCHIVE_RUN_LOCK_HELD",
     }
 )
+#: settings with a whole-number default that are read as seconds (getfloat): 2.5 is fine
+FRACTIONAL_SECONDS = frozenset({"DOWNLOAD_TIMEOUT", "DNS_TIMEOUT"})
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
 def check_overrides(overrides: dict[str, str]) -> list[str]:
     """Refuse (SettingError) an override its setting cannot take, before the crawl starts
     (Scrapy would fail inside the reactor with a traceback and no crawl): a number for a
-    numeric setting, a true/false value for a flag, a log level for LOG_LEVEL, a worker count
-    or `auto` for BLOGARCHIVE_EXTRACT_WORKERS, and an unknown `BLOGARCHIVE_*` name (a typo).
+    numeric setting (a whole number where it is read as one: its default is whole and it is
+    no timeout), a true/false value for a flag, a log level for LOG_LEVEL, a worker count or
+    `auto` for BLOGARCHIVE_EXTRACT_WORKERS, and an unknown `BLOGARCHIVE_*` name (a typo).
     Returns warnings for other names neither Scrapy nor blogarchive define (a plugin's may)."""
     defaults = Settings()
     defaults.setmodule("pipeline.settings", priority="project")
@@ -102,6 +103,12 @@ def check_overrides(overrides: dict[str, str]) -> list[str]:
                 float(value)
             except ValueError:
                 expected = "a number"
+            else:
+                if isinstance(default, int) and name not in FRACTIONAL_SECONDS:
+                    try:
+                        int(value)
+                    except ValueError:
+                        expected = "a whole number"
         if name == "LOG_LEVEL" and str(value).upper() not in LOG_LEVELS:
             expected = "one of " + ", ".join(LOG_LEVELS)
         if name == "BLOGARCHIVE_EXTRACT_WORKERS" and not (

@@ -139,7 +139,7 @@ def iter_posts(
 ) -> Iterator[dict[str, Any]]:
     """Posts (of one site), oldest id first, added or changed at or after `since`."""
     where, params = [], []
-    wanted = site_filter(site)
+    wanted = site_filter(archive, site)
     if wanted:
         where.append("posts.site = ?")
         params.append(wanted)
@@ -203,7 +203,7 @@ def iter_captures(
 ) -> Iterator[dict[str, Any]]:
     """Captures (of one site) fetched at or after `since`, oldest first, each revisit
     preceded by the original it refers to when that one is older than `since`."""
-    wanted = site_filter(site)
+    wanted = site_filter(archive, site)
     cutoff = parse_since(since)
     sql, params = "SELECT * FROM captures", []
     if cutoff:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.extraction import ExtractionError, says_not_found
-from pipeline.store import Archive, ArchiveError, site_of
+from pipeline.store import Archive, ArchiveError, SourceNotFound, site_of
 from pipeline.urls import canonical_url
 from pipeline.warc import WarcError, read_record
 from pipeline.workers import extract_record
@@ -61,11 +61,19 @@ class ReextractReport:
         )
 
 
-def site_filter(site: str | None) -> str | None:
-    """The `posts.site` value of a `--site` given as a URL or a host."""
+def site_filter(archive: Archive, site: str | None) -> str | None:
+    """The `posts.site` value of a `--site` given as a URL or a host; SourceNotFound when the
+    archive has no blog there (a typo, which would otherwise give nothing, silently)."""
     if not site:
         return None
-    return site_of(site if "://" in site else f"http://{site}")
+    wanted = site_of(site if "://" in site else f"http://{site}")
+    known = archive.db.execute(
+        "SELECT 1 FROM sources WHERE site = ? UNION ALL SELECT 1 FROM posts WHERE site = ? LIMIT 1",
+        [wanted, wanted],
+    ).fetchone()
+    if known is None:
+        raise SourceNotFound(f"no blog {wanted} in the archive; `blogarchive sources` lists them")
+    return wanted
 
 
 def capture_input(archive: Archive, capture: dict[str, Any]) -> dict[str, Any]:
@@ -130,13 +138,13 @@ def reextract(
 ) -> ReextractReport:
     """Re-extract every post (of one site) from its newest capture; see the module's doc."""
     report = ReextractReport()
-    wanted = site_filter(site)
     with Archive(db_path, create=False) as archive:
         if archive.readonly:
             raise ArchiveError(
                 f"{archive.path} is read-only: re-extraction stores new versions; "
                 "run it on a writable copy"
             )
+        wanted = site_filter(archive, site)
         sql = "SELECT id, url FROM posts"
         params: list[Any] = []
         if wanted:

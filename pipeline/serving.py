@@ -62,6 +62,35 @@ class ServingConfigError(ValueError):
     an unknown setting. The message names the file and, where the parser says, the line."""
 
 
+class ListenError(ValueError):
+    """Nothing can listen on the address asked for: another server holds the port
+    (`in_use`), or the host is no address of this machine."""
+
+    def __init__(self, message: str, *, in_use: bool = False):
+        super().__init__(message)
+        self.in_use = in_use
+
+
+def check_listen(host: str, port: int) -> None:
+    """ListenError unless a server can listen on host:port now. uvicorn would find out only
+    once started, after the command said it was serving, and exit with a log line."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            sock.bind(address)
+    except OSError as error:
+        raise ListenError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}",
+            in_use=error.errno == errno.EADDRINUSE,
+        ) from error
+
+
 @dataclass(frozen=True)
 class ServingConfig:
     """What archive/ (or another configuration folder) provides, as paths and values."""

@@ -18,7 +18,7 @@ BLOGARCHIVE_MAX_LISTING_PAGES = 500
 BLOGARCHIVE_EXTRACT_ENABLED = True
 # Extraction worker processes: "auto" = one per core, 0 = in the crawler process.
 BLOGARCHIVE_EXTRACT_WORKERS = "auto"
-BLOGARCHIVE_EXTRACT_TIMEOUT = 60  # seconds per page before its worker is replaced
+BLOGARCHIVE_EXTRACT_TIMEOUT = 60.0  # seconds per page before its worker is replaced
 BLOGARCHIVE_EXTRACT_MEMORY_MB = 2048  # address-space limit of each worker
 # Writes: one transaction per batch of items or per interval, whichever comes first.
 BLOGARCHIVE_BATCH_SIZE = 100
@@ -26,7 +26,7 @@ BLOGARCHIVE_BATCH_SECONDS = 1.0
 # A full sweep: ignore feed, sitemap and API change signals and re-check every post.
 BLOGARCHIVE_FULL = False
 # Seconds of clock difference allowed between a blog's change signals and our capture times.
-BLOGARCHIVE_CLOCK_SKEW = 3600
+BLOGARCHIVE_CLOCK_SKEW = 3600.0
 # `blogarchive crawl`'s log file (default: logs/blogarchive.log beside the database), rotated
 # at BLOGARCHIVE_LOG_MAX_BYTES with BLOGARCHIVE_LOG_BACKUPS old files kept; see pipeline/logs.py.
 BLOGARCHIVE_LOG_FILE = ""
@@ -43,6 +43,11 @@ BLOGARCHIVE_WARC_ENABLED = True
 BLOGARCHIVE_WARC_DIR = ""
 BLOGARCHIVE_WARC_MAX_SIZE = 1_000_000_000
 BLOGARCHIVE_WARC_GZIP_LEVEL = 6
+# `blogarchive crawl --redis` (pipeline/distributed.py): a worker exits once the run's queue was
+# empty and no other worker busy this many seconds; a run's Redis keys expire this many
+# seconds after a worker closed.
+BLOGARCHIVE_REDIS_IDLE_SECONDS = 10.0
+BLOGARCHIVE_REDIS_RUN_TTL = 7 * 86400
 DOWNLOADER_MIDDLEWARES = {
     # next to the downloader: it sees responses before redirects, retries and decompression
     "pipeline.capture.WarcCaptureMiddleware": 950,
@@ -63,7 +68,7 @@ BLOGARCHIVE_MAX_PAGES_PER_SOURCE = 20_000
 BLOGARCHIVE_MAX_DEPTH = 1_000
 # 429/503 with Retry-After: wait up to this many seconds, this many times; past it the page is
 # recorded in `failures` and left for the next run.
-BLOGARCHIVE_RETRY_AFTER_MAX = 120
+BLOGARCHIVE_RETRY_AFTER_MAX = 120.0
 BLOGARCHIVE_RETRY_AFTER_TIMES = 3
 BLOGARCHIVE_BUDGET_ENABLED = True
 BLOGARCHIVE_RETRY_AFTER_ENABLED = True

@@ -8,6 +8,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from click.testing import CliRunner
 
 from conftest import BLOGARCHIVE, LOOPBACK, free_port, rows, run_blogarchive
 from pipeline.cli import cli
+from pipeline.crawl import check_overrides
 from pipeline.demo.content import blogger_posts
 from pipeline.demo.server import BloggerSite
 from pipeline.store import Archive
@@ -66,6 +69,12 @@ def test_bad_settings_are_refused_before_the_crawl(archive_path: Path) -> None:
         ("LOG_LEVEL=LOUD", "expected one of CRITICAL, ERROR, WARNING, INFO, DEBUG"),
         ("BLOGARCHIVE_EXTRACT_WORKERS=-3", "expected auto or a number of processes"),
         ("BLOGARCHIVE_BACTH_SIZE=10", "unknown setting -s BLOGARCHIVE_BACTH_SIZE"),
+        # a whole-number setting given a fraction (was a traceback and "crawl did not run")
+        ("BLOGARCHIVE_BATCH_SIZE=1.5", "expected a whole number"),
+        ("CONCURRENT_REQUESTS=2.5", "expected a whole number"),
+        # the Redis workers' settings (were not checked: a traceback and exit status 0)
+        ("BLOGARCHIVE_REDIS_IDLE_SECONDS=abc", "expected a number"),
+        ("BLOGARCHIVE_REDIS_RUN_TTL=2.5", "expected a whole number"),
     ]:
         result = runner.invoke(
             cli, ["crawl", "https://a.example/", "-s", pair, "--db", str(archive_path)]
@@ -74,6 +83,10 @@ def test_bad_settings_are_refused_before_the_crawl(archive_path: Path) -> None:
         assert f"Error: {'bad -s ' + pair if 'expected' in reason else ''}" in result.output
         assert reason in result.output and "Traceback" not in result.output
     assert not archive_path.exists()  # refused before anything was opened
+    # seconds may be fractions, whatever the default looks like
+    seconds = ["DOWNLOAD_TIMEOUT", "BLOGARCHIVE_EXTRACT_TIMEOUT", "BLOGARCHIVE_CLOCK_SKEW"]
+    seconds += ["BLOGARCHIVE_RETRY_AFTER_MAX", "BLOGARCHIVE_REDIS_IDLE_SECONDS"]
+    assert check_overrides({name: "2.5" for name in seconds}) == []
 
 
 def test_crawl_errors_are_one_line_each_and_the_db_setting_is_the_db_option(
@@ -531,3 +544,73 @@ def test_demo_content_is_ours() -> None:
     for post in blogger_posts():
         for paragraph in post.paragraphs:
             assert paragraph[:60] not in seed_text
+
+
+def test_the_demo_crawls_both_blogs_serves_them_and_keeps_its_captures_apart(
+    tmp_path: Path,
+) -> None:
+    """The README's first command (`make demo` runs `blogarchive demo`): both demo blogs
+    crawled, the archive served until Ctrl-C. Its WARC files go to demo-warc/ beside the
+    database, not into the warc/ folder of an archive in the same folder (archive/warc/)."""
+    import signal
+
+    import httpx
+
+    db = tmp_path / "demo.db"
+    port, blogger, wordpress = free_port(), free_port(), free_port()
+    command = [BLOGARCHIVE, "demo", "--db", str(db), "--port", str(port)]
+    command += ["--blogger-port", str(blogger), "--wordpress-port", str(wordpress)]
+    with tempfile.TemporaryFile("w+") as log:
+        demo = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            lines = []
+            while not (lines and lines[-1].startswith("serving ")):
+                line = demo.stdout.readline()
+                assert line, (lines, log.seek(0), log.read()[-3000:])
+                lines.append(line)
+            assert [line.split(": ok, ")[0] for line in lines[1:3]] == [
+                f"http://127.0.0.1:{blogger}/",
+                f"http://127.0.0.1:{wordpress}/",
+            ]
+            deadline = time.monotonic() + 60  # "serving" is printed as Datasette starts
+            while True:
+                try:
+                    page = httpx.get(f"http://127.0.0.1:{port}/demo/search?q=telescope")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline and demo.poll() is None
+                    time.sleep(0.1)
+            assert page.status_code == 200 and "Jupiter" in page.text
+        finally:
+            demo.send_signal(signal.SIGINT)
+            assert demo.wait(timeout=30) == 0
+            demo.stdout.close()
+    assert not (tmp_path / "warc").exists()
+    files = {path.name for path in (tmp_path / "demo-warc").glob("*.warc.gz")}
+    stored = {Path(row["warc_file"]).name for row in rows(db, "SELECT warc_file FROM captures")}
+    assert files and stored == files
+    assert run_blogarchive("verify", "--db", str(db)).returncode == 0
+
+
+def test_serve_and_demo_on_a_port_in_use_say_so_before_anything_else(tmp_path: Path) -> None:
+    """`make demo` left running holds 8001, where `blogarchive serve` listens by default: serve
+    printed "serving ... on http://127.0.0.1:8001/", then uvicorn's bind error among its log
+    lines, and exited 3 (the browser showed the demo). Now: one error line, exit status 1,
+    and the demo neither starts its blogs nor crawls."""
+    import socket
+
+    db = tmp_path / "archive.db"
+    Archive(db).close()
+    with socket.socket() as other_server:
+        other_server.bind(("127.0.0.1", 0))
+        other_server.listen()
+        port = str(other_server.getsockname()[1])
+        served = run_blogarchive("serve", "--db", str(db), "--port", port, timeout=60)
+        demo_db = tmp_path / "demo" / "demo.db"
+        demo = run_blogarchive("demo", "--db", str(demo_db), "--port", port, timeout=60)
+    for result in (served, demo):
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert result.stdout == ""
+        assert result.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
+        assert "choose another --port" in result.stderr and "Traceback" not in result.stderr
+    assert not demo_db.parent.exists()

@@ -287,6 +287,13 @@ def test_export_jsonl_csv_and_warc(crawled: dict[str, Any], tmp_path: Path) -> N
     with out.open(newline="", encoding="utf-8") as handle:
         table = list(csv.DictReader(handle))
     assert [r["url"] for r in table] == [p["url"] for p in posts if p["site"] == site]
+    # a --site the archive does not know (a typo) is an error, not an empty export (exit 0)
+    typo = tmp_path / "typo.csv"
+    for command in (["export", "--format", "csv", "-o", str(typo)], ["reextract"]):
+        result = run_blogarchive(*command, "--site", "exmaple.blogspot.com", "--db", str(db))
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        assert "Error: no blog exmaple.blogspot.com in the archive" in result.stderr
+    assert not typo.exists()
 
     future = run_blogarchive("export", "--since", "2999-01-01", "--db", str(db))
     assert future.returncode == 0 and future.stdout == ""
