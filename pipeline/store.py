@@ -855,11 +855,14 @@ class Archive:
         whose trigger indexed the row as written. `values`: the row's, when the caller has
         them all (an insert). Nothing is written for a row without such text."""
         columns = FTS_COLUMNS[table]
-        if values is None or not all(name in values for name in columns):
+        inserted = values is not None and all(name in values for name in columns)
+        if not inserted:
             names = ", ".join(f'"{c}"' for c in columns)
             row = self.conn.execute(f'SELECT {names} FROM "{table}" WHERE id = ?', [row_id])
             values = dict(zip(columns, row.fetchone(), strict=True))
         wanted = [searchtext.indexed(values[name]) for name in columns]
+        if inserted and not any(wanted):
+            return  # the insert trigger indexed it as it is, with no segments
         held = self.conn.execute(
             f'SELECT * FROM "{table}_fts_segments" WHERE id = ?', [row_id]
         ).fetchone()
