@@ -783,6 +783,17 @@ class Archive:
 
         return sqlite_utils.Database(self.conn, execute_plugins=False)
 
+    @functools.cached_property
+    def _segmented_index(self) -> bool:
+        """Whether the full-text indexes hold Chinese, Japanese, Korean and Thai characters
+        one by one (migration 010): an archive written by an older version and opened
+        read-only (`search`) still has one token per run of them, which a query finds as
+        typed."""
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = 'posts_fts_source'"
+        )
+        return found.fetchone() is not None
+
     def __enter__(self) -> Archive:
         return self
 
@@ -1567,7 +1578,9 @@ class Archive:
         """
         if order not in SEARCH_ORDERS:
             raise SearchError(f"unknown order {order!r}: one of {', '.join(SEARCH_ORDERS)}")
-        match = searchtext.fts_query(query if raw else escape_fts(query))
+        match = query if raw else escape_fts(query)
+        if self._segmented_index:
+            match = searchtext.fts_query(match)
         if not match:
             return SearchResults(rows=[], ranked=0, complete=True)
         if order != "relevance":

@@ -311,6 +311,17 @@ def test_migration_reindexes_an_archive_of_the_old_schema(tmp_path: Path) -> Non
     fts_sound(path)
 
 
+def test_a_read_only_search_of_an_old_archive_finds_what_it_found_before(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    # 東京 alone between spaces or punctuation: one token of the old index, found as typed
+    old_archive(path, [{**TOKYO, "text": "「東京」 2024"}])
+    with Archive(path, readonly=True) as archive:  # what `blogarchive search` opens
+        assert titles(archive.search("東京")) == ["東京の暮らし"]
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM _migrations").fetchone() == (9,)  # untouched
+    conn.close()
+
+
 def test_only_these_scripts_are_spaced() -> None:
     from pipeline.searchtext import fts_query, spaced
 
