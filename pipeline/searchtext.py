@@ -124,7 +124,8 @@ def indexed(text: str | None) -> str | None:
     value with zero-width spaces between these scripts' characters), else None."""
     if text is None or not has_segmented(text):
         return None
-    return spaced(text)
+    split = _BOUNDARY.sub(SEPARATOR, text)
+    return split if split != text else None  # already apart (spaces, punctuation)
 
 
 def fts_query(expression: str) -> str:

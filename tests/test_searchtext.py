@@ -323,9 +323,10 @@ def test_a_read_only_search_of_an_old_archive_finds_what_it_found_before(tmp_pat
 
 
 def test_only_these_scripts_are_spaced() -> None:
-    from pipeline.searchtext import fts_query, spaced
+    from pipeline.searchtext import fts_query, indexed, spaced
 
     assert spaced("Москва, Αθήνα, العربية, עברית, café") == "Москва, Αθήνα, العربية, עברית, café"
     assert spaced("iPhone東京2024年", " ") == "iPhone 東 京 2024 年"
     assert spaced("สวัสดี", " ") == "ส วั ส ดี"  # a vowel sign stays with its consonant
     assert fts_query('"東京" AND hello') == '"東 京" AND hello'
+    assert indexed("東 京。") is None and indexed("Paris") is None  # nothing to keep apart
