@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 import sqlite_utils
 from datasette.app import Datasette
 from test_datasette import Site
@@ -58,6 +59,15 @@ RUNNING = {
 POSTS = [TOKYO, BEIJING, SEOUL, BANGKOK, RUNNING]
 
 
+@pytest.fixture
+def filled(archive_path: Path) -> Path:
+    """An archive holding POSTS, written through the store."""
+    with Archive(archive_path) as archive:
+        for post in POSTS:
+            archive.save_post(post)
+    return archive_path
+
+
 def titles(rows: list[dict[str, Any]]) -> list[str]:
     return [row["title"] for row in rows]
 
@@ -72,10 +82,8 @@ def fts_sound(path: Path) -> None:
     assert report.sound, report.lines()
 
 
-def test_words_inside_cjk_thai_and_korean_text_are_found(archive_path: Path) -> None:
-    with Archive(archive_path) as archive:
-        for post in POSTS:
-            archive.save_post(post)
+def test_words_inside_cjk_thai_and_korean_text_are_found(filled: Path) -> None:
+    with Archive(filled) as archive:
         found = {query: archive.search(query) for query in ("東京", "北京", "서울", "ภาษาไทย")}
         assert {query: titles(rows) for query, rows in found.items()} == {
             "東京": ["東京の暮らし"],
@@ -109,7 +117,7 @@ def test_words_inside_cjk_thai_and_korean_text_are_found(archive_path: Path) -> 
             ['"大 阪"'],  # the characters side by side, as plain SQLite is asked
         ).fetchall()
         assert rows == [("読者",)]
-    fts_sound(archive_path)
+    fts_sound(filled)
 
 
 def test_a_changed_post_is_found_by_its_new_words_only(archive_path: Path) -> None:
@@ -132,12 +140,9 @@ def test_a_changed_post_is_found_by_its_new_words_only(archive_path: Path) -> No
     fts_sound(archive_path)
 
 
-def test_plain_sqlite_reads_and_searches_the_archive(archive_path: Path) -> None:
-    with Archive(archive_path) as archive:
-        for post in POSTS:
-            archive.save_post(post)
+def test_plain_sqlite_reads_and_searches_the_archive(filled: Path) -> None:
     # no function, extension or tokenizer of ours: the archive as any SQLite opens it
-    conn = sqlite3.connect(f"{archive_path.as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{filled.as_uri()}?mode=ro", uri=True)
     rows = conn.execute(
         """SELECT posts.title, snippet(posts_fts, 1, '[', ']', '…', 20) FROM posts_fts
         JOIN posts ON posts.id = posts_fts.rowid WHERE posts_fts MATCH '"東 京"'"""
@@ -153,12 +158,9 @@ def test_plain_sqlite_reads_and_searches_the_archive(archive_path: Path) -> None
     conn.close()
 
 
-def test_a_plain_datasette_searches_posts_with_posts_fts(archive_path: Path) -> None:
-    with Archive(archive_path) as archive:
-        for post in POSTS:
-            archive.save_post(post)
+def test_a_plain_datasette_searches_posts_with_posts_fts(filled: Path) -> None:
     # no metadata, plugins or templates of ours: Datasette finds the index by itself
-    site = Site(Datasette([str(archive_path)]), "archive")
+    site = Site(Datasette([str(filled)]), "archive")
     try:
         phrase = quote('"東 京"')
         rows = site.json(f"/archive/posts.json?_shape=array&_search={phrase}")
@@ -170,11 +172,8 @@ def test_a_plain_datasette_searches_posts_with_posts_fts(archive_path: Path) -> 
         site.close()
 
 
-def test_datasette_search_page_table_search_and_json(archive_path: Path) -> None:
-    with Archive(archive_path) as archive:
-        for post in POSTS:
-            archive.save_post(post)
-    site = Site(make_datasette(archive_path), "archive")
+def test_datasette_search_page_table_search_and_json(filled: Path) -> None:
+    site = Site(make_datasette(filled), "archive")
     try:
         tokyo = quote("東京")
         hits = site.json(f"/archive/search.json?_shape=array&q={tokyo}")
@@ -199,16 +198,13 @@ def test_datasette_search_page_table_search_and_json(archive_path: Path) -> None
         site.close()
 
 
-def test_cli_search_prints_the_matches(archive_path: Path) -> None:
-    with Archive(archive_path) as archive:
-        for post in POSTS:
-            archive.save_post(post)
-    result = run_blogarchive("search", "北京", "--db", str(archive_path))
+def test_cli_search_prints_the_matches(filled: Path) -> None:
+    result = run_blogarchive("search", "北京", "--db", str(filled))
     assert result.returncode == 0, result.stderr
     assert "学习中文" in result.stdout and "我们在[北京]大学学习中文。" in result.stdout
-    as_json = run_blogarchive("search", "東京", "--json", "--db", str(archive_path))
+    as_json = run_blogarchive("search", "東京", "--json", "--db", str(filled))
     assert [json.loads(line)["title"] for line in as_json.stdout.splitlines()] == ["東京の暮らし"]
-    raw = run_blogarchive("search", "서울 OR ภาษาไทย", "--raw", "--db", str(archive_path))
+    raw = run_blogarchive("search", "서울 OR ภาษาไทย", "--raw", "--db", str(filled))
     assert raw.returncode == 0 and "여행 일기" in raw.stdout and "กรุงเทพ" in raw.stdout
 
 
