@@ -28,10 +28,12 @@ from xml.etree import ElementTree as ET
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet, Facet
+from datasette.utils import escape_fts as datasette_escape_fts
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from pipeline import searchtext
 from pipeline.serving import is_archive
 from pipeline.store import MMAP_BYTES, RANKED_MATCHES
 
@@ -72,12 +74,22 @@ def plain(value: object) -> str:
     return re.sub(r"</?mark>", "", str(value or ""))
 
 
-@hookimpl
+def escape_fts(query: str) -> str:
+    """Datasette's escape_fts (each word quoted, a quoted phrase kept), with each run of
+    Chinese, Japanese, Korean or Thai characters made a phrase of them, as the archive's
+    index holds them (pipeline/searchtext.py): 東京 finds 私は東京に住んでいます."""
+    return searchtext.fts_query(datasette_escape_fts(query))
+
+
+@hookimpl(trylast=True)
 def prepare_connection(conn, database, datasette):
     """Map the archive into memory for reading (as `pipeline.store.Archive` does): a search
-    with a filter looks up every match in `posts`, thousands of page reads."""
+    with a filter looks up every match in `posts`, thousands of page reads. Replace the SQL
+    function escape_fts, which the table view's `_search` and the search pages call, with
+    ours (after Datasette's own hook has made its own: trylast)."""
     if is_archive(datasette):
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        conn.create_function("escape_fts", 1, escape_fts, deterministic=True)
 
 
 @hookimpl

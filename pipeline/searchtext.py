@@ -1,0 +1,149 @@
+"""What the full-text index sees of a text, and how a query is put to it.
+
+SQLite's unicode61 tokenizer (under porter, `posts_fts` and `comments_fts`) makes one token of
+each run of letters: Chinese, Japanese and Thai write without spaces between words, and Korean
+attaches its particles to the word (서울에서), so a sentence or a whole clause is one token
+and a search for the word in it (東京, 北京, 서울) finds nothing. SQLite has no tokenizer that
+splits these scripts (trigram needs three characters, and a custom one would need a compiled
+extension wherever the archive is opened), so the archive splits them itself:
+
+- the text indexed (and read back by snippet() and highlight(), see pipeline/store.py) has a
+  zero-width space (U+200B, a separator to unicode61, invisible on a page) between each
+  character of these scripts and its neighbours, so each character is a token;
+- a query's run of such characters becomes a phrase of them ("東 京"): the adjacent pair,
+  wherever it stands in a run.
+
+English and every script written with spaces between words are left exactly as they were.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: What is put between two characters for the index: a zero-width space (U+200B).
+SEPARATOR = "\u200b"
+
+#: Scripts written without spaces between words, or whose words take attached particles:
+#: Thai and Lao, Myanmar, Hangul, Khmer, CJK radicals, ideographic iteration and number
+#: marks, kana, Bopomofo, Hangul compatibility jamo, kanbun, CJK ideographs (and extension A,
+#: compatibility ideographs, extensions B to H), Hangul syllables and jamo extensions,
+#: half-width katakana and Hangul, kana supplements.
+_RANGES = (
+    (0x0E00, 0x0EFF),
+    (0x1000, 0x109F),
+    (0x1100, 0x11FF),
+    (0x1780, 0x17FF),
+    (0x19E0, 0x19FF),
+    (0x2E80, 0x2FDF),
+    (0x3005, 0x3007),
+    (0x3021, 0x3029),
+    (0x3031, 0x3035),
+    (0x3038, 0x303C),
+    (0x3040, 0x30FF),
+    (0x3100, 0x31FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xA960, 0xA97F),
+    (0xAC00, 0xD7FF),
+    (0xF900, 0xFAFF),
+    (0xFF66, 0xFFDC),
+    (0x1B000, 0x1B16F),
+    (0x20000, 0x323AF),
+)
+#: Combining marks outside those ranges that may follow one of their characters (combining
+#: diacritics, variation selectors, the ideographic variation selectors).
+_MARK_RANGES = ((0x0300, 0x036F), (0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
+#: Blocks of ideographs or syllables only (no combining marks in them: not looked through).
+_NO_MARKS_FROM = 0x3400
+
+
+def _char_class(codes: list[int]) -> str:
+    """A regular-expression character class body for these code points (sorted)."""
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs
+    )
+
+
+def _classes() -> tuple[str, str, str]:
+    """The character classes of these scripts' base characters, of their combining marks, and
+    of every combining mark that may follow one of them."""
+    marks = [
+        code
+        for start, end in _RANGES
+        if start < _NO_MARKS_FROM
+        for code in range(start, end + 1)
+        if unicodedata.category(chr(code)).startswith("M")
+    ]
+    mark_set = set(marks)
+    base = [
+        code for start, end in _RANGES for code in range(start, end + 1) if code not in mark_set
+    ]
+    other_marks = [code for start, end in _MARK_RANGES for code in range(start, end + 1)]
+    return _char_class(base), _char_class(marks), _char_class(sorted(marks + other_marks))
+
+
+_BASE, _SCRIPT_MARKS, _MARKS = _classes()
+#: a character of these scripts (not a combining mark)
+_SEGMENTED = re.compile(f"[{_BASE}]")
+#: the characters that may be one: neither before U+0E00 (Latin, Greek, Cyrillic, Hebrew,
+#: Arabic, Indic...) nor general punctuation (quotes, dashes); four times faster to look for
+_CANDIDATE = re.compile("[^\x00-\u0dff\u2000-\u206f]")
+#: where a separator goes: before such a character that follows a letter, digit or mark, and
+#: after one (or its marks) that a letter or digit of another script follows
+_BOUNDARY = re.compile(f"(?<=[\\w{_MARKS}])(?=[{_BASE}])|(?<=[{_BASE}{_SCRIPT_MARKS}])(?=\\w)")
+#: a bare word of FTS5 query syntax (ASCII letters, digits, "_", \x1a, any non-ASCII character)
+_BAREWORD = re.compile(r"(?:[A-Za-z0-9_\x1a]|[^\x00-\x7f])+")
+#: a string of FTS5 query syntax ("" inside it is a quote), or the rest of a query
+_QUOTED = re.compile(r'("(?:[^"]|"")*"?)')
+
+
+def has_segmented(text: str | None) -> bool:
+    """Whether `text` holds a character of the scripts the index splits."""
+    if not text or text.isascii():
+        return False
+    return any(_SEGMENTED.match(text, found.start()) for found in _CANDIDATE.finditer(text))
+
+
+def spaced(text: str, separator: str = SEPARATOR) -> str:
+    """`text` with `separator` between each character of these scripts and the letter or
+    digit beside it (unchanged when it has none)."""
+    if not has_segmented(text):
+        return text
+    return _BOUNDARY.sub(separator, text)
+
+
+def indexed(text: str | None) -> str | None:
+    """What the index holds of a column's value when that differs from the value itself (the
+    value with zero-width spaces between these scripts' characters), else None."""
+    if text is None or not has_segmented(text):
+        return None
+    split = _BOUNDARY.sub(SEPARATOR, text)
+    return split if split != text else None  # already apart (spaces, punctuation)
+
+
+def fts_query(expression: str) -> str:
+    """An FTS5 query put to the index: each run of these scripts' characters becomes a phrase
+    of them, so 東京 finds the adjacent pair 東 京 wherever it stands. Inside a quoted string
+    the characters are spaced apart; a bare word holding them is quoted (`東京*` becomes
+    `"東 京"*`, `title:東京` `title:"東 京"`). Anything else is left as it is."""
+    if not has_segmented(expression):
+        return expression
+    parts = _QUOTED.split(expression)
+    for index, part in enumerate(parts):
+        if part.startswith('"'):
+            parts[index] = spaced(part, " ")
+        else:
+            parts[index] = _BAREWORD.sub(_quoted_phrase, part)
+    return "".join(parts)
+
+
+def _quoted_phrase(word: re.Match[str]) -> str:
+    text = word.group(0)
+    return f'"{spaced(text, " ")}"' if has_segmented(text) else text
