@@ -463,6 +463,8 @@ def _browse_indexes(db: sqlite_utils.Database) -> None:
         CREATE INDEX post_events_when ON post_events("when");
         """
     )
+
+
 #: The columns of each full-text index `{table}_fts` (a contract: users' SQL reads them).
 FTS_COLUMNS = {"posts": ("title", "text", "author", "tags"), "comments": ("author", "text")}
 
