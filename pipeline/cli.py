@@ -387,6 +387,13 @@ def sources(db_path: Path | None, as_json: bool) -> None:
     show_default=True,
     help="Best match first, or every match by publication date (undated posts last).",
 )
+@click.option(
+    "--page",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Which --limit results to show: page 2 is the next --limit after the first.",
+)
 def search(
     query: str,
     db_path: Path | None,
@@ -395,16 +402,24 @@ def search(
     as_json: bool,
     rank_limit: int,
     order: str,
+    page: int,
 ) -> None:
     """Full-text search of the archived posts, best matches (or newest, or oldest) first."""
     with open_archive(db_path, readonly=True) as archive:
         try:
             results = archive.search_results(
-                query, limit=limit, raw=raw, rank_limit=rank_limit or None, order=order
+                query,
+                limit=limit,
+                raw=raw,
+                rank_limit=rank_limit or None,
+                order=order,
+                offset=(page - 1) * limit,
             )
         except ArchiveError as error:
             raise click.ClickException(str(error)) from error
-    if not results.rows:
+    if not results.rows and page > 1 and results.ranked:
+        click.echo(f"no more posts: {results.ranked:,} matches fill fewer pages", err=True)
+    elif not results.rows:
         click.echo("no posts match", err=True)
     if not results.complete:
         click.echo(

@@ -1599,11 +1599,12 @@ class Archive:
         raw: bool = False,
         rank_limit: int | None = RANKED_MATCHES,
         order: str = "relevance",
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
         """Posts matching a full-text query, best first or by date, with a highlighted
         snippet: the rows of `search_results` (which see)."""
         return self.search_results(
-            query, limit=limit, raw=raw, rank_limit=rank_limit, order=order
+            query, limit=limit, raw=raw, rank_limit=rank_limit, order=order, offset=offset
         ).rows
 
     def search_results(
@@ -1614,6 +1615,7 @@ class Archive:
         raw: bool = False,
         rank_limit: int | None = RANKED_MATCHES,
         order: str = "relevance",
+        offset: int = 0,
     ) -> SearchResults:
         """Posts matching a full-text query, best first (bm25, weighted as SEARCH_WEIGHTS),
         with a highlighted snippet, and how many matches were ranked.
@@ -1623,7 +1625,8 @@ class Archive:
         that matches more than `rank_limit` posts is ranked among the `rank_limit` most
         recently archived of them (`complete` is then false); `rank_limit=None` ranks all.
         `order="newest"` or `"oldest"` lists every match by publication date instead (posts
-        without a date last; `rank` is then None and `rank_limit` does not apply).
+        without a date last; `rank` is then None and `rank_limit` does not apply). `offset`
+        skips that many of the matches in that order (the rows of a later page).
         """
         if order not in SEARCH_ORDERS:
             raise SearchError(f"unknown order {order!r}: one of {', '.join(SEARCH_ORDERS)}")
@@ -1633,7 +1636,9 @@ class Archive:
         if not match:
             return SearchResults(rows=[], ranked=0, complete=True)
         if order != "relevance":
-            return self._search_by_date(query, match, limit=limit, newest=order == "newest")
+            return self._search_by_date(
+                query, match, limit=limit, offset=offset, newest=order == "newest"
+            )
         # bm25 is computed for the ranked matches only (in rowid order, newest archived first:
         # FTS5 reads its doclists backwards without sorting), and snippets for the `limit`
         # best only: a snippet for every match costs seconds on a word most posts contain.
@@ -1645,7 +1650,8 @@ class Archive:
                 WHERE posts_fts MATCH :match {recent}
             ),
             top AS MATERIALIZED (
-                SELECT rowid, rank FROM ranked ORDER BY rank, rowid DESC LIMIT :limit
+                SELECT rowid, rank FROM ranked ORDER BY rank, rowid DESC
+                LIMIT :limit OFFSET :offset
             ),
             snippets AS ({snippets})
             SELECT posts.id, posts.url, posts.site, posts.title, posts.author, posts.published,
@@ -1654,7 +1660,7 @@ class Archive:
                 LEFT JOIN snippets ON snippets.rowid = top.rowid
             ORDER BY top.rank, top.rowid DESC
         """
-        params = {"match": match, "limit": limit, "cap": rank_limit}
+        params = {"match": match, "limit": limit, "offset": offset, "cap": rank_limit}
         try:
             cursor = self.conn.execute(sql, params)
             columns = [column[0] for column in cursor.description]
@@ -1674,11 +1680,14 @@ class Archive:
             raise SearchError(f"cannot search for {_shown(query)}: {error}") from error
         return SearchResults(rows=rows, ranked=min(found, rank_limit), complete=found <= rank_limit)
 
-    def _search_by_date(self, query: str, match: str, *, limit: int, newest: bool) -> SearchResults:
-        """Every post matching `match`, newest or oldest first, posts without a date last."""
+    def _search_by_date(
+        self, query: str, match: str, *, limit: int, offset: int, newest: bool
+    ) -> SearchResults:
+        """Every post matching `match`, newest or oldest first, posts without a date last;
+        `limit` of them after the first `offset`."""
         direction = "DESC" if newest else "ASC"
         matching = "SELECT rowid FROM posts_fts WHERE posts_fts MATCH :match"
-        params: dict[str, Any] = {"match": match, "limit": limit}
+        params: dict[str, Any] = {"match": match, "limit": limit, "offset": offset}
         try:
             found = self.conn.execute(f"SELECT count(*) FROM ({matching})", params).fetchone()[0]
             if found < DATE_WALK_MATCHES:
@@ -1688,7 +1697,7 @@ class Archive:
                     for row in self.conn.execute(
                         f"""SELECT id FROM posts WHERE id IN ({matching})
                         ORDER BY published IS NULL, published {direction}, id {direction}
-                        LIMIT :limit""",
+                        LIMIT :limit OFFSET :offset""",
                         params,
                     )
                 ]
@@ -1701,17 +1710,24 @@ class Archive:
                     for row in self.conn.execute(
                         f"""SELECT id FROM posts INDEXED BY posts_published
                         WHERE published IS NOT NULL AND +id IN ({matching})
-                        ORDER BY published {direction}, id {direction} LIMIT :limit""",
+                        ORDER BY published {direction}, id {direction}
+                        LIMIT :limit OFFSET :offset""",
                         params,
                     )
                 ]
                 if len(ids) < limit:
+                    # past the dated matches: the undated ones, after those a page skipped
+                    dated = self.conn.execute(
+                        f"""SELECT count(*) FROM posts
+                        WHERE published IS NOT NULL AND id IN ({matching})""",
+                        params,
+                    ).fetchone()[0]
                     ids += [
                         row[0]
                         for row in self.conn.execute(
                             f"""SELECT id FROM posts WHERE published IS NULL AND +id IN ({matching})
-                            ORDER BY id {direction} LIMIT :rest""",
-                            {**params, "rest": limit - len(ids)},
+                            ORDER BY id {direction} LIMIT :rest OFFSET :skip""",
+                            {**params, "rest": limit - len(ids), "skip": max(offset - dated, 0)},
                         )
                     ]
             params["shown"] = json.dumps(ids)

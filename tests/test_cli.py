@@ -490,6 +490,11 @@ def test_search_lists_newest_or_oldest_first(archive_path: Path) -> None:
     assert titles("--order", "newest") == ["Lamp 2", "Lamp 0", "Lamp 3", "Lamp 1"]
     assert titles("--order", "oldest", "--limit", "2") == ["Lamp 3", "Lamp 0"]
     assert titles() == ["Lamp 3", "Lamp 2", "Lamp 1", "Lamp 0"]  # relevance: most mentions
+    assert titles("--limit", "3", "--page", "2") == ["Lamp 0"]
+    assert titles("--order", "newest", "--limit", "2", "--page", "2") == ["Lamp 3", "Lamp 1"]
+    past = runner.invoke(cli, ["search", "paraffin", "--page", "3", "--limit", "2", *db])
+    assert (past.exit_code, past.stdout) == (0, "")
+    assert "no more posts: 4 matches fill fewer pages" in past.stderr
     wrong = runner.invoke(cli, ["search", "paraffin", "--order", "sideways", *db])
     assert wrong.exit_code == 2 and "'sideways' is not one of" in wrong.output
 

@@ -363,6 +363,15 @@ def test_a_search_by_date_lists_every_match_newest_or_oldest_first(archive_path:
                 assert {row["rank"] for row in results.rows} == {None}
                 assert f"[{word}]" in results.rows[0]["snippet"]
                 assert archive.search(word, order=order, limit=5) == results.rows[:5]
+                # pages (`blogarchive search --page`): one after another, the same list,
+                # the undated posts after the dated ones across a page's edge
+                for size in (97, 500):
+                    paged = [
+                        row["id"]
+                        for offset in range(0, len(ids) + size, size)
+                        for row in archive.search(word, order=order, limit=size, offset=offset)
+                    ]
+                    assert paged == ids, (word, order, size)
         with pytest.raises(SearchError, match="unknown order 'sideways'"):
             archive.search("ferry", order="sideways")
 
