@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pipeline.dedupe import SHARED_FOR_DUPLICATE, sketch
-from pipeline.urls import same_blog, url_variants
+from pipeline.urls import canonical_url, is_post_url, same_blog, url_variants
 
 if TYPE_CHECKING:  # imported when first used (Archive.db): a read-only search does without it
     import sqlite_utils
@@ -858,7 +858,12 @@ class Archive:
         url = record["url"]
         reasons = dict.fromkeys(aliases, "redirect")
         canonical = record.get("canonical_url")
-        if canonical and canonical != url and same_blog(canonical, url):
+        if (
+            canonical
+            and canonical != url
+            and same_blog(canonical, url)
+            and self._names_a_post(canonical, source_id)
+        ):
             # the page names its own address (rel=canonical): store it there, keep ours as alias
             reasons[url] = "canonical"
             url = canonical
@@ -937,6 +942,22 @@ class Archive:
             self._add_version(post_id, fields, now, capture_id)
             new_comments = self._save_comments(post_id, record.get("comments") or [], now)
         return SaveResult(post_id=post_id, outcome=outcome, new_comments=new_comments)
+
+    def _names_a_post(self, address: str, source_id: int | None) -> bool:
+        """Whether a page's rel=canonical can be where the post is stored: a post's address,
+        not the blog's home page (where `moved_to` or the source's URL says it is) or a
+        listing. A theme or SEO plugin that gives every page the home page as its canonical
+        would otherwise store every post under the home page's address, each as a new
+        version of the one before."""
+        if not is_post_url(address):
+            return False
+        if source_id is None:
+            return True
+        row = self.db.execute(
+            "SELECT url, moved_to FROM sources WHERE id = ?", [source_id]
+        ).fetchone()
+        homes = {canonical_url(home) for home in (row or ()) if home}
+        return canonical_url(address) not in homes
 
     def _add_version(
         self, post_id: int, fields: Mapping[str, Any], now: str, capture_id: int | None

@@ -13,6 +13,7 @@ time it arrived, so tests can check what was (and was not) asked for.
         sites.feed_loop.url   # a WordPress blog whose feed ignores ?paged=N
         sites.pager_loop.url  # a blog whose "Older posts" link goes on forever
         sites.slow_please.url # robots.txt asks for a Crawl-delay of 2 s
+        sites.canonical_home.url  # every page's rel=canonical is the home page
 
 Run it alone to look at the pages: `.venv/bin/python tests/hostile_server.py`.
 """
@@ -398,6 +399,7 @@ class HostileSites:
     feed_loop: RawServer
     pager_loop: RawServer
     slow_please: RawServer
+    canonical_home: RawServer
 
     def all(self) -> list[RawServer]:
         return [getattr(self, name) for name in self.__dataclass_fields__]
@@ -414,6 +416,7 @@ class HostileSites:
                 self.feed_loop,
                 self.pager_loop,
                 self.slow_please,
+                self.canonical_home,
             )
         ]
 
@@ -432,6 +435,19 @@ def small_blog(name: str) -> dict[str, Handler]:
             text=post(f"{name}: the second post", paragraphs=PARAGRAPHS[1:])
         ),
     }
+
+
+def canonical_to_home(name: str) -> RawServer:
+    """A blog whose theme gives every page the home page as its `rel=canonical`."""
+    server = RawServer(routes=small_blog(name))
+    canonical = f"<meta charset='utf-8'><link rel='canonical' href='{server.url}'>"
+    server.routes["/2023/05/first.html"] = html(
+        text=post(f"{name}: the first post", head=canonical)
+    )
+    server.routes["/2023/06/second.html"] = html(
+        text=post(f"{name}: the second post", paragraphs=PARAGRAPHS[1:], head=canonical)
+    )
+    return server
 
 
 def feed_ignoring_paging(name: str) -> RawServer:
@@ -502,6 +518,7 @@ def hostile_sites() -> Iterator[HostileSites]:
     )
     feed_loop = feed_ignoring_paging("Feed Loop")
     pager_loop = pager_ignoring_paging("Pager Loop")
+    canonical_home = canonical_to_home("Canonical Home")
     sites = HostileSites(
         blog,
         elsewhere,
@@ -513,6 +530,7 @@ def hostile_sites() -> Iterator[HostileSites]:
         feed_loop,
         pager_loop,
         slow_please,
+        canonical_home,
     )
     try:
         yield sites

@@ -1,6 +1,7 @@
 """Hostile sites: one crawl of the loopback servers in tests/hostile_server.py (a blog with
 one fault per post URL, a trap blog, a blog that moved host, robots.txt answering 500 and
-404, a feed and a pager that ignore their paging, a Crawl-delay), then one test per fault asserting what the README's "Hostile sites and bad input"
+404, a feed and a pager that ignore their paging, a Crawl-delay, every page's rel=canonical
+naming the home page), then one test per fault asserting what the README's "Hostile sites and bad input"
 table promises. Timeouts are lowered (`DOWNLOAD_TIMEOUT=3`, `RETRY_TIMES=1`); the 50 MB
 pages and the gzip bomb run at the default `DOWNLOAD_MAXSIZE` (32 MiB)."""
 
@@ -160,6 +161,22 @@ def test_a_blog_that_moved_is_followed_as_the_same_source(crawled) -> None:
         sites.new_home.url + "2023/06/second.html",
     ]
     assert line_of(crawled, sites.moved).startswith(f"{sites.moved.url}: ok, 2 posts found")
+
+
+def test_a_canonical_naming_the_home_page_does_not_merge_posts(crawled) -> None:
+    # before, every post was stored under the home page's address, each as a new version of
+    # the one before: one post in `posts`, the others only in `post_versions`
+    site = crawled["sites"].canonical_home
+    posts = rows(
+        crawled["db"],
+        "SELECT url, title FROM posts WHERE url LIKE ? ORDER BY url",
+        (site.url + "%",),
+    )
+    assert posts == [
+        {"url": site.url + "2023/05/first.html", "title": "Canonical Home: the first post"},
+        {"url": site.url + "2023/06/second.html", "title": "Canonical Home: the second post"},
+    ]
+    assert line_of(crawled, site).startswith(f"{site.url}: ok, 2 posts found, 2 new, 0 updated")
 
 
 # -- 429 and 503
