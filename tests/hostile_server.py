@@ -371,6 +371,20 @@ def blog_routes(elsewhere: str) -> dict[str, Handler]:
         at("deep-nesting"): html(text=deep_nesting()),
         at("huge-text-node"): html(text=huge_text_node()),
         "/private/2024/secret.html": html(text=post("Should never be fetched")),
+        # a post that sends the reader on to another host after a second (a blog that moved)
+        at("meta-refresh-elsewhere"): html(
+            text=post(
+                "Still here after all",
+                head=f"<meta http-equiv='refresh' content='1; url={elsewhere}'>",
+            )
+        ),
+        # a post that reloads itself every 30 seconds
+        at("meta-refresh-self"): html(
+            text=post(
+                "Reloads itself",
+                head=f"<meta http-equiv='refresh' content='30; url={at('meta-refresh-self')}'>",
+            )
+        ),
     }
     return routes
 

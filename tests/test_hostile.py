@@ -163,6 +163,22 @@ def test_a_blog_that_moved_is_followed_as_the_same_source(crawled) -> None:
     assert line_of(crawled, sites.moved).startswith(f"{sites.moved.url}: ok, 2 posts found")
 
 
+def test_a_meta_refresh_to_another_host_is_not_followed_and_the_post_is_kept(crawled) -> None:
+    # before, Scrapy followed the refresh, dropped the request as offsite (logged at INFO
+    # only) and the post was neither archived nor recorded
+    row = post_row(crawled, "meta-refresh-elsewhere")
+    assert row is not None and row["title"] == "Still here after all"
+    assert crawled["sites"].elsewhere.log == []
+    assert "meta refresh to another host not followed" in crawled["result"].stderr
+
+
+def test_a_page_that_reloads_itself_is_archived(crawled) -> None:
+    # before, the refresh to its own address was dropped as a duplicate request: no post
+    row = post_row(crawled, "meta-refresh-self")
+    assert row is not None and row["title"] == "Reloads itself"
+    assert len(crawled["sites"].blog.requested(at("meta-refresh-self"))) == 1
+
+
 def test_a_canonical_naming_the_home_page_does_not_merge_posts(crawled) -> None:
     # before, every post was stored under the home page's address, each as a new version of
     # the one before: one post in `posts`, the others only in `post_versions`
