@@ -53,6 +53,12 @@ class FetchRefused(IgnoreRequest):
         self.stage = stage
 
 
+class BudgetSpent(IgnoreRequest):
+    """A request past its source's budget, after the first (which is a `FetchRefused`,
+    logged and recorded): only counted, neither logged nor recorded, since a blog listing
+    200,000 posts would otherwise write a log line for each one left for the next run."""
+
+
 def _enabled(crawler: Any, name: str) -> None:
     if not crawler.settings.getbool(name, True):
         raise NotConfigured(f"{name} is off")
@@ -117,7 +123,7 @@ class BudgetMiddleware:
     def _refuse(self, source: str, kind: str, message: str) -> None:
         self.stats.inc_value(f"blogarchive/budget/{kind}_refused")
         if (source, kind) in self.reported:
-            raise IgnoreRequest(message)
+            raise BudgetSpent(message)
         self.reported.add((source, kind))
         self.stats.inc_value("blogarchive/budget/hit")
         logger.warning("%s: %s", source, message)

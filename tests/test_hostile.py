@@ -118,6 +118,12 @@ def test_calendar_and_session_id_traps_are_bounded_and_recorded(crawled) -> None
     assert any("budget" in e for e in errors), errors
     months = [s for s in trap.log if s.path.startswith("/?month=")]
     assert len(months) <= MAX_DEPTH
+    # the requests refused past the budget are counted, not logged one line each (a blog
+    # listing 200,000 posts rotated the whole log file away)
+    log = crawled["result"].stderr
+    refused = [line for line in log.splitlines() if "budget of" in line]
+    assert len(refused) == 1, refused  # the first refusal, at WARNING
+    assert "'blogarchive/budget/depth_refused'" in log
 
 
 def test_comment_and_tracking_variants_are_one_post(crawled) -> None:

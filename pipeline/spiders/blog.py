@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from pipeline import discovery
 from pipeline.items import FailureItem, FetchState, PageItem, PostStatusItem, SourceItem
-from pipeline.middlewares import FetchRefused
+from pipeline.middlewares import BudgetSpent, FetchRefused
 from pipeline.store import Archive, ArchiveError, utcnow
 from pipeline.urls import (
     canonical_url,
@@ -461,6 +461,8 @@ class BlogSpider(Spider):
         if failure.check(FetchRefused):  # a hostile-site policy (pipeline/middlewares.py)
             yield FailureItem(url, source, failure.value.stage, str(failure.value))
             return
+        if failure.check(BudgetSpent):
+            return  # counted by the budget; its first refusal was logged and recorded
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             self.crawler.stats.inc_value("blogarchive/fetch/ignored")
             self.logger.info("%s: not fetched: %s", url, _describe(failure))
