@@ -385,6 +385,8 @@ def blog_routes(elsewhere: str) -> dict[str, Handler]:
                 head=f"<meta http-equiv='refresh' content='30; url={at('meta-refresh-self')}'>",
             )
         ),
+        # a post address of 10,000 characters (Scrapy's URLLENGTH_LIMIT is 2,083)
+        at("long-" + "x" * 10_000): html(text=post("A very long address")),
     }
     return routes
 

@@ -201,6 +201,13 @@ def test_a_canonical_naming_the_home_page_does_not_merge_posts(crawled) -> None:
     assert line_of(crawled, site).startswith(f"{site.url}: ok, 2 posts found, 2 new, 0 updated")
 
 
+def test_a_post_address_too_long_to_fetch_is_recorded(crawled) -> None:
+    # before, Scrapy's UrlLengthMiddleware dropped it, logged at INFO only
+    name = "long-" + "x" * 10_000
+    assert post_row(crawled, name) is None
+    assert any("longer than URLLENGTH_LIMIT (2083)" in e for e in failures(crawled, name))
+
+
 # -- 429 and 503
 
 

@@ -66,6 +66,7 @@ class BlogSpider(Spider):
         settings = crawler.settings
         spider.max_listing_pages = settings.getint("BLOGARCHIVE_MAX_LISTING_PAGES", 500)
         spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.url_length_limit = settings.getint("URLLENGTH_LIMIT")
         spider.full = settings.getbool("BLOGARCHIVE_FULL", False)
         spider.clock_skew = timedelta(seconds=settings.getfloat("BLOGARCHIVE_CLOCK_SKEW", 3600))
         spider.db_path = settings.get("BLOGARCHIVE_DB")
@@ -131,7 +132,8 @@ class BlogSpider(Spider):
 
     def _post_request(self, link: discovery.PostLink | str, source: str) -> Any:
         """A request for a post page, or a `listed` status when the archive already holds
-        the post as the listing last showed it, or None for a link that is no post of ours."""
+        the post as the listing last showed it, a failure for a post address too long to
+        fetch (URLLENGTH_LIMIT), or None for a link that is no post of ours."""
         if isinstance(link, str):
             link = discovery.PostLink(url=link)
         url = canonical_url_or_none(link.url)
@@ -141,6 +143,15 @@ class BlogSpider(Spider):
             or not is_post_url(url, self.platforms.get(source, "generic"))
         ):
             return None
+        if 0 < self.url_length_limit < len(url):
+            # Scrapy's UrlLengthMiddleware would drop the request, logged at INFO only
+            self.crawler.stats.inc_value("blogarchive/discovery/url_too_long")
+            message = (
+                f"post address of {len(url)} characters is longer than URLLENGTH_LIMIT "
+                f"({self.url_length_limit}): not fetched"
+            )
+            self.logger.warning("%s: %s", url[:200], message)
+            return FailureItem(url, source, "discover", message)
         self.crawler.stats.inc_value("blogarchive/discovery/post_links")
         state = self.archive_view.post_state(url) if self.archive_view is not None else None
         if state is not None and not self.full and not state["gone_at"]:
