@@ -14,6 +14,7 @@ time it arrived, so tests can check what was (and was not) asked for.
         sites.pager_loop.url  # a blog whose "Older posts" link goes on forever
         sites.slow_please.url # robots.txt asks for a Crawl-delay of 2 s
         sites.canonical_home.url  # every page's rel=canonical is the home page
+        sites.everything.url  # every address answers with the home page
 
 Run it alone to look at the pages: `.venv/bin/python tests/hostile_server.py`.
 """
@@ -416,6 +417,7 @@ class HostileSites:
     pager_loop: RawServer
     slow_please: RawServer
     canonical_home: RawServer
+    everything: RawServer
 
     def all(self) -> list[RawServer]:
         return [getattr(self, name) for name in self.__dataclass_fields__]
@@ -433,6 +435,7 @@ class HostileSites:
                 self.pager_loop,
                 self.slow_please,
                 self.canonical_home,
+                self.everything,
             )
         ]
 
@@ -451,6 +454,30 @@ def small_blog(name: str) -> dict[str, Handler]:
             text=post(f"{name}: the second post", paragraphs=PARAGRAPHS[1:])
         ),
     }
+
+
+class _EveryPath(dict):
+    """Routes that answer every path (robots.txt, sitemaps, feeds, posts) with one handler."""
+
+    def __init__(self, handler: Handler):
+        super().__init__()
+        self.handler = handler
+
+    def get(self, key: str, default: Handler | None = None) -> Handler:
+        return self.handler
+
+
+def answering_everything(name: str) -> RawServer:
+    """A site that answers every address with its home page, as a misconfigured server or
+    a lapsed domain's parking page does: the home page links two posts."""
+    server = RawServer()
+    links = "".join(
+        f"<h2><a href='{path}'>{path}</a></h2>" for path in small_blog(name) if path != "/"
+    )
+    server.routes = _EveryPath(
+        html(text=page(name, f"<h1>{name}</h1>{links}<p>{PARAGRAPHS[0]}</p>"))
+    )
+    return server
 
 
 def canonical_to_home(name: str) -> RawServer:
@@ -535,6 +562,7 @@ def hostile_sites() -> Iterator[HostileSites]:
     feed_loop = feed_ignoring_paging("Feed Loop")
     pager_loop = pager_ignoring_paging("Pager Loop")
     canonical_home = canonical_to_home("Canonical Home")
+    everything = answering_everything("Everything Home")
     sites = HostileSites(
         blog,
         elsewhere,
@@ -547,6 +575,7 @@ def hostile_sites() -> Iterator[HostileSites]:
         pager_loop,
         slow_please,
         canonical_home,
+        everything,
     )
     try:
         yield sites

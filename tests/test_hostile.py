@@ -1,7 +1,7 @@
 """Hostile sites: one crawl of the loopback servers in tests/hostile_server.py (a blog with
 one fault per post URL, a trap blog, a blog that moved host, robots.txt answering 500 and
 404, a feed and a pager that ignore their paging, a Crawl-delay, every page's rel=canonical
-naming the home page), then one test per fault asserting what the README's "Hostile sites and bad input"
+naming the home page, every address answered with the home page), then one test per fault asserting what the README's "Hostile sites and bad input"
 table promises. Timeouts are lowered (`DOWNLOAD_TIMEOUT=3`, `RETRY_TIMES=1`); the 50 MB
 pages and the gzip bomb run at the default `DOWNLOAD_MAXSIZE` (32 MiB)."""
 
@@ -199,6 +199,19 @@ def test_a_canonical_naming_the_home_page_does_not_merge_posts(crawled) -> None:
         {"url": site.url + "2023/06/second.html", "title": "Canonical Home: the second post"},
     ]
     assert line_of(crawled, site).startswith(f"{site.url}: ok, 2 posts found, 2 new, 0 updated")
+
+
+def test_a_site_answering_every_address_with_its_home_page_archives_no_post(crawled) -> None:
+    # before, the home page was archived as each of the posts it links (and a lapsed
+    # domain's parking page as a new version of every archived post)
+    site = crawled["sites"].everything
+    assert rows(crawled["db"], "SELECT url FROM posts WHERE url LIKE ?", (site.url + "%",)) == []
+    errors = rows(
+        crawled["db"], "SELECT url, error FROM failures WHERE url LIKE ?", (site.url + "%",)
+    )
+    home_answers = sorted(e["url"] for e in errors if "the blog's home page" in e["error"])
+    assert home_answers == [site.url + "2023/05/first.html", site.url + "2023/06/second.html"]
+    assert line_of(crawled, site).startswith(f"{site.url}: partial, 2 posts found, 0 new")
 
 
 def test_a_post_address_too_long_to_fetch_is_recorded(crawled) -> None:

@@ -34,6 +34,7 @@ from pipeline.urls import (
     normalise_source_url,
     same_blog,
 )
+from pipeline.warc import payload_digest
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -59,6 +60,8 @@ class BlogSpider(Spider):
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.sources})
         # A source whose home page moved to another host (pipeline/middlewares.py): new home.
         self.moved_to: dict[str, str] = {}
+        # Each source's home page as read this run: (its address, warc.payload_digest of it).
+        self.home_pages: dict[str, tuple[str, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BlogSpider:
@@ -224,6 +227,7 @@ class BlogSpider(Spider):
             )
             return
         home = discovery.parse_home(response.body, response.url)
+        self.home_pages[source] = (canonical_url(response.url), payload_digest(response.body))
         self.platforms[source] = home.platform
         self.logger.info("%s: %s blog", source, home.platform)
         yield SourceItem(source, platform=home.platform, title=home.title)
@@ -436,6 +440,15 @@ class BlogSpider(Spider):
         if not response.body.strip():
             yield FailureItem(response.url, source, "fetch", "empty body")
             return
+        if self._is_home_page(response, source, url):
+            self.crawler.stats.inc_value("blogarchive/fetch/home_page_answer")
+            message = (
+                "the page is the blog's home page, byte for byte (a site that answers every "
+                "address with it, a parked domain): not archived"
+            )
+            self.logger.warning("%s: %s", response.url, message)
+            yield FailureItem(response.url, source, "fetch", message)
+            return
         redirected_from = [
             canonical_url(u)
             for u in response.meta.get("redirect_urls", [])
@@ -457,6 +470,14 @@ class BlogSpider(Spider):
             capture_id=response.meta.get("capture_id"),
             capture_key=response.meta.get("capture_key"),
         )
+
+    def _is_home_page(self, response: Response, source: str, url: str) -> bool:
+        """Whether a post's address answered with the source's home page of this run, byte
+        for byte: a site that answers every address with its home page (or a lapsed domain
+        whose parking page does) would otherwise have it archived as each of its posts, or
+        as a new version of each post already archived."""
+        home_url, home_digest = self.home_pages.get(source, ("", ""))
+        return url != home_url and payload_digest(response.body) == home_digest
 
     # -- errors
 
