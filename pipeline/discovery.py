@@ -206,11 +206,20 @@ def _iso(parsed: struct_time | None, raw: str | None) -> str | None:
     return raw or None
 
 
+#: a title that is only entity references no parser expanded (`&xxe;`, `&lol9;`): what a
+#: feed declaring an external entity or a "billion laughs" one leaves
+UNEXPANDED_ENTITIES = re.compile(r"(\s*&[A-Za-z_][\w.-]*;)+\s*")
+
+
 def _title_text(title: str, html: bool) -> str | None:
-    """A feed entry's title as text: the markup of an HTML title dropped, entities decoded."""
+    """A feed entry's title as text: the markup of an HTML title dropped, entities decoded;
+    None when nothing is left but entity references that were not expanded."""
     if html and "<" in title:
         title = lxml.html.fragment_fromstring(title, create_parent="div").text_content()
-    return html_lib.unescape(title).strip() or None
+    title = html_lib.unescape(title).strip()
+    if UNEXPANDED_ENTITIES.fullmatch(title):
+        return None
+    return title or None
 
 
 def _plain_title(entry: Any) -> str | None:

@@ -15,6 +15,7 @@ time it arrived, so tests can check what was (and was not) asked for.
         sites.slow_please.url # robots.txt asks for a Crawl-delay of 2 s
         sites.canonical_home.url  # every page's rel=canonical is the home page
         sites.everything.url  # every address answers with the home page
+        sites.entities.url  # XXE and "billion laughs" entities in its feed and sitemap
 
 Run it alone to look at the pages: `.venv/bin/python tests/hostile_server.py`.
 """
@@ -200,6 +201,38 @@ def reset(conn: socket.socket, seen: Seen) -> None:
 def short_body(conn: socket.socket, seen: Seen) -> None:
     body = post("Cut short").encode()
     send(conn, 200, body[: len(body) // 2], length=len(body))
+
+
+ENTITIES = (
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">'
+    b'<!ENTITY a "aaaaaaaaaa">'
+    + b"".join(
+        f'<!ENTITY {chr(98 + n)} "{("&" + chr(97 + n) + ";") * 10}">'.encode() for n in range(8)
+    )
+    + b"]>"
+)  # &i; expands to 10^9 characters ("billion laughs"); &xxe; reads /etc/passwd
+
+
+def entity_bombs(name: str) -> RawServer:
+    """A blog whose feed and sitemap declare entities: an external one (XXE, `file:///etc/
+    passwd`) and one that expands to a billion characters, used in titles and dates."""
+    server = RawServer(routes=small_blog(name))
+    first, second = (f"{server.url[:-1]}{path}" for path in small_blog(name) if path != "/")
+    feed = (
+        f'<rss version="2.0"><channel><title>&i;</title><item><title>&xxe;</title>'
+        f"<link>{first}</link></item><item><title>&i;</title><link>{second}</link></item>"
+        "</channel></rss>"
+    )
+    sitemap = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{first}</loc><lastmod>&xxe;</lastmod></url>"
+        f"<url><loc>{second}</loc><lastmod>&i;</lastmod></url></urlset>"
+    )
+    server.routes["/feed.xml"] = raw(ENTITIES + feed.encode(), "application/rss+xml")
+    server.routes["/sitemap.xml"] = raw(ENTITIES + sitemap.encode(), "application/xml")
+    feed_link = f"<link rel='alternate' type='application/rss+xml' href='{server.url}feed.xml'>"
+    server.routes["/"] = html(text=page(name, f"<h1>{name}</h1>", head=feed_link))
+    return server
 
 
 def redirect(location: str, status: int = 301) -> Handler:
@@ -418,6 +451,7 @@ class HostileSites:
     slow_please: RawServer
     canonical_home: RawServer
     everything: RawServer
+    entities: RawServer
 
     def all(self) -> list[RawServer]:
         return [getattr(self, name) for name in self.__dataclass_fields__]
@@ -436,6 +470,7 @@ class HostileSites:
                 self.slow_please,
                 self.canonical_home,
                 self.everything,
+                self.entities,
             )
         ]
 
@@ -563,6 +598,7 @@ def hostile_sites() -> Iterator[HostileSites]:
     pager_loop = pager_ignoring_paging("Pager Loop")
     canonical_home = canonical_to_home("Canonical Home")
     everything = answering_everything("Everything Home")
+    entities = entity_bombs("Entity Bombs")
     sites = HostileSites(
         blog,
         elsewhere,
@@ -576,6 +612,7 @@ def hostile_sites() -> Iterator[HostileSites]:
         slow_please,
         canonical_home,
         everything,
+        entities,
     )
     try:
         yield sites

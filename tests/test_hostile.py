@@ -1,7 +1,8 @@
 """Hostile sites: one crawl of the loopback servers in tests/hostile_server.py (a blog with
 one fault per post URL, a trap blog, a blog that moved host, robots.txt answering 500 and
 404, a feed and a pager that ignore their paging, a Crawl-delay, every page's rel=canonical
-naming the home page, every address answered with the home page), then one test per fault asserting what the README's "Hostile sites and bad input"
+naming the home page, every address answered with the home page, entity bombs in a feed and
+a sitemap), then one test per fault asserting what the README's "Hostile sites and bad input"
 table promises. Timeouts are lowered (`DOWNLOAD_TIMEOUT=3`, `RETRY_TIMES=1`); the 50 MB
 pages and the gzip bomb run at the default `DOWNLOAD_MAXSIZE` (32 MiB)."""
 
@@ -212,6 +213,22 @@ def test_a_site_answering_every_address_with_its_home_page_archives_no_post(craw
     home_answers = sorted(e["url"] for e in errors if "the blog's home page" in e["error"])
     assert home_answers == [site.url + "2023/05/first.html", site.url + "2023/06/second.html"]
     assert line_of(crawled, site).startswith(f"{site.url}: partial, 2 posts found, 0 new")
+
+
+def test_entities_in_a_feed_and_a_sitemap_are_not_expanded(crawled) -> None:
+    # "billion laughs" and XXE (file:///etc/passwd): neither expanded nor read; the posts
+    # the feed and sitemap list are archived with their pages' own titles
+    site = crawled["sites"].entities
+    posts = rows(
+        crawled["db"],
+        "SELECT title, text FROM posts WHERE url LIKE ? ORDER BY url",
+        (site.url + "%",),
+    )
+    assert [p["title"] for p in posts][:1] == ["Entity Bombs: the first post"]
+    assert len(posts) == 2
+    everything = " ".join(f"{p['title']} {p['text']}" for p in posts)
+    assert "root:" not in everything and "aaaaaaaaaa" not in everything
+    assert line_of(crawled, site).startswith(f"{site.url}: ok, 2 posts found, 2 new")
 
 
 def test_a_post_address_too_long_to_fetch_is_recorded(crawled) -> None:
