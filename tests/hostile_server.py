@@ -203,6 +203,14 @@ def short_body(conn: socket.socket, seen: Seen) -> None:
     send(conn, 200, body[: len(body) // 2], length=len(body))
 
 
+def bad_chunks(conn: socket.socket, seen: Seen) -> None:
+    """Chunked encoding whose first chunk size is not hexadecimal."""
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"zz\r\n" + post("Bad chunks").encode() + b"\r\n0\r\n\r\n"
+    )
+
+
 ENTITIES = (
     b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">'
     b'<!ENTITY a "aaaaaaaaaa">'
@@ -419,6 +427,14 @@ def blog_routes(elsewhere: str) -> dict[str, Handler]:
                 head=f"<meta http-equiv='refresh' content='30; url={at('meta-refresh-self')}'>",
             )
         ),
+        # a charset Python does not know; UTF-8 that says it is UTF-16
+        at("bogus-charset"): raw(
+            post("Le café inconnu", paragraphs=[FRENCH]).encode(), "text/html; charset=bogus"
+        ),
+        at("utf8-says-utf16"): raw(
+            post("Le café prétendu", paragraphs=[FRENCH]).encode(), "text/html; charset=utf-16"
+        ),
+        at("bad-chunks"): bad_chunks,
         # a post address of 10,000 characters (Scrapy's URLLENGTH_LIMIT is 2,083)
         at("long-" + "x" * 10_000): html(text=post("A very long address")),
     }

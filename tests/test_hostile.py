@@ -271,6 +271,7 @@ def test_an_endless_503_gives_up_after_the_cap(crawled) -> None:
         ("one-byte-a-second", "DownloadTimeoutError"),
         ("reset", "ConnectionLost"),
         ("short-body", "ResponseDataLoss"),
+        ("bad-chunks", "ResponseDataLoss"),
     ],
 )
 def test_broken_connections_are_retried_then_recorded(crawled, name: str, error: str) -> None:
@@ -308,6 +309,16 @@ def test_a_lying_meta_charset(crawled) -> None:
     row = post_row(crawled, "lying-meta")
     assert FRENCH[:40] in row["text"] and row["title"] == "Le café menteur"
     assert row["encoding"] == "utf-8" and row["encoding_source"]
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [("bogus-charset", "Le café inconnu"), ("utf8-says-utf16", "Le café prétendu")],
+)
+def test_a_charset_that_is_unknown_or_wrong(crawled, name: str, title: str) -> None:
+    row = post_row(crawled, name)
+    assert FRENCH[:40] in row["text"] and row["title"] == title
+    assert row["encoding"] == "utf-8"
 
 
 def test_utf8_with_stray_latin1_bytes(crawled) -> None:
