@@ -388,6 +388,12 @@ class RedirectPolicyMiddleware:
                 request, "too_many", f"more than {self.max_times} redirects (REDIRECT_MAX_TIMES)"
             )
         source = request.meta.get("source_url")
+        if source and self._post_sent_home(request, source, target):
+            self.stats.inc_value("blogarchive/fetch/soft_404")
+            raise FetchRefused(
+                "soft 404: the post's address redirects to the blog's home page (a deleted "
+                f"post?): {target}"
+            )
         if not source or same_blog(target, source) or same_blog(target, self.moved.get(source, "")):
             return response
         if self._is_home(request, source) and response.status in (301, 308):
@@ -442,6 +448,15 @@ class RedirectPolicyMiddleware:
             why,
             target,
         )
+
+    def _post_sent_home(self, request: Request, source: str, target: str) -> bool:
+        """Whether a post's address redirects to its blog's home page (or the site's root),
+        as "redirect 404s to the home page" plugins answer for a deleted post. Followed, it
+        was dropped as a duplicate of the home page's request, silently."""
+        if getattr(request.callback, "__name__", "") != "parse_post":
+            return False
+        homes = {source, urljoin(source, "/"), self.moved.get(source) or source}
+        return canonical_url(target) in {canonical_url(home) for home in homes}
 
     @staticmethod
     def _is_home(request: Request, source: str) -> bool:

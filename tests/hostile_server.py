@@ -373,6 +373,8 @@ def blog_routes(elsewhere: str) -> dict[str, Handler]:
         at("to-file"): redirect("file:///etc/passwd"),
         at("to-ftp"): redirect("ftp://127.0.0.1/pub/post.html"),
         at("to-other-host"): redirect(elsewhere),
+        # a deleted post, sent to the home page by a "redirect 404s home" plugin
+        at("to-home"): redirect("/"),
         at("retry-after-seconds"): retry_after(
             429, lambda: "2", html(text=post("Patience rewarded (seconds)"))
         ),

@@ -151,6 +151,15 @@ def test_redirect_to_another_host_is_not_followed(crawled) -> None:
     assert "redirect to another host refused" in crawled["result"].stderr  # WARNING in the log
 
 
+def test_a_post_redirecting_to_the_home_page_is_a_soft_404(crawled) -> None:
+    # before, the redirect was followed and dropped as a duplicate of the home page's
+    # request: nothing recorded, and a deleted post went unnoticed
+    assert post_row(crawled, "to-home") is None
+    errors = failures(crawled, "to-home")
+    assert any("redirects to the blog's home page" in e for e in errors), errors
+    assert [s.path for s in crawled["sites"].blog.log].count("/") == 1
+
+
 def test_redirect_loop_is_stopped_and_recorded(crawled) -> None:
     blog = crawled["sites"].blog
     assert len(blog.requested(at("loop-a"))) + len(blog.requested(at("loop-b"))) <= 3
