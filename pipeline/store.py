@@ -1034,17 +1034,30 @@ class Archive:
     def _find_post(self, urls: Iterable[str]) -> dict[str, Any] | None:
         """The stored post at any of these addresses (its own URL first, then its aliases),
         over http or https: the first address, in that order, that finds one. One statement:
-        discovery asks this for every post link it meets."""
+        discovery asks this for every post link it meets.
+
+        A `canonical` alias to a post stored under an address that names no post (the home
+        page: archives written before such canonicals were ignored, see `_names_a_post`)
+        finds nothing: the post it was is then stored under its own address again."""
         variants = list(dict.fromkeys(v for given in urls for v in url_variants(given)))
         marks = ", ".join("?" for _ in variants)
-        columns = "posts.id, posts.url, content_hash, gone_at, etag, last_modified, last_seen"
+        columns = (
+            "posts.source_id, posts.id, posts.url, content_hash, gone_at, etag, last_modified, "
+            "last_seen"
+        )
         cursor = self.conn.execute(
             f"SELECT posts.url, 0, {columns} FROM posts WHERE posts.url IN ({marks}) "
-            f"UNION ALL SELECT post_aliases.url, 1, {columns} FROM post_aliases "
-            f"JOIN posts ON posts.id = post_aliases.post_id WHERE post_aliases.url IN ({marks})",
+            "UNION ALL SELECT post_aliases.url, "
+            f"CASE post_aliases.reason WHEN 'canonical' THEN 2 ELSE 1 END, {columns} "
+            "FROM post_aliases JOIN posts ON posts.id = post_aliases.post_id "
+            f"WHERE post_aliases.url IN ({marks})",
             [*variants, *variants],
         )
-        rows = cursor.fetchall()
+        rows = [
+            row
+            for row in cursor.fetchall()
+            if row[1] != 2 or self._names_a_post(row[4], row[2])  # (kind, source_id, url)
+        ]
         if not rows:
             return None
         best = min(rows, key=lambda row: (variants.index(row[0]), row[1]))
