@@ -27,6 +27,7 @@ from pipeline.urls import (
     dated_post_home,
     is_post_url,
     join_url,
+    page_base,
     same_blog,
 )
 
@@ -150,11 +151,13 @@ def listing_post_links(doc: Any, url: str, platform: str = "generic") -> list[st
             " | //a[@rel='bookmark']/@href"
         )
     found = []
+    base = page_base(doc, url)  # relative links resolve against a <base href>, as in a browser
+    page = canonical_url(url)
     for href in hrefs:
-        link = canonical_url_or_none(href, base=url)
+        link = canonical_url_or_none(href, base=base)
         if not link:
             continue
-        if same_blog(link, url) and is_post_url(link, platform) and link != canonical_url(url):
+        if same_blog(link, url) and is_post_url(link, platform) and link != page:
             found.append(link)
     return list(dict.fromkeys(found))
 
@@ -167,7 +170,8 @@ def pager_links(doc: Any, url: str) -> list[str]:
         cls = (anchor.get("class") or "").lower()
         if (text and len(text) < 40 and OLDER_LINK_TEXT.match(text)) or "older" in cls:
             hrefs.append(anchor.get("href"))
-    links = [join_url(url, h) for h in hrefs]
+    base = page_base(doc, url)
+    links = [join_url(base, h) for h in hrefs]
     return list(dict.fromkeys(link for link in links if link and same_blog(link, url)))
 
 
@@ -206,11 +210,20 @@ def _iso(parsed: struct_time | None, raw: str | None) -> str | None:
     return raw or None
 
 
+#: a title that is only entity references no parser expanded (`&xxe;`, `&lol9;`): what a
+#: feed declaring an external entity or a "billion laughs" one leaves
+UNEXPANDED_ENTITIES = re.compile(r"(\s*&[A-Za-z_][\w.-]*;)+\s*")
+
+
 def _title_text(title: str, html: bool) -> str | None:
-    """A feed entry's title as text: the markup of an HTML title dropped, entities decoded."""
+    """A feed entry's title as text: the markup of an HTML title dropped, entities decoded;
+    None when nothing is left but entity references that were not expanded."""
     if html and "<" in title:
         title = lxml.html.fragment_fromstring(title, create_parent="div").text_content()
-    return html_lib.unescape(title).strip() or None
+    title = html_lib.unescape(title).strip()
+    if UNEXPANDED_ENTITIES.fullmatch(title):
+        return None
+    return title or None
 
 
 def _plain_title(entry: Any) -> str | None:

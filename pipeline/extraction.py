@@ -41,7 +41,7 @@ from pipeline.dates import (
 from pipeline.encoding import decode_page
 from pipeline.sanitise import sanitise_html
 from pipeline.store import word_count
-from pipeline.urls import join_url
+from pipeline.urls import join_url, page_base
 
 __all__ = [
     "Comment",
@@ -1271,9 +1271,7 @@ def _absolute_links(root, url: str) -> None:
     footnote ``#fn-1`` or ``photo.jpg`` beside ``/2024/05/post/`` would point elsewhere."""
     if not url:
         return
-    base = url
-    for href in root.xpath("//head/base/@href")[:1]:
-        base = join_url(url, href.strip()) or url
+    base = page_base(root, url)
     for el in root.iter("a", "img"):
         for attr in ("href",) if el.tag == "a" else ("src", "data-src"):
             value = el.get(attr)

@@ -35,7 +35,8 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
+from scrapy.utils.response import get_meta_refresh
 
 from pipeline.extraction import says_not_found
 from pipeline.store import Archive, ArchiveError
@@ -50,6 +51,12 @@ class FetchRefused(IgnoreRequest):
     def __init__(self, message: str, stage: str = "fetch"):
         super().__init__(message)
         self.stage = stage
+
+
+class BudgetSpent(IgnoreRequest):
+    """A request past its source's budget, after the first (which is a `FetchRefused`,
+    logged and recorded): only counted, neither logged nor recorded, since a blog listing
+    200,000 posts would otherwise write a log line for each one left for the next run."""
 
 
 def _enabled(crawler: Any, name: str) -> None:
@@ -116,7 +123,7 @@ class BudgetMiddleware:
     def _refuse(self, source: str, kind: str, message: str) -> None:
         self.stats.inc_value(f"blogarchive/budget/{kind}_refused")
         if (source, kind) in self.reported:
-            raise IgnoreRequest(message)
+            raise BudgetSpent(message)
         self.reported.add((source, kind))
         self.stats.inc_value("blogarchive/budget/hit")
         logger.warning("%s: %s", source, message)
@@ -339,6 +346,11 @@ class RedirectPolicyMiddleware:
         self.stats = crawler.stats
         self.max_times = max_times
         self.moved: dict[str, str] = {}
+        settings = crawler.settings
+        # what Scrapy's MetaRefreshMiddleware (after this one) follows
+        self.meta_refresh = settings.getbool("METAREFRESH_ENABLED", True)
+        self.meta_refresh_ignore_tags = settings.getlist("METAREFRESH_IGNORE_TAGS")
+        self.meta_refresh_max_delay = settings.getint("METAREFRESH_MAXDELAY", 100)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedirectPolicyMiddleware:
@@ -350,6 +362,9 @@ class RedirectPolicyMiddleware:
         return middleware
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if response.status == 200:
+            self._check_meta_refresh(request, response)
+            return response
         if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
             return response
         if request.meta.get("dont_redirect") or response.status in request.meta.get(
@@ -373,6 +388,12 @@ class RedirectPolicyMiddleware:
                 request, "too_many", f"more than {self.max_times} redirects (REDIRECT_MAX_TIMES)"
             )
         source = request.meta.get("source_url")
+        if source and self._post_sent_home(request, source, target):
+            self.stats.inc_value("blogarchive/fetch/soft_404")
+            raise FetchRefused(
+                "soft 404: the post's address redirects to the blog's home page (a deleted "
+                f"post?): {target}"
+            )
         if not source or same_blog(target, source) or same_blog(target, self.moved.get(source, "")):
             return response
         if self._is_home(request, source) and response.status in (301, 308):
@@ -380,6 +401,62 @@ class RedirectPolicyMiddleware:
             return response
         self._refuse(request, "other_host", f"redirect to another host refused: {target}")
         return response  # not reached
+
+    def _check_meta_refresh(self, request: Request, response: Response) -> None:
+        """A page whose `<meta http-equiv="refresh">` Scrapy would follow (a delay under
+        METAREFRESH_MAXDELAY) to its own address (a reload), to another host or scheme, in a
+        loop or past REDIRECT_MAX_TIMES: not followed, the page is taken as it is (archived
+        when it holds a post, else recorded as any page). Scrapy would drop the request for
+        its own address as a duplicate, another host's as offsite, both logged at DEBUG or
+        INFO only, so the post was silently missing. A refresh to another page of the blog
+        is followed, as a redirect is."""
+        if (
+            not self.meta_refresh
+            or request.meta.get("dont_redirect")
+            or request.method == "HEAD"
+            or not isinstance(response, HtmlResponse)
+        ):
+            return
+        try:
+            delay, target = get_meta_refresh(response, ignore_tags=self.meta_refresh_ignore_tags)
+        except Exception:  # noqa: BLE001 - markup Scrapy cannot read is a page without one
+            return
+        if not target or delay is None or delay >= self.meta_refresh_max_delay:
+            return
+        seen = [*request.meta.get("redirect_urls", []), request.url]
+        source = request.meta.get("source_url")
+        if urlsplit(target).scheme.lower() not in ("http", "https"):
+            why = "to another scheme"
+        elif canonical_url(target) == canonical_url(request.url):
+            why = "to the page itself (a reload)"
+        elif canonical_url(target) in {canonical_url(u) for u in seen}:
+            why = "in a loop"
+        elif len(seen) > self.max_times:
+            why = f"after {self.max_times} redirects (REDIRECT_MAX_TIMES)"
+        elif source and not (
+            same_blog(target, source) or same_blog(target, self.moved.get(source, ""))
+        ):
+            why = "to another host"
+        else:
+            return
+        request.meta["dont_redirect"] = True  # Scrapy's MetaRefreshMiddleware leaves it be
+        self.stats.inc_value("blogarchive/redirect/meta_refresh_not_followed")
+        logger.log(
+            logging.INFO if why.endswith("(a reload)") else logging.WARNING,
+            "%s: meta refresh %s not followed (%s); the page is taken as it is",
+            request.url,
+            why,
+            target,
+        )
+
+    def _post_sent_home(self, request: Request, source: str, target: str) -> bool:
+        """Whether a post's address redirects to its blog's home page (or the site's root),
+        as "redirect 404s to the home page" plugins answer for a deleted post. Followed, it
+        was dropped as a duplicate of the home page's request, silently."""
+        if getattr(request.callback, "__name__", "") != "parse_post":
+            return False
+        homes = {source, urljoin(source, "/"), self.moved.get(source) or source}
+        return canonical_url(target) in {canonical_url(home) for home in homes}
 
     @staticmethod
     def _is_home(request: Request, source: str) -> bool:

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from pipeline import searchtext
 from pipeline.dedupe import SHARED_FOR_DUPLICATE, sketch
-from pipeline.urls import same_blog, source_home, url_variants
+from pipeline.urls import canonical_url, is_post_url, same_blog, source_home, url_variants
 
 if TYPE_CHECKING:  # imported when first used (Archive.db): a read-only search does without it
     import sqlite_utils
@@ -1044,7 +1044,12 @@ class Archive:
         url = record["url"]
         reasons = dict.fromkeys(aliases, "redirect")
         canonical = record.get("canonical_url")
-        if canonical and canonical != url and same_blog(canonical, url):
+        if (
+            canonical
+            and canonical != url
+            and same_blog(canonical, url)
+            and self._names_a_post(canonical, source_id)
+        ):
             # the page names its own address (rel=canonical): store it there, keep ours as alias
             reasons[url] = "canonical"
             url = canonical
@@ -1124,6 +1129,22 @@ class Archive:
             new_comments = self._save_comments(post_id, record.get("comments") or [], now)
         return SaveResult(post_id=post_id, outcome=outcome, new_comments=new_comments)
 
+    def _names_a_post(self, address: str, source_id: int | None) -> bool:
+        """Whether a page's rel=canonical can be where the post is stored: a post's address,
+        not the blog's home page (where `moved_to` or the source's URL says it is) or a
+        listing. A theme or SEO plugin that gives every page the home page as its canonical
+        would otherwise store every post under the home page's address, each as a new
+        version of the one before."""
+        if not is_post_url(address):
+            return False
+        if source_id is None:
+            return True
+        row = self.db.execute(
+            "SELECT url, moved_to FROM sources WHERE id = ?", [source_id]
+        ).fetchone()
+        homes = {canonical_url(home) for home in (row or ()) if home}
+        return canonical_url(address) not in homes
+
     def _add_version(
         self, post_id: int, fields: Mapping[str, Any], now: str, capture_id: int | None
     ) -> None:
@@ -1199,17 +1220,30 @@ class Archive:
     def _find_post(self, urls: Iterable[str]) -> dict[str, Any] | None:
         """The stored post at any of these addresses (its own URL first, then its aliases),
         over http or https: the first address, in that order, that finds one. One statement:
-        discovery asks this for every post link it meets."""
+        discovery asks this for every post link it meets.
+
+        A `canonical` alias to a post stored under an address that names no post (the home
+        page: archives written before such canonicals were ignored, see `_names_a_post`)
+        finds nothing: the post it was is then stored under its own address again."""
         variants = list(dict.fromkeys(v for given in urls for v in url_variants(given)))
         marks = ", ".join("?" for _ in variants)
-        columns = "posts.id, posts.url, content_hash, gone_at, etag, last_modified, last_seen"
+        columns = (
+            "posts.source_id, posts.id, posts.url, content_hash, gone_at, etag, last_modified, "
+            "last_seen"
+        )
         cursor = self.conn.execute(
             f"SELECT posts.url, 0, {columns} FROM posts WHERE posts.url IN ({marks}) "
-            f"UNION ALL SELECT post_aliases.url, 1, {columns} FROM post_aliases "
-            f"JOIN posts ON posts.id = post_aliases.post_id WHERE post_aliases.url IN ({marks})",
+            "UNION ALL SELECT post_aliases.url, "
+            f"CASE post_aliases.reason WHEN 'canonical' THEN 2 ELSE 1 END, {columns} "
+            "FROM post_aliases JOIN posts ON posts.id = post_aliases.post_id "
+            f"WHERE post_aliases.url IN ({marks})",
             [*variants, *variants],
         )
-        rows = cursor.fetchall()
+        rows = [
+            row
+            for row in cursor.fetchall()
+            if row[1] != 2 or self._names_a_post(row[4], row[2])  # (kind, source_id, url)
+        ]
         if not rows:
             return None
         best = min(rows, key=lambda row: (variants.index(row[0]), row[1]))

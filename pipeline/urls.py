@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that never change which post a URL shows.
@@ -54,6 +55,15 @@ def join_url(base: str, href: str) -> str | None:
         urlsplit(url).port  # noqa: B018 - raises ValueError on a malformed host or port
     except ValueError:
         return None
+    return url
+
+
+def page_base(root: Any, url: str) -> str:
+    """The address a page's relative links resolve against, as a browser resolves them: its
+    `<base href>` (made absolute against `url`) when it has one, else `url`. `root` is the
+    page's lxml tree."""
+    for href in root.xpath("//head/base/@href")[:1]:
+        return join_url(url, href.strip()) or url
     return url
 
 

@@ -13,6 +13,9 @@ time it arrived, so tests can check what was (and was not) asked for.
         sites.feed_loop.url   # a WordPress blog whose feed ignores ?paged=N
         sites.pager_loop.url  # a blog whose "Older posts" link goes on forever
         sites.slow_please.url # robots.txt asks for a Crawl-delay of 2 s
+        sites.canonical_home.url  # every page's rel=canonical is the home page
+        sites.everything.url  # every address answers with the home page
+        sites.entities.url  # XXE and "billion laughs" entities in its feed and sitemap
 
 Run it alone to look at the pages: `.venv/bin/python tests/hostile_server.py`.
 """
@@ -200,6 +203,46 @@ def short_body(conn: socket.socket, seen: Seen) -> None:
     send(conn, 200, body[: len(body) // 2], length=len(body))
 
 
+def bad_chunks(conn: socket.socket, seen: Seen) -> None:
+    """Chunked encoding whose first chunk size is not hexadecimal."""
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"zz\r\n" + post("Bad chunks").encode() + b"\r\n0\r\n\r\n"
+    )
+
+
+ENTITIES = (
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">'
+    b'<!ENTITY a "aaaaaaaaaa">'
+    + b"".join(
+        f'<!ENTITY {chr(98 + n)} "{("&" + chr(97 + n) + ";") * 10}">'.encode() for n in range(8)
+    )
+    + b"]>"
+)  # &i; expands to 10^9 characters ("billion laughs"); &xxe; reads /etc/passwd
+
+
+def entity_bombs(name: str) -> RawServer:
+    """A blog whose feed and sitemap declare entities: an external one (XXE, `file:///etc/
+    passwd`) and one that expands to a billion characters, used in titles and dates."""
+    server = RawServer(routes=small_blog(name))
+    first, second = (f"{server.url[:-1]}{path}" for path in small_blog(name) if path != "/")
+    feed = (
+        f'<rss version="2.0"><channel><title>&i;</title><item><title>&xxe;</title>'
+        f"<link>{first}</link></item><item><title>&i;</title><link>{second}</link></item>"
+        "</channel></rss>"
+    )
+    sitemap = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{first}</loc><lastmod>&xxe;</lastmod></url>"
+        f"<url><loc>{second}</loc><lastmod>&i;</lastmod></url></urlset>"
+    )
+    server.routes["/feed.xml"] = raw(ENTITIES + feed.encode(), "application/rss+xml")
+    server.routes["/sitemap.xml"] = raw(ENTITIES + sitemap.encode(), "application/xml")
+    feed_link = f"<link rel='alternate' type='application/rss+xml' href='{server.url}feed.xml'>"
+    server.routes["/"] = html(text=page(name, f"<h1>{name}</h1>", head=feed_link))
+    return server
+
+
 def redirect(location: str, status: int = 301) -> Handler:
     def handle(conn: socket.socket, seen: Seen) -> None:
         send(conn, status, b"", {"Location": location})
@@ -330,6 +373,8 @@ def blog_routes(elsewhere: str) -> dict[str, Handler]:
         at("to-file"): redirect("file:///etc/passwd"),
         at("to-ftp"): redirect("ftp://127.0.0.1/pub/post.html"),
         at("to-other-host"): redirect(elsewhere),
+        # a deleted post, sent to the home page by a "redirect 404s home" plugin
+        at("to-home"): redirect("/"),
         at("retry-after-seconds"): retry_after(
             429, lambda: "2", html(text=post("Patience rewarded (seconds)"))
         ),
@@ -370,6 +415,30 @@ def blog_routes(elsewhere: str) -> dict[str, Handler]:
         at("deep-nesting"): html(text=deep_nesting()),
         at("huge-text-node"): html(text=huge_text_node()),
         "/private/2024/secret.html": html(text=post("Should never be fetched")),
+        # a post that sends the reader on to another host after a second (a blog that moved)
+        at("meta-refresh-elsewhere"): html(
+            text=post(
+                "Still here after all",
+                head=f"<meta http-equiv='refresh' content='1; url={elsewhere}'>",
+            )
+        ),
+        # a post that reloads itself every 30 seconds
+        at("meta-refresh-self"): html(
+            text=post(
+                "Reloads itself",
+                head=f"<meta http-equiv='refresh' content='30; url={at('meta-refresh-self')}'>",
+            )
+        ),
+        # a charset Python does not know; UTF-8 that says it is UTF-16
+        at("bogus-charset"): raw(
+            post("Le café inconnu", paragraphs=[FRENCH]).encode(), "text/html; charset=bogus"
+        ),
+        at("utf8-says-utf16"): raw(
+            post("Le café prétendu", paragraphs=[FRENCH]).encode(), "text/html; charset=utf-16"
+        ),
+        at("bad-chunks"): bad_chunks,
+        # a post address of 10,000 characters (Scrapy's URLLENGTH_LIMIT is 2,083)
+        at("long-" + "x" * 10_000): html(text=post("A very long address")),
     }
     return routes
 
@@ -398,6 +467,9 @@ class HostileSites:
     feed_loop: RawServer
     pager_loop: RawServer
     slow_please: RawServer
+    canonical_home: RawServer
+    everything: RawServer
+    entities: RawServer
 
     def all(self) -> list[RawServer]:
         return [getattr(self, name) for name in self.__dataclass_fields__]
@@ -414,6 +486,9 @@ class HostileSites:
                 self.feed_loop,
                 self.pager_loop,
                 self.slow_please,
+                self.canonical_home,
+                self.everything,
+                self.entities,
             )
         ]
 
@@ -432,6 +507,43 @@ def small_blog(name: str) -> dict[str, Handler]:
             text=post(f"{name}: the second post", paragraphs=PARAGRAPHS[1:])
         ),
     }
+
+
+class _EveryPath(dict):
+    """Routes that answer every path (robots.txt, sitemaps, feeds, posts) with one handler."""
+
+    def __init__(self, handler: Handler):
+        super().__init__()
+        self.handler = handler
+
+    def get(self, key: str, default: Handler | None = None) -> Handler:
+        return self.handler
+
+
+def answering_everything(name: str) -> RawServer:
+    """A site that answers every address with its home page, as a misconfigured server or
+    a lapsed domain's parking page does: the home page links two posts."""
+    server = RawServer()
+    links = "".join(
+        f"<h2><a href='{path}'>{path}</a></h2>" for path in small_blog(name) if path != "/"
+    )
+    server.routes = _EveryPath(
+        html(text=page(name, f"<h1>{name}</h1>{links}<p>{PARAGRAPHS[0]}</p>"))
+    )
+    return server
+
+
+def canonical_to_home(name: str) -> RawServer:
+    """A blog whose theme gives every page the home page as its `rel=canonical`."""
+    server = RawServer(routes=small_blog(name))
+    canonical = f"<meta charset='utf-8'><link rel='canonical' href='{server.url}'>"
+    server.routes["/2023/05/first.html"] = html(
+        text=post(f"{name}: the first post", head=canonical)
+    )
+    server.routes["/2023/06/second.html"] = html(
+        text=post(f"{name}: the second post", paragraphs=PARAGRAPHS[1:], head=canonical)
+    )
+    return server
 
 
 def feed_ignoring_paging(name: str) -> RawServer:
@@ -502,6 +614,9 @@ def hostile_sites() -> Iterator[HostileSites]:
     )
     feed_loop = feed_ignoring_paging("Feed Loop")
     pager_loop = pager_ignoring_paging("Pager Loop")
+    canonical_home = canonical_to_home("Canonical Home")
+    everything = answering_everything("Everything Home")
+    entities = entity_bombs("Entity Bombs")
     sites = HostileSites(
         blog,
         elsewhere,
@@ -513,6 +628,9 @@ def hostile_sites() -> Iterator[HostileSites]:
         feed_loop,
         pager_loop,
         slow_please,
+        canonical_home,
+        everything,
+        entities,
     )
     try:
         yield sites

@@ -512,3 +512,20 @@ def test_every_post_of_each_platform_and_nothing_else(
         "GROUP BY posts.url HAVING n > 1",
     )
     assert [v["url"] for v in versions] == [root + platform.post_path(edited)]
+
+
+def test_listing_links_resolve_against_the_pages_base_href() -> None:
+    # before, relative links were resolved against the page's own address, as no browser
+    # does: /page/2/2024/01/older.html, a 404, and the post was never found
+    listing = (
+        b"<html><head><base href='/'><title>Older posts</title></head><body>"
+        b"<h2><a href='2024/01/older.html'>A January walk</a></h2>"
+        b"<a rel='next' href='page/3/'>Older posts</a></body></html>"
+    )
+    doc = discovery.parse_html(listing)
+    url = "https://static.example/page/2/"
+    assert discovery.listing_post_links(doc, url) == ["https://static.example/2024/01/older.html"]
+    assert discovery.pager_links(doc, url) == ["https://static.example/page/3/"]
+    # a <base href> on another host takes the relative links there: none is this blog's
+    elsewhere = listing.replace(b"<base href='/'>", b"<base href='https://other.example/'>")
+    assert discovery.listing_post_links(discovery.parse_html(elsewhere), url) == []

@@ -1,6 +1,8 @@
 """Hostile sites: one crawl of the loopback servers in tests/hostile_server.py (a blog with
 one fault per post URL, a trap blog, a blog that moved host, robots.txt answering 500 and
-404, a feed and a pager that ignore their paging, a Crawl-delay), then one test per fault asserting what the README's "Hostile sites and bad input"
+404, a feed and a pager that ignore their paging, a Crawl-delay, every page's rel=canonical
+naming the home page, every address answered with the home page, entity bombs in a feed and
+a sitemap), then one test per fault asserting what the README's "Hostile sites and bad input"
 table promises. Timeouts are lowered (`DOWNLOAD_TIMEOUT=3`, `RETRY_TIMES=1`); the 50 MB
 pages and the gzip bomb run at the default `DOWNLOAD_MAXSIZE` (32 MiB)."""
 
@@ -117,6 +119,12 @@ def test_calendar_and_session_id_traps_are_bounded_and_recorded(crawled) -> None
     assert any("budget" in e for e in errors), errors
     months = [s for s in trap.log if s.path.startswith("/?month=")]
     assert len(months) <= MAX_DEPTH
+    # the requests refused past the budget are counted, not logged one line each (a blog
+    # listing 200,000 posts rotated the whole log file away)
+    log = crawled["result"].stderr
+    refused = [line for line in log.splitlines() if "budget of" in line]
+    assert len(refused) == 1, refused  # the first refusal, at WARNING
+    assert "'blogarchive/budget/depth_refused'" in log
 
 
 def test_comment_and_tracking_variants_are_one_post(crawled) -> None:
@@ -143,6 +151,15 @@ def test_redirect_to_another_host_is_not_followed(crawled) -> None:
     assert "redirect to another host refused" in crawled["result"].stderr  # WARNING in the log
 
 
+def test_a_post_redirecting_to_the_home_page_is_a_soft_404(crawled) -> None:
+    # before, the redirect was followed and dropped as a duplicate of the home page's
+    # request: nothing recorded, and a deleted post went unnoticed
+    assert post_row(crawled, "to-home") is None
+    errors = failures(crawled, "to-home")
+    assert any("redirects to the blog's home page" in e for e in errors), errors
+    assert [s.path for s in crawled["sites"].blog.log].count("/") == 1
+
+
 def test_redirect_loop_is_stopped_and_recorded(crawled) -> None:
     blog = crawled["sites"].blog
     assert len(blog.requested(at("loop-a"))) + len(blog.requested(at("loop-b"))) <= 3
@@ -160,6 +177,74 @@ def test_a_blog_that_moved_is_followed_as_the_same_source(crawled) -> None:
         sites.new_home.url + "2023/06/second.html",
     ]
     assert line_of(crawled, sites.moved).startswith(f"{sites.moved.url}: ok, 2 posts found")
+
+
+def test_a_meta_refresh_to_another_host_is_not_followed_and_the_post_is_kept(crawled) -> None:
+    # before, Scrapy followed the refresh, dropped the request as offsite (logged at INFO
+    # only) and the post was neither archived nor recorded
+    row = post_row(crawled, "meta-refresh-elsewhere")
+    assert row is not None and row["title"] == "Still here after all"
+    assert crawled["sites"].elsewhere.log == []
+    assert "meta refresh to another host not followed" in crawled["result"].stderr
+
+
+def test_a_page_that_reloads_itself_is_archived(crawled) -> None:
+    # before, the refresh to its own address was dropped as a duplicate request: no post
+    row = post_row(crawled, "meta-refresh-self")
+    assert row is not None and row["title"] == "Reloads itself"
+    assert len(crawled["sites"].blog.requested(at("meta-refresh-self"))) == 1
+
+
+def test_a_canonical_naming_the_home_page_does_not_merge_posts(crawled) -> None:
+    # before, every post was stored under the home page's address, each as a new version of
+    # the one before: one post in `posts`, the others only in `post_versions`
+    site = crawled["sites"].canonical_home
+    posts = rows(
+        crawled["db"],
+        "SELECT url, title FROM posts WHERE url LIKE ? ORDER BY url",
+        (site.url + "%",),
+    )
+    assert posts == [
+        {"url": site.url + "2023/05/first.html", "title": "Canonical Home: the first post"},
+        {"url": site.url + "2023/06/second.html", "title": "Canonical Home: the second post"},
+    ]
+    assert line_of(crawled, site).startswith(f"{site.url}: ok, 2 posts found, 2 new, 0 updated")
+
+
+def test_a_site_answering_every_address_with_its_home_page_archives_no_post(crawled) -> None:
+    # before, the home page was archived as each of the posts it links (and a lapsed
+    # domain's parking page as a new version of every archived post)
+    site = crawled["sites"].everything
+    assert rows(crawled["db"], "SELECT url FROM posts WHERE url LIKE ?", (site.url + "%",)) == []
+    errors = rows(
+        crawled["db"], "SELECT url, error FROM failures WHERE url LIKE ?", (site.url + "%",)
+    )
+    home_answers = sorted(e["url"] for e in errors if "the blog's home page" in e["error"])
+    assert home_answers == [site.url + "2023/05/first.html", site.url + "2023/06/second.html"]
+    assert line_of(crawled, site).startswith(f"{site.url}: partial, 2 posts found, 0 new")
+
+
+def test_entities_in_a_feed_and_a_sitemap_are_not_expanded(crawled) -> None:
+    # "billion laughs" and XXE (file:///etc/passwd): neither expanded nor read; the posts
+    # the feed and sitemap list are archived with their pages' own titles
+    site = crawled["sites"].entities
+    posts = rows(
+        crawled["db"],
+        "SELECT title, text FROM posts WHERE url LIKE ? ORDER BY url",
+        (site.url + "%",),
+    )
+    assert [p["title"] for p in posts][:1] == ["Entity Bombs: the first post"]
+    assert len(posts) == 2
+    everything = " ".join(f"{p['title']} {p['text']}" for p in posts)
+    assert "root:" not in everything and "aaaaaaaaaa" not in everything
+    assert line_of(crawled, site).startswith(f"{site.url}: ok, 2 posts found, 2 new")
+
+
+def test_a_post_address_too_long_to_fetch_is_recorded(crawled) -> None:
+    # before, Scrapy's UrlLengthMiddleware dropped it, logged at INFO only
+    name = "long-" + "x" * 10_000
+    assert post_row(crawled, name) is None
+    assert any("longer than URLLENGTH_LIMIT (2083)" in e for e in failures(crawled, name))
 
 
 # -- 429 and 503
@@ -195,6 +280,7 @@ def test_an_endless_503_gives_up_after_the_cap(crawled) -> None:
         ("one-byte-a-second", "DownloadTimeoutError"),
         ("reset", "ConnectionLost"),
         ("short-body", "ResponseDataLoss"),
+        ("bad-chunks", "ResponseDataLoss"),
     ],
 )
 def test_broken_connections_are_retried_then_recorded(crawled, name: str, error: str) -> None:
@@ -232,6 +318,16 @@ def test_a_lying_meta_charset(crawled) -> None:
     row = post_row(crawled, "lying-meta")
     assert FRENCH[:40] in row["text"] and row["title"] == "Le café menteur"
     assert row["encoding"] == "utf-8" and row["encoding_source"]
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [("bogus-charset", "Le café inconnu"), ("utf8-says-utf16", "Le café prétendu")],
+)
+def test_a_charset_that_is_unknown_or_wrong(crawled, name: str, title: str) -> None:
+    row = post_row(crawled, name)
+    assert FRENCH[:40] in row["text"] and row["title"] == title
+    assert row["encoding"] == "utf-8"
 
 
 def test_utf8_with_stray_latin1_bytes(crawled) -> None:

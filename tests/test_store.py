@@ -510,6 +510,51 @@ def test_aliases_scheme_and_canonical_addresses_give_one_row(archive_path: Path)
         }
 
 
+def test_a_canonical_naming_the_home_page_is_no_address_of_the_post(archive_path: Path) -> None:
+    home = "https://quietrails.example/"
+    first = {**RECORD, "canonical_url": home}
+    second = {
+        **RECORD,
+        "url": "https://quietrails.example/2024/04/the-viaduct.html",
+        "title": "The viaduct in fog",
+        "text": "Nine arches over the valley, and the fog sitting in every one of them.",
+        "canonical_url": home,
+    }
+    with Archive(archive_path) as archive:
+        source_id = archive.add_source(home)
+        # an archive written before such canonicals were ignored: both posts were stored
+        # under the home page's address, the second as a new version of the first
+        with archive._write():
+            merged = archive._insert(
+                "posts",
+                {
+                    **extracted_fields(second),
+                    "url": home,
+                    "site": "quietrails.example",
+                    "source_id": source_id,
+                    "first_seen": "2026-01-01T00:00:00+00:00",
+                    "last_seen": "2026-01-01T00:00:00+00:00",
+                },
+            )
+            for post in (first, second):
+                archive.db.execute(
+                    "INSERT INTO post_aliases (url, post_id, reason, first_seen) "
+                    "VALUES (?, ?, 'canonical', '2026-01-01T00:00:00+00:00')",
+                    [post["url"], merged],
+                )
+        assert archive.post_state(first["url"]) is None  # the stale alias finds nothing
+        # now each is its own post, at its own address; the merged row keeps what it had
+        assert archive.save_post(first, source_id=source_id).outcome == "new"
+        assert archive.save_post(second, source_id=source_id).outcome == "new"
+        assert archive.save_post(second, source_id=source_id).outcome == "unchanged"
+        stored = {row["url"]: row["title"] for row in archive.db.query("SELECT * FROM posts")}
+        assert stored == {
+            first["url"]: first["title"],
+            second["url"]: second["title"],
+            home: second["title"],
+        }
+
+
 def test_gone_and_returned_posts_keep_their_copy(archive_path: Path) -> None:
     with Archive(archive_path) as archive:
         archive.save_post(RECORD)

@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from pipeline import discovery
 from pipeline.items import FailureItem, FetchState, PageItem, PostStatusItem, SourceItem
-from pipeline.middlewares import FetchRefused
+from pipeline.middlewares import BudgetSpent, FetchRefused
 from pipeline.store import Archive, ArchiveError, utcnow
 from pipeline.urls import (
     canonical_url,
@@ -35,6 +35,7 @@ from pipeline.urls import (
     normalise_source_url,
     same_blog,
 )
+from pipeline.warc import payload_digest
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -64,6 +65,8 @@ class BlogSpider(Spider):
         self.sitemaps_waiting: dict[str, str] = {}
         # whether all the posts of each source's feed sit below its top level
         self.posts_nested: dict[str, bool] = {}
+        # Each source's home page as read this run: (its address, warc.payload_digest of it).
+        self.home_pages: dict[str, tuple[str, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BlogSpider:
@@ -71,6 +74,7 @@ class BlogSpider(Spider):
         settings = crawler.settings
         spider.max_listing_pages = settings.getint("BLOGARCHIVE_MAX_LISTING_PAGES", 500)
         spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.url_length_limit = settings.getint("URLLENGTH_LIMIT")
         spider.full = settings.getbool("BLOGARCHIVE_FULL", False)
         spider.clock_skew = timedelta(seconds=settings.getfloat("BLOGARCHIVE_CLOCK_SKEW", 3600))
         spider.db_path = settings.get("BLOGARCHIVE_DB")
@@ -152,7 +156,8 @@ class BlogSpider(Spider):
 
     def _post_request(self, link: discovery.PostLink | str, source: str) -> Any:
         """A request for a post page, or a `listed` status when the archive already holds
-        the post as the listing last showed it, or None for a link that is no post of ours."""
+        the post as the listing last showed it, a failure for a post address too long to
+        fetch (URLLENGTH_LIMIT), or None for a link that is no post of ours."""
         if isinstance(link, str):
             link = discovery.PostLink(url=link)
         url = canonical_url_or_none(link.url)
@@ -162,6 +167,15 @@ class BlogSpider(Spider):
             or not is_post_url(url, self.platforms.get(source, "generic"))
         ):
             return None
+        if 0 < self.url_length_limit < len(url):
+            # Scrapy's UrlLengthMiddleware would drop the request, logged at INFO only
+            self.crawler.stats.inc_value("blogarchive/discovery/url_too_long")
+            message = (
+                f"post address of {len(url)} characters is longer than URLLENGTH_LIMIT "
+                f"({self.url_length_limit}): not fetched"
+            )
+            self.logger.warning("%s: %s", url[:200], message)
+            return FailureItem(url, source, "discover", message)
         self.crawler.stats.inc_value("blogarchive/discovery/post_links")
         state = self.archive_view.post_state(url) if self.archive_view is not None else None
         if state is not None and not self.full and not state["gone_at"]:
@@ -234,6 +248,7 @@ class BlogSpider(Spider):
             )
             return
         home = discovery.parse_home(response.body, response.url)
+        self.home_pages[source] = (canonical_url(response.url), payload_digest(response.body))
         self.platforms[source] = home.platform
         self.logger.info("%s: %s blog", source, home.platform)
         yield SourceItem(source, platform=home.platform, title=home.title)
@@ -493,6 +508,15 @@ class BlogSpider(Spider):
         if not response.body.strip():
             yield FailureItem(response.url, source, "fetch", "empty body")
             return
+        if self._is_home_page(response, source, url):
+            self.crawler.stats.inc_value("blogarchive/fetch/home_page_answer")
+            message = (
+                "the page is the blog's home page, byte for byte (a site that answers every "
+                "address with it, a parked domain): not archived"
+            )
+            self.logger.warning("%s: %s", response.url, message)
+            yield FailureItem(response.url, source, "fetch", message)
+            return
         redirected_from = [
             canonical_url(u)
             for u in response.meta.get("redirect_urls", [])
@@ -515,6 +539,14 @@ class BlogSpider(Spider):
             capture_key=response.meta.get("capture_key"),
         )
 
+    def _is_home_page(self, response: Response, source: str, url: str) -> bool:
+        """Whether a post's address answered with the source's home page of this run, byte
+        for byte: a site that answers every address with its home page (or a lapsed domain
+        whose parking page does) would otherwise have it archived as each of its posts, or
+        as a new version of each post already archived."""
+        home_url, home_digest = self.home_pages.get(source, ("", ""))
+        return url != home_url and payload_digest(response.body) == home_digest
+
     # -- errors
 
     def home_failed(self, failure: Failure) -> Iterator[Any]:
@@ -529,6 +561,8 @@ class BlogSpider(Spider):
         if failure.check(FetchRefused):  # a hostile-site policy (pipeline/middlewares.py)
             yield FailureItem(url, source, failure.value.stage, str(failure.value))
             return
+        if failure.check(BudgetSpent):
+            return  # counted by the budget; its first refusal was logged and recorded
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             self.crawler.stats.inc_value("blogarchive/fetch/ignored")
             self.logger.info("%s: not fetched: %s", url, _describe(failure))
