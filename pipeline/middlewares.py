@@ -46,11 +46,14 @@ logger = logging.getLogger(__name__)
 
 
 class FetchRefused(IgnoreRequest):
-    """A request or response refused by a hostile-site policy: recorded in `failures`."""
+    """A request or response refused by a hostile-site policy: recorded in `failures`.
+    `gone`: the answer says the page is not there (a soft 404), so an archived post at that
+    address is marked gone, as a 404 marks it."""
 
-    def __init__(self, message: str, stage: str = "fetch"):
+    def __init__(self, message: str, stage: str = "fetch", *, gone: bool = False):
         super().__init__(message)
         self.stage = stage
+        self.gone = gone
 
 
 class BudgetSpent(IgnoreRequest):
@@ -392,7 +395,8 @@ class RedirectPolicyMiddleware:
             self.stats.inc_value("blogarchive/fetch/soft_404")
             raise FetchRefused(
                 "soft 404: the post's address redirects to the blog's home page (a deleted "
-                f"post?): {target}"
+                f"post?): {target}",
+                gone=True,
             )
         if not source or same_blog(target, source) or same_blog(target, self.moved.get(source, "")):
             return response
@@ -521,7 +525,9 @@ class SoftNotFoundMiddleware:
             return response
         if says_not_found(response.body):
             self.stats.inc_value("blogarchive/fetch/soft_404")
-            raise FetchRefused("soft 404: the page answers 200 but says it was not found")
+            raise FetchRefused(
+                "soft 404: the page answers 200 but says it was not found", gone=True
+            )
         return response
 
 

@@ -304,3 +304,42 @@ def test_an_edit_on_a_blog_with_only_an_rss_feed_is_archived_by_the_next_run(
     crawl(db, site.url)
     assert "green paper" in rows(db, "SELECT text FROM posts")[0]["text"]
     assert len(rows(db, "SELECT id FROM post_versions")) == 2
+
+
+def test_an_archived_post_answering_a_soft_404_is_marked_gone(static_site, tmp_path: Path) -> None:
+    """A deleted post whose address now answers "Page not found" with 200, or redirects to
+    the home page (a "redirect 404s home" plugin): before, each run recorded a failure and
+    the post never got `gone_at`, as a 404 gives it."""
+    body = "<p>The lock keeper opens the upper gates at dawn and closes them at dusk.</p>" * 5
+    paths = ["/2024/01/lock-gates.html", "/2024/02/towpath.html", "/2024/03/winter.html"]
+
+    def sitemap(listed: list[str]) -> tuple[int, dict[str, str], bytes]:
+        locs = "".join(f"<url><loc>{site.url}{path[1:]}</loc></url>" for path in listed)
+        xml = "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>" + locs + "</urlset>"
+        return 200, {"Content-Type": "application/xml"}, xml.encode()
+
+    site = static_site(
+        {"/": html_page("<h1>Canal notes</h1>")}
+        | {
+            path: html_page(f"<article><h1>Post {i}</h1>{body}</article>", f"Post {i}")
+            for i, path in enumerate(paths)
+        }
+    )
+    site.pages["/sitemap.xml"] = sitemap(paths)
+    db = tmp_path / "soft404.db"
+    assert ": ok, 3 posts found, 3 new" in crawl(db, site.url).stdout
+    site.pages[paths[0]] = html_page("<h1>Page not found</h1><p>Sorry.</p>", "Page not found")
+    site.pages[paths[1]] = (302, {"Location": site.url}, b"")
+    site.pages["/sitemap.xml"] = sitemap(paths[2:])
+    second = crawl(db, site.url)
+    assert ", 2 gone, 0 failed" in second.stdout, second.stdout
+    gone = rows(db, "SELECT url, gone_at IS NOT NULL AS gone, text FROM posts ORDER BY url")
+    assert [(row["url"], row["gone"]) for row in gone] == [
+        (site.url + paths[0][1:], 1),
+        (site.url + paths[1][1:], 1),
+        (site.url + paths[2][1:], 0),
+    ]
+    assert all("lock keeper" in row["text"] for row in gone)  # the archived text stays
+    events = rows(db, "SELECT event, detail FROM post_events ORDER BY id")
+    assert [e["event"] for e in events] == ["gone", "gone"]
+    assert all(e["detail"].startswith("soft 404") for e in events)

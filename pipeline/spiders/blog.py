@@ -558,6 +558,10 @@ class BlogSpider(Spider):
     def page_failed(self, failure: Failure) -> Iterator[Any]:
         source = self._source_of(failure)
         url = failure.request.url
+        if failure.check(FetchRefused) and failure.value.gone:
+            # a soft 404: an archived post there is gone (recorded as a failure otherwise)
+            yield PostStatusItem(url, source, "gone", str(failure.value))
+            return
         if failure.check(FetchRefused):  # a hostile-site policy (pipeline/middlewares.py)
             yield FailureItem(url, source, failure.value.stage, str(failure.value))
             return
