@@ -394,6 +394,15 @@ class BlogSpider(Spider):
             yield FailureItem(response.url, source, "discover", f"unreadable sitemap: {error}")
             return
         self.crawler.stats.inc_value("blogarchive/discovery/sitemaps")
+        if b"<!ENTITY" in body[:65536]:
+            # never expanded (an external one is never read); libxml2 stops at a reference to
+            # an entity bomb, so the entries after it are lost
+            self.crawler.stats.inc_value("blogarchive/discovery/sitemap_entities")
+            self.logger.warning(
+                "%s: the sitemap declares XML entities, which are not expanded: entries after "
+                "a reference to one may be missing",
+                response.url,
+            )
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
                 loc = entry.get("loc")
@@ -407,6 +416,11 @@ class BlogSpider(Spider):
                     )
                     if request:
                         yield request
+        else:  # XML, but no sitemap (an RSS feed at /sitemap.xml, another format)
+            self.crawler.stats.inc_value("blogarchive/discovery/sitemap_unreadable")
+            self.logger.warning(
+                "%s: no <urlset> or <sitemapindex> in it: not a sitemap, skipped", response.url
+            )
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         source = response.meta["source_url"]
