@@ -476,9 +476,14 @@ def find_author(root, ld: JsonLd, metas: Metas | None = None, site: str = "") ->
 
 
 def _attr_dates(root, xpaths: list[str]) -> str | None:
+    """The first date of ``xpaths``: an attribute's ISO 8601, or an element's visible date in
+    any language :func:`date_from_text` reads ("18 мая 2024 в 09:15")."""
     for xp in xpaths:
         for hit in root.xpath(xp):
-            value = normalise_date(hit if isinstance(hit, str) else _text_of(hit))
+            if isinstance(hit, str):
+                value = normalise_date(hit)
+            else:
+                value = date_from_text(_text_of(hit)) or normalise_date(_text_of(hit))
             if value:
                 return value
     return None
@@ -512,6 +517,9 @@ _TEXT_DATE_XPATHS = [
     f"//*[{_cls('date-header')}]",
     f"//*[{_cls('post-date')} or {_cls('entry-date')} or {_cls('posted-on')}]",
     f"//*[{_cls('post-timestamp')} or {_cls('published')} or {_cls('date')}]",
+    # Naver's "2024. 5. 17. 14:03", CSDN's "于 2024-05-17 14:03:12 发布", Livedoor themes
+    f"//*[{_cls('se_publishDate')} or {_cls('article-date')} or {_cls('time')}]",
+    "//time",
 ]
 _PUBLISHED_META = ("article:published_time", "datepublished", "dc.date.issued", "dc.date")
 _UPDATED_META = ("article:modified_time", "og:updated_time", "datemodified", "dc.date.modified")

@@ -967,3 +967,85 @@ def test_menu_words_are_clutter_beside_clutter_or_at_the_edges():
     assert clean_text(f"{body}\nShare\nFacebook\nX\nA last line.") == f"{body}\nA last line."
     assert clean_text(f"{body}\nGet link\nA last line.") == f"{body}\nA last line."
     assert clean_text("First.\nX\nLast.") == "First.\nX\nLast."
+
+
+# --------------------------------------------------------------------------------------------
+# Blogs that are not in English: Japanese, Korean, Chinese, Russian, Arabic platforms
+# --------------------------------------------------------------------------------------------
+
+# Share bars, reactions, follow buttons, comment prompts and related-post headings of these
+# platforms, in their languages: never a line of the stored text.
+INTL_CLUTTER = (
+    "コメント", "コメントを書く", "この記事をシェアする", "読者になる", "読者です", "関連記事",
+    "いいね！", "リブログ", "フォロー", "シェアする", "次の記事", "前の記事", "スキ",
+    "공감", "댓글", "공유하기", "이웃추가", "구독하기", "답글", "등록",
+    "分享", "点赞", "收藏", "评论", "回复", "添加新评论", "提交评论",
+    "Поделиться:", "Ответить", "Добавить комментарий",
+    "إرسال تعليق", "رسالة أحدث", "رسالة أقدم", "الصفحة الرئيسية",
+)  # fmt: skip
+
+
+def assert_no_intl_clutter(record: PostRecord, keep: tuple[str, ...] = ()) -> None:
+    """No platform clutter in the text or HTML rendition (``keep``: the author's own lines
+    that happen to be such a word, standing alone between two paragraphs)."""
+    assert_clean_text_except(record, keep)
+    for line in record.text.split("\n"):
+        assert line in keep or line not in INTL_CLUTTER, line
+    for word in INTL_CLUTTER:
+        if word not in keep:
+            assert f">{word}<" not in record.html, word
+
+
+def assert_clean_text_except(record: PostRecord, keep: tuple[str, ...]) -> None:
+    assert record.text
+    for line in record.text.split("\n"):
+        assert line.strip(), "no blank lines"
+        if line not in keep:
+            assert line.strip().lower() not in FORBIDDEN_LINES, line
+            assert not is_clutter_line(line), line
+    for comment in record.comments:
+        for line in comment.text.splitlines():
+            assert line not in record.text, f"comment text leaked into body: {line}"
+
+
+def test_arabic_blogger_date_header_gives_the_day():
+    url = "https://hadiqat-albait.blogspot.com/2024/05/blog-post_17.html"
+    record = extract_post(load("blogger_arabic_rtl.html"), url)
+    assert record.title == "زراعة النعناع في الشرفة"
+    assert record.author == "سلمى الحداد"
+    # "الجمعة، ١٧ مايو ٢٠٢٤" (Arabic-Indic digits) is more precise than the URL's month
+    assert (record.published, record.published_source) == ("2024-05-17", "text")
+    assert record.tags == ["أعشاب"]
+    assert len(record.text.split("\n")) == 3
+    assert_no_intl_clutter(record)
+
+
+@pytest.mark.parametrize(
+    "written, expected",
+    [
+        ("2024年5月17日", "2024-05-17"),
+        ("2024年05月17日(金) 14:03", "2024-05-17T14:03:00"),
+        ("2024. 5. 17.", "2024-05-17"),
+        ("2024. 5. 17. 오후 2:03", "2024-05-17T14:03:00"),
+        ("2024년 5월 17일 금요일", "2024-05-17"),
+        ("于 2024-05-17 14:03:12 发布", "2024-05-17T14:03:12"),
+        ("2024-05-17 14:03", "2024-05-17T14:03:00"),
+        ("2024-05-17T05:03:12Z", "2024-05-17T05:03:12+00:00"),
+        ("2024/05/17", "2024-05-17"),
+        ("17.05.2024 в 14:03", "2024-05-17T14:03:00"),
+        ("17 мая 2024", "2024-05-17"),
+        ("18 мая 2024 в 09:15", "2024-05-18T09:15:00"),
+        ("17 травня 2024", "2024-05-17"),
+        ("الجمعة، ١٧ مايو ٢٠٢٤", "2024-05-17"),
+        ("١٧ أيار ٢٠٢٤", "2024-05-17"),
+        ("1 كانون الأول 2023", "2023-12-01"),
+        ("יום שישי, 17 במאי 2024", "2024-05-17"),
+        ("Sunday, March 12, 2017", "2017-03-12"),
+        ("Sonntag, 14. Januar 2024", "2024-01-14"),
+        ("version 3.2.2024.5", None),
+    ],
+)
+def test_dates_written_in_other_languages(written, expected):
+    from pipeline.dates import date_from_text
+
+    assert date_from_text(written) == expected
