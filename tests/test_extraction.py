@@ -1049,3 +1049,31 @@ def test_dates_written_in_other_languages(written, expected):
     from pipeline.dates import date_from_text
 
     assert date_from_text(written) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Link abrufen", "Kommentar veröffentlichen", "Obtenir le lien", "Publier un commentaire",
+        "Publicar un comentario", "Obtener enlace", "この記事をシェアする", "読者になる",
+        "はてなブックマークに追加", "Поделиться:", "Добавить комментарий", "إرسال تعليق",
+        "פרסום תגובה", "发表评论",
+        "版权声明：本文为博主原创文章，遵循 CC 4.0 BY-SA 版权协议，转载请附上原文出处链接和本声明。",
+        "© 2024 Дачные записки. Все права защищены.", "2024 Hof Lindner. Alle Rechte vorbehalten.",
+    ],
+)  # fmt: skip
+def test_share_bar_and_comment_form_phrases_in_other_languages_are_clutter(line):
+    assert is_clutter_line(line)
+
+
+def test_menu_words_in_other_languages_stay_between_paragraphs():
+    from pipeline.cleaning import clean_text
+
+    body = "最初の段落です。\nコメント\n二つ目の段落です。"
+    assert clean_text(body) == body  # a one-word line of the author's
+    assert clean_text(f"{body}\nシェア\nツイート") == body  # the share bar at the end
+    assert clean_text(f"{body}\n読者になる\n最後の段落です。") == f"{body}\n最後の段落です。"
+    assert (
+        clean_text("Erster Absatz.\nTeilen\nZweiter Absatz.")
+        == "Erster Absatz.\nTeilen\nZweiter Absatz."
+    )
