@@ -25,6 +25,7 @@ from lxml import etree
 from pipeline.cleaning import (
     clean_text,
     clutter_flags,
+    count_words,
     is_menu_word,
     parse_html,
     remove_furniture,
@@ -1217,7 +1218,13 @@ def extract_post(
     _absolute_links(root, url)
     images = _post_images(root)
 
-    document = _trafilatura(root, url)
+    # trafilatura's minimum size (250 characters) is a short English paragraph but a whole
+    # short post in Chinese or Japanese: below it trafilatura adds stray page text (the blog's
+    # tagline) or gives its baseline. Posts in those scripts are extracted without it.
+    if _dense_script(_main_node(root)):
+        document = _trafilatura(root, url, short=True)
+    else:
+        document = _trafilatura(root, url)
     # The title is its own field: a heading line repeating it is not body text.
     drop = {title}
 
@@ -1226,7 +1233,7 @@ def extract_post(
         # Perhaps trafilatura's baseline standing in for a short post: its own extraction,
         # if it keeps most of the words (what it leaves out is the title, date, blog name).
         retry = _document_text_and_html(_trafilatura(root, url, short=True))
-        if word_count(clean_text(retry[0], drop)) >= word_count(clean_text(text, drop)) / 2:
+        if count_words(clean_text(retry[0], drop)) >= count_words(clean_text(text, drop)) / 2:
             text, html, code = retry
     text = clean_text(text, drop, code)
     if not text:
@@ -1271,6 +1278,13 @@ def extract_post(
         encoding_source=decoded.source,
         canonical_url=canonical,
     )
+
+
+def _dense_script(node) -> bool:
+    """Is the text under ``node`` mostly in a script written without spaces (Chinese,
+    Japanese, Thai): far more words counted by character than by spaces?"""
+    sample = _norm(node.text_content())[:4000] if node is not None else ""
+    return count_words(sample) > 3 * max(word_count(sample), 10)
 
 
 def _absolute_links(root, url: str) -> None:

@@ -1008,6 +1008,22 @@ def assert_clean_text_except(record: PostRecord, keep: tuple[str, ...]) -> None:
             assert line not in record.text, f"comment text leaked into body: {line}"
 
 
+def test_ameblo_short_japanese_post_is_its_paragraphs_not_the_whole_page():
+    # three short paragraphs (about 200 characters, under trafilatura's 250-character minimum)
+    url = "https://ameblo.jp/honobono-daidokoro/entry-12850000001.html"
+    record = extract_post(load("ameblo.html"), url)
+    assert record.title == "梅干しを漬けた日"
+    assert record.published == "2024-06-08"
+    assert record.tags == ["保存食"]
+    lines = record.text.split("\n")
+    assert len(lines) == 3
+    assert lines[0].startswith("今年も梅の季節が来た") and lines[2].endswith("今から楽しみだ。")
+    assert "十八パーセントだとしっかり" not in record.text  # a reader's comment
+    assert "2024-06-08" not in record.text and "テーマ" not in record.text
+    assert record.html.count("<p>") == 3
+    assert_no_intl_clutter(record)
+
+
 def test_arabic_blogger_date_header_gives_the_day():
     url = "https://hadiqat-albait.blogspot.com/2024/05/blog-post_17.html"
     record = extract_post(load("blogger_arabic_rtl.html"), url)
