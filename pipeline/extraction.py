@@ -352,7 +352,9 @@ def site_name(root, ld: JsonLd, metas: Metas | None = None) -> str:
     )
 
 
-_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", ": ", " :: ", " · ", " » ")
+# Longest first: " :: " (Tistory's "Title :: Blog") before ": ". Japanese and Chinese sites
+# write a full-width bar without spaces ("Title｜Blog").
+_TITLE_SEPARATORS = (" :: ", " | ", " - ", " – ", " — ", ": ", " · ", " » ", "｜")
 
 
 def _squash(text: str) -> str:
@@ -366,6 +368,11 @@ def strip_site_name(title: str, site: str, host: str = "") -> str:
     site_key = site.casefold() if site else ""
     if site_key and title.casefold() == site_key:
         return ""
+    # the blog name and, when it is itself "Platform | Blog", each of its parts (Naver's
+    # og:site_name "네이버 블로그 | Blog" beside the title "Title : 네이버 블로그")
+    site_keys = {site_key} if site_key else set()
+    for sep in (" | ", "｜"):
+        site_keys.update(part.strip() for part in site_key.split(sep) if part.strip())
     host_key = _squash(host.removeprefix("www.").split(".")[0]) if host else ""
     for sep in _TITLE_SEPARATORS:
         if sep not in title:
@@ -379,9 +386,7 @@ def strip_site_name(title: str, site: str, host: str = "") -> str:
             if not other:
                 continue
             key = side.casefold()
-            if (site_key and key == site_key) or (
-                host_key and len(host_key) > 3 and _squash(side) == host_key
-            ):
+            if key in site_keys or (host_key and len(host_key) > 3 and _squash(side) == host_key):
                 return other
     return title
 
@@ -396,6 +401,7 @@ _TITLE_XPATHS = [
     f"//*[self::h1 or self::h2][{_cls('wp-block-post-title')}]",  # WordPress block themes
     "//article//h1",
     f"//*[{_cls('post')} or {_cls('hentry')}]//h1",
+    f"//h1[{_cls('title-article')}]",  # CSDN (its heading stands outside the <article>)
 ]
 _WIDGET_TITLES = {
     "followers", "popular posts", "blog archive", "labels", "about me", "archive", "archives",
@@ -444,6 +450,8 @@ _AUTHOR_XPATHS = [
     f"//*[{_cls('gh-article-author-name')} or {_cls('author-name')}]",
     # WordPress block themes: the Post Author Name and Post Author blocks
     f"//*[{_cls('wp-block-post-author-name')} or {_cls('wp-block-post-author__name')}]",
+    f"//*[{_cls('writer')}]//*[{_cls('nick')}]",  # Naver Blog
+    f"//*[{_cls('follow-nickName')}]",  # CSDN
 ]
 
 
@@ -618,6 +626,7 @@ _TAG_CONTAINERS = frozenset(
         "post-labels", "tags-links", "cat-links", "post-tags", "post-categories",
         "entry-categories", "entry-tags", "wp-block-post-terms", "tags", "post-tag-list",
         "article-tag",
+        "wrap_tag", "m-tagList", "tags-box",  # Naver Blog, note.com, CSDN
     }
 )  # fmt: skip
 _TAG_LINK_CLASSES = frozenset(

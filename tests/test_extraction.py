@@ -1024,6 +1024,50 @@ def test_ameblo_short_japanese_post_is_its_paragraphs_not_the_whole_page():
     assert_no_intl_clutter(record)
 
 
+def test_naver_blog_date_author_and_tags_from_its_markup():
+    url = "https://blog.naver.com/greengarden/223450000001"
+    record = extract_post(load("naver_blog.html"), url)
+    assert record.title == "봄 텃밭에 상추 심기"
+    assert record.author == "텃밭지기"
+    # "2024. 4. 21. 15:30" is the only date the page gives
+    assert (record.published, record.published_source) == ("2024-04-21T15:30:00", "text")
+    assert record.tags == ["텃밭", "상추"]
+    lines = record.text.split("\n")
+    assert len(lines) == 4 and lines[2] == "공감"  # the author's line between two paragraphs
+    assert_no_intl_clutter(record, keep=("공감",))
+    assert "간격 한 뼘 반, 저도" not in record.text
+
+
+def test_note_com_and_livedoor_tags_and_clean_text():
+    note = extract_post(load("note_com.html"), "https://note.com/midori_photo/n/n1a2b3c4d5e6f")
+    assert note.title == "古いフィルムカメラを修理に出した話"
+    assert note.author == "みどり写真店"
+    assert note.published == "2024-03-02T18:40:00+09:00"
+    assert note.tags == ["フィルムカメラ", "修理"]
+    assert len(note.text.split("\n")) == 4
+    assert "サポート" not in note.text and "町の小さな写真店" not in note.text
+    assert_no_intl_clutter(note)
+    url = "http://honbana.livedoor.blog/archives/24051701.html"
+    livedoor = extract_post(load("livedoor_blog.html"), url)
+    assert livedoor.title == "駅前の古本市に行ってきた"
+    assert livedoor.published == "2024-05-17T19:30:00+09:00"
+    assert livedoor.tags == ["古本", "古本市"]
+    assert len(livedoor.text.split("\n")) == 3
+    assert_no_intl_clutter(livedoor)
+
+
+def test_csdn_title_author_date_and_tags():
+    url = "https://blog.csdn.net/linxiaoman/article/details/138000001"
+    record = extract_post(load("csdn.html"), url)
+    assert record.title == "用 SQLite 做全文检索的几点经验"  # not "..._linxiaoman的博客-CSDN博客"
+    assert record.author == "林小满"
+    assert (record.published, record.published_source) == ("2024-05-17T14:03:12", "text")
+    assert record.tags == ["数据库", "sqlite", "fts5"]
+    assert "CREATE VIRTUAL TABLE docs USING fts5(title, body);" in record.text
+    assert "版权声明" not in record.text and "插空格的方法" not in record.text
+    assert_no_intl_clutter(record)
+
+
 def test_arabic_blogger_date_header_gives_the_day():
     url = "https://hadiqat-albait.blogspot.com/2024/05/blog-post_17.html"
     record = extract_post(load("blogger_arabic_rtl.html"), url)
@@ -1065,6 +1109,22 @@ def test_dates_written_in_other_languages(written, expected):
     from pipeline.dates import date_from_text
 
     assert date_from_text(written) == expected
+
+
+@pytest.mark.parametrize(
+    "title, site, expected",
+    [
+        ("古いフィルムカメラを修理に出した話｜みどり写真店", "みどり写真店", "古いフィルムカメラを修理に出した話"),
+        ("주말에 만든 나무 책장 :: 목공 일지", "목공 일지", "주말에 만든 나무 책장"),
+        ("봄 텃밭에 상추 심기 : 네이버 블로그", "네이버 블로그 | 초록 텃밭 일기", "봄 텃밭에 상추 심기"),
+        ("駅前の古本市に行ってきた : 本棚のすきま", "本棚のすきま", "駅前の古本市に行ってきた"),
+        ("Kiln and Crock: A Salt Glaze Firing", "Kiln and Crock", "A Salt Glaze Firing"),
+    ],
+)  # fmt: skip
+def test_blog_name_is_taken_off_titles_in_every_layout(title, site, expected):
+    from pipeline.extraction import strip_site_name
+
+    assert strip_site_name(title, site) == expected
 
 
 @pytest.mark.parametrize(
