@@ -153,6 +153,9 @@ _NONCONTENT_CLASSES = (
     "kg-cta-card", "newsletter-signup", "newsletter-form", "mc4wp-form", "jetpack_subscription_widget",
     "wp-block-jetpack-subscriptions", "affiliate-disclosure", "affiliate-disclaimer",
     "read-next",
+    # related posts and comment areas of Hatena Blog, Ameba, Tistory, Naver Blog, CSDN, note
+    "hatena-module-related-entries", "related-entries", "skin-recommendArea", "related-articles",
+    "recommend-box", "o-recommendNote", "skin-commentArea", "u_cbox", "comment-box",
 )  # fmt: skip
 _NONCONTENT_IDS = (
     "comments", "respond", "blog-pager", "sidebar-wrapper", "sidebar", "secondary", "jp-post-flair",
@@ -178,6 +181,12 @@ _FURNITURE_CLASSES = (
     "gh-article-meta", "gh-article-meta-content", "article-byline", "speechify-ignore",
     "pw-multi-vote-count", "reading-time", "post-reading-time", "wpcom-reblog-snippet",
     "post-likes-widget-placeholder", "copyright", "site-info",
+    # share bars and reactions outside the English-speaking world: Ya.share (Russian
+    # WordPress), Hatena Blog, Ameba, note, Tistory, Naver Blog, CSDN
+    "ya-share2", "social-buttons", "hatena-star-container", "entry-footer-html",
+    "skin-reactionArea", "skin-shareArea", "skin-followArea", "o-noteContentFooter",
+    "container_postbtn", "another_category", "revenue_unit_wrap", "post-btn",
+    "wrap_postcomment", "more-toolbox-new", "article-copyright",
 )  # fmt: skip
 _FURNITURE_IDS = ("share-buttons", "jp-post-flair", "likes-other-gravatars")
 # Medium marks its chrome with data-testid (claps, responses, share, "Follow", read time).

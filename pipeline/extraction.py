@@ -714,7 +714,40 @@ def _lang_code(value: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
+# Scripts that name their language (most of the letters in them): kana is Japanese beside
+# Chinese characters, Hangul Korean; then Han alone is Chinese.
+_SCRIPTS = (
+    ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")),
+    ("zh", re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")),
+    ("th", re.compile(r"[\u0e00-\u0e7f]")),
+    ("he", re.compile(r"[\u05d0-\u05ea]")),
+    ("ar", re.compile(r"[\u0600-\u06ff]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+)
+_LANGUAGE_OF_SCRIPT = {"ar": ("fa", re.compile("[پچژگ]")), "ru": ("uk", re.compile("[іїєґ]"))}
+
+
+def _language_by_script(text: str) -> str | None:
+    letters = re.findall(r"[^\W\d_]", text[:4000])
+    if len(letters) < 8:
+        return None
+    sample = "".join(letters)
+    for lang, script in _SCRIPTS:
+        found = len(script.findall(sample))
+        if lang == "zh" and found and _SCRIPTS[0][1].search(sample):
+            continue  # Chinese characters among kana: Japanese, counted above
+        # kana and Hangul mix with Chinese characters and Latin words: a tenth is enough
+        if found >= len(sample) * (0.1 if lang in ("ja", "ko") else 0.5):
+            other, marker = _LANGUAGE_OF_SCRIPT.get(lang, (None, None))
+            return other if marker is not None and marker.search(sample.lower()) else lang
+    return None
+
+
 def detect_language(text: str) -> str | None:
+    by_script = _language_by_script(text)
+    if by_script:
+        return by_script
     words = re.findall(r"[^\W\d_]+", text.lower())[:2000]
     if len(words) < 8:
         return None
@@ -889,23 +922,22 @@ def _wordpress(root) -> list[Comment]:
 
 def _microdata(root) -> list[Comment]:
     out: list[Comment] = []
-    nodes = root.xpath("//*[contains(@itemtype, 'schema.org/Comment')]")
+    # Typecho's themes say "UserComments"
+    nodes = root.xpath(
+        "//*[contains(@itemtype, 'schema.org/Comment') or contains(@itemtype, 'schema.org/UserComments')]"
+    )
     ids = {id(n): n for n in nodes}
     for node in nodes:
         author = _first(
             node,
             [
-                ".//*[@itemprop='author']//*[@itemprop='name']",
-                ".//*[@itemprop='author']",
+                ".//*[@itemprop='author' or @itemprop='creator']//*[@itemprop='name']",
+                ".//*[@itemprop='author' or @itemprop='creator']",
             ],
         )
+        stamp = "@itemprop='dateCreated' or @itemprop='datePublished' or @itemprop='commentTime'"
         published = _attr_dates(
-            node,
-            [
-                ".//*[@itemprop='dateCreated' or @itemprop='datePublished']/@datetime",
-                ".//*[@itemprop='dateCreated' or @itemprop='datePublished']/@content",
-                ".//*[@itemprop='dateCreated' or @itemprop='datePublished']",
-            ],
+            node, [f".//*[{stamp}]/@datetime", f".//*[{stamp}]/@content", f".//*[{stamp}]"]
         )
         text_el = node.xpath(".//*[@itemprop='text' or @itemprop='commentText']")
         text = _comment_text(text_el[0]) if text_el else ""
@@ -928,9 +960,80 @@ def _microdata(root) -> list[Comment]:
     return out
 
 
+@dataclass(frozen=True)
+class _CommentMarkup:
+    """Where a platform puts a comment's parts: the comment element (its ``id`` minus
+    ``key_prefix`` is the key; an enclosing comment is the parent), then the author, the date
+    (an attribute, or text such as "2024. 5. 18. 09:12") and the text inside it."""
+
+    item: str
+    author: tuple[str, ...]
+    date: tuple[str, ...]
+    text: str
+    key_prefix: str
+
+
+_COMMENT_MARKUP = (
+    # Hatena Blog
+    _CommentMarkup(
+        f"//li[{_cls('entry-comment')}]",
+        (f".//*[{_cls('comment-user-name')}]",),
+        (f".//*[{_cls('comment-metadata')}]//time/@datetime",),
+        f".//*[{_cls('comment-content')}]",
+        "entry-comment-",
+    ),
+    # Tistory (its comment system's "tt-" markup)
+    _CommentMarkup(
+        f"//li[{_cls('tt-item-reply')}]",
+        (f".//*[{_cls('tt-txt-nickname')}]", f".//*[{_cls('tt-link-user')}]"),
+        (f".//*[{_cls('tt_date')}]",),
+        f".//*[{_cls('tt_desc')}]",
+        "comment",
+    ),
+)
+
+
+def _marked_up(root) -> list[Comment]:
+    """Comments of the platforms in :data:`_COMMENT_MARKUP`."""
+    for markup in _COMMENT_MARKUP:
+        out: list[Comment] = []
+        items = root.xpath(markup.item)
+        for item in items:
+            published = None
+            for xp in markup.date:
+                for hit in item.xpath(xp):
+                    if isinstance(hit, str):  # an attribute: ISO 8601
+                        published = normalise_date(hit)
+                    else:
+                        published = date_from_text(_text_of(hit)) or normalise_date(_text_of(hit))
+                    if published:
+                        break
+                if published:
+                    break
+            content = item.xpath(markup.text)
+            parent_item = next((a for a in item.iterancestors() if a in items), None)
+            text = _comment_text(content[0] if content else None)
+            if text:
+                out.append(
+                    Comment(
+                        _norm(_first(item, list(markup.author))),
+                        published,
+                        text,
+                        _key_from_id(parent_item.get("id"), markup.key_prefix) or None
+                        if parent_item is not None
+                        else None,
+                        _key_from_id(item.get("id"), markup.key_prefix),
+                    )
+                )
+        if out:
+            return out
+    return []
+
+
 def parse_comments(root) -> list[Comment]:
-    """Comments from Blogger (threaded and classic), WordPress, else schema.org microdata."""
-    for parser in (_blogger_threaded, _wordpress, _blogger_classic, _microdata):
+    """Comments from Blogger (threaded and classic), WordPress, Hatena Blog, Tistory, else
+    schema.org microdata (Typecho)."""
+    for parser in (_blogger_threaded, _wordpress, _blogger_classic, _marked_up, _microdata):
         comments = parser(root)
         if comments:
             return comments

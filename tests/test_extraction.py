@@ -1008,6 +1008,26 @@ def assert_clean_text_except(record: PostRecord, keep: tuple[str, ...]) -> None:
             assert line not in record.text, f"comment text leaked into body: {line}"
 
 
+def test_hatena_blog_comments_are_comments_and_the_footer_is_not_text():
+    url = "https://kawabe-nikki.hatenablog.com/entry/2024/05/17/140312"
+    record = extract_post(load("hatena_blog.html"), url)
+    assert record.title == "川辺の石垣を直した週末"
+    assert record.author == "kawabe_taro"
+    assert record.published == "2024-05-17T05:03:12+00:00"
+    assert record.tags == ["庭仕事", "石垣"]
+    assert record.language == "ja"
+    lines = record.text.split("\n")
+    assert lines[0].startswith("先週の大雨で") and lines[-1].endswith("竹筒を差し込む予定だ。")
+    # the author's one-word line between two paragraphs stays (see clutter_flags)
+    assert lines[3] == "コメント"
+    assert_no_intl_clutter(record, keep=("コメント",))
+    assert "去年の秋" not in record.text  # the related-entries module
+    assert [(c.author, c.published, c.comment_key) for c in record.comments] == [
+        ("yamada_h", "2024-05-18T01:20:00+00:00", "8454420450000000001")
+    ]
+    assert record.comments[0].text.startswith("石は寝かせて積め")
+
+
 def test_ameblo_short_japanese_post_is_its_paragraphs_not_the_whole_page():
     # three short paragraphs (about 200 characters, under trafilatura's 250-character minimum)
     url = "https://ameblo.jp/honobono-daidokoro/entry-12850000001.html"
@@ -1022,6 +1042,20 @@ def test_ameblo_short_japanese_post_is_its_paragraphs_not_the_whole_page():
     assert "2024-06-08" not in record.text and "テーマ" not in record.text
     assert record.html.count("<p>") == 3
     assert_no_intl_clutter(record)
+
+
+def test_tistory_comments_dates_and_reaction_bar():
+    record = extract_post(load("tistory.html"), "https://mokgong.tistory.com/52")
+    assert record.title == "주말에 만든 나무 책장"
+    assert record.published == "2024-05-17T14:03:12+09:00"
+    assert record.tags == ["책장", "목공"]
+    assert record.language == "ko"
+    assert record.text.split("\n")[-1].endswith("딱 맞게 들어갔다.")
+    assert "카테고리의 다른 글" not in record.text and "원목 도마" not in record.text
+    assert_no_intl_clutter(record)
+    assert [(c.author, c.published, c.comment_key) for c in record.comments] == [
+        ("참나무", "2024-05-18T09:12:00", "16000001")
+    ]
 
 
 def test_naver_blog_date_author_and_tags_from_its_markup():
@@ -1056,6 +1090,22 @@ def test_note_com_and_livedoor_tags_and_clean_text():
     assert_no_intl_clutter(livedoor)
 
 
+def test_typecho_comments_language_and_no_blog_tagline():
+    record = extract_post(load("typecho.html"), "https://xiaoyuan.example/archives/42/")
+    assert record.title == "在阳台上种番茄"
+    assert record.author == "林小满"
+    assert record.published == "2024-05-17T14:03:00+08:00"
+    assert record.tags == ["番茄", "阳台"]
+    assert record.language == "zh"  # the page declares none
+    lines = record.text.split("\n")
+    assert len(lines) == 3 and lines[-1].endswith("味道浓很多。")
+    assert "种花种菜的日常" not in record.text  # the blog's tagline in its header
+    assert_no_intl_clutter(record)
+    assert [(c.author, c.published) for c in record.comments] == [
+        ("老周", "2024-05-18T09:15:00+08:00")
+    ]
+
+
 def test_csdn_title_author_date_and_tags():
     url = "https://blog.csdn.net/linxiaoman/article/details/138000001"
     record = extract_post(load("csdn.html"), url)
@@ -1066,6 +1116,21 @@ def test_csdn_title_author_date_and_tags():
     assert "CREATE VIRTUAL TABLE docs USING fts5(title, body);" in record.text
     assert "版权声明" not in record.text and "插空格的方法" not in record.text
     assert_no_intl_clutter(record)
+
+
+def test_russian_wordpress_share_label_and_dates_in_russian():
+    record = extract_post(load("wordpress_russian.html"), "https://dacha-zapiski.example/pech/")
+    assert record.title == "Как мы перекладывали печь на даче"
+    assert record.author == "Ольга Смирнова"
+    assert (record.published, record.published_source) == ("2024-05-17", "text")
+    assert record.language == "ru"
+    assert (
+        record.text.split("\n")[-1]
+        == "Первая протопка прошла без дыма. Теперь печь держит тепло до самого утра."
+    )
+    assert "Поделиться" not in record.text and "ВКонтакте" not in record.text
+    assert_no_intl_clutter(record)
+    assert [(c.author, c.published) for c in record.comments] == [("Сергей", "2024-05-18T09:15:00")]
 
 
 def test_arabic_blogger_date_header_gives_the_day():
