@@ -492,7 +492,7 @@ def _attr_dates(root, xpaths: list[str]) -> str | None:
             if isinstance(hit, str):
                 value = normalise_date(hit)
             else:
-                value = date_from_text(_text_of(hit)) or normalise_date(_text_of(hit))
+                value = normalise_date(_text_of(hit)) or date_from_text(_text_of(hit))
             if value:
                 return value
     return None
@@ -1005,7 +1005,7 @@ def _marked_up(root) -> list[Comment]:
                     if isinstance(hit, str):  # an attribute: ISO 8601
                         published = normalise_date(hit)
                     else:
-                        published = date_from_text(_text_of(hit)) or normalise_date(_text_of(hit))
+                        published = normalise_date(_text_of(hit)) or date_from_text(_text_of(hit))
                     if published:
                         break
                 if published:

@@ -1210,3 +1210,35 @@ def test_menu_words_in_other_languages_stay_between_paragraphs():
         clean_text("Erster Absatz.\nTeilen\nZweiter Absatz.")
         == "Erster Absatz.\nTeilen\nZweiter Absatz."
     )
+
+
+def test_comment_dates_written_as_text_keep_their_time_in_every_language():
+    comment = (
+        '<li id="comment-{n}" class="comment"><article class="comment-body">'
+        '<footer class="comment-meta"><div class="comment-author vcard"><b class="fn">{who}</b>'
+        '</div><div class="comment-metadata"><a href="#comment-{n}">{when}</a></div></footer>'
+        '<div class="comment-content"><p>{what}</p></div></article></li>'
+    )
+    comments = "".join(
+        comment.format(n=n, who=who, when=when, what=what)
+        for n, (who, when, what) in enumerate(
+            [
+                ("Ann", "May 18, 2024 at 9:15 am", "Lovely hedge."),
+                ("Сергей", "18 мая 2024 в 09:15", "Какую глину брали?"),
+            ],
+            start=1,
+        )
+    )
+    page = (
+        '<html><body class="single postid-1"><article id="post-1" class="post-1 post hentry">'
+        '<h1 class="entry-title">Laying a hedge</h1><div class="entry-content">'
+        + "<p>We laid the hedge along the lane over two cold weekends in March.</p>"
+        * 4
+        + f'</div></article><div id="comments"><ol class="comment-list">{comments}</ol></div>'
+        "</body></html>"
+    )
+    record = extract_post(page, "https://hedgerow.example/2024/05/laying/")
+    assert [(c.author, c.published) for c in record.comments] == [
+        ("Ann", "2024-05-18T09:15:00"),
+        ("Сергей", "2024-05-18T09:15:00"),
+    ]
