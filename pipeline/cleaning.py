@@ -14,6 +14,8 @@ import lxml.html
 from lxml import etree
 
 from pipeline.encoding import decode_page
+from pipeline.searchtext import spaced
+from pipeline.store import word_count
 
 # --------------------------------------------------------------------------------------------
 # Decoding
@@ -151,6 +153,9 @@ _NONCONTENT_CLASSES = (
     "kg-cta-card", "newsletter-signup", "newsletter-form", "mc4wp-form", "jetpack_subscription_widget",
     "wp-block-jetpack-subscriptions", "affiliate-disclosure", "affiliate-disclaimer",
     "read-next",
+    # related posts and comment areas of Hatena Blog, Ameba, Tistory, Naver Blog, CSDN, note
+    "hatena-module-related-entries", "related-entries", "skin-recommendArea", "related-articles",
+    "recommend-box", "o-recommendNote", "skin-commentArea", "u_cbox", "comment-box",
 )  # fmt: skip
 _NONCONTENT_IDS = (
     "comments", "respond", "blog-pager", "sidebar-wrapper", "sidebar", "secondary", "jp-post-flair",
@@ -176,6 +181,12 @@ _FURNITURE_CLASSES = (
     "gh-article-meta", "gh-article-meta-content", "article-byline", "speechify-ignore",
     "pw-multi-vote-count", "reading-time", "post-reading-time", "wpcom-reblog-snippet",
     "post-likes-widget-placeholder", "copyright", "site-info",
+    # share bars and reactions outside the English-speaking world: Ya.share (Russian
+    # WordPress), Hatena Blog, Ameba, note, Tistory, Naver Blog, CSDN
+    "ya-share2", "social-buttons", "hatena-star-container", "entry-footer-html",
+    "skin-reactionArea", "skin-shareArea", "skin-followArea", "o-noteContentFooter",
+    "container_postbtn", "another_category", "revenue_unit_wrap", "post-btn",
+    "wrap_postcomment", "more-toolbox-new", "article-copyright",
 )  # fmt: skip
 _FURNITURE_IDS = ("share-buttons", "jp-post-flair", "likes-other-gravatars")
 # Medium marks its chrome with data-testid (claps, responses, share, "Follow", read time).
@@ -418,6 +429,44 @@ CLUTTER_LINES = {
     "subscribe to newsletter", "give a gift subscription", "keep reading", "ready for more?",
     "discover more from", "type your email...", "continue reading",
 }  # fmt: skip
+# The same bars, menus and prompts in the languages of the platforms most used outside the
+# English-speaking world (Blogger's and WordPress's own translations; Hatena Blog, Ameba,
+# note, Livedoor, Naver, Tistory, CSDN, Typecho, LiveJournal).
+CLUTTER_LINES |= {
+    # German, French, Spanish (Blogger and Jetpack)
+    "link abrufen", "kommentar veröffentlichen", "weitere apps", "neuerer post", "älterer post",
+    "startseite", "teilen", "antworten", "löschen", "kommentare", "beliebte posts",
+    "blog-archiv", "missbrauch melden", "posts abonnieren (atom)", "kommentare zum post (atom)",
+    "hinterlasse einen kommentar", "teilen mit:", "gefällt mir:", "wird geladen …",
+    "obtenir le lien", "publier un commentaire", "autres applications", "article plus récent",
+    "articles plus récents", "article plus ancien", "articles plus anciens", "accueil",
+    "partager", "répondre", "supprimer", "commentaires", "laisser un commentaire", "partager :",
+    "j’aime :", "j'aime :", "chargement…", "articles les plus consultés", "archives du blog",
+    "signaler un abus", "obtener enlace", "obtener el enlace", "publicar un comentario",
+    "otras aplicaciones", "entrada más reciente", "entrada antigua", "entradas más recientes",
+    "entradas antiguas", "página principal", "compartir", "responder", "eliminar",
+    "comentarios", "deja un comentario", "compartir esto:", "me gusta esto:", "cargando...",
+    "entradas populares", "archivo del blog", "denunciar abuso",
+    # Russian and Ukrainian (WordPress, LiveJournal, Ya.share)
+    "поделиться", "поделиться:", "поделиться ссылкой:", "нравится", "нравится:",
+    "комментарии", "добавить комментарий", "оставить комментарий", "оставьте комментарий",
+    "ответить", "похожие записи", "читать далее", "подписаться", "поділитися",
+    # Arabic and Hebrew (Blogger)
+    "الحصول على الرابط", "إرسال تعليق", "تطبيقات أخرى", "رسالة أحدث", "رسالة أقدم",
+    "الصفحة الرئيسية", "مشاركة", "التعليقات", "لا توجد تعليقات:", "קבלת קישור", "פרסום תגובה",
+    "אפליקציות אחרות", "רשומה חדשה יותר", "רשומה ישנה יותר", "דף הבית", "שיתוף", "תגובות",
+    # Japanese (Hatena Blog, Ameba, note, Livedoor)
+    "コメント", "コメントを書く", "コメントする", "コメント投稿", "この記事をシェアする",
+    "この記事をシェア", "シェアする", "シェア", "読者になる", "読者です", "関連記事", "ツイート",
+    "はてなブックマークに追加", "いいね！", "リブログ", "フォロー", "フォローする", "前の記事",
+    "次の記事", "次の記事へ", "前の記事へ", "スキ", "サポート",
+    "この記事が気に入ったらサポートをしてみませんか？", "広告を非表示にする", "もっと見る",
+    # Korean (Naver Blog, Tistory)
+    "공감", "댓글", "공유하기", "구독하기", "이웃추가", "관련글", "좋아요", "신고하기", "답글",
+    # Chinese (CSDN, WordPress, Typecho)
+    "分享", "分享到：", "分享到:", "点赞", "收藏", "评论", "发表评论", "添加新评论", "回复",
+    "相关文章", "相关推荐", "关注", "举报", "阅读全文",
+}  # fmt: skip
 _CLUTTER_PATTERNS = [
     # reading time: "5 min read", "— 4 min read", "Reading time: 3 minutes", "6 minute read"
     re.compile(r"^[\W_]*\d+\s*(?:min|mins|minute|minutes)\.?\s+read[\W_]*$", re.I),
@@ -425,7 +474,16 @@ _CLUTTER_PATTERNS = [
     # copyright lines: "© 2024 Hedgerow Notes", "© Reuters", "... All rights reserved."
     # ("Copyright 2019 Foo", "copyright Inexhibit": see _COPYRIGHT_WORD)
     re.compile(r"^©[^\n]{0,120}$"),
-    re.compile(r"^[^\n]{0,80}\b(?:19|20)\d{2}\b[^\n]{0,60}all rights reserved\.?$", re.I),
+    re.compile(
+        r"^[^\n]{0,80}\b(?:19|20)\d{2}\b[^\n]{0,60}(?:all rights reserved|alle rechte"
+        r" vorbehalten|tous droits réservés|todos los derechos reservados|все права"
+        r" защищены)\.?$",
+        re.I,
+    ),
+    # Chinese copyright notices ("版权声明：本文为博主原创文章……")
+    re.compile(r"^(?:版权声明|版權聲明|著作权归作者所有)[:：][^\n]{0,200}$"),
+    # Tistory's "'Category' 카테고리의 다른 글" (the category's other posts)
+    re.compile(r"^'[^\n]{1,60}' 카테고리의 다른 글$"),
     # affiliate notices
     re.compile(r"^[^\n]{0,60}\bas an amazon associate\b[^\n]{0,200}$", re.I),
     re.compile(
@@ -498,9 +556,17 @@ def clutter_flags(lines: Sequence[str], drop: set[str] | frozenset = frozenset()
 
 
 def is_menu_word(line: str) -> bool:
-    """A line that is one word of a site's menus or share bar ("Home", "More", "Like")."""
+    """A line that is one word of a site's menus or share bar ("Home", "More", "Like",
+    "コメント", "공감"; in scripts written without spaces, up to four characters)."""
     lowered = line.strip().lower()
-    return lowered in CLUTTER_LINES and " " not in lowered
+    return lowered in CLUTTER_LINES and " " not in lowered and count_words(lowered) <= 4
+
+
+def count_words(text: str) -> int:
+    """How many words ``text`` holds, each character of a script written without spaces
+    (Chinese, Japanese, Thai; Korean syllables) counted as one: "今年も梅の季節が来た" is ten,
+    not one."""
+    return word_count(spaced(text, " "))
 
 
 def clean_text(

@@ -117,35 +117,97 @@ _LOCAL_MONTH_NAMES = {
     "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
     "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
     "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    # Russian and Ukrainian write the month in the genitive ("17 мая 2024")
+    "ru": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+    "uk": "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня",
+    # Hebrew, after its "in" prefix ("17 במאי 2024", see _LOCAL_TEXT_DATE)
+    "he": "ינואר פברואר מרץ אפריל מאי יוני יולי אוגוסט ספטמבר אוקטובר נובמבר דצמבר",
+    # Arabic: the names used in Egypt and the Gulf, then the Levant's ("١٧ مايو ٢٠٢٤")
+    "ar": "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر",
+    "ar-levant": "كانون_الثاني شباط آذار نيسان أيار حزيران تموز آب أيلول تشرين_الأول تشرين_الثاني"
+    " كانون_الأول",
 }  # fmt: skip
 _LOCAL_MONTHS = {
-    name: number
+    name.replace("_", " "): number
     for names in _LOCAL_MONTH_NAMES.values()
     for number, name in enumerate(names.split(), start=1)
 }
-_LOCAL_MONTHS.update({"setiembre": 9, "jänner": 1, "maerz": 3, "fevrier": 2, "aout": 8})
+_LOCAL_MONTHS.update(
+    {"setiembre": 9, "jänner": 1, "maerz": 3, "fevrier": 2, "aout": 8, "إبريل": 4, "ابريل": 4}
+)
 _LOCAL_TEXT_DATE = re.compile(
-    r"\b(\d{1,2})(?:\.|º|er)?\s+(?:de\s+)?("
+    r"\b(\d{1,2})(?:\.|º|er)?\s+(?:de\s+|ב-?)?("
     + "|".join(sorted(_LOCAL_MONTHS, key=len, reverse=True))
     + r")\.?,?\s+(?:de\s+)?((?:19|20)\d{2})\b",
     re.I,
 )
+# Dates written in numbers, year first: Chinese and Japanese "2024年5月17日", Korean
+# "2024. 5. 17." (and "2024년 5월 17일"), "2024/05/17", ISO "2024-05-17"; then day first with
+# dots ("17.05.2024", German and Russian themes). A time right after it ("14:03") is kept.
+_NUMERIC_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})(?:\s*[年년]\s*|\.\s*|/|-)(\d{1,2})(?:\s*[月월]\s*|\.\s*|/|-)"
+    r"(\d{1,2})(?!\d)(?:\s*[日일])?\.?"
+    r"|(?<![\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})(?![\d.])"
+)
+_TIME_AFTER = re.compile(
+    r"\s*(?:\([^)]{1,6}\)|（[^）]{1,6}）|[^\d\s]{1,3}요일)?[,\s]*(?:t|at|um|à|в|于)?\s*"
+    r"(오전|오후|午前|午後)?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])",
+    re.I,
+)
+_OFFSET_AFTER = re.compile(r"\s?(Z|[+-]\d{2}:?\d{2})(?![\d:])")
+# Arabic-Indic and Persian digits read as 0-9 ("١٧ مايو ٢٠٢٤")
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def _with_time(day: date, text: str, end: int) -> str:
+    """``day`` in ISO 8601, with the time written right after it in ``text`` (from ``end``)
+    if there is one ("14:03", "오후 2:03", "в 09:15", "T05:03:12Z")."""
+    clock = _TIME_AFTER.match(text, end)
+    if not clock:
+        return day.isoformat()
+    half, *digits = clock.groups()
+    hour, minute, second = (int(v or 0) for v in digits)
+    if half in ("오후", "午後") and hour < 12:
+        hour += 12  # afternoon
+    elif half in ("오전", "午前") and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59 or second > 59:
+        return day.isoformat()
+    moment = datetime(day.year, day.month, day.day, hour, minute, second).isoformat()
+    offset = _OFFSET_AFTER.match(text, clock.end())
+    if offset:  # "2024-05-17T05:03:12Z", "... 14:03 +09:00"
+        return normalise_date(moment + offset.group(1)) or moment
+    return moment
 
 
 def date_from_text(text: str) -> str | None:
-    """The first English or ISO date written in ``text`` ("Sunday, March 12, 2017"), else
-    the first "day month year" date in French, German, Spanish, Portuguese, Italian or Dutch
-    ("Sonntag, 14. Januar 2024", "domingo, 14 de enero de 2024")."""
-    match = _TEXT_DATE.search(text or "")
+    """The first date written in ``text``: in numbers ("2024年5月17日", "2024. 5. 17. 14:03",
+    "2024-05-17 14:03", "17.05.2024"; with the time that follows it, if any), in English
+    ("Sunday, March 12, 2017"), or as "day month year" in French, German, Spanish,
+    Portuguese, Italian, Dutch, Russian, Ukrainian, Hebrew or Arabic ("Sonntag, 14. Januar
+    2024", "17 мая 2024", "١٧ مايو ٢٠٢٤")."""
+    text = (text or "").translate(_DIGITS)
+    match = _NUMERIC_DATE.search(text)
+    if match:
+        groups = match.groups()
+        year, month, day = groups[:3] if groups[0] else (groups[5], groups[4], groups[3])
+        try:
+            found = date(int(year), int(month), int(day))
+        except ValueError:
+            found = None
+        if found is not None:
+            return _with_time(found, text, match.end())
+    match = _TEXT_DATE.search(text)
     if match:
         return normalise_date(match.group(0))
-    match = _LOCAL_TEXT_DATE.search(text or "")
+    match = _LOCAL_TEXT_DATE.search(text)
     if match:
         day, month, year = match.groups()
         try:
-            return date(int(year), _LOCAL_MONTHS[month.lower()], int(day)).isoformat()
+            found = date(int(year), _LOCAL_MONTHS[month.lower()], int(day))
         except ValueError:
             return None
+        return _with_time(found, text, match.end())
     return None
 
 

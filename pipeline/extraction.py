@@ -25,6 +25,7 @@ from lxml import etree
 from pipeline.cleaning import (
     clean_text,
     clutter_flags,
+    count_words,
     is_menu_word,
     parse_html,
     remove_furniture,
@@ -351,7 +352,9 @@ def site_name(root, ld: JsonLd, metas: Metas | None = None) -> str:
     )
 
 
-_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", ": ", " :: ", " · ", " » ")
+# Longest first: " :: " (Tistory's "Title :: Blog") before ": ". Japanese and Chinese sites
+# write a full-width bar without spaces ("Title｜Blog").
+_TITLE_SEPARATORS = (" :: ", " | ", " - ", " – ", " — ", ": ", " · ", " » ", "｜")
 
 
 def _squash(text: str) -> str:
@@ -365,6 +368,11 @@ def strip_site_name(title: str, site: str, host: str = "") -> str:
     site_key = site.casefold() if site else ""
     if site_key and title.casefold() == site_key:
         return ""
+    # the blog name and, when it is itself "Platform | Blog", each of its parts (Naver's
+    # og:site_name "네이버 블로그 | Blog" beside the title "Title : 네이버 블로그")
+    site_keys = {site_key} if site_key else set()
+    for sep in (" | ", "｜"):
+        site_keys.update(part.strip() for part in site_key.split(sep) if part.strip())
     host_key = _squash(host.removeprefix("www.").split(".")[0]) if host else ""
     for sep in _TITLE_SEPARATORS:
         if sep not in title:
@@ -378,9 +386,7 @@ def strip_site_name(title: str, site: str, host: str = "") -> str:
             if not other:
                 continue
             key = side.casefold()
-            if (site_key and key == site_key) or (
-                host_key and len(host_key) > 3 and _squash(side) == host_key
-            ):
+            if key in site_keys or (host_key and len(host_key) > 3 and _squash(side) == host_key):
                 return other
     return title
 
@@ -395,6 +401,7 @@ _TITLE_XPATHS = [
     f"//*[self::h1 or self::h2][{_cls('wp-block-post-title')}]",  # WordPress block themes
     "//article//h1",
     f"//*[{_cls('post')} or {_cls('hentry')}]//h1",
+    f"//h1[{_cls('title-article')}]",  # CSDN (its heading stands outside the <article>)
 ]
 _WIDGET_TITLES = {
     "followers", "popular posts", "blog archive", "labels", "about me", "archive", "archives",
@@ -443,6 +450,8 @@ _AUTHOR_XPATHS = [
     f"//*[{_cls('gh-article-author-name')} or {_cls('author-name')}]",
     # WordPress block themes: the Post Author Name and Post Author blocks
     f"//*[{_cls('wp-block-post-author-name')} or {_cls('wp-block-post-author__name')}]",
+    f"//*[{_cls('writer')}]//*[{_cls('nick')}]",  # Naver Blog
+    f"//*[{_cls('follow-nickName')}]",  # CSDN
 ]
 
 
@@ -476,9 +485,14 @@ def find_author(root, ld: JsonLd, metas: Metas | None = None, site: str = "") ->
 
 
 def _attr_dates(root, xpaths: list[str]) -> str | None:
+    """The first date of ``xpaths``: an attribute's ISO 8601, or an element's visible date in
+    any language :func:`date_from_text` reads ("18 мая 2024 в 09:15")."""
     for xp in xpaths:
         for hit in root.xpath(xp):
-            value = normalise_date(hit if isinstance(hit, str) else _text_of(hit))
+            if isinstance(hit, str):
+                value = normalise_date(hit)
+            else:
+                value = normalise_date(_text_of(hit)) or date_from_text(_text_of(hit))
             if value:
                 return value
     return None
@@ -512,6 +526,9 @@ _TEXT_DATE_XPATHS = [
     f"//*[{_cls('date-header')}]",
     f"//*[{_cls('post-date')} or {_cls('entry-date')} or {_cls('posted-on')}]",
     f"//*[{_cls('post-timestamp')} or {_cls('published')} or {_cls('date')}]",
+    # Naver's "2024. 5. 17. 14:03", CSDN's "于 2024-05-17 14:03:12 发布", Livedoor themes
+    f"//*[{_cls('se_publishDate')} or {_cls('article-date')} or {_cls('time')}]",
+    "//time",
 ]
 _PUBLISHED_META = ("article:published_time", "datepublished", "dc.date.issued", "dc.date")
 _UPDATED_META = ("article:modified_time", "og:updated_time", "datemodified", "dc.date.modified")
@@ -609,6 +626,7 @@ _TAG_CONTAINERS = frozenset(
         "post-labels", "tags-links", "cat-links", "post-tags", "post-categories",
         "entry-categories", "entry-tags", "wp-block-post-terms", "tags", "post-tag-list",
         "article-tag",
+        "wrap_tag", "m-tagList", "tags-box",  # Naver Blog, note.com, CSDN
     }
 )  # fmt: skip
 _TAG_LINK_CLASSES = frozenset(
@@ -696,7 +714,40 @@ def _lang_code(value: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
+# Scripts that name their language (most of the letters in them): kana is Japanese beside
+# Chinese characters, Hangul Korean; then Han alone is Chinese.
+_SCRIPTS = (
+    ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")),
+    ("zh", re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")),
+    ("th", re.compile(r"[\u0e00-\u0e7f]")),
+    ("he", re.compile(r"[\u05d0-\u05ea]")),
+    ("ar", re.compile(r"[\u0600-\u06ff]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+)
+_LANGUAGE_OF_SCRIPT = {"ar": ("fa", re.compile("[پچژگ]")), "ru": ("uk", re.compile("[іїєґ]"))}
+
+
+def _language_by_script(text: str) -> str | None:
+    letters = re.findall(r"[^\W\d_]", text[:4000])
+    if len(letters) < 8:
+        return None
+    sample = "".join(letters)
+    for lang, script in _SCRIPTS:
+        found = len(script.findall(sample))
+        if lang == "zh" and found and _SCRIPTS[0][1].search(sample):
+            continue  # Chinese characters among kana: Japanese, counted above
+        # kana and Hangul mix with Chinese characters and Latin words: a tenth is enough
+        if found >= len(sample) * (0.1 if lang in ("ja", "ko") else 0.5):
+            other, marker = _LANGUAGE_OF_SCRIPT.get(lang, (None, None))
+            return other if marker is not None and marker.search(sample.lower()) else lang
+    return None
+
+
 def detect_language(text: str) -> str | None:
+    by_script = _language_by_script(text)
+    if by_script:
+        return by_script
     words = re.findall(r"[^\W\d_]+", text.lower())[:2000]
     if len(words) < 8:
         return None
@@ -871,23 +922,22 @@ def _wordpress(root) -> list[Comment]:
 
 def _microdata(root) -> list[Comment]:
     out: list[Comment] = []
-    nodes = root.xpath("//*[contains(@itemtype, 'schema.org/Comment')]")
+    # Typecho's themes say "UserComments"
+    nodes = root.xpath(
+        "//*[contains(@itemtype, 'schema.org/Comment') or contains(@itemtype, 'schema.org/UserComments')]"
+    )
     ids = {id(n): n for n in nodes}
     for node in nodes:
         author = _first(
             node,
             [
-                ".//*[@itemprop='author']//*[@itemprop='name']",
-                ".//*[@itemprop='author']",
+                ".//*[@itemprop='author' or @itemprop='creator']//*[@itemprop='name']",
+                ".//*[@itemprop='author' or @itemprop='creator']",
             ],
         )
+        stamp = "@itemprop='dateCreated' or @itemprop='datePublished' or @itemprop='commentTime'"
         published = _attr_dates(
-            node,
-            [
-                ".//*[@itemprop='dateCreated' or @itemprop='datePublished']/@datetime",
-                ".//*[@itemprop='dateCreated' or @itemprop='datePublished']/@content",
-                ".//*[@itemprop='dateCreated' or @itemprop='datePublished']",
-            ],
+            node, [f".//*[{stamp}]/@datetime", f".//*[{stamp}]/@content", f".//*[{stamp}]"]
         )
         text_el = node.xpath(".//*[@itemprop='text' or @itemprop='commentText']")
         text = _comment_text(text_el[0]) if text_el else ""
@@ -910,9 +960,80 @@ def _microdata(root) -> list[Comment]:
     return out
 
 
+@dataclass(frozen=True)
+class _CommentMarkup:
+    """Where a platform puts a comment's parts: the comment element (its ``id`` minus
+    ``key_prefix`` is the key; an enclosing comment is the parent), then the author, the date
+    (an attribute, or text such as "2024. 5. 18. 09:12") and the text inside it."""
+
+    item: str
+    author: tuple[str, ...]
+    date: tuple[str, ...]
+    text: str
+    key_prefix: str
+
+
+_COMMENT_MARKUP = (
+    # Hatena Blog
+    _CommentMarkup(
+        f"//li[{_cls('entry-comment')}]",
+        (f".//*[{_cls('comment-user-name')}]",),
+        (f".//*[{_cls('comment-metadata')}]//time/@datetime",),
+        f".//*[{_cls('comment-content')}]",
+        "entry-comment-",
+    ),
+    # Tistory (its comment system's "tt-" markup)
+    _CommentMarkup(
+        f"//li[{_cls('tt-item-reply')}]",
+        (f".//*[{_cls('tt-txt-nickname')}]", f".//*[{_cls('tt-link-user')}]"),
+        (f".//*[{_cls('tt_date')}]",),
+        f".//*[{_cls('tt_desc')}]",
+        "comment",
+    ),
+)
+
+
+def _marked_up(root) -> list[Comment]:
+    """Comments of the platforms in :data:`_COMMENT_MARKUP`."""
+    for markup in _COMMENT_MARKUP:
+        out: list[Comment] = []
+        items = root.xpath(markup.item)
+        for item in items:
+            published = None
+            for xp in markup.date:
+                for hit in item.xpath(xp):
+                    if isinstance(hit, str):  # an attribute: ISO 8601
+                        published = normalise_date(hit)
+                    else:
+                        published = normalise_date(_text_of(hit)) or date_from_text(_text_of(hit))
+                    if published:
+                        break
+                if published:
+                    break
+            content = item.xpath(markup.text)
+            parent_item = next((a for a in item.iterancestors() if a in items), None)
+            text = _comment_text(content[0] if content else None)
+            if text:
+                out.append(
+                    Comment(
+                        _norm(_first(item, list(markup.author))),
+                        published,
+                        text,
+                        _key_from_id(parent_item.get("id"), markup.key_prefix) or None
+                        if parent_item is not None
+                        else None,
+                        _key_from_id(item.get("id"), markup.key_prefix),
+                    )
+                )
+        if out:
+            return out
+    return []
+
+
 def parse_comments(root) -> list[Comment]:
-    """Comments from Blogger (threaded and classic), WordPress, else schema.org microdata."""
-    for parser in (_blogger_threaded, _wordpress, _blogger_classic, _microdata):
+    """Comments from Blogger (threaded and classic), WordPress, Hatena Blog, Tistory, else
+    schema.org microdata (Typecho)."""
+    for parser in (_blogger_threaded, _wordpress, _blogger_classic, _marked_up, _microdata):
         comments = parser(root)
         if comments:
             return comments
@@ -1209,7 +1330,13 @@ def extract_post(
     _absolute_links(root, url)
     images = _post_images(root)
 
-    document = _trafilatura(root, url)
+    # trafilatura's minimum size (250 characters) is a short English paragraph but a whole
+    # short post in Chinese or Japanese: below it trafilatura adds stray page text (the blog's
+    # tagline) or gives its baseline. Posts in those scripts are extracted without it.
+    if _dense_script(_main_node(root)):
+        document = _trafilatura(root, url, short=True)
+    else:
+        document = _trafilatura(root, url)
     # The title is its own field: a heading line repeating it is not body text.
     drop = {title}
 
@@ -1218,7 +1345,7 @@ def extract_post(
         # Perhaps trafilatura's baseline standing in for a short post: its own extraction,
         # if it keeps most of the words (what it leaves out is the title, date, blog name).
         retry = _document_text_and_html(_trafilatura(root, url, short=True))
-        if word_count(clean_text(retry[0], drop)) >= word_count(clean_text(text, drop)) / 2:
+        if count_words(clean_text(retry[0], drop)) >= count_words(clean_text(text, drop)) / 2:
             text, html, code = retry
     text = clean_text(text, drop, code)
     if not text:
@@ -1263,6 +1390,13 @@ def extract_post(
         encoding_source=decoded.source,
         canonical_url=canonical,
     )
+
+
+def _dense_script(node) -> bool:
+    """Is the text under ``node`` mostly in a script written without spaces (Chinese,
+    Japanese, Thai): far more words counted by character than by spaces?"""
+    sample = _norm(node.text_content())[:4000] if node is not None else ""
+    return count_words(sample) > 3 * max(word_count(sample), 10)
 
 
 def _absolute_links(root, url: str) -> None:

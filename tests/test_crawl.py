@@ -362,3 +362,71 @@ def test_a_post_given_as_the_blog_is_archived_too(static_site, tmp_path: Path) -
     assert result.stdout.startswith(f"{first}: ok, 2 posts found, 2 new"), result.stdout
     stored = {r["url"]: r["title"] for r in rows(db, "SELECT url, title FROM posts")}
     assert stored == {first: "First pebble", site.url + "notes/second-pebble/": "Second pebble"}
+
+
+def test_a_japanese_hatena_blog_is_archived_clean_with_its_comments(
+    static_site, tmp_path: Path
+) -> None:
+    """A Hatena Blog on loopback (its home page, Atom feed and two posts, one of them a short
+    Japanese post): each post is stored as its paragraphs, its reader comment in `comments`,
+    and the search finds a word of it."""
+    pages_dir = PROJECT_ROOT / "tests" / "fixtures" / "pages"
+    site = static_site({})
+    base = site.url.rstrip("/")
+    long_post, short_post = "/entry/2024/05/17/140312", "/entry/2024/06/08/211540"
+    hatena = (pages_dir / "hatena_blog.html").read_text(encoding="utf-8")
+    ameblo = (pages_dir / "ameblo.html").read_text(encoding="utf-8")
+    entries = "".join(
+        f"<entry><title>{title}</title><link href='{base}{path}' rel='alternate'"
+        f" type='text/html'/><id>hatenablog://entry/{n}</id><published>{day}</published>"
+        f"<updated>{day}</updated><author><name>kawabe_taro</name></author></entry>"
+        for n, (title, path, day) in enumerate(
+            [
+                ("梅干しを漬けた日", short_post, "2024-06-08T21:15:40+09:00"),
+                ("川辺の石垣を直した週末", long_post, "2024-05-17T14:03:12+09:00"),
+            ]
+        )
+    )
+    feed = (
+        "<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom'"
+        f" xml:lang='ja'><title>川辺日記</title><link href='{base}/'/>{entries}</feed>"
+    )
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    site.pages.update(
+        {
+            "/": html_page(
+                f"<link rel='alternate' type='application/atom+xml' href='{base}/feed'>"
+                "<h1 id='title'>川辺日記</h1>",
+                "川辺日記",
+            ),
+            "/feed": (200, {"Content-Type": "application/atom+xml"}, feed.encode()),
+            long_post: (
+                200,
+                html,
+                hatena.replace("https://kawabe-nikki.hatenablog.com", base).encode(),
+            ),
+            # the short post on the same blog (no canonical elsewhere)
+            short_post: (
+                200,
+                html,
+                ameblo.replace('<link rel="canonical"', '<link rel="x"').encode(),
+            ),
+        }
+    )
+    db = tmp_path / "hatena.db"
+    result = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    assert result.returncode == 0, result.stdout + result.stderr
+    posts = {r["title"]: r for r in rows(db, "SELECT * FROM posts")}
+    assert set(posts) == {"川辺の石垣を直した週末", "梅干しを漬けた日"}
+    short = posts["梅干しを漬けた日"]["text"].split("\n")
+    assert len(short) == 3 and short[0].startswith("今年も梅の季節が来た")
+    long = posts["川辺の石垣を直した週末"]
+    assert long["language"] == "ja" and long["tags"] and "庭仕事" in long["tags"]
+    for text in (p["text"] for p in posts.values()):
+        for word in ("読者になる", "この記事をシェアする", "いいね！", "関連記事", "前の記事"):
+            assert word not in text, word
+    comments = rows(db, "SELECT author, text FROM comments")
+    assert [c["author"] for c in comments] == ["yamada_h"]
+    assert comments[0]["text"] not in long["text"]
+    found = run_blogarchive("search", "石垣", "--db", str(db))
+    assert "川辺の石垣を直した週末" in found.stdout, found.stdout + found.stderr

@@ -30,10 +30,14 @@ def load(name: str) -> bytes:
     return (PAGES / name).read_bytes()
 
 
-def assert_clean_text(record: PostRecord) -> None:
+def assert_clean_text(record: PostRecord, keep: tuple[str, ...] = ()) -> None:
+    """No blank line and no clutter line in the text (``keep``: the author's own lines that
+    happen to be a menu word, standing alone between two paragraphs)."""
     assert record.text
     for line in record.text.split("\n"):
         assert line.strip(), "no blank lines"
+        if line in keep:
+            continue
         assert line.strip().lower() not in FORBIDDEN_LINES, line
         assert not is_clutter_line(line), line
     for comment in record.comments:
@@ -967,3 +971,274 @@ def test_menu_words_are_clutter_beside_clutter_or_at_the_edges():
     assert clean_text(f"{body}\nShare\nFacebook\nX\nA last line.") == f"{body}\nA last line."
     assert clean_text(f"{body}\nGet link\nA last line.") == f"{body}\nA last line."
     assert clean_text("First.\nX\nLast.") == "First.\nX\nLast."
+
+
+# --------------------------------------------------------------------------------------------
+# Blogs that are not in English: Japanese, Korean, Chinese, Russian, Arabic platforms
+# --------------------------------------------------------------------------------------------
+
+# Share bars, reactions, follow buttons, comment prompts and related-post headings of these
+# platforms, in their languages: never a line of the stored text.
+INTL_CLUTTER = (
+    "コメント", "コメントを書く", "この記事をシェアする", "読者になる", "読者です", "関連記事",
+    "いいね！", "リブログ", "フォロー", "シェアする", "次の記事", "前の記事", "スキ",
+    "공감", "댓글", "공유하기", "이웃추가", "구독하기", "답글", "등록",
+    "分享", "点赞", "收藏", "评论", "回复", "添加新评论", "提交评论",
+    "Поделиться:", "Ответить", "Добавить комментарий",
+    "إرسال تعليق", "رسالة أحدث", "رسالة أقدم", "الصفحة الرئيسية",
+)  # fmt: skip
+
+
+def assert_no_intl_clutter(record: PostRecord, keep: tuple[str, ...] = ()) -> None:
+    """No platform clutter in the text or HTML rendition (``keep``: the author's own lines
+    that happen to be such a word, standing alone between two paragraphs)."""
+    assert_clean_text(record, keep)
+    for line in record.text.split("\n"):
+        assert line in keep or line not in INTL_CLUTTER, line
+    for word in INTL_CLUTTER:
+        if word not in keep:
+            assert f">{word}<" not in record.html, word
+
+
+def test_hatena_blog_comments_are_comments_and_the_footer_is_not_text():
+    url = "https://kawabe-nikki.hatenablog.com/entry/2024/05/17/140312"
+    record = extract_post(load("hatena_blog.html"), url)
+    assert record.title == "川辺の石垣を直した週末"
+    assert record.author == "kawabe_taro"
+    assert record.published == "2024-05-17T05:03:12+00:00"
+    assert record.tags == ["庭仕事", "石垣"]
+    assert record.language == "ja"
+    lines = record.text.split("\n")
+    assert lines[0].startswith("先週の大雨で") and lines[-1].endswith("竹筒を差し込む予定だ。")
+    # the author's one-word line between two paragraphs stays (see clutter_flags)
+    assert lines[3] == "コメント"
+    assert_no_intl_clutter(record, keep=("コメント",))
+    assert "去年の秋" not in record.text  # the related-entries module
+    assert [(c.author, c.published, c.comment_key) for c in record.comments] == [
+        ("yamada_h", "2024-05-18T01:20:00+00:00", "8454420450000000001")
+    ]
+    assert record.comments[0].text.startswith("石は寝かせて積め")
+
+
+def test_ameblo_short_japanese_post_is_its_paragraphs_not_the_whole_page():
+    # three short paragraphs (about 200 characters, under trafilatura's 250-character minimum)
+    url = "https://ameblo.jp/honobono-daidokoro/entry-12850000001.html"
+    record = extract_post(load("ameblo.html"), url)
+    assert record.title == "梅干しを漬けた日"
+    assert record.published == "2024-06-08"
+    assert record.tags == ["保存食"]
+    lines = record.text.split("\n")
+    assert len(lines) == 3
+    assert lines[0].startswith("今年も梅の季節が来た") and lines[2].endswith("今から楽しみだ。")
+    assert "十八パーセントだとしっかり" not in record.text  # a reader's comment
+    assert "2024-06-08" not in record.text and "テーマ" not in record.text
+    assert record.html.count("<p>") == 3
+    assert_no_intl_clutter(record)
+
+
+def test_tistory_comments_dates_and_reaction_bar():
+    record = extract_post(load("tistory.html"), "https://mokgong.tistory.com/52")
+    assert record.title == "주말에 만든 나무 책장"
+    assert record.published == "2024-05-17T14:03:12+09:00"
+    assert record.tags == ["책장", "목공"]
+    assert record.language == "ko"
+    assert record.text.split("\n")[-1].endswith("딱 맞게 들어갔다.")
+    assert "카테고리의 다른 글" not in record.text and "원목 도마" not in record.text
+    assert_no_intl_clutter(record)
+    assert [(c.author, c.published, c.comment_key) for c in record.comments] == [
+        ("참나무", "2024-05-18T09:12:00", "16000001")
+    ]
+
+
+def test_naver_blog_date_author_and_tags_from_its_markup():
+    url = "https://blog.naver.com/greengarden/223450000001"
+    record = extract_post(load("naver_blog.html"), url)
+    assert record.title == "봄 텃밭에 상추 심기"
+    assert record.author == "텃밭지기"
+    # "2024. 4. 21. 15:30" is the only date the page gives
+    assert (record.published, record.published_source) == ("2024-04-21T15:30:00", "text")
+    assert record.tags == ["텃밭", "상추"]
+    lines = record.text.split("\n")
+    assert len(lines) == 4 and lines[2] == "공감"  # the author's line between two paragraphs
+    assert_no_intl_clutter(record, keep=("공감",))
+    assert "간격 한 뼘 반, 저도" not in record.text
+
+
+def test_note_com_and_livedoor_tags_and_clean_text():
+    note = extract_post(load("note_com.html"), "https://note.com/midori_photo/n/n1a2b3c4d5e6f")
+    assert note.title == "古いフィルムカメラを修理に出した話"
+    assert note.author == "みどり写真店"
+    assert note.published == "2024-03-02T18:40:00+09:00"
+    assert note.tags == ["フィルムカメラ", "修理"]
+    assert len(note.text.split("\n")) == 4
+    assert "サポート" not in note.text and "町の小さな写真店" not in note.text
+    assert_no_intl_clutter(note)
+    url = "http://honbana.livedoor.blog/archives/24051701.html"
+    livedoor = extract_post(load("livedoor_blog.html"), url)
+    assert livedoor.title == "駅前の古本市に行ってきた"
+    assert livedoor.published == "2024-05-17T19:30:00+09:00"
+    assert livedoor.tags == ["古本", "古本市"]
+    assert len(livedoor.text.split("\n")) == 3
+    assert_no_intl_clutter(livedoor)
+
+
+def test_typecho_comments_language_and_no_blog_tagline():
+    record = extract_post(load("typecho.html"), "https://xiaoyuan.example/archives/42/")
+    assert record.title == "在阳台上种番茄"
+    assert record.author == "林小满"
+    assert record.published == "2024-05-17T14:03:00+08:00"
+    assert record.tags == ["番茄", "阳台"]
+    assert record.language == "zh"  # the page declares none
+    lines = record.text.split("\n")
+    assert len(lines) == 3 and lines[-1].endswith("味道浓很多。")
+    assert "种花种菜的日常" not in record.text  # the blog's tagline in its header
+    assert_no_intl_clutter(record)
+    assert [(c.author, c.published) for c in record.comments] == [
+        ("老周", "2024-05-18T09:15:00+08:00")
+    ]
+
+
+def test_csdn_title_author_date_and_tags():
+    url = "https://blog.csdn.net/linxiaoman/article/details/138000001"
+    record = extract_post(load("csdn.html"), url)
+    assert record.title == "用 SQLite 做全文检索的几点经验"  # not "..._linxiaoman的博客-CSDN博客"
+    assert record.author == "林小满"
+    assert (record.published, record.published_source) == ("2024-05-17T14:03:12", "text")
+    assert record.tags == ["数据库", "sqlite", "fts5"]
+    assert "CREATE VIRTUAL TABLE docs USING fts5(title, body);" in record.text
+    assert "版权声明" not in record.text and "插空格的方法" not in record.text
+    assert_no_intl_clutter(record)
+
+
+def test_russian_wordpress_share_label_and_dates_in_russian():
+    record = extract_post(load("wordpress_russian.html"), "https://dacha-zapiski.example/pech/")
+    assert record.title == "Как мы перекладывали печь на даче"
+    assert record.author == "Ольга Смирнова"
+    assert (record.published, record.published_source) == ("2024-05-17", "text")
+    assert record.language == "ru"
+    assert (
+        record.text.split("\n")[-1]
+        == "Первая протопка прошла без дыма. Теперь печь держит тепло до самого утра."
+    )
+    assert "Поделиться" not in record.text and "ВКонтакте" not in record.text
+    assert_no_intl_clutter(record)
+    assert [(c.author, c.published) for c in record.comments] == [("Сергей", "2024-05-18T09:15:00")]
+
+
+def test_arabic_blogger_date_header_gives_the_day():
+    url = "https://hadiqat-albait.blogspot.com/2024/05/blog-post_17.html"
+    record = extract_post(load("blogger_arabic_rtl.html"), url)
+    assert record.title == "زراعة النعناع في الشرفة"
+    assert record.author == "سلمى الحداد"
+    # "الجمعة، ١٧ مايو ٢٠٢٤" (Arabic-Indic digits) is more precise than the URL's month
+    assert (record.published, record.published_source) == ("2024-05-17", "text")
+    assert record.tags == ["أعشاب"]
+    assert len(record.text.split("\n")) == 3
+    assert_no_intl_clutter(record)
+
+
+@pytest.mark.parametrize(
+    "written, expected",
+    [
+        ("2024年5月17日", "2024-05-17"),
+        ("2024年05月17日(金) 14:03", "2024-05-17T14:03:00"),
+        ("2024. 5. 17.", "2024-05-17"),
+        ("2024. 5. 17. 오후 2:03", "2024-05-17T14:03:00"),
+        ("2024년 5월 17일 금요일", "2024-05-17"),
+        ("于 2024-05-17 14:03:12 发布", "2024-05-17T14:03:12"),
+        ("2024-05-17 14:03", "2024-05-17T14:03:00"),
+        ("2024-05-17T05:03:12Z", "2024-05-17T05:03:12+00:00"),
+        ("2024/05/17", "2024-05-17"),
+        ("17.05.2024 в 14:03", "2024-05-17T14:03:00"),
+        ("17 мая 2024", "2024-05-17"),
+        ("18 мая 2024 в 09:15", "2024-05-18T09:15:00"),
+        ("17 травня 2024", "2024-05-17"),
+        ("الجمعة، ١٧ مايو ٢٠٢٤", "2024-05-17"),
+        ("١٧ أيار ٢٠٢٤", "2024-05-17"),
+        ("1 كانون الأول 2023", "2023-12-01"),
+        ("יום שישי, 17 במאי 2024", "2024-05-17"),
+        ("Sunday, March 12, 2017", "2017-03-12"),
+        ("Sonntag, 14. Januar 2024", "2024-01-14"),
+        ("version 3.2.2024.5", None),
+    ],
+)
+def test_dates_written_in_other_languages(written, expected):
+    from pipeline.dates import date_from_text
+
+    assert date_from_text(written) == expected
+
+
+@pytest.mark.parametrize(
+    "title, site, expected",
+    [
+        ("古いフィルムカメラを修理に出した話｜みどり写真店", "みどり写真店", "古いフィルムカメラを修理に出した話"),
+        ("주말에 만든 나무 책장 :: 목공 일지", "목공 일지", "주말에 만든 나무 책장"),
+        ("봄 텃밭에 상추 심기 : 네이버 블로그", "네이버 블로그 | 초록 텃밭 일기", "봄 텃밭에 상추 심기"),
+        ("駅前の古本市に行ってきた : 本棚のすきま", "本棚のすきま", "駅前の古本市に行ってきた"),
+        ("Kiln and Crock: A Salt Glaze Firing", "Kiln and Crock", "A Salt Glaze Firing"),
+    ],
+)  # fmt: skip
+def test_blog_name_is_taken_off_titles_in_every_layout(title, site, expected):
+    from pipeline.extraction import strip_site_name
+
+    assert strip_site_name(title, site) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Link abrufen", "Kommentar veröffentlichen", "Obtenir le lien", "Publier un commentaire",
+        "Publicar un comentario", "Obtener enlace", "この記事をシェアする", "読者になる",
+        "はてなブックマークに追加", "Поделиться:", "Добавить комментарий", "إرسال تعليق",
+        "פרסום תגובה", "发表评论",
+        "版权声明：本文为博主原创文章，遵循 CC 4.0 BY-SA 版权协议，转载请附上原文出处链接和本声明。",
+        "© 2024 Дачные записки. Все права защищены.", "2024 Hof Lindner. Alle Rechte vorbehalten.",
+    ],
+)  # fmt: skip
+def test_share_bar_and_comment_form_phrases_in_other_languages_are_clutter(line):
+    assert is_clutter_line(line)
+
+
+def test_menu_words_in_other_languages_stay_between_paragraphs():
+    from pipeline.cleaning import clean_text
+
+    body = "最初の段落です。\nコメント\n二つ目の段落です。"
+    assert clean_text(body) == body  # a one-word line of the author's
+    assert clean_text(f"{body}\nシェア\nツイート") == body  # the share bar at the end
+    assert clean_text(f"{body}\n読者になる\n最後の段落です。") == f"{body}\n最後の段落です。"
+    assert (
+        clean_text("Erster Absatz.\nTeilen\nZweiter Absatz.")
+        == "Erster Absatz.\nTeilen\nZweiter Absatz."
+    )
+
+
+def test_comment_dates_written_as_text_keep_their_time_in_every_language():
+    comment = (
+        '<li id="comment-{n}" class="comment"><article class="comment-body">'
+        '<footer class="comment-meta"><div class="comment-author vcard"><b class="fn">{who}</b>'
+        '</div><div class="comment-metadata"><a href="#comment-{n}">{when}</a></div></footer>'
+        '<div class="comment-content"><p>{what}</p></div></article></li>'
+    )
+    comments = "".join(
+        comment.format(n=n, who=who, when=when, what=what)
+        for n, (who, when, what) in enumerate(
+            [
+                ("Ann", "May 18, 2024 at 9:15 am", "Lovely hedge."),
+                ("Сергей", "18 мая 2024 в 09:15", "Какую глину брали?"),
+            ],
+            start=1,
+        )
+    )
+    page = (
+        '<html><body class="single postid-1"><article id="post-1" class="post-1 post hentry">'
+        '<h1 class="entry-title">Laying a hedge</h1><div class="entry-content">'
+        + "<p>We laid the hedge along the lane over two cold weekends in March.</p>"
+        * 4
+        + f'</div></article><div id="comments"><ol class="comment-list">{comments}</ol></div>'
+        "</body></html>"
+    )
+    record = extract_post(page, "https://hedgerow.example/2024/05/laying/")
+    assert [(c.author, c.published) for c in record.comments] == [
+        ("Ann", "2024-05-18T09:15:00"),
+        ("Сергей", "2024-05-18T09:15:00"),
+    ]
