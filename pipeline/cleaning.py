@@ -14,7 +14,6 @@ import lxml.html
 from lxml import etree
 
 from pipeline.encoding import decode_page
-from pipeline.searchtext import spaced
 from pipeline.store import word_count
 
 # --------------------------------------------------------------------------------------------
@@ -559,14 +558,7 @@ def is_menu_word(line: str) -> bool:
     """A line that is one word of a site's menus or share bar ("Home", "More", "Like",
     "コメント", "공감"; in scripts written without spaces, up to four characters)."""
     lowered = line.strip().lower()
-    return lowered in CLUTTER_LINES and " " not in lowered and count_words(lowered) <= 4
-
-
-def count_words(text: str) -> int:
-    """How many words ``text`` holds, each character of a script written without spaces
-    (Chinese, Japanese, Thai; Korean syllables) counted as one: "今年も梅の季節が来た" is ten,
-    not one."""
-    return word_count(spaced(text, " "))
+    return lowered in CLUTTER_LINES and " " not in lowered and word_count(lowered) <= 4
 
 
 def clean_text(

@@ -25,7 +25,6 @@ from lxml import etree
 from pipeline.cleaning import (
     clean_text,
     clutter_flags,
-    count_words,
     is_menu_word,
     parse_html,
     remove_furniture,
@@ -1345,7 +1344,7 @@ def extract_post(
         # Perhaps trafilatura's baseline standing in for a short post: its own extraction,
         # if it keeps most of the words (what it leaves out is the title, date, blog name).
         retry = _document_text_and_html(_trafilatura(root, url, short=True))
-        if count_words(clean_text(retry[0], drop)) >= count_words(clean_text(text, drop)) / 2:
+        if word_count(clean_text(retry[0], drop)) >= word_count(clean_text(text, drop)) / 2:
             text, html, code = retry
     text = clean_text(text, drop, code)
     if not text:
@@ -1396,7 +1395,7 @@ def _dense_script(node) -> bool:
     """Is the text under ``node`` mostly in a script written without spaces (Chinese,
     Japanese, Thai): far more words counted by character than by spaces?"""
     sample = _norm(node.text_content())[:4000] if node is not None else ""
-    return count_words(sample) > 3 * max(word_count(sample), 10)
+    return word_count(sample) > 3 * max(len(re.findall(r"\w+", sample)), 10)
 
 
 def _absolute_links(root, url: str) -> None:

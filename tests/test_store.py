@@ -29,6 +29,7 @@ from pipeline.store import (
     listing_stamp,
     migrate,
     normalise_space,
+    word_count,
 )
 
 RECORD = {
@@ -749,3 +750,35 @@ def test_a_changed_byline_or_date_is_kept_in_an_event_and_a_missing_one_is_not_l
         ("author_changed", "from 'Ada Brook' to 'A. Brook'"),
         ("date_changed", "published from 2024-01-14T10:00:00+00:00 to 2024-02-01T09:00:00+00:00"),
     ]
+
+
+def test_words_of_scripts_written_without_spaces_are_counted_by_character(
+    archive_path: Path,
+) -> None:
+    """Before, a Chinese or Japanese sentence was one word (a 2,000-character post had ~40),
+    in `posts.word_count` and the charts of words written. Migration 013 counts the stored
+    ones again."""
+    assert word_count("今年も梅の季節が来た") == 10
+    assert word_count("Spring comes to the plum trees, 2024.") == 7
+    assert word_count("서울에서 만나요") == 7  # Korean syllables, one each
+    record = {
+        "url": "https://ume.example/2024/02/plum.html",
+        "title": "梅の季節",
+        "text": "今年も梅の季節が来た。\n庭の木に花が咲いた。",
+    }
+    with Archive(archive_path) as archive:
+        post_id = archive.save_post(record).post_id
+        archive.save_post(RECORD)
+        stored = "SELECT word_count FROM posts WHERE id = ?"
+        assert archive.conn.execute(stored, [post_id]).fetchone() == (19,)
+        english = archive.conn.execute("SELECT word_count FROM posts WHERE id != ?", [post_id])
+        before = english.fetchone()
+        with archive.transaction():  # as an older version stored it
+            archive.conn.execute("UPDATE posts SET word_count = 2 WHERE id = ?", [post_id])
+            archive.conn.execute(
+                "DELETE FROM _migrations WHERE name = '013_word_count_by_character'"
+            )
+    with Archive(archive_path) as archive:  # opening it migrates it
+        assert archive.conn.execute(stored, [post_id]).fetchone() == (19,)
+        english = archive.conn.execute("SELECT word_count FROM posts WHERE id != ?", [post_id])
+        assert english.fetchone() == before
