@@ -430,3 +430,48 @@ def test_a_japanese_hatena_blog_is_archived_clean_with_its_comments(
     assert comments[0]["text"] not in long["text"]
     found = run_blogarchive("search", "石垣", "--db", str(db))
     assert "川辺の石垣を直した週末" in found.stdout, found.stdout + found.stderr
+
+
+def test_a_blogs_feed_gives_its_dates_authors_and_labels_though_the_home_page_links_the_posts(
+    static_site, tmp_path: Path
+) -> None:
+    """On a blog that is neither Blogger nor WordPress, the home page's links to its posts
+    were asked for before its feed was read, and the feed's own requests for the same posts
+    (which carry its dates, author and labels) were dropped as duplicates: a post whose page
+    names none of these had none."""
+    prose = "<p>The night ferry leaves at ten and the gulls follow it out past the pier.</p>" * 4
+    site = static_site({})
+    posts = {
+        "/notes/night-ferry/": ("Night ferry", "2023-04-05T21:00:00Z", "Ines Lowe", "sea"),
+        "/notes/pier-lights/": ("Pier lights", "2023-03-01T19:30:00Z", "Tom Reyes", "harbour"),
+    }
+    entries = "".join(
+        f"<entry><title>{title}</title><link href='{site.url}{path[1:]}'/>"
+        f"<id>{site.url}{path[1:]}</id><published>{date}</published><updated>{date}</updated>"
+        f"<author><name>{author}</name></author><category term='{label}'/></entry>"
+        for path, (title, date, author, label) in posts.items()
+    )
+    feed = f"<feed xmlns='http://www.w3.org/2005/Atom'><title>Harbour notes</title>{entries}</feed>"
+    links = "".join(f"<h2><a href='{path}'>{title}</a></h2>" for path, (title, *_) in posts.items())
+    home = html_page(f"<h1>Harbour notes</h1>{links}", "Harbour notes")
+    head = f"<link rel='alternate' type='application/atom+xml' href='{site.url}feed.xml'>"
+    site.pages["/"] = (home[0], home[1], home[2].replace(b"<head>", f"<head>{head}".encode()))
+    site.pages["/feed.xml"] = (200, {"Content-Type": "application/atom+xml"}, feed.encode())
+    for path, (title, *_) in posts.items():
+        site.pages[path] = html_page(f"<article><h1>{title}</h1>{prose}</article>", title)
+    db = tmp_path / "feed.db"
+    result = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    assert ": ok, 2 posts found, 2 new" in result.stdout, result.stdout + result.stderr[-2000:]
+    stored = rows(
+        db, "SELECT title, published, published_source, author, tags FROM posts ORDER BY title"
+    )
+    assert stored == [
+        {
+            "title": title,
+            "published": date.replace("Z", "+00:00"),
+            "published_source": "feed",
+            "author": author,
+            "tags": json.dumps([label]),
+        }
+        for _, (title, date, author, label) in sorted(posts.items(), key=lambda p: p[1][0])
+    ]

@@ -65,6 +65,8 @@ class BlogSpider(Spider):
         self.sitemaps_waiting: dict[str, str] = {}
         # whether all the posts of each source's feed sit below its top level
         self.posts_nested: dict[str, bool] = {}
+        # each source's home page post links, held until its feed was read (_held_home_links)
+        self.home_links_waiting: dict[str, list[str]] = {}
         # Each source's home page as read this run: (its address, warc.payload_digest of it).
         self.home_pages: dict[str, tuple[str, str]] = {}
 
@@ -84,17 +86,18 @@ class BlogSpider(Spider):
     def spider_idle(self) -> None:
         """A feed request that came to nothing without a callback or errback (dropped as a
         duplicate after a redirect) must not keep its blog's sitemaps from being read."""
-        waiting = list(self.sitemaps_waiting)
+        waiting = list(dict.fromkeys([*self.sitemaps_waiting, *self.home_links_waiting]))
         for source in waiting:
-            for request in self._sitemap_requests(source):
-                self.crawler.engine.crawl(request)
+            for request in [*self._sitemap_requests(source), *self._held_home_links(source)]:
+                if isinstance(request, Request):  # a `listed` status is left to the sweep
+                    self.crawler.engine.crawl(request)
         if waiting:
             raise DontCloseSpider
 
     def discovery_pending(self) -> bool:
-        """Whether some blog's sitemaps are still to be asked for (the sweep of unlisted
-        posts waits for them)."""
-        return bool(self.sitemaps_waiting)
+        """Whether some blog's sitemaps or home page links are still to be asked for (the
+        sweep of unlisted posts waits for them)."""
+        return bool(self.sitemaps_waiting or self.home_links_waiting)
 
     async def start(self) -> AsyncIterator[Any]:
         # What is archived decides what to fetch: opened here, after the storage pipeline
@@ -280,7 +283,11 @@ class BlogSpider(Spider):
             # Blogger's sitemaps list posts only; without a feed there is no post to learn
             # the shape of post addresses from: the sitemaps are read at once.
             yield from self._sitemap_requests(source)
-        yield from self._listing(response, source, home.post_links, home.pager_links)
+        if feeds and home.platform not in ("blogger", "wordpress"):
+            self.home_links_waiting[source] = home.post_links
+        yield from self._listing(
+            response, source, home.post_links, home.pager_links, request_posts=not feeds
+        )
         if home.is_post:
             # The page asked for as the blog's home is one of its posts (a source added before
             # post addresses stood for their blog, or one without a date in its address): its
@@ -301,11 +308,17 @@ class BlogSpider(Spider):
         )
 
     def _listing(
-        self, response: Response, source: str, posts: list[str], pagers: list[str]
+        self,
+        response: Response,
+        source: str,
+        posts: list[str],
+        pagers: list[str],
+        *,
+        request_posts: bool = True,
     ) -> Iterator[Any]:
         if self.platforms.get(source) in ("blogger", "wordpress"):
             return  # their feeds, APIs and sitemaps list every post, with change signals
-        for link in posts:
+        for link in posts if request_posts else ():
             request = self._post_request(link, source)
             if request:
                 yield request
@@ -370,6 +383,17 @@ class BlogSpider(Spider):
     def feed_failed(self, failure: Failure) -> Iterator[Any]:
         yield from self.discovery_failed(failure)
         yield from self._sitemap_requests(self._source_of(failure))
+        yield from self._held_home_links(self._source_of(failure))
+
+    def _held_home_links(self, source: str) -> Iterator[Any]:
+        """The post links of the source's home page, asked for once its feed's first page
+        was read (or failed), after the feed's own requests for the same posts: those carry
+        the feed's dates, author and labels, and a later request for an address already
+        asked for is dropped as a duplicate."""
+        for link in self.home_links_waiting.pop(source, ()):
+            request = self._post_request(link, source)
+            if request:
+                yield request
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         source = response.meta["source_url"]
@@ -429,16 +453,19 @@ class BlogSpider(Spider):
         except discovery.DiscoveryError as error:
             yield FailureItem(response.url, source, "discover", str(error))
             yield from self._sitemap_requests(source)
+            yield from self._held_home_links(source)
             return
         self.crawler.stats.inc_value("blogarchive/discovery/feed_pages")
         self._learn_post_depth(source, page)
         yield from self._sitemap_requests(source)
         if self._page_repeats(source, "feed", [link.url for link in page.posts], response.url):
+            yield from self._held_home_links(source)
             return
         for link in page.posts:
             request = self._post_request(link, source)
             if request:
                 yield request
+        yield from self._held_home_links(source)
         platform = self.platforms.get(source, "generic")
         if platform == "blogger" and "/feeds/" in response.url:
             next_url = discovery.next_blogger_page(response.url, page)
