@@ -174,6 +174,22 @@ def check_config(config_dir: Path | None = None) -> None:
     ServingConfig.load(config_dir or ARCHIVE_DIR).metadata()
 
 
+#: The policy every archive response carries unless it sets a stricter one (the captures
+#: plugin): scripts from the archive only, no plugins, no framing by other sites. Sent by
+#: archive/plugins/blogarchive_site.py on what Datasette answers, and by
+#: archive/plugins/access.py on what it answers itself (the login redirect, 403, robots.txt).
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: http: https:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'self'; frame-src 'self'"
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+)
+
+
 #: the metadata block that applies to every served database: what marks a Datasette as an archive
 WILDCARD = "*"
 

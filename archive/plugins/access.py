@@ -18,6 +18,9 @@ route Datasette or any plugin serves:
   PBKDF2 (480,000 rounds, ~0.2 s) on the event loop for each of the two actor look-ups of
   every request, stalling every other reader. The header is then taken off the request and
   the actor handed on through ``actor_from_request``; a malformed header counts as none.
+- what it answers itself (the login redirect, 403, ``/robots.txt``, the 404 of ``/-/login``)
+  carries the archive's security headers (pipeline.serving.SECURITY_HEADERS), like every
+  response of Datasette's.
 - without an account to log in to (no ``*_password_hash`` in datasette-auth-passwords'
   configuration, as ``serve`` without ``--auth``): no "Log in" in the menu, and ``/-/login``
   answers ``404`` instead of a form that cannot succeed.
@@ -42,7 +45,7 @@ from datasette.utils import await_me_maybe
 from datasette.utils.asgi import Request
 from datasette_auth_passwords.utils import verify_password
 
-from pipeline.serving import is_archive
+from pipeline.serving import SECURITY_HEADERS, is_archive
 
 CONFIG_KEY = "blogarchive-access"
 AUTH_PLUGIN = "datasette-auth-passwords"
@@ -87,6 +90,7 @@ async def _send_simple(send, status: int, body: bytes, headers: list[tuple[bytes
             "headers": [
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
+                *SECURITY_HEADERS,
                 *headers,
             ],
         }

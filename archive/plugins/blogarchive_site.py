@@ -35,21 +35,11 @@ from datasette.utils import tilde_decode, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from pipeline.serving import archive_block, is_archive
+from pipeline.serving import SECURITY_HEADERS, archive_block, is_archive
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: http: https:; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'self'; frame-src 'self'"
-)
 DATABASE_CSV_HELP = (
     "A database has no CSV of its own: ask for a table's or a query's CSV "
     "(/<database>/<table>.csv, /<database>/<query>.csv) or give ?sql=.\n"
-)
-SECURITY_HEADERS = (
-    (b"content-security-policy", CSP.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
 )
 DATE_SOURCES = {
     "feed": "the blog's feed",
