@@ -3,7 +3,10 @@
 - get_metadata: applies the ``databases: "*"`` block of archive/metadata.yml to every file
   database served, whatever its name (archive, demo, ...).
 - prepare_jinja2_environment: the ``archive_html`` filter, which sanitises stored post HTML
-  again with nh3 at render time and only then marks it safe.
+  again with nh3 at render time and only then marks it safe. The post page sanitises its body
+  in a worker thread instead (``archive_post.body_html``): nh3's parser takes time that grows
+  with the square of the nesting depth (seconds for 20,000 nested ``<div>``), and on the event
+  loop that would stall every other reader (nh3 releases the GIL).
 - extra_template_vars: on a ``posts`` row page, the post (title, byline, dates, labels) and its
   comments, for archive/templates/row.html.
 - extra_template_vars: on a ``posts`` row page, the post (title, byline, dates and where they
@@ -25,6 +28,7 @@ Datasette instance uses our metadata (the ``"*"`` block) before doing anything.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from urllib.parse import parse_qs, quote_plus, urlsplit
@@ -168,6 +172,7 @@ async def _post_context(datasette, database, request) -> dict:
             "site_href": f"{table_url}?site={quote_plus(post['site'])}",
             "published_date": published[:10],
             "updated_date": updated[:10] if updated[:10] != published[:10] else "",
+            "body_html": await asyncio.to_thread(sanitise, post.get("html")),
             "original_url": _http_url(post.get("url")),
             "published_from": _date_source(post.get("published_source")),
             "updated_from": _date_source(post.get("updated_source")),
