@@ -40,6 +40,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from pipeline.serving import SECURITY_HEADERS, archive_block, is_archive
+from pipeline.urls import http_url
 
 DATABASE_CSV_HELP = (
     "A database has no CSV of its own: ask for a table's or a query's CSV "
@@ -132,10 +133,6 @@ def _tags(value: object) -> list[str]:
     return [str(tag) for tag in tags if tag] if isinstance(tags, list) else []
 
 
-def _http_url(value: object) -> str | None:
-    return value if isinstance(value, str) and _scheme(value) in ("http", "https") else None
-
-
 async def _post_context(datasette, database, request) -> dict:
     pks = urlsafe_components(request.url_vars["pks"])
     if len(pks) != 1:
@@ -173,7 +170,7 @@ async def _post_context(datasette, database, request) -> dict:
             "published_date": published[:10],
             "updated_date": updated[:10] if updated[:10] != published[:10] else "",
             "body_html": await asyncio.to_thread(sanitise, post.get("html")),
-            "original_url": _http_url(post.get("url")),
+            "original_url": http_url(post.get("url")),
             "published_from": _date_source(post.get("published_source")),
             "updated_from": _date_source(post.get("updated_source")),
             "date_flags": _tags(post.get("date_flags")),
