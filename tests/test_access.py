@@ -331,3 +331,78 @@ def test_every_kind_of_response_carries_the_security_headers(
                  "/private/posts.atom", "/robots.txt", "/-/login", "/-/capture/1",
                  "/-/capture/1/raw", "/nothing-here", "/static/archive.css"):  # fmt: skip
         assert_secured(get(open_ds, path), path)
+
+
+# ------------------------------------------------------------------ what a wrong login reveals
+
+
+def test_a_wrong_user_name_costs_the_same_check_as_a_wrong_password_off_the_event_loop(
+    archive_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A wrong password took ~0.2 s (PBKDF2) and an unknown user name ~0 s, by the form and by
+    # HTTP Basic: the time of a refusal told whether a name (`--user alice`) exists. And the
+    # form's check ran on the event loop: a stream of wrong logins, open to anyone, stalled
+    # every reader. The PBKDF2 runs are counted (the real function runs), not timed.
+    import hashlib
+    import threading
+
+    runs: list[tuple[int, bool]] = []
+    real_pbkdf2 = hashlib.pbkdf2_hmac
+
+    def counted_pbkdf2(name, password, salt, iterations, *args):
+        runs.append((iterations, threading.current_thread() is threading.main_thread()))
+        return real_pbkdf2(name, password, salt, iterations, *args)
+
+    hash_file = tmp_path / "hash"
+    hash_file.write_text(hash_password(PASSWORD))
+    auth = auth_from_environment({}, password_hash_file=hash_file, user="alice")
+    ds = make_datasette(archive_db, auth=auth)
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", counted_pbkdf2)
+
+    async def form_login(user: str, password: str) -> httpx.Response:
+        form = await ds.client.get("/-/login")
+        token = re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)
+        return await ds.client.post(
+            "/-/login",
+            data={"username": user, "password": password, "csrftoken": token},
+            cookies={"ds_csrftoken": form.cookies["ds_csrftoken"]},
+        )
+
+    async def basic_login(user: str, password: str) -> httpx.Response:
+        return await ds.client.get("/private/posts.json", headers=basic(user, password))
+
+    async def refusals() -> dict[str, tuple[int, str, list]]:
+        seen = {}
+        for way, attempt in (("form", form_login), ("basic", basic_login)):
+            for user in ("alice", "admin", "nobody"):
+                runs.clear()
+                response = await attempt(user, "wrong password")
+                page = re.sub(r'name="csrftoken" value="[^"]+"', "", response.text)
+                seen[f"{way} {user}"] = (response.status_code, page, list(runs))
+        return seen
+
+    seen = asyncio.run(refusals())
+    iterations = int(hash_file.read_text().split("$")[1])
+    for attempt, (status, _page, pbkdf2_runs) in seen.items():
+        assert status in (200, 403), attempt
+        # one check of the account's strength each, in a worker thread
+        assert pbkdf2_runs == [(iterations, False)], (attempt, pbkdf2_runs)
+    assert seen["form alice"][1] == seen["form nobody"][1]  # the same page (less its token)
+    assert seen["basic alice"][1] == seen["basic nobody"][1]
+    assert "Invalid username or password" in seen["form nobody"][1]
+
+    async def right_login() -> httpx.Response:
+        return await form_login("alice", PASSWORD)
+
+    logged_in = asyncio.run(right_login())
+    assert logged_in.status_code == 302 and "ds_actor=" in logged_in.headers["set-cookie"]
+
+
+def test_the_password_tool_is_not_served(archive_db: Path) -> None:
+    # datasette-auth-passwords' /-/password-tool hashed any password POSTed to it (PBKDF2 on
+    # the event loop), open to anyone on an archive served without --auth.
+    ds = make_datasette(archive_db)
+    page = get(ds, "/-/password-tool")
+    assert page.status_code == 404 and "blogarchive hash-password" in page.text
+    posted = asyncio.run(ds.client.post("/-/password-tool", data={"password": "x"}))
+    assert posted.status_code == 404 and "pbkdf2" not in posted.text
