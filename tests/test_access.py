@@ -406,3 +406,36 @@ def test_the_password_tool_is_not_served(archive_db: Path) -> None:
     assert page.status_code == 404 and "blogarchive hash-password" in page.text
     posted = asyncio.run(ds.client.post("/-/password-tool", data={"password": "x"}))
     assert posted.status_code == 404 and "pbkdf2" not in posted.text
+
+
+# ------------------------------------------------------------------ DNS rebinding
+
+
+def test_an_archive_without_login_answers_only_to_its_own_names(archive_db: Path) -> None:
+    # A web page at attacker.example whose name is made to resolve to 127.0.0.1 (DNS
+    # rebinding) could read the whole archive from the reader's browser, as its own origin:
+    # `serve` answered any Host. Now a name it is not served under gets a 403.
+    with serve_archive(archive_db) as base:
+        port = base.rsplit(":", 1)[1]
+        stolen = httpx.get(
+            f"{base}/private/posts.json", headers={"Host": f"attacker.example:{port}"}
+        )
+        assert stolen.status_code == 403, stolen.text[:200]
+        assert "xylophones" not in stolen.text and "--allow-host" in stolen.text
+        assert stolen.headers["content-security-policy"]
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", "10.0.0.5"):
+            response = httpx.get(f"{base}/private/posts.json", headers={"Host": host})
+            assert response.status_code == 200 and "xylophones" in response.text, host
+    # a reverse proxy's name is given with --allow-host; --public and --auth need no list
+    with serve_archive(archive_db, "--allow-host", "Archive.Example.org") as base:
+        proxied = httpx.get(f"{base}/private/posts.json", headers={"Host": "archive.example.org"})
+        assert proxied.status_code == 200
+        other = httpx.get(f"{base}/private/posts.json", headers={"Host": "attacker.example"})
+        assert other.status_code == 403
+    ds = make_datasette(archive_db, public=True)
+    response = asyncio.run(
+        ds.client.get("/private/posts.json", headers={"Host": "anything.example"})
+    )
+    assert response.status_code == 200
+    bad = run_blogarchive("serve", "--db", str(archive_db), "--allow-host", "https://x.example/")
+    assert bad.returncode == 2 and "--allow-host takes a host name" in bad.stderr

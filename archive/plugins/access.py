@@ -30,6 +30,11 @@ route Datasette or any plugin serves:
 - ``/-/password-tool`` (datasette-auth-passwords' page that hashes a password on the event
   loop, open to anyone without ``--auth``) answers 404: ``blogarchive hash-password`` makes
   hashes.
+- without ``auth`` and unless ``public``: a request whose ``Host`` is a name the archive is
+  not served under (pipeline.access.host_allowed: not an IP address, ``localhost`` or a
+  ``hosts`` name from ``serve --allow-host``) answers 403. That is a web page whose own name
+  was made to resolve to 127.0.0.1 (DNS rebinding): the browser would let its script read
+  the archive as the page's own origin.
 - without an account to log in to (no ``*_password_hash`` in datasette-auth-passwords'
   configuration, as ``serve`` without ``--auth``): no "Log in" in the menu, and ``/-/login``
   answers ``404`` instead of a form that cannot succeed.
@@ -56,6 +61,7 @@ from datasette.utils import await_me_maybe
 from datasette.utils.asgi import Request
 from datasette_auth_passwords.utils import ALGORITHM, hash_password, verify_password
 
+from pipeline.access import host_allowed
 from pipeline.serving import SECURITY_HEADERS, is_archive
 
 CONFIG_KEY = "blogarchive-access"
@@ -63,6 +69,10 @@ AUTH_PLUGIN = "datasette-auth-passwords"
 NO_ACCOUNTS = b"404 Not Found: this archive is served without --auth; there is no login.\n"
 PASSWORD_TOOL = "/-/password-tool"
 NO_PASSWORD_TOOL = b"404 Not Found: make a password hash with: blogarchive hash-password\n"
+WRONG_HOST = (
+    b"403 Forbidden: this archive answers only to its own addresses (an IP address, localhost); "
+    b"to reach it by a name, serve it with --allow-host NAME, or with --auth.\n"
+)
 # the iterations of datasette-auth-passwords' hashes, for a decoy when no account's hash says
 DEFAULT_ITERATIONS = inspect.signature(hash_password).parameters["iterations"].default
 # the largest login form read (a user name, a password and a CSRF token)
@@ -115,6 +125,13 @@ async def _send_simple(send, status: int, body: bytes, headers: list[tuple[bytes
     await send({"type": "http.response.body", "body": body})
 
 
+def _host(scope) -> str | None:
+    for name, value in scope.get("headers") or []:
+        if name.lower() == b"host":
+            return value.decode("latin-1")
+    return None
+
+
 def _is_basic_authorization(name: bytes, value: bytes) -> bool:
     return name.lower() == b"authorization" and value[:6].lower() == b"basic "
 
@@ -165,6 +182,8 @@ def asgi_wrapper(datasette):
     public = bool(config.get("public"))
     auth = bool(config.get("auth"))
     login = _offers_login(datasette, config)
+    hosts = frozenset(config.get("hosts") or ())
+    check_host = not public and not auth
 
     verified: dict[bytes, dict] = {}
     decoys: dict[str, str] = {}
@@ -252,6 +271,8 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             path = scope.get("path") or "/"
             extra: list[tuple[bytes, bytes]] = [] if public else [(b"x-robots-tag", ROBOTS_TAG)]
+            if check_host and not host_allowed(_host(scope), hosts):
+                return await _send_simple(send, 403, WRONG_HOST, extra)
             credentials = _basic_credentials(scope)
             if credentials is not None:
                 scope = {
