@@ -5,7 +5,11 @@
 - by default every response carries ``X-Robots-Tag: noindex, nofollow`` and ``/robots.txt``
   disallows everything (``public=True`` lifts both);
 - with an :class:`AuthConfig` every page and every JSON/CSV/Atom endpoint needs a login
-  (datasette-auth-passwords' ``/-/login`` form, or HTTP Basic for scripts).
+  (datasette-auth-passwords' ``/-/login`` form, or HTTP Basic for scripts);
+- without a login and unless ``public``, the archive answers only to the names it is served
+  under (:func:`host_allowed`: an IP address, ``localhost``, or a name given with
+  ``--allow-host``): a web page whose own name is made to resolve to 127.0.0.1 (DNS
+  rebinding) cannot read it from the reader's browser.
 
 The password hash is never on the command line: it is read from an environment variable
 (``BLOGARCHIVE_PASSWORD_HASH``) or a file, and handed to Datasette as ``{"$env": ...}`` or
@@ -19,8 +23,9 @@ plugin archive/plugins/access.py; this module only builds its configuration (no 
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,15 +104,62 @@ def auth_from_environment(
     return AuthConfig(user=user, password_hash_env=PASSWORD_HASH_ENV)
 
 
-def access_metadata(*, public: bool = False, auth: AuthConfig | None = None) -> dict[str, Any]:
+def host_name(host_header: str) -> str:
+    """The name of an HTTP `Host` header: lower case, without its port or IPv6 brackets."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+def check_host_names(names: Sequence[str]) -> tuple[str, ...]:
+    """`names` (`serve --allow-host`) as host names, lower case; AccessError for one that is
+    not a bare name (a URL, a path, a port)."""
+    checked = []
+    for name in names:
+        value = name.strip().lower().rstrip(".")
+        if not value or any(c in value for c in "/:@ \t") or not value.isascii():
+            raise AccessError(
+                f"--allow-host takes a host name such as archive.example.org, not {name!r}"
+            )
+        checked.append(value)
+    return tuple(checked)
+
+
+def host_allowed(host_header: str | None, allowed: Collection[str] = ()) -> bool:
+    """Whether a request's `Host` is a name this archive is served under: an IP address (a
+    browser that asks for an address has that address as its origin), `localhost` or a name
+    under it, or one of `allowed`. Any other name is a page's own name resolving to this
+    machine: DNS rebinding."""
+    if host_header is None:
+        return True  # no browser sends a request without a Host
+    name = host_name(host_header).rstrip(".")
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    return name == "localhost" or name.endswith(".localhost") or name in allowed
+
+
+def access_metadata(
+    *, public: bool = False, auth: AuthConfig | None = None, hosts: Sequence[str] = ()
+) -> dict[str, Any]:
     """Datasette metadata (top-level keys) that configures access for one served archive.
 
-    Merged into the archive's metadata by pipeline.serving.make_datasette. With `auth`, the
+    Merged into the archive's metadata by pipeline.serving.make_datasette. `hosts`: the names
+    (besides IP addresses and localhost) it answers to without a login. With `auth`, the
     instance-wide ``allow`` block admits only that account (Datasette's own permission checks),
     and archive/plugins/access.py refuses anonymous requests before they reach any view.
     """
     metadata: dict[str, Any] = {
-        "plugins": {ACCESS_PLUGIN: {"public": bool(public), "auth": auth is not None}}
+        "plugins": {
+            ACCESS_PLUGIN: {
+                "public": bool(public),
+                "auth": auth is not None,
+                "hosts": list(check_host_names(hosts)),
+            }
+        }
     }
     if auth is not None:
         metadata["plugins"][ACCESS_PLUGIN]["user"] = auth.user

@@ -104,13 +104,31 @@ def check_serving_config(host: str, port: int) -> None:
 
 
 class ServeAccess:
-    """`serve`'s access options: --public, --auth, --password-hash-file, --user."""
+    """`serve`'s access options: --public, --auth, --password-hash-file, --user, --allow-host."""
 
-    def __init__(self, public: bool, auth: bool, password_hash_file: Path | None, user: str):
+    def __init__(
+        self,
+        public: bool,
+        auth: bool,
+        password_hash_file: Path | None,
+        user: str,
+        allow_hosts: tuple[str, ...] = (),
+    ):
         self.public = public
         self.auth = auth
         self.password_hash_file = password_hash_file
         self.user = user
+        self.allow_hosts = allow_hosts
+
+    def hosts(self, host: str) -> tuple[str, ...]:
+        """The names the archive answers to besides IP addresses and localhost: --allow-host
+        and the --host it listens on, checked."""
+        from pipeline.access import AccessError, check_host_names
+
+        try:
+            return check_host_names([*self.allow_hosts, *([host] if ":" not in host else [])])
+        except AccessError as error:
+            raise click.UsageError(str(error)) from error
 
     def auth_config(self):
         from pipeline.access import AccessError, auth_from_environment
@@ -148,9 +166,17 @@ def access_options(function):
         help="File holding the password hash (default: $BLOGARCHIVE_PASSWORD_HASH).",
     )
     @click.option("--user", default="admin", show_default=True, help="The login's user name.")
+    @click.option(
+        "--allow-host",
+        "allow_hosts",
+        multiple=True,
+        metavar="NAME",
+        help="A host name the archive is reached by without --auth, such as a reverse "
+        "proxy's (repeatable; IP addresses and localhost always are).",
+    )
     @functools.wraps(function)
-    def wrapper(*args, public, auth, password_hash_file, user, **kwargs):
-        access = ServeAccess(public, auth, password_hash_file, user)
+    def wrapper(*args, public, auth, password_hash_file, user, allow_hosts, **kwargs):
+        access = ServeAccess(public, auth, password_hash_file, user, allow_hosts)
         return function(*args, access=access, **kwargs)
 
     return wrapper
@@ -498,6 +524,7 @@ def serve(
     db_path = db_path or default_db_path()
     open_archive(db_path, create=False).close()  # an archive must be there; migrated if need be
     auth = access.auth_config()
+    hosts = access.hosts(host)
     check_serving_config(host, port)
     click.echo(f"serving {db_path} on http://{host}:{port}/ (Ctrl-C to stop)")
     access.warn(host)
@@ -508,6 +535,7 @@ def serve(
         public=access.public,
         auth=auth,
         publish_ready=publish_ready,
+        hosts=hosts,
     )
 
 

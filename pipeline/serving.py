@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,22 @@ def check_config(config_dir: Path | None = None) -> None:
     ServingConfig.load(config_dir or ARCHIVE_DIR).metadata()
 
 
+#: The policy every archive response carries unless it sets a stricter one (the captures
+#: plugin): scripts from the archive only, no plugins, no framing by other sites. Sent by
+#: archive/plugins/blogarchive_site.py on what Datasette answers, and by
+#: archive/plugins/access.py on what it answers itself (the login redirect, 403, robots.txt).
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: http: https:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'self'; frame-src 'self'"
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+)
+
+
 #: the metadata block that applies to every served database: what marks a Datasette as an archive
 WILDCARD = "*"
 
@@ -210,19 +227,20 @@ def make_datasette(
     public: bool = False,
     auth: AuthConfig | None = None,
     publish_ready: bool = False,
+    hosts: Sequence[str] = (),
 ) -> Datasette:
     """A Datasette serving one archive file (mutable; immutable if it is a read-only copy, see
     the module's doc) with the configuration in `config_dir`.
 
     The Datasette database name is the file's stem (archive.db -> "archive"). Unless `public`,
     every response says noindex and /robots.txt disallows all; with `auth` (see
-    pipeline/access.py) every page and endpoint needs a login (archive/plugins/access.py).
-    `publish_ready` adds PUBLISH_READY_SETTINGS to archive/settings.json.
+    pipeline/access.py) every page and endpoint needs a login (archive/plugins/access.py);
+    without either, it answers only to IP addresses, localhost and `hosts`. `publish_ready` adds PUBLISH_READY_SETTINGS to archive/settings.json.
     """
     path = _database_file(db_path)
     config = ServingConfig.load(config_dir)
     metadata = config.metadata()
-    access = access_metadata(public=public, auth=auth)
+    access = access_metadata(public=public, auth=auth, hosts=hosts)
     metadata["plugins"] = {**(metadata.get("plugins") or {}), **access.pop("plugins")}
     metadata.update(access)
     read_only_copy = not is_writable(path)
@@ -283,8 +301,9 @@ def serve(
     public: bool = False,
     auth: AuthConfig | None = None,
     publish_ready: bool = False,
+    hosts: Sequence[str] = (),
 ) -> None:
     """Run Datasette (uvicorn) in the foreground until interrupted (Ctrl-C)."""
-    ds = make_datasette(db_path, public=public, auth=auth, publish_ready=publish_ready)
+    ds = make_datasette(db_path, public=public, auth=auth, publish_ready=publish_ready, hosts=hosts)
     asyncio.run(_check(ds))
     uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on", workers=1)

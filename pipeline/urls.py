@@ -67,6 +67,18 @@ def page_base(root: Any, url: str) -> str:
     return url
 
 
+def http_url(value: object) -> str | None:
+    """`value` if it is an http(s) address a page may link to, else None (`javascript:`,
+    `data:`, a relative or malformed address): for stored URLs the archive renders as links."""
+    if not isinstance(value, str):
+        return None
+    try:
+        scheme = urlsplit(value.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return value if scheme in ("http", "https") else None
+
+
 def canonical_url_or_none(url: str, base: str | None = None) -> str | None:
     """`canonical_url`, or None for what is no usable address (see `join_url`)."""
     try:

@@ -294,3 +294,148 @@ def test_hash_password_prompts_twice_and_hashes_are_salted(password_hash: str) -
         hash_password("")
     with pytest.raises(AccessError):
         auth_from_environment({PASSWORD_HASH_ENV: "plain text"})
+
+
+# ------------------------------------------------------------------ security headers everywhere
+
+
+def assert_secured(response: httpx.Response, what: str) -> None:
+    """The headers a browser needs to refuse script, sniffing and framing by another site."""
+    policy = response.headers.get("content-security-policy", "")
+    assert "frame-ancestors 'self'" in policy, (what, policy)
+    assert "default-src" in policy, (what, policy)
+    assert response.headers.get("x-content-type-options") == "nosniff", what
+    assert response.headers.get("referrer-policy") in ("same-origin", "no-referrer"), what
+
+
+def test_every_kind_of_response_carries_the_security_headers(
+    archive_db: Path, tmp_path: Path
+) -> None:
+    # The login redirect, the 403 of data URLs, robots.txt, the 404 of /-/login without --auth
+    # and the captures page were sent without them (no CSP: frameable by any site).
+    hash_file = tmp_path / "hash"
+    hash_file.write_text(hash_password(PASSWORD))
+    private = make_datasette(
+        archive_db, auth=auth_from_environment({}, password_hash_file=hash_file)
+    )
+    for path in ("/", "/private/posts/1", "/private/posts.json", "/private/posts.csv",
+                 "/robots.txt", "/-/login", "/-/capture/1", "/nothing-here"):  # fmt: skip
+        assert_secured(get(private, path), f"--auth {path}")
+    authorised = asyncio.run(
+        private.client.get("/private/posts.json", headers=basic("admin", PASSWORD))
+    )
+    assert authorised.status_code == 200
+    assert_secured(authorised, "--auth, logged in, posts.json")
+    open_ds = make_datasette(archive_db)
+    for path in ("/", "/private/posts/1", "/private/posts.json", "/private/posts.csv",
+                 "/private/posts.atom", "/robots.txt", "/-/login", "/-/capture/1",
+                 "/-/capture/1/raw", "/nothing-here", "/static/archive.css"):  # fmt: skip
+        assert_secured(get(open_ds, path), path)
+
+
+# ------------------------------------------------------------------ what a wrong login reveals
+
+
+def test_a_wrong_user_name_costs_the_same_check_as_a_wrong_password_off_the_event_loop(
+    archive_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A wrong password took ~0.2 s (PBKDF2) and an unknown user name ~0 s, by the form and by
+    # HTTP Basic: the time of a refusal told whether a name (`--user alice`) exists. And the
+    # form's check ran on the event loop: a stream of wrong logins, open to anyone, stalled
+    # every reader. The PBKDF2 runs are counted (the real function runs), not timed.
+    import hashlib
+    import threading
+
+    runs: list[tuple[int, bool]] = []
+    real_pbkdf2 = hashlib.pbkdf2_hmac
+
+    def counted_pbkdf2(name, password, salt, iterations, *args):
+        runs.append((iterations, threading.current_thread() is threading.main_thread()))
+        return real_pbkdf2(name, password, salt, iterations, *args)
+
+    hash_file = tmp_path / "hash"
+    hash_file.write_text(hash_password(PASSWORD))
+    auth = auth_from_environment({}, password_hash_file=hash_file, user="alice")
+    ds = make_datasette(archive_db, auth=auth)
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", counted_pbkdf2)
+
+    async def form_login(user: str, password: str) -> httpx.Response:
+        form = await ds.client.get("/-/login")
+        token = re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)
+        return await ds.client.post(
+            "/-/login",
+            data={"username": user, "password": password, "csrftoken": token},
+            cookies={"ds_csrftoken": form.cookies["ds_csrftoken"]},
+        )
+
+    async def basic_login(user: str, password: str) -> httpx.Response:
+        return await ds.client.get("/private/posts.json", headers=basic(user, password))
+
+    async def refusals() -> dict[str, tuple[int, str, list]]:
+        seen = {}
+        for way, attempt in (("form", form_login), ("basic", basic_login)):
+            for user in ("alice", "admin", "nobody"):
+                runs.clear()
+                response = await attempt(user, "wrong password")
+                page = re.sub(r'name="csrftoken" value="[^"]+"', "", response.text)
+                seen[f"{way} {user}"] = (response.status_code, page, list(runs))
+        return seen
+
+    seen = asyncio.run(refusals())
+    iterations = int(hash_file.read_text().split("$")[1])
+    for attempt, (status, _page, pbkdf2_runs) in seen.items():
+        assert status in (200, 403), attempt
+        # one check of the account's strength each, in a worker thread
+        assert pbkdf2_runs == [(iterations, False)], (attempt, pbkdf2_runs)
+    assert seen["form alice"][1] == seen["form nobody"][1]  # the same page (less its token)
+    assert seen["basic alice"][1] == seen["basic nobody"][1]
+    assert "Invalid username or password" in seen["form nobody"][1]
+
+    async def right_login() -> httpx.Response:
+        return await form_login("alice", PASSWORD)
+
+    logged_in = asyncio.run(right_login())
+    assert logged_in.status_code == 302 and "ds_actor=" in logged_in.headers["set-cookie"]
+
+
+def test_the_password_tool_is_not_served(archive_db: Path) -> None:
+    # datasette-auth-passwords' /-/password-tool hashed any password POSTed to it (PBKDF2 on
+    # the event loop), open to anyone on an archive served without --auth.
+    ds = make_datasette(archive_db)
+    page = get(ds, "/-/password-tool")
+    assert page.status_code == 404 and "blogarchive hash-password" in page.text
+    posted = asyncio.run(ds.client.post("/-/password-tool", data={"password": "x"}))
+    assert posted.status_code == 404 and "pbkdf2" not in posted.text
+
+
+# ------------------------------------------------------------------ DNS rebinding
+
+
+def test_an_archive_without_login_answers_only_to_its_own_names(archive_db: Path) -> None:
+    # A web page at attacker.example whose name is made to resolve to 127.0.0.1 (DNS
+    # rebinding) could read the whole archive from the reader's browser, as its own origin:
+    # `serve` answered any Host. Now a name it is not served under gets a 403.
+    with serve_archive(archive_db) as base:
+        port = base.rsplit(":", 1)[1]
+        stolen = httpx.get(
+            f"{base}/private/posts.json", headers={"Host": f"attacker.example:{port}"}
+        )
+        assert stolen.status_code == 403, stolen.text[:200]
+        assert "xylophones" not in stolen.text and "--allow-host" in stolen.text
+        assert stolen.headers["content-security-policy"]
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", "10.0.0.5"):
+            response = httpx.get(f"{base}/private/posts.json", headers={"Host": host})
+            assert response.status_code == 200 and "xylophones" in response.text, host
+    # a reverse proxy's name is given with --allow-host; --public and --auth need no list
+    with serve_archive(archive_db, "--allow-host", "Archive.Example.org") as base:
+        proxied = httpx.get(f"{base}/private/posts.json", headers={"Host": "archive.example.org"})
+        assert proxied.status_code == 200
+        other = httpx.get(f"{base}/private/posts.json", headers={"Host": "attacker.example"})
+        assert other.status_code == 403
+    ds = make_datasette(archive_db, public=True)
+    response = asyncio.run(
+        ds.client.get("/private/posts.json", headers={"Host": "anything.example"})
+    )
+    assert response.status_code == 200
+    bad = run_blogarchive("serve", "--db", str(archive_db), "--allow-host", "https://x.example/")
+    assert bad.returncode == 2 and "--allow-host takes a host name" in bad.stderr

@@ -140,6 +140,22 @@ def test_blog_page_charts(archive_db: Path) -> None:
     assert get(ds, "/-/blog/nowhere.example").status_code == 404
 
 
+def test_blog_page_links_the_blog_only_by_a_web_address(archive_db: Path, tmp_path: Path) -> None:
+    # The blog page rendered sources.url as a link whatever its scheme: a `javascript:` or
+    # `data:` address (an archive written by an older or another tool) was a live link.
+    copy = tmp_path / "charts.db"
+    shutil.copy(archive_db, copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("update sources set url = 'javascript:alert(1)//' where site = 'alpha.example'")
+        db.execute("update sources set url = 'https://beta.example/' where site = 'beta.example'")
+    ds = make_datasette(copy)
+    alpha = get(ds, "/-/blog/alpha.example").text
+    assert "javascript:alert(1)//" in alpha  # shown as text
+    assert 'href="javascript:' not in alpha
+    beta = get(ds, "/-/blog/beta.example").text
+    assert '<a href="https://beta.example/" rel="nofollow noopener noreferrer">' in beta
+
+
 def test_dashboard_is_linked_from_every_page(archive_db: Path) -> None:
     ds = make_datasette(archive_db)
     home = get(ds, "/")

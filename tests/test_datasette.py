@@ -1012,3 +1012,77 @@ def test_home_page_and_tables_list_rows_without_reading_every_row(
     assert listings, [trace.get("sql") for trace in traces]
     for trace in listings:
         assert _reads_of_whole_tables(db_path, trace["sql"], trace["params"]) == [], trace["sql"]
+
+
+# ---------------------------------------------------------------- stored data that is slow to show
+
+
+def test_a_deeply_nested_post_does_not_stall_other_readers(tmp_path: Path) -> None:
+    # nh3's parser takes time that grows with the square of the nesting depth: a stored post
+    # of 30,000 nested <div>s took seconds to sanitise on the post page, on the event loop,
+    # and every other reader of the archive waited until it was done.
+    import threading
+
+    from conftest import serve_archive
+
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        deep = archive.save_post({**COPPICE, "html": "<p>x</p>"}).post_id
+        other = archive.save_post(CHAIN).post_id
+        depth = 30_000
+        archive.db.execute(
+            "update posts set html = ? where id = ?",
+            ["<div>" * depth + "<p>at the bottom</p>" + "</div>" * depth, deep],
+        )
+        archive.db.conn.commit()
+    with serve_archive(path) as base:
+        answers: dict[str, httpx.Response] = {}
+
+        def read_the_deep_post() -> None:
+            answers["deep"] = httpx.get(f"{base}/archive/posts/{deep}", timeout=600)
+
+        reader = threading.Thread(target=read_the_deep_post)
+        reader.start()
+        threading.Event().wait(1)  # the deep post's request is in the server first
+        page = httpx.get(f"{base}/archive/posts/{other}", timeout=600)
+        served_meanwhile = reader.is_alive()
+        reader.join()
+        assert page.status_code == 200 and "Measuring chain wear" in page.text
+        assert served_meanwhile, "another reader waited for the deep post to be sanitised"
+        assert answers["deep"].status_code == 200
+        assert "at the bottom" in answers["deep"].text
+
+
+def test_long_versions_are_compared_line_by_line(tmp_path: Path) -> None:
+    # difflib's side-by-side table compares each changed line with every other: two versions
+    # of 300 rewritten lines took seconds (3,000 lines: minutes) on the event loop.
+    path = tmp_path / "archive.db"
+    before = [f"line {i} as first written, with <b>bold</b> claims" for i in range(300)]
+    after = [f"line {i} rewritten entirely {i * 7}" for i in range(300)]
+    with Archive(path) as archive:
+        post_id = archive.save_post(
+            {**COPPICE, "text": "\n".join(before)}, seen_at="2024-01-01T00:00:00+00:00"
+        ).post_id
+        archive.save_post(
+            {**COPPICE, "text": "\n".join(after)}, seen_at="2024-02-01T00:00:00+00:00"
+        )
+    served = Site(make_datasette(path), "archive")
+    try:
+        diff = served.ok(f"/-/diff?post={post_id}").text
+        assert "too long to compare side by side" in diff
+        assert '<span class="diff_sub">-line 0 as first written, with &lt;b&gt;bold' in diff
+        assert '<span class="diff_add">+line 299 rewritten entirely 2093</span>' in diff
+        assert "<b>bold</b>" not in diff
+        # short versions keep the side-by-side table
+        short = tmp_path / "short.db"
+        with Archive(short) as archive:
+            short_id = archive.save_post(COPPICE, seen_at="2024-01-01T00:00:00+00:00").post_id
+            archive.save_post({**COPPICE, "text": "Changed."}, seen_at="2024-02-01T00:00:00+00:00")
+        with_table = Site(make_datasette(short), "short")
+        try:
+            page = with_table.ok(f"/-/diff?post={short_id}").text
+            assert 'class="diff"' in page and "too long to compare" not in page
+        finally:
+            with_table.close()
+    finally:
+        served.close()

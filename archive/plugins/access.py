@@ -18,6 +18,23 @@ route Datasette or any plugin serves:
   PBKDF2 (480,000 rounds, ~0.2 s) on the event loop for each of the two actor look-ups of
   every request, stalling every other reader. The header is then taken off the request and
   the actor handed on through ``actor_from_request``; a malformed header counts as none.
+- what it answers itself (the login redirect, 403, ``/robots.txt``, the 404 of ``/-/login``)
+  carries the archive's security headers (pipeline.serving.SECURITY_HEADERS), like every
+  response of Datasette's.
+- a name that is not an account costs the same password check as a wrong password, for HTTP
+  Basic and for the login form (whose POST is checked here, in a worker thread, before
+  datasette-auth-passwords sees it; a failed one reaches it without the user name, so that it
+  runs no PBKDF2 of its own on the event loop): neither the time of an answer nor its
+  wording tells whether a user name exists, and a stream of wrong logins does not stall
+  the other readers.
+- ``/-/password-tool`` (datasette-auth-passwords' page that hashes a password on the event
+  loop, open to anyone without ``--auth``) answers 404: ``blogarchive hash-password`` makes
+  hashes.
+- without ``auth`` and unless ``public``: a request whose ``Host`` is a name the archive is
+  not served under (pipeline.access.host_allowed: not an IP address, ``localhost`` or a
+  ``hosts`` name from ``serve --allow-host``) answers 403. That is a web page whose own name
+  was made to resolve to 127.0.0.1 (DNS rebinding): the browser would let its script read
+  the archive as the page's own origin.
 - without an account to log in to (no ``*_password_hash`` in datasette-auth-passwords'
   configuration, as ``serve`` without ``--auth``): no "Log in" in the menu, and ``/-/login``
   answers ``404`` instead of a form that cannot succeed.
@@ -33,20 +50,33 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import inspect
 import re
-from urllib.parse import quote
+import secrets
+from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import hookimpl
 from datasette.plugins import pm
 from datasette.utils import await_me_maybe
 from datasette.utils.asgi import Request
-from datasette_auth_passwords.utils import verify_password
+from datasette_auth_passwords.utils import ALGORITHM, hash_password, verify_password
 
-from pipeline.serving import is_archive
+from pipeline.access import host_allowed
+from pipeline.serving import SECURITY_HEADERS, is_archive
 
 CONFIG_KEY = "blogarchive-access"
 AUTH_PLUGIN = "datasette-auth-passwords"
 NO_ACCOUNTS = b"404 Not Found: this archive is served without --auth; there is no login.\n"
+PASSWORD_TOOL = "/-/password-tool"
+NO_PASSWORD_TOOL = b"404 Not Found: make a password hash with: blogarchive hash-password\n"
+WRONG_HOST = (
+    b"403 Forbidden: this archive answers only to its own addresses (an IP address, localhost); "
+    b"to reach it by a name, serve it with --allow-host NAME, or with --auth.\n"
+)
+# the iterations of datasette-auth-passwords' hashes, for a decoy when no account's hash says
+DEFAULT_ITERATIONS = inspect.signature(hash_password).parameters["iterations"].default
+# the largest login form read (a user name, a password and a CSRF token)
+LOGIN_FORM_MAX = 64 * 1024
 ROBOTS_TXT = b"User-agent: *\nDisallow: /\n"
 ROBOTS_TAG = b"noindex, nofollow"
 LOGIN_PATH = "/-/login"
@@ -87,11 +117,19 @@ async def _send_simple(send, status: int, body: bytes, headers: list[tuple[bytes
             "headers": [
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
+                *SECURITY_HEADERS,
                 *headers,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _host(scope) -> str | None:
+    for name, value in scope.get("headers") or []:
+        if name.lower() == b"host":
+            return value.decode("latin-1")
+    return None
 
 
 def _is_basic_authorization(name: bytes, value: bytes) -> bool:
@@ -144,13 +182,38 @@ def asgi_wrapper(datasette):
     public = bool(config.get("public"))
     auth = bool(config.get("auth"))
     login = _offers_login(datasette, config)
+    hosts = frozenset(config.get("hosts") or ())
+    check_host = not public and not auth
 
     verified: dict[bytes, dict] = {}
+    decoys: dict[str, str] = {}
+
+    def decoy_hash(accounts: dict) -> str:
+        """A hash in datasette-auth-passwords' format that no password matches, with the
+        iterations of the accounts' hashes: what a name that is not an account is checked
+        against, so that it takes as long as a real check."""
+        iterations = next(
+            (
+                value.split("$")[1]
+                for key, value in accounts.items()
+                if key.endswith("_password_hash")
+                and isinstance(value, str)
+                and value.count("$") == 3
+                and value.split("$")[1].isdigit()
+            ),
+            str(DEFAULT_ITERATIONS),
+        )
+        if iterations not in decoys:
+            decoys[iterations] = f"{ALGORITHM}${iterations}${secrets.token_hex(16)}$-"
+        return decoys[iterations]
 
     async def basic_actor(user: str, password: str) -> dict | None:
         accounts = datasette.plugin_config(AUTH_PLUGIN) or {}
         password_hash = accounts.get(f"{user}_password_hash")
         if not user or not isinstance(password_hash, str):
+            if login:  # as long as a wrong password: the time tells no user name
+                decoy = decoy_hash(accounts)
+                await asyncio.to_thread(verify_password, password, decoy)
             return None
         key = hashlib.sha256("\0".join((user, password, password_hash)).encode()).digest()
         if key not in verified:
@@ -164,6 +227,33 @@ def asgi_wrapper(datasette):
                 verified.clear()
             verified[key] = (accounts.get("actors") or {}).get(user) or {"id": user}
         return verified[key]
+
+    async def checked_login(scope, receive):
+        """The login form's POST checked here, in a worker thread: (scope, receive) to hand on,
+        the form without its user name when the password is wrong (the plugin then refuses it
+        without a check of its own); None when the form is too large."""
+        body = b""
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return scope, _replay(body, receive)
+            body += message.get("body", b"")
+            if len(body) > LOGIN_FORM_MAX:
+                return None
+            if not message.get("more_body"):
+                break
+        try:
+            form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            return scope, _replay(body, receive)
+        if await basic_actor(form.get("username") or "", form.get("password") or ""):
+            return scope, _replay(body, receive)
+        body = urlencode({**form, "username": ""}).encode()
+        headers = [
+            (name, str(len(body)).encode() if name.lower() == b"content-length" else value)
+            for name, value in scope.get("headers") or []
+        ]
+        return {**scope, "headers": headers}, _replay(body, receive)
 
     async def actor_of(scope) -> dict | None:
         if scope.get(BASIC_ACTOR):
@@ -181,6 +271,8 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             path = scope.get("path") or "/"
             extra: list[tuple[bytes, bytes]] = [] if public else [(b"x-robots-tag", ROBOTS_TAG)]
+            if check_host and not host_allowed(_host(scope), hosts):
+                return await _send_simple(send, 403, WRONG_HOST, extra)
             credentials = _basic_credentials(scope)
             if credentials is not None:
                 scope = {
@@ -192,6 +284,11 @@ def asgi_wrapper(datasette):
                 return await _send_simple(send, 200, ROBOTS_TXT, extra)
             if path == LOGIN_PATH and not login:
                 return await _send_simple(send, 404, NO_ACCOUNTS, extra)
+            if path == LOGIN_PATH and scope.get("method") == "POST":
+                checked = await checked_login(scope, receive)
+                if checked is None:
+                    return await _send_simple(send, 413, b"413: login form too large\n", extra)
+                scope, receive = checked
             if auth and not OPEN_PATHS.search(path) and await actor_of(scope) is None:
                 if scope.get("method") in ("GET", "HEAD") and not _is_data_request(scope, path):
                     location = datasette.urls.path(LOGIN_PATH).encode()
@@ -211,6 +308,8 @@ def asgi_wrapper(datasette):
                         [(b"location", location), (b"set-cookie", remember), *extra],
                     )
                 return await _send_simple(send, 403, b"403 Forbidden: log in first\n", extra)
+            if path == PASSWORD_TOOL:
+                return await _send_simple(send, 404, NO_PASSWORD_TOOL, extra)
 
             back_to = (
                 _local_path(Request(scope, None).cookies.get(NEXT_COOKIE))
@@ -265,6 +364,20 @@ def extra_template_vars(datasette, request):
         return links
 
     return {"menu_links": menu_links}
+
+
+def _replay(body: bytes, receive):
+    """An ASGI `receive` that hands over `body` (already read) once, then the real one."""
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _logs_in(status: int, headers: list[tuple[bytes, bytes]]) -> bool:

@@ -5,10 +5,17 @@
 both versions, the post and, when the archive has ``captures``, their captures. ``to``
 defaults to the newest version and ``from`` to the one before ``to``. Only versions of the
 given post are compared, and nothing stored is rendered as HTML.
+
+difflib's side-by-side table compares every changed line with every other one (its time grows
+with the product of the changed lines: seconds for a few hundred): versions longer than
+``SIDE_BY_SIDE_LINES`` lines or ``SIDE_BY_SIDE_CHARS`` characters are shown as a line diff
+instead (added and removed lines, no changes within a line), and either is computed in a
+worker thread, so that a long post does not stall the other readers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import json
 from html import escape
@@ -20,6 +27,9 @@ from markupsafe import Markup
 from pipeline.serving import is_archive
 
 WRAP_COLUMN = 80
+#: above these sizes (both versions together) the diff is a line diff, not side by side
+SIDE_BY_SIDE_LINES = 400
+SIDE_BY_SIDE_CHARS = 200_000
 
 
 @hookimpl
@@ -46,6 +56,37 @@ def _lines(version: dict) -> list[str]:
     lines = [f"Title: {version.get('title') or ''}", f"Labels: {labels}", "", *text]
     # difflib marks changes with \0 and \1 internally: keep them out of the text.
     return [line.replace("\0", "").replace("\1", "") for line in lines]
+
+
+def _line_diff(old: list[str], new: list[str]) -> str:
+    """The lines removed and added between `old` and `new` (with two lines of context), each
+    escaped, as a <pre> in the side-by-side table's colours."""
+    out = []
+    for line in difflib.unified_diff(old, new, lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            out.append(f'<span class="diff_header">{escape(line)}</span>')
+        elif line.startswith("+"):
+            out.append(f'<span class="diff_add">{escape(line)}</span>')
+        elif line.startswith("-"):
+            out.append(f'<span class="diff_sub">{escape(line)}</span>')
+        else:
+            out.append(escape(line))
+    return '<pre class="archive-line-diff">' + "\n".join(out) + "</pre>"
+
+
+def diff_table(old: list[str], new: list[str], fromdesc: str, todesc: str) -> tuple[str, bool]:
+    """The diff of two versions' lines as HTML, every line escaped, and whether it is the
+    side-by-side table (False: a line diff, the versions being too long for one)."""
+    lines = len(old) + len(new)
+    chars = sum(map(len, old)) + sum(map(len, new))
+    if lines > SIDE_BY_SIDE_LINES or chars > SIDE_BY_SIDE_CHARS:
+        return _line_diff(old, new), False
+    table = difflib.HtmlDiff(wrapcolumn=WRAP_COLUMN).make_table(
+        old, new, fromdesc=fromdesc, todesc=todesc, context=True, numlines=2
+    )
+    return table, True
 
 
 async def _error(datasette, request, message: str, status: int = 404) -> Response:
@@ -93,13 +134,12 @@ async def diff_page(datasette, request):
         return await _error(datasette, request, "No such version of this post.")
     old = versions[ids.index(from_id)]
     new = versions[ids.index(to_id)]
-    table = difflib.HtmlDiff(wrapcolumn=WRAP_COLUMN).make_table(
+    table, side_by_side = await asyncio.to_thread(
+        diff_table,
         _lines(old),
         _lines(new),
-        fromdesc=escape(f"version {old['id']} ({old['captured_at']})"),
-        todesc=escape(f"version {new['id']} ({new['captured_at']})"),
-        context=True,
-        numlines=2,
+        escape(f"version {old['id']} ({old['captured_at']})"),
+        escape(f"version {new['id']} ({new['captured_at']})"),
     )
     post_url = datasette.urls.row(name, "posts", str(post_id))
     for version in (old, new):
@@ -118,6 +158,7 @@ async def diff_page(datasette, request):
         "changed": _lines(old) != _lines(new),
         # difflib escapes every line (&, <, >) itself; nothing else goes into this markup.
         "diff_table": Markup(table),
+        "side_by_side": side_by_side,
         "versions": [
             {
                 "id": version["id"],

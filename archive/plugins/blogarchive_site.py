@@ -3,7 +3,10 @@
 - get_metadata: applies the ``databases: "*"`` block of archive/metadata.yml to every file
   database served, whatever its name (archive, demo, ...).
 - prepare_jinja2_environment: the ``archive_html`` filter, which sanitises stored post HTML
-  again with nh3 at render time and only then marks it safe.
+  again with nh3 at render time and only then marks it safe. The post page sanitises its body
+  in a worker thread instead (``archive_post.body_html``): nh3's parser takes time that grows
+  with the square of the nesting depth (seconds for 20,000 nested ``<div>``), and on the event
+  loop that would stall every other reader (nh3 releases the GIL).
 - extra_template_vars: on a ``posts`` row page, the post (title, byline, dates, labels) and its
   comments, for archive/templates/row.html.
 - extra_template_vars: on a ``posts`` row page, the post (title, byline, dates and where they
@@ -25,6 +28,7 @@ Datasette instance uses our metadata (the ``"*"`` block) before doing anything.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from urllib.parse import parse_qs, quote_plus, urlsplit
@@ -35,21 +39,12 @@ from datasette.utils import tilde_decode, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from pipeline.serving import archive_block, is_archive
+from pipeline.serving import SECURITY_HEADERS, archive_block, is_archive
+from pipeline.urls import http_url
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: http: https:; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'self'; frame-src 'self'"
-)
 DATABASE_CSV_HELP = (
     "A database has no CSV of its own: ask for a table's or a query's CSV "
     "(/<database>/<table>.csv, /<database>/<query>.csv) or give ?sql=.\n"
-)
-SECURITY_HEADERS = (
-    (b"content-security-policy", CSP.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
 )
 DATE_SOURCES = {
     "feed": "the blog's feed",
@@ -138,10 +133,6 @@ def _tags(value: object) -> list[str]:
     return [str(tag) for tag in tags if tag] if isinstance(tags, list) else []
 
 
-def _http_url(value: object) -> str | None:
-    return value if isinstance(value, str) and _scheme(value) in ("http", "https") else None
-
-
 async def _post_context(datasette, database, request) -> dict:
     pks = urlsafe_components(request.url_vars["pks"])
     if len(pks) != 1:
@@ -178,7 +169,8 @@ async def _post_context(datasette, database, request) -> dict:
             "site_href": f"{table_url}?site={quote_plus(post['site'])}",
             "published_date": published[:10],
             "updated_date": updated[:10] if updated[:10] != published[:10] else "",
-            "original_url": _http_url(post.get("url")),
+            "body_html": await asyncio.to_thread(sanitise, post.get("html")),
+            "original_url": http_url(post.get("url")),
             "published_from": _date_source(post.get("published_source")),
             "updated_from": _date_source(post.get("updated_source")),
             "date_flags": _tags(post.get("date_flags")),

@@ -28,7 +28,10 @@ RAW_CSP = (
     "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
     "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
 )
-PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; img-src 'self'"
+PAGE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_REDIRECTS = 20
 SQLITE_MAX_INT = 2**63 - 1

@@ -31,6 +31,8 @@ from datasette.database import QueryInterrupted
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from pipeline.urls import http_url
+
 CHARTS_FILE = "charts.yml"
 KINDS = {"line", "timeline", "bar", "stacked-bar"}
 PAGES = {"dashboard", "blog"}
@@ -627,6 +629,8 @@ async def blog_page(datasette, request):
                 "site": site,
                 "summary": dict(rows[0]),
                 "source": dict(source[0]) if source else None,
+                # a stored address is a link only when it is a web address (no javascript:)
+                "source_href": http_url(source[0]["url"]) if source else None,
                 "sections": _sections(results),
                 "config_error": config_error,
                 "database": db.name,
