@@ -10,7 +10,7 @@ each becomes a `PageItem` for the extraction and storage pipelines.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -87,7 +87,8 @@ class BlogSpider(Spider):
 
     def spider_idle(self) -> None:
         """A feed request that came to nothing without a callback or errback (dropped as a
-        duplicate after a redirect) must not keep its blog's sitemaps from being read."""
+        duplicate after a redirect) must not keep its blog's sitemaps and home page links
+        from being asked for."""
         waiting = list(dict.fromkeys([*self.sitemaps_waiting, *self.home_links_waiting]))
         for source in waiting:
             for request in [*self._sitemap_requests(source), *self._held_home_links(source)]:
@@ -191,6 +192,16 @@ class BlogSpider(Spider):
                 # No change signal: checked (conditionally) by the sweep of unlisted posts.
                 return None
         return self.post_request(url, source, hints=link.hints(), state=state)
+
+    def _post_requests(
+        self, links: Iterable[discovery.PostLink | str], source: str
+    ) -> Iterator[Any]:
+        """`_post_request` of each link that gives one (a request, a `listed` status or a
+        failure)."""
+        for link in links:
+            request = self._post_request(link, source)
+            if request:
+                yield request
 
     def _unchanged_since_capture(self, updated: str | None, captured: str | None) -> bool:
         """A listing's "updated" signal older than our last capture of the post (less the
@@ -324,10 +335,8 @@ class BlogSpider(Spider):
     ) -> Iterator[Any]:
         if self.platforms.get(source) in ("blogger", "wordpress"):
             return  # their feeds, APIs and sitemaps list every post, with change signals
-        for link in posts if request_posts else ():
-            request = self._post_request(link, source)
-            if request:
-                yield request
+        if request_posts:
+            yield from self._post_requests(posts, source)
         if self._page_repeats(source, "listing", posts, response.url):
             return
         for link in pagers:
@@ -396,10 +405,7 @@ class BlogSpider(Spider):
         was read (or failed), after the feed's own requests for the same posts: those carry
         the feed's dates, author and labels, and a later request for an address already
         asked for is dropped as a duplicate."""
-        for link in self.home_links_waiting.pop(source, ()):
-            request = self._post_request(link, source)
-            if request:
-                yield request
+        yield from self._post_requests(self.home_links_waiting.pop(source, ()), source)
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         source = response.meta["source_url"]
@@ -439,13 +445,14 @@ class BlogSpider(Spider):
                 if loc and self._same_blog(loc, source) and discovery.sitemap_wanted(loc):
                     yield self._request(loc, source, self.parse_sitemap, optional=True, priority=50)
         elif sitemap.type == "urlset":
-            for entry in sitemap:
-                if entry.get("loc") and self._sitemap_entry_wanted(entry["loc"], source):
-                    request = self._post_request(
-                        discovery.PostLink(url=entry["loc"], updated=entry.get("lastmod")), source
-                    )
-                    if request:
-                        yield request
+            yield from self._post_requests(
+                (
+                    discovery.PostLink(url=entry["loc"], updated=entry.get("lastmod"))
+                    for entry in sitemap
+                    if entry.get("loc") and self._sitemap_entry_wanted(entry["loc"], source)
+                ),
+                source,
+            )
         else:  # XML, but no sitemap (an RSS feed at /sitemap.xml, another format)
             self.crawler.stats.inc_value("blogarchive/discovery/sitemap_unreadable")
             self.logger.warning(
@@ -467,10 +474,7 @@ class BlogSpider(Spider):
         if self._page_repeats(source, "feed", [link.url for link in page.posts], response.url):
             yield from self._held_home_links(source)
             return
-        for link in page.posts:
-            request = self._post_request(link, source)
-            if request:
-                yield request
+        yield from self._post_requests(page.posts, source)
         yield from self._held_home_links(source)
         platform = self.platforms.get(source, "generic")
         if platform == "blogger" and "/feeds/" in response.url:
@@ -516,10 +520,7 @@ class BlogSpider(Spider):
         except discovery.DiscoveryError as error:
             self.logger.info("%s: WordPress API not usable: %s", source, error)
             return
-        for link in posts:
-            request = self._post_request(link, source)
-            if request:
-                yield request
+        yield from self._post_requests(posts, source)
         if page == 1:
             total = int(response.headers.get(b"X-WP-TotalPages", b"1").decode() or 1)
             for number in range(2, total + 1):
