@@ -197,8 +197,14 @@ DATED_POST_PATH = re.compile(r"^(?P<blog>(/[^/]+)*?/)\d{4}/\d{2}/(\d{2}/)?(?!\d+
 def dated_post_home(url: str) -> str | None:
     """The blog's home of a URL that addresses one of its posts by date (the part of the path
     before the year), or None for any other URL."""
+    return _home_in_path(DATED_POST_PATH, url)
+
+
+def _home_in_path(pattern: re.Pattern[str], url: str) -> str | None:
+    """The address of the blog folder `pattern` finds (its `blog` group) in `url`'s path, or
+    None when the path does not match."""
     parts = urlsplit(url)
-    found = DATED_POST_PATH.match(parts.path or "/")
+    found = pattern.match(parts.path or "/")
     if found is None:
         return None
     return urlunsplit((parts.scheme, parts.netloc, found.group("blog"), "", ""))
@@ -218,11 +224,7 @@ LISTING_PAGE_PATH = re.compile(
 def listing_page_home(url: str) -> str | None:
     """The blog's home of a URL that addresses one of its listing pages (`LISTING_PAGE_PATH`: a
     label, category, tag, author, pager or date archive page), or None for any other URL."""
-    parts = urlsplit(url)
-    found = LISTING_PAGE_PATH.match(parts.path or "/")
-    if found is None:
-        return None
-    return urlunsplit((parts.scheme, parts.netloc, found.group("blog"), "", ""))
+    return _home_in_path(LISTING_PAGE_PATH, url)
 
 
 class SourceURLError(ValueError):
