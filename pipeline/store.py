@@ -933,9 +933,9 @@ class Archive:
         whose trigger indexed the row as written. `values`: the row's, when the caller has
         them all (an insert). Nothing is written for a row without such text."""
         columns = FTS_COLUMNS[table]
+        names = ", ".join(f'"{c}"' for c in columns)
         inserted = values is not None and all(name in values for name in columns)
         if not inserted:
-            names = ", ".join(f'"{c}"' for c in columns)
             row = self.conn.execute(f'SELECT {names} FROM "{table}" WHERE id = ?', [row_id])
             values = dict(zip(columns, row.fetchone(), strict=True))
         wanted = [searchtext.indexed(values[name]) for name in columns]
@@ -948,7 +948,6 @@ class Archive:
             return
         # out with what the view gives now, in with what it gives after: the index stays its
         # image (FTS5 takes a row out of an external-content index with the values indexed)
-        names = ", ".join(f'"{c}"' for c in columns)
         source = f'id, {names} FROM "{table}_fts_source" WHERE id = ?'
         self.conn.execute(
             f"""INSERT INTO "{table}_fts" ("{table}_fts", rowid, {names}) SELECT 'delete', {source}""",
