@@ -998,17 +998,7 @@ def _marked_up(root) -> list[Comment]:
         out: list[Comment] = []
         items = root.xpath(markup.item)
         for item in items:
-            published = None
-            for xp in markup.date:
-                for hit in item.xpath(xp):
-                    if isinstance(hit, str):  # an attribute: ISO 8601
-                        published = normalise_date(hit)
-                    else:
-                        published = normalise_date(_text_of(hit)) or date_from_text(_text_of(hit))
-                    if published:
-                        break
-                if published:
-                    break
+            published = _attr_dates(item, list(markup.date))
             content = item.xpath(markup.text)
             parent_item = next((a for a in item.iterancestors() if a in items), None)
             text = _comment_text(content[0] if content else None)
