@@ -24,8 +24,11 @@ plugin archive/plugins/access.py; this module only builds its configuration (no 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
-from collections.abc import Collection, Mapping, Sequence
+import time
+from collections import deque
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,9 @@ from datasette_auth_passwords.utils import hash_password as _hash_password
 
 PASSWORD_HASH_ENV = "BLOGARCHIVE_PASSWORD_HASH"
 DEFAULT_USER = "admin"
+# failed logins from one client address before its logins are refused for a while
+LOGIN_FAILURES_MAX = 10
+LOGIN_FAILURE_SECONDS = 600
 ACCESS_PLUGIN = "blogarchive-access"  # plugin configuration key read by archive/plugins/access.py
 AUTH_PLUGIN = "datasette-auth-passwords"
 
@@ -45,11 +51,15 @@ class AccessError(ValueError):
 
 @dataclass(frozen=True)
 class AuthConfig:
-    """One account: its user name and where its password hash is read from (env or file)."""
+    """One account: its user name, where its password hash is read from (env or file), and
+    how many failed logins one client address gets (:class:`LoginThrottle`)."""
 
     user: str = DEFAULT_USER
     password_hash_env: str | None = PASSWORD_HASH_ENV
     password_hash_file: Path | None = None
+    # failed logins from one address within `login_failure_seconds` before it must wait
+    login_failures_max: int = LOGIN_FAILURES_MAX
+    login_failure_seconds: int = LOGIN_FAILURE_SECONDS
 
     def secret(self) -> dict[str, str]:
         """The hash as a Datasette secret reference (resolved by Datasette, never printed)."""
@@ -102,6 +112,73 @@ def auth_from_environment(
         return AuthConfig(user=user, password_hash_env=None, password_hash_file=path)
     check_password_hash(environ.get(PASSWORD_HASH_ENV), f"${PASSWORD_HASH_ENV}")
     return AuthConfig(user=user, password_hash_env=PASSWORD_HASH_ENV)
+
+
+class LoginThrottle:
+    """Failed logins counted per client address: after `limit` failures within `seconds`, that
+    address's logins are refused, unchecked, until the oldest of them is `seconds` old.
+
+    A password guess costs the guesser one PBKDF2 check (~0.2 s) but the server the same CPU:
+    without a limit, one client could try ~5 passwords a second per core and keep the
+    archive's cores busy for everyone. With the defaults (10 in 10 minutes) a guesser gets 10
+    tries, then one a minute. A right login clears its address's count. The address is the
+    one uvicorn gives (a local reverse proxy's `X-Forwarded-For`, or the connection's): behind
+    a proxy that does not pass it on, failures from anyone count together.
+
+    At most `clients_max` addresses are remembered (the oldest are forgotten first), so a
+    stream of addresses cannot grow it without bound.
+    """
+
+    def __init__(
+        self,
+        limit: int = LOGIN_FAILURES_MAX,
+        seconds: float = LOGIN_FAILURE_SECONDS,
+        *,
+        clients_max: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if limit < 1 or seconds <= 0:
+            raise AccessError(
+                f"a login limit needs at least 1 failure in > 0 s, not {limit}/{seconds}"
+            )
+        self.limit = limit
+        self.seconds = seconds
+        self.clients_max = clients_max
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, client: str) -> deque[float] | None:
+        failures = self._failures.get(client)
+        if failures is None:
+            return None
+        horizon = self.clock() - self.seconds
+        while failures and failures[0] <= horizon:
+            failures.popleft()
+        if not failures:
+            del self._failures[client]
+            return None
+        return failures
+
+    def retry_after(self, client: str) -> int:
+        """0 if `client` may try to log in now; otherwise the whole seconds it must wait."""
+        failures = self._recent(client)
+        if failures is None or len(failures) < self.limit:
+            return 0
+        return max(1, math.ceil(failures[0] + self.seconds - self.clock()))
+
+    def failed(self, client: str) -> bool:
+        """Count a failed login; True when this failure is the one that shuts `client` out."""
+        failures = self._recent(client)
+        if failures is None:
+            if len(self._failures) >= self.clients_max:
+                del self._failures[next(iter(self._failures))]
+            failures = self._failures[client] = deque(maxlen=self.limit)
+        failures.append(self.clock())
+        return len(failures) == self.limit
+
+    def succeeded(self, client: str) -> None:
+        """A right login: `client`'s failures are forgotten."""
+        self._failures.pop(client, None)
 
 
 def host_name(host_header: str) -> str:
@@ -163,6 +240,8 @@ def access_metadata(
     }
     if auth is not None:
         metadata["plugins"][ACCESS_PLUGIN]["user"] = auth.user
+        metadata["plugins"][ACCESS_PLUGIN]["login_failures_max"] = auth.login_failures_max
+        metadata["plugins"][ACCESS_PLUGIN]["login_failure_seconds"] = auth.login_failure_seconds
         metadata["plugins"][AUTH_PLUGIN] = {f"{auth.user}_password_hash": auth.secret()}
         metadata["allow"] = {"id": auth.user}
     return metadata

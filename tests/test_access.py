@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import os
 import re
 import subprocess
@@ -13,7 +14,13 @@ import httpx
 import pytest
 
 from conftest import BLOGARCHIVE, run_blogarchive, serve_archive
-from pipeline.access import PASSWORD_HASH_ENV, AccessError, auth_from_environment, hash_password
+from pipeline.access import (
+    PASSWORD_HASH_ENV,
+    AccessError,
+    LoginThrottle,
+    auth_from_environment,
+    hash_password,
+)
 from pipeline.serving import make_datasette
 from pipeline.store import Archive
 
@@ -225,7 +232,9 @@ def test_http_basic_credentials_checked_once_and_bad_headers_refused(
     new_password = "rødgrød med fløde"  # not ASCII: Basic credentials are UTF-8
     hash_file = tmp_path / "hash"
     hash_file.write_text(hash_password(PASSWORD))
-    ds = make_datasette(archive_db, auth=auth_from_environment({}, password_hash_file=hash_file))
+    auth = auth_from_environment({}, password_hash_file=hash_file)
+    # more refusals than the failed-login limit: that limit has a test of its own
+    ds = make_datasette(archive_db, auth=dataclasses.replace(auth, login_failures_max=100))
 
     async def status(headers: dict, path: str = "/private/posts.json") -> int:
         return (await ds.client.get(path, headers=headers)).status_code
@@ -439,3 +448,112 @@ def test_an_archive_without_login_answers_only_to_its_own_names(archive_db: Path
     assert response.status_code == 200
     bad = run_blogarchive("serve", "--db", str(archive_db), "--allow-host", "https://x.example/")
     assert bad.returncode == 2 and "--allow-host takes a host name" in bad.stderr
+
+
+# ------------------------------------------------------------------ password guessing
+
+
+def test_login_throttle_counts_failures_per_address_within_the_window() -> None:
+    now = [1000.0]
+    throttle = LoginThrottle(3, 60, clients_max=2, clock=lambda: now[0])
+    shut_out = []
+    for _ in range(3):  # at 1000, 1010, 1020
+        shut_out.append(throttle.failed("a"))
+        now[0] += 10
+    assert shut_out == [False, False, True]
+    assert throttle.retry_after("a") == 30 and throttle.retry_after("b") == 0
+    now[0] += 29.5
+    assert throttle.retry_after("a") == 1
+    now[0] += 0.5  # the first failure is a minute old: one more try
+    assert throttle.retry_after("a") == 0
+    assert throttle.failed("a") is True and throttle.retry_after("a") == 10
+    throttle.succeeded("a")
+    assert throttle.retry_after("a") == 0
+    # a stream of addresses forgets the oldest instead of growing
+    for client in ("a", "b", "c"):
+        throttle.failed(client), throttle.failed(client), throttle.failed(client)
+    assert throttle.retry_after("a") == 0 and throttle.retry_after("c") == 60
+    with pytest.raises(AccessError):
+        LoginThrottle(0, 60)
+
+
+def test_password_guessing_is_refused_after_ten_failures_without_a_check(
+    archive_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    # Each wrong password cost the server a PBKDF2 check (~0.2 s of a core) and the guesser
+    # nothing more: one client could try passwords without end and keep the cores busy.
+    import hashlib
+
+    from datasette_auth_passwords.utils import hash_password as hash_with_rounds
+
+    runs: list[int] = []
+    real_pbkdf2 = hashlib.pbkdf2_hmac
+
+    def counted_pbkdf2(name, password, salt, iterations, *args):
+        runs.append(iterations)
+        return real_pbkdf2(name, password, salt, iterations, *args)
+
+    hash_file = tmp_path / "hash"
+    hash_file.write_text(hash_with_rounds(PASSWORD, iterations=1000))  # a quick test
+    ds = make_datasette(archive_db, auth=auth_from_environment({}, password_hash_file=hash_file))
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", counted_pbkdf2)
+
+    def client(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=ds.app(), client=(address, 40000))
+        return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1")
+
+    async def form_login(http: httpx.AsyncClient, password: str) -> httpx.Response:
+        form = await http.get("/-/login")
+        token = re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)
+        return await http.post(
+            "/-/login", data={"username": "admin", "password": password, "csrftoken": token}
+        )
+
+    async def scenario() -> None:
+        async with client("203.0.113.7") as guesser, client("198.51.100.2") as owner:
+            for guess in range(9):
+                assert (await form_login(guesser, f"guess {guess}")).status_code == 200
+            data = await guesser.get("/private/posts.json", headers=basic("admin", "guess 9"))
+            assert data.status_code == 403  # the tenth failure, by HTTP Basic
+            runs.clear()
+            for attempt in (
+                await form_login(guesser, PASSWORD),  # even the right one, now
+                await guesser.get("/private/posts.json", headers=basic("admin", PASSWORD)),
+            ):
+                assert attempt.status_code == 429
+                assert 590 <= int(attempt.headers["retry-after"]) <= 600
+                assert "too many failed logins" in attempt.text
+                assert_secured(attempt, "429")
+            assert runs == []  # refused before any password check
+            # the rest of the archive still answers it, and others still log in
+            assert (await guesser.get("/-/login")).status_code == 200
+            assert (await form_login(owner, "typo")).status_code == 200
+            logged_in = await form_login(owner, PASSWORD)
+            assert logged_in.status_code == 302 and "ds_actor=" in logged_in.headers["set-cookie"]
+            assert (await owner.get("/private/posts.json")).status_code == 200
+
+    with caplog.at_level("WARNING", logger="blogarchive.access"):
+        asyncio.run(scenario())
+    warnings = [r.getMessage() for r in caplog.records if r.name == "blogarchive.access"]
+    assert warnings == [
+        "10 failed logins from 203.0.113.7 within 600 s: its logins are refused for a while"
+    ]
+
+
+def test_a_served_archive_counts_failed_logins_by_the_address_its_proxy_passes(
+    archive_db: Path,
+) -> None:
+    # Behind nginx or Caddy on the same machine every connection comes from 127.0.0.1: the
+    # guesser is told apart by the X-Forwarded-For its proxy adds, so the owner can still log in.
+    from datasette_auth_passwords.utils import hash_password as hash_with_rounds
+
+    quick_hash = hash_with_rounds(PASSWORD, iterations=1000)
+    with serve_archive(archive_db, "--auth", env={PASSWORD_HASH_ENV: quick_hash}) as base:
+
+        def status(password: str, forwarded_for: str) -> int:
+            headers = {**basic("admin", password), "X-Forwarded-For": forwarded_for}
+            return httpx.get(f"{base}/private/posts.json", headers=headers).status_code
+
+        assert [status(f"guess {n}", "203.0.113.7") for n in range(11)] == [403] * 10 + [429]
+        assert status(PASSWORD, "203.0.113.7") == 429
+        assert status(PASSWORD, "198.51.100.2") == 200

@@ -27,6 +27,10 @@ route Datasette or any plugin serves:
   runs no PBKDF2 of its own on the event loop): neither the time of an answer nor its
   wording tells whether a user name exists, and a stream of wrong logins does not stall
   the other readers.
+- failed logins (form or HTTP Basic) are counted per client address
+  (pipeline.access.LoginThrottle): after 10 within 10 minutes (``login_failures_max``,
+  ``login_failure_seconds`` in the plugin configuration) that address's logins answer ``429``
+  with ``Retry-After``, before any password check, and a warning is logged once.
 - ``/-/password-tool`` (datasette-auth-passwords' page that hashes a password on the event
   loop, open to anyone without ``--auth``) answers 404: ``blogarchive hash-password`` makes
   hashes.
@@ -51,6 +55,7 @@ import base64
 import binascii
 import hashlib
 import inspect
+import logging
 import re
 import secrets
 from urllib.parse import parse_qsl, quote, urlencode
@@ -61,8 +66,15 @@ from datasette.utils import await_me_maybe
 from datasette.utils.asgi import Request
 from datasette_auth_passwords.utils import ALGORITHM, hash_password, verify_password
 
-from pipeline.access import host_allowed
+from pipeline.access import (
+    LOGIN_FAILURE_SECONDS,
+    LOGIN_FAILURES_MAX,
+    LoginThrottle,
+    host_allowed,
+)
 from pipeline.serving import SECURITY_HEADERS, is_archive
+
+log = logging.getLogger("blogarchive.access")
 
 CONFIG_KEY = "blogarchive-access"
 AUTH_PLUGIN = "datasette-auth-passwords"
@@ -187,6 +199,10 @@ def asgi_wrapper(datasette):
 
     verified: dict[bytes, dict] = {}
     decoys: dict[str, str] = {}
+    throttle = LoginThrottle(
+        int(config.get("login_failures_max") or LOGIN_FAILURES_MAX),
+        float(config.get("login_failure_seconds") or LOGIN_FAILURE_SECONDS),
+    )
 
     def decoy_hash(accounts: dict) -> str:
         """A hash in datasette-auth-passwords' format that no password matches, with the
@@ -231,7 +247,8 @@ def asgi_wrapper(datasette):
     async def checked_login(scope, receive):
         """The login form's POST checked here, in a worker thread: (scope, receive) to hand on,
         the form without its user name when the password is wrong (the plugin then refuses it
-        without a check of its own); None when the form is too large."""
+        without a check of its own), and whether it logs in; None when the form is too
+        large."""
         body = b""
         while True:
             message = await receive()
@@ -245,15 +262,37 @@ def asgi_wrapper(datasette):
         try:
             form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
-            return scope, _replay(body, receive)
+            return scope, _replay(body, receive), False
         if await basic_actor(form.get("username") or "", form.get("password") or ""):
-            return scope, _replay(body, receive)
+            return scope, _replay(body, receive), True
         body = urlencode({**form, "username": ""}).encode()
         headers = [
             (name, str(len(body)).encode() if name.lower() == b"content-length" else value)
             for name, value in scope.get("headers") or []
         ]
-        return {**scope, "headers": headers}, _replay(body, receive)
+        return {**scope, "headers": headers}, _replay(body, receive), False
+
+    def counted(client: str, ok: bool) -> None:
+        if ok:
+            throttle.succeeded(client)
+        elif throttle.failed(client):
+            log.warning(
+                "%d failed logins from %s within %d s: its logins are refused for a while",
+                throttle.limit,
+                client,
+                throttle.seconds,
+            )
+
+    async def too_many_logins(client: str, send, extra) -> bool:
+        """Answer 429 (without a password check) if `client` is shut out; whether it was."""
+        wait = throttle.retry_after(client)
+        if wait:
+            body = (
+                f"429 Too Many Requests: too many failed logins from this address; "
+                f"try again in {wait} s\n"
+            ).encode()
+            await _send_simple(send, 429, body, [(b"retry-after", str(wait).encode()), *extra])
+        return bool(wait)
 
     async def actor_of(scope) -> dict | None:
         if scope.get(BASIC_ACTOR):
@@ -273,22 +312,30 @@ def asgi_wrapper(datasette):
             extra: list[tuple[bytes, bytes]] = [] if public else [(b"x-robots-tag", ROBOTS_TAG)]
             if check_host and not host_allowed(_host(scope), hosts):
                 return await _send_simple(send, 403, WRONG_HOST, extra)
+            client = (scope.get("client") or ("unknown",))[0]
             credentials = _basic_credentials(scope)
             if credentials is not None:
+                if await too_many_logins(client, send, extra):
+                    return
+                actor = await basic_actor(*credentials)
+                counted(client, actor is not None)
                 scope = {
                     **scope,
                     "headers": _without_basic_authorization(scope.get("headers") or []),
-                    BASIC_ACTOR: await basic_actor(*credentials),
+                    BASIC_ACTOR: actor,
                 }
             if path == "/robots.txt" and not public:
                 return await _send_simple(send, 200, ROBOTS_TXT, extra)
             if path == LOGIN_PATH and not login:
                 return await _send_simple(send, 404, NO_ACCOUNTS, extra)
             if path == LOGIN_PATH and scope.get("method") == "POST":
+                if await too_many_logins(client, send, extra):
+                    return
                 checked = await checked_login(scope, receive)
                 if checked is None:
                     return await _send_simple(send, 413, b"413: login form too large\n", extra)
-                scope, receive = checked
+                scope, receive, ok = checked
+                counted(client, ok)
             if auth and not OPEN_PATHS.search(path) and await actor_of(scope) is None:
                 if scope.get("method") in ("GET", "HEAD") and not _is_data_request(scope, path):
                     location = datasette.urls.path(LOGIN_PATH).encode()
