@@ -540,7 +540,7 @@ def test_password_guessing_is_refused_after_ten_failures_without_a_check(
     ]
 
 
-def test_a_served_archive_counts_failed_logins_by_the_address_its_proxy_passes(
+def test_behind_a_local_proxy_logins_are_counted_by_client_and_cookies_secure_over_https(
     archive_db: Path,
 ) -> None:
     # Behind nginx or Caddy on the same machine every connection comes from 127.0.0.1: the
@@ -557,3 +557,24 @@ def test_a_served_archive_counts_failed_logins_by_the_address_its_proxy_passes(
         assert [status(f"guess {n}", "203.0.113.7") for n in range(11)] == [403] * 10 + [429]
         assert status(PASSWORD, "203.0.113.7") == 429
         assert status(PASSWORD, "198.51.100.2") == 200
+
+        # over HTTPS at the proxy, the session cookie and the page-to-return-to are Secure
+        for proto, secure in (("https", True), ("http", False)):
+            forwarded = {"X-Forwarded-Proto": proto, "X-Forwarded-For": "198.51.100.3"}
+            with httpx.Client(base_url=base, headers=forwarded) as reader:
+                asked = reader.get("/private/posts")
+                assert asked.status_code == 302
+                form = reader.get("/-/login")
+                token = re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)
+                # the client keeps no Secure cookie for an http:// address: send it as a proxy would
+                reader.cookies.set("ds_csrftoken", form.cookies["ds_csrftoken"])
+                login = reader.post(
+                    "/-/login", data={"username": "admin", "password": PASSWORD, "csrftoken": token}
+                )
+                assert login.status_code == 302, login.text
+                for response, name in ((asked, "blogarchive_next"), (login, "ds_actor")):
+                    cookie = next(
+                        c for c in response.headers.get_list("set-cookie") if c.startswith(name)
+                    )
+                    assert ("; Secure" in cookie) is secure, (proto, cookie)
+                    assert "HttpOnly" in cookie, cookie

@@ -10,7 +10,7 @@ route Datasette or any plugin serves:
   datasette-auth-passwords' ``/-/login``, or HTTP Basic credentials) gets a redirect to the
   login form for pages, and ``403`` for data (``.json``, ``.csv``, ``.atom``, ...) and anything
   but GET/HEAD. Only the login form and static assets are open. The ``ds_actor`` cookie is
-  made ``HttpOnly``. The page asked for is kept in a short-lived cookie and the login's
+  made ``HttpOnly`` (and ``Secure`` over HTTPS: a local proxy's ``X-Forwarded-Proto``). The page asked for is kept in a short-lived cookie and the login's
   redirect goes back to it (datasette-auth-passwords' form always sends you to ``/``).
 - HTTP Basic credentials are checked here, once per request, in a worker thread, and a
   verified credential is remembered for the process (keyed by a digest of user, password and
@@ -309,6 +309,8 @@ def asgi_wrapper(datasette):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
             path = scope.get("path") or "/"
+            # over HTTPS (a local proxy's X-Forwarded-Proto), cookies are sent over HTTPS only
+            secure = "; Secure" if scope.get("scheme") == "https" else ""
             extra: list[tuple[bytes, bytes]] = [] if public else [(b"x-robots-tag", ROBOTS_TAG)]
             if check_host and not host_allowed(_host(scope), hosts):
                 return await _send_simple(send, 403, WRONG_HOST, extra)
@@ -346,7 +348,7 @@ def asgi_wrapper(datasette):
                     )
                     remember = (
                         f"{NEXT_COOKIE}={asked}; Path=/; HttpOnly; "
-                        f"SameSite=Lax; Max-Age={NEXT_COOKIE_SECONDS}"
+                        f"SameSite=Lax; Max-Age={NEXT_COOKIE_SECONDS}{secure}"
                     ).encode("latin-1")
                     return await _send_simple(
                         send,
@@ -372,7 +374,7 @@ def asgi_wrapper(datasette):
                         if name.lower() != b"x-robots-tag" or public
                     ]
                     if auth:
-                        headers = [_http_only(name, value) for name, value in headers]
+                        headers = [_http_only(name, value, secure) for name, value in headers]
                     if back_to and _logs_in(message["status"], headers):
                         headers = [
                             (
@@ -434,11 +436,12 @@ def _logs_in(status: int, headers: list[tuple[bytes, bytes]]) -> bool:
     )
 
 
-def _http_only(name: bytes, value: bytes) -> tuple[bytes, bytes]:
-    if (
-        name.lower() == b"set-cookie"
-        and value.startswith(b"ds_actor=")
-        and b"httponly" not in (value.lower())
-    ):
-        return name, value + b"; HttpOnly"
+def _http_only(name: bytes, value: bytes, secure: str = "") -> tuple[bytes, bytes]:
+    """The `ds_actor` session cookie made HttpOnly, and Secure when served over HTTPS."""
+    if name.lower() != b"set-cookie" or not value.startswith(b"ds_actor="):
+        return name, value
+    if b"httponly" not in value.lower():
+        value += b"; HttpOnly"
+    if secure and b"; secure" not in value.lower():
+        value += secure.encode()
     return name, value
