@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from html import escape
 
 PARAGRAPHS = [
@@ -63,6 +64,7 @@ def _churn(n: int) -> dict[str, dict[str, str]]:
     views = f"{1200 + 37 * n:,}"
     cf = cloudflare_hex("mara@plot14.example", 17 + n)
     secret = _number(f"secret{n}", 10)
+    cached = date(2025, 11, 20) + timedelta(days=40 * n)  # a fetch every 40 days
     kinds = {
         # relative dates
         "relative date in the byline": {
@@ -141,7 +143,7 @@ def _churn(n: int) -> dict[str, dict[str, str]]:
         },
         # footers
         "page generated footer": {"footer": f"<p>Page generated in 0.0{120 + n} seconds.</p>"},
-        "last cached footer": {"footer": f"<p>Last cached: 2026-11-{20 + n} 17:03:12</p>"},
+        "last cached footer": {"footer": f"<p>Last cached: {cached.isoformat()} 17:03:12</p>"},
         # HTML-only churn
         "Cloudflare e-mail": {
             "end": f"<p>Write to me at <a href='/cdn-cgi/l/email-protection#{cf}' "
@@ -221,6 +223,7 @@ class ChurnPost:
     tags: list[str] = field(default_factory=lambda: ["Allotment", "Repairs"])
     churn: str | None = None
     body_html: str = ""  # instead of the paragraphs
+    dated: bool = True  # False: no date in the markup (htmldate guesses one)
 
     @property
     def path(self) -> str:
@@ -236,10 +239,19 @@ def post_page(post: ChurnPost, fetch: int, post_id: int = 77) -> str:
     )
     title = escape(post.title)
     nonce = _number(f"nonce{fetch}", 10)
+    published_meta = posted_on = ""
+    if post.dated:
+        published_meta = (
+            '<meta property="article:published_time" content="2024-05-12T09:00:00+00:00">'
+        )
+        posted_on = (
+            '<span class="posted-on"><time class="entry-date published" '
+            'datetime="2024-05-12T09:00:00+00:00">12 May 2024</time></span> '
+        )
     return f"""<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
 <title>{title} &#8211; Plot 14</title>
 <meta property="og:title" content="{title}">
-<meta property="article:published_time" content="2024-05-12T09:00:00+00:00">
+{published_meta}
 <link rel="stylesheet" href="/wp-includes/css/style.min.css?ver=6.{fetch}.1">{slot.get("head", "")}
 </head><body class="post-template-default single single-post postid-{post_id}">
 <div id="page" class="site">{slot.get("top_bar", "")}
@@ -249,8 +261,7 @@ def post_page(post: ChurnPost, fetch: int, post_id: int = 77) -> str:
 <div id="content" class="site-content"><div id="primary" class="content-area"><main id="main">
 <article id="post-{post_id}" class="post-{post_id} post type-post status-publish hentry">
 <header class="entry-header"><h1 class="entry-title">{title}</h1>
-<div class="entry-meta"><span class="posted-on"><time class="entry-date published"
-datetime="2024-05-12T09:00:00+00:00">12 May 2024</time></span> <span class="byline">by <span
+<div class="entry-meta">{posted_on}<span class="byline">by <span
 class="author vcard"><a class="url fn n" href="/author/mara/">Mara</a></span></span></div>
 {slot.get("meta", "")}</header>
 <div class="entry-content">{slot.get("start", "")}{body}{slot.get("end", "")}</div>
