@@ -782,7 +782,9 @@ def find_language(root, ld: JsonLd, text: str, metas: Metas | None = None) -> st
 _COMMENT_JUNK_XPATH = (
     f".//*[{_cls('comment-actions')} or {_cls('reply')} or {_cls('comment-reply-link')}"
     f" or {_cls('comment-reply')} or {_cls('item-control')} or {_cls('says')}"
-    f" or {_cls('comment-edit-link')} or {_cls('blog-admin')} or {_cls('thread-toggle')}]"
+    f" or {_cls('comment-edit-link')} or {_cls('blog-admin')} or {_cls('thread-toggle')}"
+    # like and vote counts (Jetpack's comment likes, wpDiscuz): they change, the comment not
+    f" or {_cls('comment-likes')} or {_cls('wpd-vote-result')} or {_cls('wc-vote-result')}]"
     " | .//script | .//style | .//form | .//button"
 )
 _COMMENT_JUNK_LINES = {"reply", "delete", "replies", "says:", "said...", "edit", "report"}

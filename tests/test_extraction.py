@@ -1309,3 +1309,26 @@ def test_a_list_of_bare_links_between_paragraphs_is_kept() -> None:
     post = ChurnPost("links", "Links", body_html=body)
     record = extract_post(post_page(post, 1), "https://plot14.example/2024/05/links/")
     assert all(f"- {title}" in record.text.split("\n") for title in OTHER_POSTS)
+
+
+def test_a_comments_like_count_is_not_its_text() -> None:
+    """Jetpack's comment likes ("Like", "Liked by 3 people") sit inside the comment's content:
+    before, each new like made the comment read as edited, and every crawl stored it again
+    beside its first text (`KEY#edit-...`)."""
+
+    def page(likes: int) -> str:
+        comment = (
+            "<ol class='comment-list'><li id='comment-5' class='comment'><article "
+            "class='comment-body'><footer class='comment-meta'><div class='comment-author "
+            "vcard'><b class='fn'>Ivor</b></div><div class='comment-metadata'><a "
+            "href='#comment-5'><time datetime='2024-05-13T10:00:00+00:00'>13 May 2024</time>"
+            "</a></div></footer><div class='comment-content'><p>I still have some patches.</p>"
+            "<p id='comment-like-5' class='comment-likes comment-not-liked'><a "
+            "class='comment-like-link' href='#'>Like</a><span class='comment-like-feedback'>"
+            f"Liked by {likes} people</span></p></div></article></li></ol>"
+        )
+        return post_page(ChurnPost("liked"), likes).replace('<div id="respond"', comment + "<div")
+
+    url = "https://plot14.example/2024/05/liked/"
+    texts = {tuple(c.text for c in extract_post(page(n), url).comments) for n in (1, 2)}
+    assert texts == {("I still have some patches.",)}
