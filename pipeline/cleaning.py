@@ -540,6 +540,8 @@ _COUNTED = (
     r"views?|hits|reads|visits|pageviews|page views|visitors|words|comments?|responses|"
     r"replies|likes?|shares?|reactions|claps|restacks"
 )
+_POSTED = r"(?:posted|published|updated|last updated|modified|last modified|edited)\s*:?\s*"
+_UNITS = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
 _VOLATILE_ITEMS = re.compile(
     "|".join(
         [
@@ -547,26 +549,42 @@ _VOLATILE_ITEMS = re.compile(
             rf"{_COUNT}\s*(?:{_COUNTED})",
             rf"(?:this (?:post|article|page|entry) has been )?(?:viewed|read|visited)\s+"
             rf"{_COUNT}\s+times?\.?",
-            r"(?:(?:posted|published|updated|last updated|modified|last modified|edited)\s*:?\s*)?"
-            r"(?:about |over |almost |nearly )?(?:\d+|an?|one)\s+(?:seconds?|secs?|minutes?|"
-            r"mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\.?(?:\s+by\s+\S[^\n]{0,40})?",
+            # "3 hours ago", "Posted 3 hours ago by Mara", "Updated about an hour ago"
+            rf"(?:{_POSTED})?(?:about |over |almost |nearly )?\d+\s+{_UNITS}\s+ago\.?"
+            r"(?:\s+by\s+\S[^\n]{0,40})?",
+            rf"{_POSTED}(?:about |over |almost |nearly )?(?:an?|one)\s+{_UNITS}\s+ago\.?"
+            r"(?:\s+by\s+\S[^\n]{0,40})?",
             r"(?:estimated\s+)?reading time:?\s*\d+\s*(?:min|mins|minutes?)\.?",
             r"\d+\s*(?:min|mins|minutes?)\.?\s+read",
+            # the same in the languages of the platforms outside the English-speaking world
+            r"vor \d+ (?:sekunden?|minuten?|stunden?|tag(?:en)?|wochen?|monat(?:en)?|jahr(?:en)?)",
+            r"il y a \d+ (?:secondes?|minutes?|heures?|jours?|semaines?|mois|ans?)",
+            r"hace \d+ (?:segundos?|minutos?|horas?|días?|semanas?|mes(?:es)?|años?)",
+            r"\d+ (?:секунд\w*|минут\w*|час\w*|дн\w*|день|недел\w*|месяц\w*|год\w*|лет) назад",
+            r"\d+\s?(?:秒|分|時間|日|週間|か月|ヶ月|年)前",
+            r"\d+\s?(?:초|분|시간|일|주|개월|년) 전",
+            r"\d+\s?(?:秒|分钟|小时|天|周|个月|年)前",
+            rf"{_COUNT}\s*(?:aufrufe|vues|visitas|visualizaciones|просмотр\w*)",
+            rf"(?:aufrufe|vues|visitas|просмотры|閲覧数|조회수?|阅读(?:量|数)?)\s*:?\s*{_COUNT}",
         ]
     ),
     re.I,
 )
-_META_SEPARATORS = re.compile(r"\s*[·•|]\s*")
-_ICONS = "\u00a0 \t:-–—·•|()[]👁👀💬❤♥★☆⏱🕒🕑📅✎✍📖"
+_META_SEPARATORS = re.compile(r"\s*[·•|]\s*|\s{2,}")
+# a count after a counter's icon ("👁 1,234", "💬 12", "♥ 40")
+_ICON_COUNT = re.compile(rf"[👁👀💬🗨❤♥★⭐🔥👍]\ufe0f?\s*{_COUNT}")
+_AROUND = "\u00a0 \t:-–—·•|()[]⏱🕒🕑📅✎✍📖"
 
 
 def is_volatile_line(line: str) -> bool:
     """A line of counters, relative dates and reading times ("Posted 3 hours ago",
-    "1,234 views", "4 min read · 813 words"): what a page says about the post, which changes
-    on every fetch."""
-    parts = [part.strip(_ICONS) for part in _META_SEPARATORS.split(line.strip())]
+    "1,234 views", "4 min read · 813 words", "👁 1,234 · 💬 12"): what a page says about the
+    post, which changes on every fetch."""
+    parts = [part.strip(_AROUND) for part in _META_SEPARATORS.split(line.strip())]
     parts = [part for part in parts if part]
-    return bool(parts) and all(_VOLATILE_ITEMS.fullmatch(part) for part in parts)
+    return bool(parts) and all(
+        _VOLATILE_ITEMS.fullmatch(part) or _ICON_COUNT.fullmatch(part) for part in parts
+    )
 
 
 # "Copyright (c) 2019 Foo", "Copyright ⓒ Entermedia", "copyright Inexhibit 2019": the word

@@ -1390,6 +1390,20 @@ def _dense_script(node) -> bool:
     return word_count(sample) > 3 * max(len(re.findall(r"\w+", sample)), 10)
 
 
+# Where lazy-load plugins put a picture while `src` holds a placeholder (a `data:` image):
+# lazysizes and most plugins, WP Rocket, jQuery lazyload, others.
+_LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-lazy")
+
+
+def _image_source(el) -> str:
+    """An ``<img>``'s picture: its lazy-load source if it has one, else its ``src``."""
+    for attr in _LAZY_SOURCES:
+        value = (el.get(attr) or "").strip()
+        if value and not value.startswith("data:"):
+            return value
+    return (el.get("src") or "").strip()
+
+
 def _absolute_links(root, url: str) -> None:
     """Make links and image sources absolute against the page (or its ``<base href>``), in
     place. trafilatura resolves relative links against the site's root, not the page: a
@@ -1398,7 +1412,7 @@ def _absolute_links(root, url: str) -> None:
         return
     base = page_base(root, url)
     for el in root.iter("a", "img"):
-        for attr in ("href",) if el.tag == "a" else ("src", "data-src"):
+        for attr in ("href",) if el.tag == "a" else ("src", *_LAZY_SOURCES):
             value = el.get(attr)
             if value is None:
                 continue
@@ -1470,7 +1484,7 @@ def _post_images(root) -> list[_Image]:
             if inside is None and (el.tag == "figure" or _has_class(el, _FIGURE_CLASSES)):
                 inside = el
             if el.tag == "img" and not _tiny(el):
-                src = (el.get("data-src") or el.get("src") or "").strip()
+                src = _image_source(el)
                 if src.startswith(("http://", "https://")) and src not in seen:
                     seen.add(src)
                     container = inside if inside is not None else el

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from churn_blog import CHURN, OTHER_POSTS, PARAGRAPHS, ChurnPost, post_page
 
-from pipeline.cleaning import CLUTTER_LINES, decode_html, is_clutter_line
+from pipeline.cleaning import CLUTTER_LINES, decode_html, is_clutter_line, is_volatile_line
 from pipeline.extraction import Comment, ExtractionError, PostRecord, extract_post, sanitise_html
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -1332,3 +1332,41 @@ def test_a_comments_like_count_is_not_its_text() -> None:
     url = "https://plot14.example/2024/05/liked/"
     texts = {tuple(c.text for c in extract_post(page(n), url).comments) for n in (1, 2)}
     assert texts == {("I still have some patches.",)}
+
+
+def test_a_lazy_loaded_picture_is_kept_whether_or_not_the_page_served_its_placeholder() -> None:
+    """Lazy-load plugins serve a placeholder (`data:` image) in `src` and the picture in
+    `data-lazy-src` (WP Rocket) or `data-original` (jQuery lazyload), and not always: before,
+    a fetch that got the placeholder stored the post's HTML without the picture."""
+    url = "https://plot14.example/2024/05/water-butts/"
+    post = ChurnPost("water-butts", churn="lazy-load placeholder")
+    renditions = {extract_post(post_page(post, fetch), url).html for fetch in (1, 2)}
+    assert len(renditions) == 1
+    assert '<img src="https://plot14.example/wp-content/uploads/butts.jpg"' in renditions.pop()
+    jquery = post_page(post, 1).replace("data-lazy-src", "data-original")
+    assert "uploads/butts.jpg" in extract_post(jquery, url).html
+
+
+@pytest.mark.parametrize(
+    ("line", "volatile"),
+    [
+        ("Posted 3 hours ago by Mara", True),
+        ("Updated about an hour ago", True),
+        ("This post has been viewed 1,234 times.", True),
+        ("4 min read · 813 words · 1.2k views", True),
+        ("👁 1,234 · 💬 12", True),
+        ("vor 3 Stunden", True),
+        ("il y a 2 jours", True),
+        ("3 часа назад", True),
+        ("3時間前", True),
+        ("조회수 1,234", True),
+        ("One year ago", False),  # a poem's last line, say
+        ("The thread was posted 3 hours ago and has 1,234 views.", False),
+        ("1,234", False),
+        ("Read 3 times before breakfast", False),
+    ],
+)
+def test_lines_of_counters_and_relative_dates_are_told_from_prose(
+    line: str, volatile: bool
+) -> None:
+    assert is_volatile_line(line) is volatile
