@@ -267,6 +267,19 @@ def test_whitespace_does_not_make_a_new_version() -> None:
     )
 
 
+def test_the_content_hash_is_the_one_archives_already_hold() -> None:
+    """Every archived post's `content_hash` was computed this way: a change of what is hashed
+    would make the next crawl store a new version of every post of every archive, so it needs
+    a migration that hashes the stored posts again. This value was computed by every
+    blogarchive so far."""
+    digest = content_hash(
+        "The branch line at dusk",
+        "Nine arches over the river.\nThe last train at 18:04.",
+        ["Railways", "Dusk"],
+    )
+    assert digest == "fdd462b79a36b7908d556f45f6c9981988c0cc629ea9de156cd009b92813fce3"
+
+
 def test_search_ranks_and_highlights_and_triggers_keep_fts_current(archive_path: Path) -> None:
     with Archive(archive_path) as archive:
         archive.save_post(RECORD)
