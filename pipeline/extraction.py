@@ -1147,6 +1147,64 @@ def _document_text_and_html(document) -> tuple[str, str, set[str]]:
     return text, html, code
 
 
+_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"})
+
+
+def _block_text(el) -> str:
+    return _norm(el.text_content()) if el is not None and el.tag in _BLOCKS else ""
+
+
+def _link_list_items(el) -> list[tuple[str, str]]:
+    """(text, href) of each item of a list of three or more items that are each one bare
+    link, else []."""
+    items = []
+    for li in el:
+        if not isinstance(li.tag, str) or li.tag != "li":
+            return []
+        links = li.findall("a")
+        text = _norm(li.text_content())
+        if len(links) != 1 or not text or _norm(links[0].text_content()) != text:
+            return []
+        items.append((text, links[0].get("href") or ""))
+    return items if len(items) >= 3 else []
+
+
+def _restore_link_lists(document, tree) -> int:
+    """Put back the post's lists of bare links (a link round-up) that trafilatura's
+    link-density test dropped: a ``<ul>``/``<ol>`` in the post's container whose every item is
+    one link, when the paragraphs just before and just after it on the page were both kept, one
+    after the other. A list of related posts or a menu at the end of the post has no paragraph
+    of the post after it and stays out."""
+    body = document.body if document is not None else None
+    if body is None:
+        return 0
+    restored = 0
+    for source in _main_node(tree).iter("ul", "ol"):
+        items = _link_list_items(source)
+        if not items:
+            continue
+        before, after = _block_text(source.getprevious()), _block_text(source.getnext())
+        if not before or not after:
+            continue
+        kept = list(body)
+        for position, element in enumerate(kept[:-1]):
+            if (
+                _norm("".join(element.itertext())) == before
+                and _norm("".join(kept[position + 1].itertext())) == after
+            ):
+                rendition = etree.Element("list", rend=source.tag)
+                for text, href in items:
+                    item = etree.SubElement(rendition, "item")
+                    link = etree.SubElement(item, "ref", target=href) if href else item
+                    link.text = text
+                rendition.tail = element.tail
+                element.tail = None
+                element.addnext(rendition)
+                restored += 1
+                break
+    return restored
+
+
 def _main_node(tree):
     for xp in (
         f"//*[{_cls('post-body')}]",
@@ -1328,6 +1386,7 @@ def extract_post(
         document = _trafilatura(root, url, short=True)
     else:
         document = _trafilatura(root, url)
+    _restore_link_lists(document, root)
     # The title is its own field: a heading line repeating it is not body text.
     drop = {title}
 
@@ -1335,7 +1394,9 @@ def extract_post(
     if _one_block(document):
         # Perhaps trafilatura's baseline standing in for a short post: its own extraction,
         # if it keeps most of the words (what it leaves out is the title, date, blog name).
-        retry = _document_text_and_html(_trafilatura(root, url, short=True))
+        retry_document = _trafilatura(root, url, short=True)
+        _restore_link_lists(retry_document, root)
+        retry = _document_text_and_html(retry_document)
         if word_count(clean_text(retry[0], drop)) >= word_count(clean_text(text, drop)) / 2:
             text, html, code = retry
     text = clean_text(text, drop, code)

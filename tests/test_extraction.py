@@ -1296,9 +1296,9 @@ def test_sentences_and_lists_that_look_like_churn_are_the_authors() -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="trafilatura drops a list of bare links (link density)")
 def test_a_list_of_bare_links_between_paragraphs_is_kept() -> None:
-    """Known gap: a link round-up whose list items are only links loses the list."""
+    """A link round-up whose list items are only links: trafilatura's link-density test
+    dropped the whole list, text and HTML, as if it were a menu."""
     links = "".join(
         f"<li><a href='https://elsewhere.example/{t}/'>{t}</a></li>" for t in OTHER_POSTS
     )
@@ -1308,7 +1308,12 @@ def test_a_list_of_bare_links_between_paragraphs_is_kept() -> None:
     )
     post = ChurnPost("links", "Links", body_html=body)
     record = extract_post(post_page(post, 1), "https://plot14.example/2024/05/links/")
-    assert all(f"- {title}" in record.text.split("\n") for title in OTHER_POSTS)
+    assert record.text.split("\n") == [
+        "What I read this week, while the rain kept us off the plot for most of the days.",
+        *(f"- {title}" for title in OTHER_POSTS),
+        "More next week, if the weather lets me out of the house.",
+    ]
+    assert record.html.count('<li><a href="https://elsewhere.example/') == len(OTHER_POSTS)
 
 
 def test_a_comments_like_count_is_not_its_text() -> None:
