@@ -339,11 +339,24 @@ _FURNITURE_TESTIDS = frozenset(_FURNITURE_TESTID_VALUES)
 _AD_INSERTER_BLOCK = re.compile(r"code-block-\d+")
 
 
+def _in_post_container(el) -> bool:
+    """Is ``el`` inside the post's own content (page builders such as SiteOrigin's lay a post
+    out as WordPress widgets: ``.so-panel.widget.widget_sow-editor``)?"""
+    return any(
+        not _POST_CONTAINER_CLASSES.isdisjoint((parent.get("class") or "").split())
+        for parent in el.iterancestors()
+    )
+
+
 def _is_noncontent(el, tag: str, classes: frozenset) -> bool:
     if classes and (
         not classes.isdisjoint(_NONCONTENT_CLASS_SET)
         or ("widget" in classes and not classes.isdisjoint(_WIDGET_SET))
-        or ("widget" in classes and any(c.startswith("widget_") for c in classes))
+        or (
+            "widget" in classes
+            and any(c.startswith("widget_") for c in classes)
+            and not _in_post_container(el)
+        )
         or ("code-block" in classes and any(_AD_INSERTER_BLOCK.fullmatch(c) for c in classes))
     ):
         return True

@@ -1375,3 +1375,17 @@ def test_lines_of_counters_and_relative_dates_are_told_from_prose(
     line: str, volatile: bool
 ) -> None:
     assert is_volatile_line(line) is volatile
+
+
+def test_a_post_laid_out_by_a_page_builder_keeps_its_widgets_text() -> None:
+    """WordPress widgets (`.widget.widget_*`) are sidebar furniture wherever a theme puts them,
+    but SiteOrigin's page builder lays a post's own text out as widgets: those are kept."""
+    panels = "".join(
+        f"<div class='so-panel widget widget_sow-editor'><div class='so-widget-sow-editor'>"
+        f"<div class='siteorigin-widget-tinymce textwidget'><p>{paragraph}</p></div></div></div>"
+        for paragraph in PARAGRAPHS
+    )
+    body = f"<div id='pl-77' class='panel-layout'><div class='panel-grid'>{panels}</div></div>"
+    post = ChurnPost("built", body_html=body, churn="quote of the day widget")
+    record = extract_post(post_page(post, 1), "https://plot14.example/2024/05/built/")
+    assert record.text.split("\n") == PARAGRAPHS
