@@ -156,7 +156,7 @@ _NONCONTENT_CLASSES = (
     "hatena-module-related-entries", "related-entries", "skin-recommendArea", "related-articles",
     "recommend-box", "o-recommendNote", "skin-commentArea", "u_cbox", "comment-box",
     # ads, whose text rotates on every fetch: AdSense (and its auto ads), ad networks' and
-    # themes' ad slots (Ad Inserter's blocks: see _is_ad_inserter_block)
+    # themes' ad slots (Ad Inserter's `.code-block-N` blocks: see _AD_INSERTER_BLOCK)
     "adsbygoogle", "google-auto-placed", "advertisement", "advertisements", "adsense",
     "ad-container", "ad-wrapper", "ad-slot", "ad-unit", "adthrive-ad", "mv-ad-box",
     "ezoic-ad", "ai-viewport-1", "ai-viewport-2", "ai-viewport-3",
