@@ -155,6 +155,11 @@ _NONCONTENT_CLASSES = (
     # related posts and comment areas of Hatena Blog, Ameba, Tistory, Naver Blog, CSDN, note
     "hatena-module-related-entries", "related-entries", "skin-recommendArea", "related-articles",
     "recommend-box", "o-recommendNote", "skin-commentArea", "u_cbox", "comment-box",
+    # ads, whose text rotates on every fetch: AdSense (and its auto ads), ad networks' and
+    # themes' ad slots (Ad Inserter's `.code-block-N` blocks: see _AD_INSERTER_BLOCK)
+    "adsbygoogle", "google-auto-placed", "advertisement", "advertisements", "adsense",
+    "ad-container", "ad-wrapper", "ad-slot", "ad-unit", "adthrive-ad", "mv-ad-box",
+    "ezoic-ad", "ai-viewport-1", "ai-viewport-2", "ai-viewport-3",
 )  # fmt: skip
 _NONCONTENT_IDS = (
     "comments", "respond", "blog-pager", "sidebar-wrapper", "sidebar", "secondary", "jp-post-flair",
@@ -186,6 +191,11 @@ _FURNITURE_CLASSES = (
     "skin-reactionArea", "skin-shareArea", "skin-followArea", "o-noteContentFooter",
     "container_postbtn", "another_category", "revenue_unit_wrap", "post-btn",
     "wrap_postcomment", "more-toolbox-new", "article-copyright",
+    # counters that change on every fetch: Post Views Counter, WP-PostViews and themes' view
+    # counts, Reading Time WP, Amazon affiliate boxes' "Last update on ..." notice
+    "post-views", "post-views-count", "view-count", "views-count", "post-view-count",
+    "entry-views", "span-reading-time", "rt-reading-time", "aawp-disclaimer",
+    "aawp-product__pricing", "aawp-product__price",
 )  # fmt: skip
 _FURNITURE_IDS = ("share-buttons", "jp-post-flair", "likes-other-gravatars")
 # Medium marks its chrome with data-testid (claps, responses, share, "Follow", read time).
@@ -326,10 +336,28 @@ _FURNITURE_TAG_SET = frozenset(_FURNITURE_TAGS)
 _FURNITURE_TESTIDS = frozenset(_FURNITURE_TESTID_VALUES)
 
 
+_AD_INSERTER_BLOCK = re.compile(r"code-block-\d+")
+
+
+def _in_post_container(el) -> bool:
+    """Is ``el`` inside the post's own content (page builders such as SiteOrigin's lay a post
+    out as WordPress widgets: ``.so-panel.widget.widget_sow-editor``)?"""
+    return any(
+        not _POST_CONTAINER_CLASSES.isdisjoint((parent.get("class") or "").split())
+        for parent in el.iterancestors()
+    )
+
+
 def _is_noncontent(el, tag: str, classes: frozenset) -> bool:
     if classes and (
         not classes.isdisjoint(_NONCONTENT_CLASS_SET)
         or ("widget" in classes and not classes.isdisjoint(_WIDGET_SET))
+        or (
+            "widget" in classes
+            and any(c.startswith("widget_") for c in classes)
+            and not _in_post_container(el)
+        )
+        or ("code-block" in classes and any(_AD_INSERTER_BLOCK.fullmatch(c) for c in classes))
     ):
         return True
     ident = el.get("id")
@@ -503,7 +531,73 @@ _CLUTTER_PATTERNS = [
     re.compile(r"^\d+\s+(?:comments?|likes?|shares?):?$", re.I),
     re.compile(r"^(?:one|no) comments?:?$", re.I),
     re.compile(r"^click to (?:share|email|print)\b.*\(opens in new window\)$", re.I),
+    # Amazon's notices beside affiliate product boxes, whose date and price change daily:
+    # "Last update on 2024-05-17 / Affiliate links / Images from Amazon Product Advertising
+    # API", "Price: $19.99 (as of 05/17/2024 14:03 GMT - Details)"
+    re.compile(r"^last updated? on [^\n]{1,40}\baffiliate links\b[^\n]{0,100}$", re.I),
+    re.compile(
+        r"^(?:price:?\s*)?[^\n]{0,20}[$£€¥]\s?\d[\d.,]*[^\n]{0,20}\(as of [^)\n]{0,40}"
+        r"\d{1,2}:\d{2}[^)\n]{0,40}\)[^\n]{0,40}$",
+        re.I,
+    ),
 ]
+
+# Lines a page prints about the post, not in it, which change from one fetch to the next: view
+# and other counters ("1,234 views", "Views: 1,234", "Hits: 57", "This post has been viewed
+# 1,234 times."), relative dates ("Posted 3 hours ago", "Updated: 5 minutes ago"), and meta
+# lines made of those with a reading time or a word count ("4 minute read · 813 words"). Such
+# a line is clutter at the start or end of the text or beside other clutter; alone between two
+# of the author's paragraphs it is the author's (see clutter_flags).
+_COUNT = r"\d[\d,.\u00a0\u202f]*\s?[km]?"
+_COUNTED = (
+    r"views?|hits|reads|visits|pageviews|page views|visitors|words|comments?|responses|"
+    r"replies|likes?|shares?|reactions|claps|restacks"
+)
+_POSTED = r"(?:posted|published|updated|last updated|modified|last modified|edited)\s*:?\s*"
+_UNITS = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
+_VOLATILE_ITEMS = re.compile(
+    "|".join(
+        [
+            rf"(?:post |page |total )?(?:views|hits|reads|visits|pageviews|page views)\s*:?\s*{_COUNT}",
+            rf"{_COUNT}\s*(?:{_COUNTED})",
+            rf"(?:this (?:post|article|page|entry) has been )?(?:viewed|read|visited)\s+"
+            rf"{_COUNT}\s+times?\.?",
+            # "3 hours ago", "Posted 3 hours ago by Mara", "Updated about an hour ago"
+            rf"(?:{_POSTED})?(?:about |over |almost |nearly )?\d+\s+{_UNITS}\s+ago\.?"
+            r"(?:\s+by\s+\S[^\n]{0,40})?",
+            rf"{_POSTED}(?:about |over |almost |nearly )?(?:an?|one)\s+{_UNITS}\s+ago\.?"
+            r"(?:\s+by\s+\S[^\n]{0,40})?",
+            r"(?:estimated\s+)?reading time:?\s*\d+\s*(?:min|mins|minutes?)\.?",
+            r"\d+\s*(?:min|mins|minutes?)\.?\s+read",
+            # the same in the languages of the platforms outside the English-speaking world
+            r"vor \d+ (?:sekunden?|minuten?|stunden?|tag(?:en)?|wochen?|monat(?:en)?|jahr(?:en)?)",
+            r"il y a \d+ (?:secondes?|minutes?|heures?|jours?|semaines?|mois|ans?)",
+            r"hace \d+ (?:segundos?|minutos?|horas?|días?|semanas?|mes(?:es)?|años?)",
+            r"\d+ (?:секунд\w*|минут\w*|час\w*|дн\w*|день|недел\w*|месяц\w*|год\w*|лет) назад",
+            r"\d+\s?(?:秒|分|時間|日|週間|か月|ヶ月|年)前",
+            r"\d+\s?(?:초|분|시간|일|주|개월|년) 전",
+            r"\d+\s?(?:秒|分钟|小时|天|周|个月|年)前",
+            rf"{_COUNT}\s*(?:aufrufe|vues|visitas|visualizaciones|просмотр\w*)",
+            rf"(?:aufrufe|vues|visitas|просмотры|閲覧数|조회수?|阅读(?:量|数)?)\s*:?\s*{_COUNT}",
+        ]
+    ),
+    re.I,
+)
+_META_SEPARATORS = re.compile(r"\s*[·•|]\s*|\s{2,}")
+# a count after a counter's icon ("👁 1,234", "💬 12", "♥ 40")
+_ICON_COUNT = re.compile(rf"[👁👀💬🗨❤♥★⭐🔥👍]\ufe0f?\s*{_COUNT}")
+_AROUND = "\u00a0 \t:-–—·•|()[]⏱🕒🕑📅✎✍📖"
+
+
+def is_volatile_line(line: str) -> bool:
+    """A line of counters, relative dates and reading times ("Posted 3 hours ago",
+    "1,234 views", "4 min read · 813 words", "👁 1,234 · 💬 12"): what a page says about the
+    post, which changes on every fetch."""
+    parts = [part.strip(_AROUND) for part in _META_SEPARATORS.split(line.strip())]
+    parts = [part for part in parts if part]
+    return bool(parts) and all(
+        _VOLATILE_ITEMS.fullmatch(part) or _ICON_COUNT.fullmatch(part) for part in parts
+    )
 
 
 # "Copyright (c) 2019 Foo", "Copyright ⓒ Entermedia", "copyright Inexhibit 2019": the word
@@ -533,10 +627,14 @@ def clutter_flags(lines: Sequence[str], drop: set[str] | frozenset = frozenset()
     pattern (reading time, copyright, affiliate notice) is clutter wherever it stands. A line
     that is one menu word ("Home", "More", "Listen", "Like", "X", "Facebook") is clutter only
     beside other clutter or at the start or end of the text: alone between two paragraphs (a
-    line of a poem, an answer in an interview) it is the author's. Lines equal to one of
+    line of a poem, an answer in an interview) it is the author's. So is a line of counters
+    or relative dates (:func:`is_volatile_line`: "1,234 views", "Posted 3 hours ago") between
+    two of the author's paragraphs. Lines equal to one of
     ``drop`` (casefolded keys: the post title) count as clutter."""
+    volatile = [is_volatile_line(line) for line in lines]
     candidate = [
-        is_clutter_line(line) or " ".join(line.split()).casefold() in drop for line in lines
+        is_clutter_line(line) or " ".join(line.split()).casefold() in drop or changing
+        for line, changing in zip(lines, volatile, strict=True)
     ]
     flags = list(candidate)
     start = 0
@@ -548,8 +646,12 @@ def clutter_flags(lines: Sequence[str], drop: set[str] | frozenset = frozenset()
         while end < len(lines) and candidate[end]:
             end += 1
         inside = start > 0 and end < len(lines)
-        if inside and end - start == 1 and is_menu_word(lines[start]):
-            flags[start] = False
+        if inside and (
+            (end - start == 1 and is_menu_word(lines[start]))
+            or all(volatile[start:end])
+            and not any(map(is_clutter_line, lines[start:end]))
+        ):
+            flags[start:end] = [False] * (end - start)
         start = end
     return flags
 

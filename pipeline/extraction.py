@@ -782,7 +782,9 @@ def find_language(root, ld: JsonLd, text: str, metas: Metas | None = None) -> st
 _COMMENT_JUNK_XPATH = (
     f".//*[{_cls('comment-actions')} or {_cls('reply')} or {_cls('comment-reply-link')}"
     f" or {_cls('comment-reply')} or {_cls('item-control')} or {_cls('says')}"
-    f" or {_cls('comment-edit-link')} or {_cls('blog-admin')} or {_cls('thread-toggle')}]"
+    f" or {_cls('comment-edit-link')} or {_cls('blog-admin')} or {_cls('thread-toggle')}"
+    # like and vote counts (Jetpack's comment likes, wpDiscuz): they change, the comment not
+    f" or {_cls('comment-likes')} or {_cls('wpd-vote-result')} or {_cls('wc-vote-result')}]"
     " | .//script | .//style | .//form | .//button"
 )
 _COMMENT_JUNK_LINES = {"reply", "delete", "replies", "says:", "said...", "edit", "report"}
@@ -1145,6 +1147,64 @@ def _document_text_and_html(document) -> tuple[str, str, set[str]]:
     return text, html, code
 
 
+_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"})
+
+
+def _block_text(el) -> str:
+    return _norm(el.text_content()) if el is not None and el.tag in _BLOCKS else ""
+
+
+def _link_list_items(el) -> list[tuple[str, str]]:
+    """(text, href) of each item of a list of three or more items that are each one bare
+    link, else []."""
+    items = []
+    for li in el:
+        if not isinstance(li.tag, str) or li.tag != "li":
+            return []
+        links = li.findall("a")
+        text = _norm(li.text_content())
+        if len(links) != 1 or not text or _norm(links[0].text_content()) != text:
+            return []
+        items.append((text, links[0].get("href") or ""))
+    return items if len(items) >= 3 else []
+
+
+def _restore_link_lists(document, tree) -> int:
+    """Put back the post's lists of bare links (a link round-up) that trafilatura's
+    link-density test dropped: a ``<ul>``/``<ol>`` in the post's container whose every item is
+    one link, when the paragraphs just before and just after it on the page were both kept, one
+    after the other. A list of related posts or a menu at the end of the post has no paragraph
+    of the post after it and stays out."""
+    body = document.body if document is not None else None
+    if body is None:
+        return 0
+    restored = 0
+    for source in _main_node(tree).iter("ul", "ol"):
+        items = _link_list_items(source)
+        if not items:
+            continue
+        before, after = _block_text(source.getprevious()), _block_text(source.getnext())
+        if not before or not after:
+            continue
+        kept = list(body)
+        for position, element in enumerate(kept[:-1]):
+            if (
+                _norm("".join(element.itertext())) == before
+                and _norm("".join(kept[position + 1].itertext())) == after
+            ):
+                rendition = etree.Element("list", rend=source.tag)
+                for text, href in items:
+                    item = etree.SubElement(rendition, "item")
+                    link = etree.SubElement(item, "ref", target=href) if href else item
+                    link.text = text
+                rendition.tail = element.tail
+                element.tail = None
+                element.addnext(rendition)
+                restored += 1
+                break
+    return restored
+
+
 def _main_node(tree):
     for xp in (
         f"//*[{_cls('post-body')}]",
@@ -1326,6 +1386,7 @@ def extract_post(
         document = _trafilatura(root, url, short=True)
     else:
         document = _trafilatura(root, url)
+    _restore_link_lists(document, root)
     # The title is its own field: a heading line repeating it is not body text.
     drop = {title}
 
@@ -1333,7 +1394,9 @@ def extract_post(
     if _one_block(document):
         # Perhaps trafilatura's baseline standing in for a short post: its own extraction,
         # if it keeps most of the words (what it leaves out is the title, date, blog name).
-        retry = _document_text_and_html(_trafilatura(root, url, short=True))
+        retry_document = _trafilatura(root, url, short=True)
+        _restore_link_lists(retry_document, root)
+        retry = _document_text_and_html(retry_document)
         if word_count(clean_text(retry[0], drop)) >= word_count(clean_text(text, drop)) / 2:
             text, html, code = retry
     text = clean_text(text, drop, code)
@@ -1388,6 +1451,20 @@ def _dense_script(node) -> bool:
     return word_count(sample) > 3 * max(len(re.findall(r"\w+", sample)), 10)
 
 
+# Where lazy-load plugins put a picture while `src` holds a placeholder (a `data:` image):
+# lazysizes and most plugins, WP Rocket, jQuery lazyload, others.
+_LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-lazy")
+
+
+def _image_source(el) -> str:
+    """An ``<img>``'s picture: its lazy-load source if it has one, else its ``src``."""
+    for attr in _LAZY_SOURCES:
+        value = (el.get(attr) or "").strip()
+        if value and not value.startswith("data:"):
+            return value
+    return (el.get("src") or "").strip()
+
+
 def _absolute_links(root, url: str) -> None:
     """Make links and image sources absolute against the page (or its ``<base href>``), in
     place. trafilatura resolves relative links against the site's root, not the page: a
@@ -1396,7 +1473,7 @@ def _absolute_links(root, url: str) -> None:
         return
     base = page_base(root, url)
     for el in root.iter("a", "img"):
-        for attr in ("href",) if el.tag == "a" else ("src", "data-src"):
+        for attr in ("href",) if el.tag == "a" else ("src", *_LAZY_SOURCES):
             value = el.get(attr)
             if value is None:
                 continue
@@ -1468,7 +1545,7 @@ def _post_images(root) -> list[_Image]:
             if inside is None and (el.tag == "figure" or _has_class(el, _FIGURE_CLASSES)):
                 inside = el
             if el.tag == "img" and not _tiny(el):
-                src = (el.get("data-src") or el.get("src") or "").strip()
+                src = _image_source(el)
                 if src.startswith(("http://", "https://")) and src not in seen:
                     seen.add(src)
                     container = inside if inside is not None else el

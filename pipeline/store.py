@@ -580,6 +580,22 @@ def _keeps_stored(name: str, stored: Any, new: Any) -> bool:
     )
 
 
+# A date no markup gave, only guessed from the page's text (htmldate, the last resort): the
+# guess can be a "Last cached: ..." footer's or a sidebar's date, which changes between fetches.
+GUESSED_DATE_SOURCES = frozenset({"htmldate"})
+
+
+def _keep_stored_over_guess(stored: Mapping[str, Any], fields: dict[str, Any]) -> None:
+    """A guessed date (:data:`GUESSED_DATE_SOURCES`) never replaces a stored date: the stored
+    one and its source stay (and no `date_changed` event is recorded)."""
+    for name in ("published", "updated"):
+        source = f"{name}_source"
+        if stored[name] and fields[name] and fields[source] in GUESSED_DATE_SOURCES:
+            fields[name], fields[source] = stored[name], stored[source]
+            if name == "published":
+                fields["year"] = year_of(stored[name])
+
+
 def same_date(a: str, b: str) -> bool:
     """Whether two stored dates say the same: the same instant written another way, or one
     the day (or month) of which the other gives the time."""
@@ -1108,6 +1124,7 @@ class Archive:
             else:
                 post_id = existing["id"]
                 stored = self._post_metadata(post_id, metadata)
+                _keep_stored_over_guess(stored, fields)
                 self._note_byline_changes(post_id, stored, fields, now)
                 for name in metadata:
                     if _keeps_stored(name, stored[name], fields[name]):

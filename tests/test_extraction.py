@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from churn_blog import CHURN, OTHER_POSTS, PARAGRAPHS, ChurnPost, post_page
 
-from pipeline.cleaning import CLUTTER_LINES, decode_html, is_clutter_line
+from pipeline.cleaning import CLUTTER_LINES, decode_html, is_clutter_line, is_volatile_line
 from pipeline.extraction import Comment, ExtractionError, PostRecord, extract_post, sanitise_html
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -1242,3 +1243,149 @@ def test_comment_dates_written_as_text_keep_their_time_in_every_language():
         ("Ann", "2024-05-18T09:15:00"),
         ("Сергей", "2024-05-18T09:15:00"),
     ]
+
+
+# what the author wrote beside the paragraphs, in the churn blog's posts
+AUTHORS_LINES = {
+    "Cloudflare e-mail": ["Write to me at [email\xa0protected] to book a lesson."],
+    "Amazon affiliate box": ["Rain water butt, 210 litres"],
+    "wp-embed secret": ["Why the pond froze"],
+}
+
+
+@pytest.mark.parametrize("kind", CHURN)
+def test_what_changes_on_every_fetch_is_not_post_text(kind: str) -> None:
+    """Relative dates, counters, rotating widgets and ads, footers' timings, nonces: a
+    blog's page changes on every fetch, the post does not. Its text, title and tags must come
+    out the same from two fetches (else every cron crawl stores a new version), and keep every
+    paragraph the author wrote."""
+    post = ChurnPost("water-butts", churn=kind)
+    url = "https://plot14.example/2024/05/water-butts/"
+    first, second = (extract_post(post_page(post, fetch), url) for fetch in (1, 2))
+    assert (first.title, first.text, first.tags) == (second.title, second.text, second.tags)
+    lines = first.text.split("\n")
+    assert [line for line in lines if line in PARAGRAPHS] == PARAGRAPHS
+    assert [line for line in lines if line not in PARAGRAPHS] == AUTHORS_LINES.get(kind, [])
+    assert (first.published, first.author) == (second.published, second.author)
+
+
+def test_sentences_and_lists_that_look_like_churn_are_the_authors() -> None:
+    """The author's own words about a thread "posted 3 hours ago" with "1,234 views", and a
+    post that is a list of links, stay whole: only whole lines of page furniture go."""
+    quoting = [
+        "The thread about the water butts was posted 3 hours ago and already has 1,234 views.",
+        "Views: 1,234",
+        "Someone replied that their own butt, bought 2 years ago, had split the same way.",
+        "Posted 3 hours ago",
+        "That is the line the forum prints under every thread, and it is wrong half the time.",
+    ]
+    url = "https://plot14.example/2024/05/"
+    record = extract_post(post_page(ChurnPost("forum", paragraphs=quoting), 1), url + "forum/")
+    assert record.text.split("\n") == quoting
+    links = [
+        f"<li><a href='https://elsewhere.example/{n}/'>{title}</a>: worth it for the photos.</li>"
+        for n, title in enumerate(OTHER_POSTS)
+    ]
+    roundup = ChurnPost(
+        "links", "Links", body_html=f"<p>Read this week:</p><ul>{''.join(links)}</ul>"
+    )
+    record = extract_post(post_page(roundup, 1), url + "links/")
+    assert record.text.split("\n") == [
+        "Read this week:",
+        *(f"- {title}: worth it for the photos." for title in OTHER_POSTS),
+    ]
+
+
+def test_a_list_of_bare_links_between_paragraphs_is_kept() -> None:
+    """A link round-up whose list items are only links: trafilatura's link-density test
+    dropped the whole list, text and HTML, as if it were a menu."""
+    links = "".join(
+        f"<li><a href='https://elsewhere.example/{t}/'>{t}</a></li>" for t in OTHER_POSTS
+    )
+    body = (
+        "<p>What I read this week, while the rain kept us off the plot for most of the days.</p>"
+        f"<ul>{links}</ul><p>More next week, if the weather lets me out of the house.</p>"
+    )
+    post = ChurnPost("links", "Links", body_html=body)
+    record = extract_post(post_page(post, 1), "https://plot14.example/2024/05/links/")
+    assert record.text.split("\n") == [
+        "What I read this week, while the rain kept us off the plot for most of the days.",
+        *(f"- {title}" for title in OTHER_POSTS),
+        "More next week, if the weather lets me out of the house.",
+    ]
+    assert record.html.count('<li><a href="https://elsewhere.example/') == len(OTHER_POSTS)
+
+
+def test_a_comments_like_count_is_not_its_text() -> None:
+    """Jetpack's comment likes ("Like", "Liked by 3 people") sit inside the comment's content:
+    before, each new like made the comment read as edited, and every crawl stored it again
+    beside its first text (`KEY#edit-...`)."""
+
+    def page(likes: int) -> str:
+        comment = (
+            "<ol class='comment-list'><li id='comment-5' class='comment'><article "
+            "class='comment-body'><footer class='comment-meta'><div class='comment-author "
+            "vcard'><b class='fn'>Ivor</b></div><div class='comment-metadata'><a "
+            "href='#comment-5'><time datetime='2024-05-13T10:00:00+00:00'>13 May 2024</time>"
+            "</a></div></footer><div class='comment-content'><p>I still have some patches.</p>"
+            "<p id='comment-like-5' class='comment-likes comment-not-liked'><a "
+            "class='comment-like-link' href='#'>Like</a><span class='comment-like-feedback'>"
+            f"Liked by {likes} people</span></p></div></article></li></ol>"
+        )
+        return post_page(ChurnPost("liked"), likes).replace('<div id="respond"', comment + "<div")
+
+    url = "https://plot14.example/2024/05/liked/"
+    texts = {tuple(c.text for c in extract_post(page(n), url).comments) for n in (1, 2)}
+    assert texts == {("I still have some patches.",)}
+
+
+def test_a_lazy_loaded_picture_is_kept_whether_or_not_the_page_served_its_placeholder() -> None:
+    """Lazy-load plugins serve a placeholder (`data:` image) in `src` and the picture in
+    `data-lazy-src` (WP Rocket) or `data-original` (jQuery lazyload), and not always: before,
+    a fetch that got the placeholder stored the post's HTML without the picture."""
+    url = "https://plot14.example/2024/05/water-butts/"
+    post = ChurnPost("water-butts", churn="lazy-load placeholder")
+    renditions = {extract_post(post_page(post, fetch), url).html for fetch in (1, 2)}
+    assert len(renditions) == 1
+    assert '<img src="https://plot14.example/wp-content/uploads/butts.jpg"' in renditions.pop()
+    jquery = post_page(post, 1).replace("data-lazy-src", "data-original")
+    assert "uploads/butts.jpg" in extract_post(jquery, url).html
+
+
+@pytest.mark.parametrize(
+    ("line", "volatile"),
+    [
+        ("Posted 3 hours ago by Mara", True),
+        ("Updated about an hour ago", True),
+        ("This post has been viewed 1,234 times.", True),
+        ("4 min read · 813 words · 1.2k views", True),
+        ("👁 1,234 · 💬 12", True),
+        ("vor 3 Stunden", True),
+        ("il y a 2 jours", True),
+        ("3 часа назад", True),
+        ("3時間前", True),
+        ("조회수 1,234", True),
+        ("One year ago", False),  # a poem's last line, say
+        ("The thread was posted 3 hours ago and has 1,234 views.", False),
+        ("1,234", False),
+        ("Read 3 times before breakfast", False),
+    ],
+)
+def test_lines_of_counters_and_relative_dates_are_told_from_prose(
+    line: str, volatile: bool
+) -> None:
+    assert is_volatile_line(line) is volatile
+
+
+def test_a_post_laid_out_by_a_page_builder_keeps_its_widgets_text() -> None:
+    """WordPress widgets (`.widget.widget_*`) are sidebar furniture wherever a theme puts them,
+    but SiteOrigin's page builder lays a post's own text out as widgets: those are kept."""
+    panels = "".join(
+        f"<div class='so-panel widget widget_sow-editor'><div class='so-widget-sow-editor'>"
+        f"<div class='siteorigin-widget-tinymce textwidget'><p>{paragraph}</p></div></div></div>"
+        for paragraph in PARAGRAPHS
+    )
+    body = f"<div id='pl-77' class='panel-layout'><div class='panel-grid'>{panels}</div></div>"
+    post = ChurnPost("built", body_html=body, churn="quote of the day widget")
+    record = extract_post(post_page(post, 1), "https://plot14.example/2024/05/built/")
+    assert record.text.split("\n") == PARAGRAPHS

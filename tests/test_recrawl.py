@@ -10,6 +10,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from churn_blog import CHURN, ChurnPost, churn_site_pages
+
 from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, html_page, rows, run_blogarchive
 from pipeline.demo.content import synthetic_posts
 from pipeline.demo.server import start_demo_blogs
@@ -343,3 +345,57 @@ def test_an_archived_post_answering_a_soft_404_is_marked_gone(static_site, tmp_p
     events = rows(db, "SELECT event, detail FROM post_events ORDER BY id")
     assert [e["event"] for e in events] == ["gone", "gone"]
     assert all(e["detail"].startswith("soft 404") for e in events)
+
+
+def test_a_page_that_changes_on_every_fetch_gets_a_version_only_when_the_author_edits(
+    static_site, tmp_path: Path
+) -> None:
+    """A cron crawl every 6 hours of a blog whose pages change on every fetch (relative dates,
+    view counters, rotating related posts and ads, footers' timings, Cloudflare's e-mail
+    hashes, nonces, cache-busting image URLs...): before, every run stored a new version of
+    such posts, burying the real edits. Now only the author's edits (a word, a title, a tag)
+    give a version, exactly one each, and the author's own sentences that look like churn are
+    kept."""
+    posts = [ChurnPost(f"post-{n}", churn=kind) for n, kind in enumerate(CHURN)]
+    word, retitled, retagged = (ChurnPost(f"edit-{n}") for n in range(3))
+    quoting = ChurnPost(
+        "quoting",
+        paragraphs=[
+            "The thread about butts was posted 3 hours ago and already has 1,234 views.",
+            "Views: 1,234",
+            "Someone replied that their own butt, bought 2 years ago, had split as well.",
+        ],
+    )
+    posts += [word, retitled, retagged, quoting]
+    site = static_site({})
+    site.pages = churn_site_pages(site.url, posts, fetch=1)
+    db = tmp_path / "churn.db"
+    first = crawl(db, site.url)
+    assert f": ok, {len(posts)} posts found, {len(posts)} new," in first.stdout, first.stdout
+
+    site.pages = churn_site_pages(site.url, posts, fetch=2)
+    second = crawl(db, site.url)  # nothing edited: the pages changed all the same
+    assert ", 0 new, 0 updated," in second.stdout, second.stdout
+
+    word.paragraphs[1] = word.paragraphs[1].replace("winter", "summer")
+    retitled.title = "Water butts, mended"
+    retagged.tags = ["Allotment", "Water"]
+    site.pages = churn_site_pages(site.url, posts, fetch=3)
+    third = crawl(db, site.url)
+    assert ", 0 new, 3 updated," in third.stdout, third.stdout
+
+    versions = rows(
+        db,
+        "SELECT posts.url, post_versions.title, post_versions.text, post_versions.tags "
+        "FROM post_versions JOIN posts ON posts.id = post_id ORDER BY post_versions.id",
+    )
+    by_url: dict[str, list[dict]] = {}
+    for version in versions:
+        by_url.setdefault(version.pop("url"), []).append(version)
+    edited = {site.url + post.path[1:] for post in (word, retitled, retagged)}
+    assert {url: len(v) for url, v in by_url.items() if len(v) != 1} == dict.fromkeys(edited, 2)
+    assert "split over the summer" in by_url[site.url + word.path[1:]][1]["text"]
+    assert by_url[site.url + retitled.path[1:]][1]["title"] == "Water butts, mended"
+    assert by_url[site.url + retagged.path[1:]][1]["tags"] == '["Allotment", "Water"]'
+    assert by_url[site.url + quoting.path[1:]][0]["text"].split("\n") == quoting.paragraphs
+    assert rows(db, "SELECT event, detail FROM post_events") == []

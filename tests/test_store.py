@@ -12,10 +12,12 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from churn_blog import ChurnPost, post_page
 from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import PROJECT_ROOT, rows, run_blogarchive
+from pipeline.extraction import extract_post
 from pipeline.store import (
     DATE_WALK_MATCHES,
     MIGRATIONS,
@@ -263,6 +265,19 @@ def test_whitespace_does_not_make_a_new_version() -> None:
     assert content_hash("A title", "one two", ["a"]) != content_hash(
         "A title", "one two", ["a", "c"]
     )
+
+
+def test_the_content_hash_is_the_one_archives_already_hold() -> None:
+    """Every archived post's `content_hash` was computed this way: a change of what is hashed
+    would make the next crawl store a new version of every post of every archive, so it needs
+    a migration that hashes the stored posts again. This value was computed by every
+    blogarchive so far."""
+    digest = content_hash(
+        "The branch line at dusk",
+        "Nine arches over the river.\nThe last train at 18:04.",
+        ["Railways", "Dusk"],
+    )
+    assert digest == "fdd462b79a36b7908d556f45f6c9981988c0cc629ea9de156cd009b92813fce3"
 
 
 def test_search_ranks_and_highlights_and_triggers_keep_fts_current(archive_path: Path) -> None:
@@ -782,3 +797,35 @@ def test_words_of_scripts_written_without_spaces_are_counted_by_character(
         assert archive.conn.execute(stored, [post_id]).fetchone() == (19,)
         english = archive.conn.execute("SELECT word_count FROM posts WHERE id != ?", [post_id])
         assert english.fetchone() == before
+
+
+def test_a_date_only_guessed_from_the_page_does_not_replace_the_stored_one(
+    archive_path: Path,
+) -> None:
+    """A post page with no date in its markup gets htmldate's guess, which can be the date of
+    a "Last cached: ..." footer: before, each day's crawl replaced the stored date with the
+    new guess and added a `date_changed` event. A guess never replaces a stored date now."""
+    post = ChurnPost("undated", churn="last cached footer", dated=False)
+    url = "https://plot14.example/undated/"
+    first, second = (extract_post(post_page(post, fetch), url).to_dict() for fetch in (1, 2))
+    assert (first["published_source"], second["published_source"]) == ("htmldate", "htmldate")
+    assert first["published"] != second["published"]  # the footer's date, read as the post's
+    with Archive(archive_path) as archive:
+        archive.save_post(first)
+        assert archive.save_post(second).outcome == "unchanged"
+        stored = archive.post(url)
+        assert (stored["published"], stored["published_source"], stored["year"]) == (
+            first["published"],
+            "htmldate",
+            int(first["published"][:4]),
+        )
+        # a date the markup gives (a better source) still replaces the guess
+        dated = extract_post(post_page(ChurnPost("undated"), 3), url).to_dict()
+        archive.save_post(dated)
+        assert archive.post(url)["published"] == "2024-05-12T09:00:00+00:00"
+    assert rows(archive_path, "SELECT event, detail FROM post_events") == [
+        {
+            "event": "date_changed",
+            "detail": f"published from {first['published']} to 2024-05-12T09:00:00+00:00",
+        }
+    ]
