@@ -101,6 +101,24 @@ def test_a_post_without_text_is_not_sound(archive_copy: Path) -> None:
     assert "FAILED  posts text: 1 row(s) without text" in result.stdout
 
 
+def test_tags_edited_into_something_other_than_a_list_of_labels_are_not_sound(
+    archive_copy: Path,
+) -> None:
+    result = run_blogarchive("verify", "--db", str(archive_copy))
+    assert "ok  posts tags: every post's tags are a JSON array of labels" in result.stdout
+    tamper(
+        archive_copy,
+        "UPDATE posts SET tags = 'gardening, seeds' WHERE id = 1",
+        """UPDATE posts SET tags = '["seeds", 3]' WHERE id = 2""",
+    )
+    result = run_blogarchive("verify", "--db", str(archive_copy))
+    assert result.returncode == 1
+    assert "FAILED  posts tags: 2 post(s) whose tags are not a JSON array of labels" in (
+        result.stdout
+    )
+    assert "tags 'gardening, seeds'" in result.stdout
+
+
 def test_a_tampered_capture_is_not_sound(archive_copy: Path) -> None:
     tamper(archive_copy, "UPDATE captures SET digest = 'sha1:AAAA' WHERE id = 1")
     result = run_blogarchive("verify", "--db", str(archive_copy))
