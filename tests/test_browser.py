@@ -12,6 +12,8 @@ chromium is not optional: without /usr/bin/chromium these tests fail (CI install
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -273,8 +275,6 @@ CAPTURED = {
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """An archive whose post HTML carries SANITISER_GAPS and whose captures are CAPTURED."""
-    import io
-
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -562,6 +562,22 @@ def test_a_researcher_follows_a_post_through_its_versions(researched: dict, watc
     comments = rows(db, "select * from comments where post_id = ?", (post["id"],))
     assert len(versions) == 3 and comments
     watched.goto(f"{base}/{name}/search?q=ferry")
+    # the results download as CSV and JSON, the same posts in the same order
+    shown = [
+        link.split("/")[-1]
+        for link in page.locator("li.archive-result h2 a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
+    ]
+    csv_href, json_href = (
+        page.locator("a.archive-export").nth(i).get_attribute("href") for i in (0, 1)
+    )
+    exported = page.request.get(base + csv_href if csv_href.startswith("/") else csv_href)
+    assert exported.status == 200 and "ferry" in csv_href
+    table = list(csv.DictReader(io.StringIO(exported.text())))
+    assert [row["id"] for row in table] == shown
+    exported = page.request.get(json_href if json_href.startswith("http") else base + json_href)
+    assert [str(row[0]) for row in exported.json()["rows"]] == shown
     page.locator("li.archive-result h2 a", has_text=post["title"]).click()
     page.wait_for_selector("article.archive-post")
     assert page.locator("h1.archive-title").inner_text() == post["title"]
