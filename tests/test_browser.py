@@ -17,6 +17,7 @@ import io
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote_plus
 
 import feedparser
 import pytest
@@ -627,10 +628,16 @@ def test_a_researcher_follows_a_post_through_its_versions(researched: dict, watc
     # (the captured page, sandboxed, reports the scripts and outside files it may not load)
     watched.errors.clear()
 
-    # a deleted post says so, and when
-    gone = rows(db, "select gone_at from posts where id = ?", (researched["gone"],))[0]
+    # a deleted post says so, and when: on its page and among search results
+    gone = rows(db, "select title, gone_at from posts where id = ?", (researched["gone"],))[0]
     watched.goto(f"{base}/{name}/posts/{researched['gone']}")
     assert gone["gone_at"][:10] in page.locator(".archive-gone").inner_text()
+    watched.goto(f"{base}/{name}/search?q={quote_plus(gone['title'])}")
+    result = page.locator("li.archive-result", has_text=gone["title"]).first
+    assert result.locator(".archive-gone").inner_text() == (
+        f"gone from the original site since {gone['gone_at'][:10]}"
+    )
+    assert page.locator("li.archive-result .archive-gone").count() == 1
 
     # the post changes again: its page shows the change, the permanent link does not
     from pipeline.store import Archive
@@ -732,6 +739,7 @@ def test_forms_are_labelled_titles_say_what_the_page_is(researched: dict, watche
             )
             == []
         ), path
+        assert page.evaluate("document.documentElement.lang") == "en", path
         title = page.title()
         assert title, path
         if "sql=" not in path:  # a query's SQL is the title of its page, not of the others
