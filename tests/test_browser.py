@@ -614,6 +614,10 @@ def test_a_researcher_follows_a_post_through_its_versions(researched: dict, watc
     page.wait_for_selector(".archive-diff-page")
     added = " ".join(page.locator("table.diff .diff_add").all_inner_texts())
     assert "second" in added and "(updated)" in added
+    # and lists every version, each a permanent link
+    assert page.locator(".archive-diff-page li a.archive-version-link").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    ) == [f"/{name}/post_versions/{v['id']}" for v in versions]
 
     # the capture the post was read from, and back
     assert watched.errors == []
