@@ -920,7 +920,9 @@ def test_post_versions_diff_capture_and_date_provenance(tmp_path: Path) -> None:
 def test_no_capture_link_without_captures(site: Site, ids: dict[str, int]) -> None:
     page = site.ok(f"/archive/posts/{ids['coppice']}").text
     assert "/-/capture/" not in page
-    assert "versions" not in page.split('<section class="archive-comments"')[0].lower()
+    # one version: no list of versions, only the permanent link to it
+    assert 'id="versions"' not in page and "archive-versions-link" not in page
+    assert page.count("/archive/post_versions/") == 1
 
 
 # ---------------------------------------------------------------- CSP and publishing

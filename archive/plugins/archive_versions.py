@@ -163,6 +163,7 @@ async def diff_page(datasette, request):
             {
                 "id": version["id"],
                 "captured_at": version["captured_at"],
+                "row_href": datasette.urls.row(name, "post_versions", str(version["id"])),
                 "href": datasette.urls.path(
                     f"/-/diff?db={name}&post={post_id}&from={ids[i - 1]}&to={version['id']}"
                 )

@@ -7,8 +7,9 @@
   in a worker thread instead (``archive_post.body_html``): nh3's parser takes time that grows
   with the square of the nesting depth (seconds for 20,000 nested ``<div>``), and on the event
   loop that would stall every other reader (nh3 releases the GIL).
-- extra_template_vars: on a ``posts`` row page, the post (title, byline, dates, labels) and its
-  comments, for archive/templates/row.html.
+- extra_template_vars: on a ``post_versions`` row page, that version (title, labels, text as
+  captured) with its post and the post's other versions, for archive/templates/row.html: the
+  version's address is a permalink to that text.
 - extra_template_vars: on a ``posts`` row page, the post (title, byline, dates and where they
   came from, labels), its comments, its versions (with links to their diffs, served by
   archive_versions.py) and its latest WARC capture (``/-/capture/<id>``, when the archive has
@@ -57,6 +58,7 @@ DATE_SOURCES = {
 }
 LATEST_POSTS = 10
 POSTS = "posts"
+VERSIONS = "post_versions"
 HTML_TABLES = {"posts", "post_versions"}
 
 # Render-time sanitising: independent of the ingest sanitiser on purpose (defence in depth).
@@ -185,6 +187,43 @@ async def _post_context(datasette, database, request) -> dict:
     }
 
 
+async def _version_context(datasette, database, request) -> dict:
+    """A ``post_versions`` row page: that version's title, labels and text as it was
+    captured, with the post it belongs to and its other versions (the version's address is a
+    permalink: it shows this text whatever the post becomes)."""
+    pks = urlsafe_components(request.url_vars["pks"])
+    if len(pks) != 1:
+        return {}
+    db = datasette.get_database(database)
+    rows = (
+        await db.execute(
+            "select post_versions.id, post_versions.post_id, post_versions.title, "
+            "post_versions.text, post_versions.tags, post_versions.captured_at, "
+            "posts.title as post_title, posts.site, posts.url "
+            "from post_versions join posts on posts.id = post_versions.post_id "
+            "where post_versions.id = ?",
+            [pks[0]],
+        )
+    ).rows
+    if not rows:
+        return {}
+    version = dict(rows[0])
+    versions, _ = await _versions(datasette, db, database, version["post_id"])
+    number = next(i for i, v in enumerate(versions, 1) if v["id"] == version["id"])
+    return {
+        "archive_version": {
+            **version,
+            "number": number,
+            "tags": _tags(version.get("tags")),
+            "post_href": datasette.urls.row(database, POSTS, str(version["post_id"])),
+            "original_url": http_url(version.get("url")),
+            "diff_href": versions[number - 1]["diff_href"],
+            "capture_href": versions[number - 1]["capture_href"],
+        },
+        "archive_versions": versions,
+    }
+
+
 def _date_source(value: object) -> str | None:
     if not value:
         return None
@@ -221,6 +260,7 @@ async def _versions(datasette, db, database: str, post_id: int) -> tuple[list[di
             if version["capture_id"]
             else None
         )
+        version["href"] = datasette.urls.row(database, VERSIONS, str(version["id"]))
         versions.append(version)
         previous = version["id"]
     capture_id = next((v["capture_id"] for v in reversed(versions) if v["capture_id"]), None)
@@ -237,10 +277,12 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
             return {"archive_home": await _home_context(datasette, request)}
 
         return home
-    if view_name != "row" or table != POSTS:
+    if view_name != "row" or table not in (POSTS, VERSIONS):
         return None
 
     async def inner():
+        if table == VERSIONS:
+            return await _version_context(datasette, database, request)
         return await _post_context(datasette, database, request)
 
     return inner

@@ -99,6 +99,23 @@ async def _load(datasette, request):
     return name, capture, original, own, payload
 
 
+async def _posts_of(datasette, name: str, capture_id: int) -> list[tuple[str, str]]:
+    """(link, " (title)") of each post with a version taken from this capture."""
+    db = datasette.get_database(name)
+    if "capture_id" not in await db.table_columns("post_versions"):
+        return []  # an archive from before captures were linked to versions
+    rows = await db.execute(
+        "select distinct posts.id, posts.title from post_versions "
+        "join posts on posts.id = post_versions.post_id "
+        "where post_versions.capture_id = ? order by posts.id limit 10",
+        [capture_id],
+    )
+    return [
+        (datasette.urls.row(name, "posts", str(row[0])), f" ({row[1]})" if row[1] else "")
+        for row in rows.rows
+    ]
+
+
 def _text(record) -> str:
     charset = record.charset or "utf-8"
     try:
@@ -157,14 +174,21 @@ async def capture_page(datasette, request):
         f"<tr><th>{escape(str(key))}</th><td>{escape(str(value or ''))}</td></tr>"
         for key, value in details
     )
+    posts = "".join(
+        f" · <a class='capture-post' href='{escape(href)}'>the archived post{escape(title)}</a>"
+        for href, title in await _posts_of(datasette, name, capture_id)
+    )
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>Capture {capture_id}</title>",
+        # without it a phone lays the page out 980 pixels wide and shrinks it to fit
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>Capture {capture_id} of {escape(capture['url'])}</title>",
         "<style>body{font-family:system-ui,sans-serif;margin:1.5em;max-width:70em}"
         "th{text-align:left;padding-right:1em;vertical-align:top}"
+        "td{overflow-wrap:anywhere}"
         "pre{white-space:pre-wrap;word-break:break-all;background:#f6f6f6;padding:1em}"
         "iframe{width:100%;height:40em;border:1px solid #999}</style></head><body>",
-        f"<p><a href='{escape(datasette.urls.table(name, 'captures'))}'>captures</a></p>",
+        f"<p><a href='{escape(datasette.urls.table(name, 'captures'))}'>captures</a>{posts}</p>",
         f"<h1>Capture {capture_id}</h1><table>{rows}</table>",
     ]
     if own is None or payload is None:

@@ -23,6 +23,8 @@ window.addEventListener('load', () => {
                 editor.setValue(sqlFormatter.format(editor.getValue()));
             })
         }
+        // the editor's own input has no label (the hidden textarea's is not its)
+        editor.getInputField().setAttribute("aria-label", "SQL query");
         cmResize(editor, {resizableWidth: false});
     }
     if (sqlFormat && readOnly) {
