@@ -1133,3 +1133,14 @@ def test_long_versions_are_compared_line_by_line(tmp_path: Path) -> None:
             with_table.close()
     finally:
         served.close()
+
+
+def test_our_base_template_is_datasettes_but_for_the_page_language() -> None:
+    # archive/templates/base.html copies Datasette's own to add lang="en": when Datasette is
+    # upgraded and its base.html changes, the copy must follow (or this test says so).
+    import datasette
+
+    theirs = (Path(datasette.__file__).parent / "templates" / "base.html").read_text()
+    ours = (ARCHIVE_DIR / "templates" / "base.html").read_text()
+    ours = re.sub(r"\n?\{#.*?#\}", "", ours, count=1, flags=re.S)
+    assert ours.replace('<html lang="en">', "<html>", 1) == theirs
