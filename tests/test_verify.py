@@ -7,12 +7,13 @@ import shutil
 import sqlite3
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hostile_server import PARAGRAPHS, RawServer, html, page, post
 
-from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, rows, run_blogarchive
+from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, rows, run_blogarchive, warcio
 
 
 def slow(handler, seconds: float):
@@ -210,3 +211,66 @@ def test_a_write_lock_held_elsewhere_is_waited_for(archive_path: Path) -> None:
         assert ": ok, 6 posts found, 6 new" in out
     finally:
         server.stop()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 8 MB file system (tmpfs) that fills up: as root, where mounting is allowed."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def fill(disk: Path, leave: int) -> Path:
+    """Fill the file system of `disk` but `leave` bytes; the filler file, to delete later."""
+    filler = disk / "filler"
+    free = shutil.disk_usage(disk).free
+    with filler.open("wb") as out:
+        out.write(b"\0" * max(free - leave, 0))
+    return filler
+
+
+def test_a_real_full_disk_keeps_what_was_archived_and_the_next_run_completes(
+    small_disk: Path,
+) -> None:
+    db = small_disk / "archive.db"
+    first, second = blog(6), blog(24, words=10)
+    try:
+        assert crawl(db, first.url).returncode == 0
+        kept = rows(db, "SELECT url, text FROM posts")
+        warcs = {path: path.read_bytes() for path in (small_disk / "warc").iterdir()}
+        filler = fill(small_disk, leave=120_000)
+
+        full = crawl(db, second.url, "-s", "BLOGARCHIVE_BATCH_SIZE=5")
+
+        output = full.stdout + full.stderr
+        assert full.returncode == 1, output[-3000:]
+        assert "Traceback" not in output and "Logging error" not in output, output[-3000:]
+        errors = full.stderr.splitlines()
+        assert 1 <= len(errors) <= 5 and all(e.startswith("blogarchive: ") for e in errors), errors
+        (line,) = full.stdout.splitlines()
+        assert line.startswith(f"{second.url}: failed, ") and "cannot write" in line, line
+        stored = rows(db, "SELECT count(*) AS n FROM posts WHERE url LIKE ?", (second.url + "%",))
+        assert f" {stored[0]['n']} new, " in line  # what the archive holds, not what was fetched
+        assert rows(db, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+        assert rows(db, "SELECT url, text FROM posts WHERE url LIKE ?", (first.url + "%",)) == kept
+        assert all(path.read_bytes() == data for path, data in warcs.items())  # untouched
+        assert warcio("check", *map(str, (small_disk / "warc").iterdir())).returncode == 0
+
+        filler.unlink()
+        again = crawl(db, second.url)
+        assert again.returncode == 0, again.stdout + again.stderr[-3000:]
+        assert rows(db, "SELECT count(*) AS n FROM posts")[0]["n"] == 6 + 24
+        verified = run_blogarchive("verify", "--db", str(db))
+        assert verified.returncode == 0, verified.stdout
+    finally:
+        first.stop()
+        second.stop()
