@@ -10,6 +10,7 @@ import re
 import shlex
 import shutil
 import signal
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -26,6 +27,7 @@ from pipeline.store import (
     Archive,
     ArchiveError,
     SourceNotFound,
+    can_write,
     check_archive_file,
 )
 from pipeline.urls import (
@@ -61,8 +63,11 @@ def open_archive(
     `crawl`, `ingest`: only where no file, or an empty one, is). A file that is not an
     archive is an error and is left untouched. `writes`: the command writes to an existing
     archive, so a read-only copy (which Archive opens read-only) is an error."""
+    path = db_path or default_db_path()
+    if writes and path.is_file() and not can_write(path):
+        raise click.ClickException(f"{path} is read-only: this command writes to it")
     try:
-        archive = Archive(db_path or default_db_path(), readonly=readonly, create=create)
+        archive = Archive(path, readonly=readonly, create=create)
     except ArchiveError as error:
         raise click.ClickException(str(error)) from error
     if writes and archive.readonly:  # a read-only copy, opened read-only (see Archive)
@@ -285,17 +290,23 @@ def _crawl(
     if db_path.is_file() and db_path.stat().st_size:
         # refuse a file that is not an archive before a lock or a log is made beside it
         # (an empty database is one: another run may be creating the archive there)
+        if not can_write(db_path):  # before a lock, a log or SQLite's -shm is made beside it
+            raise click.ClickException(f"{db_path} is read-only: this command writes to it")
         try:
             check_archive_file(db_path)
         except ArchiveError as error:
             raise click.ClickException(str(error)) from error
+    _check_warc_folder(db_path, overrides)
     # One crawl per archive at a time (pipeline/runlock.py); logs as in pipeline/logs.py.
     with _crawl_lock(db_path), _crawl_logging(db_path, overrides):
         overrides["BLOGARCHIVE_RUN_LOCK_HELD"] = "True"  # so the pipeline need not take it
-        with open_archive(db_path) as archive:
-            for url in given:
-                archive.add_source(url)
-            known = [] if given else archive.sources()
+        try:
+            with open_archive(db_path, writes=True) as archive:
+                for url in given:
+                    archive.add_source(url)
+                known = [] if given else archive.sources()
+        except sqlite3.Error as error:  # a full disk
+            raise click.ClickException(f"cannot write to {db_path}: {error}") from error
         paused = [row for row in known if row["paused_at"]]
         sources = given or [row["url"] for row in known if not row["paused_at"]]
         for row in paused:
@@ -318,6 +329,25 @@ def _crawl(
             sys.exit(EXIT_INTERRUPTED)
 
 
+def _check_warc_folder(db_path: Path, overrides: dict[str, str]) -> None:
+    """A crawl whose WARC captures could not be written stops at its first response: say
+    so before it starts, and before anything is written."""
+    from pipeline.capture import default_warc_dir
+    from pipeline.crawl import crawl_settings
+    from pipeline.warc import WarcError, check_warc_folder
+
+    settings = crawl_settings(db_path, overrides)
+    if not settings.getbool("BLOGARCHIVE_WARC_ENABLED"):
+        return
+    try:
+        check_warc_folder(settings.get("BLOGARCHIVE_WARC_DIR") or default_warc_dir(db_path))
+    except WarcError as error:
+        raise click.ClickException(
+            f"{error} (BLOGARCHIVE_WARC_DIR; -s BLOGARCHIVE_WARC_ENABLED=False crawls without "
+            "captures)"
+        ) from error
+
+
 @cli.command()
 @click.argument("url")
 @db_option
@@ -327,9 +357,12 @@ def add(url: str, db_path: Path | None) -> None:
         url = source_url(url)
     except SourceURLError as error:
         raise click.ClickException(str(error)) from error
-    with open_archive(db_path) as archive:
+    with open_archive(db_path, writes=True) as archive:
         known = any(row["url"] == url for row in archive.sources())
-        archive.add_source(url)
+        try:
+            archive.add_source(url)
+        except sqlite3.Error as error:  # a full disk
+            raise click.ClickException(f"cannot write to {archive.path}: {error}") from error
     click.echo(f"{'already a source' if known else 'added'}: {url}")
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pipeline import searchtext
+from pipeline import __version__, searchtext
 from pipeline.dedupe import SHARED_FOR_DUPLICATE, sketch
 from pipeline.urls import canonical_url, is_post_url, same_blog, source_home, url_variants
 
@@ -696,10 +696,34 @@ def check_archive(conn: sqlite3.Connection, path: Path, *, empty_ok: bool = Fals
 
 
 def check_archive_file(path: str | Path) -> None:
-    """Raise ArchiveError unless the file at `path` is an archive or an empty database (one
+    """Raise ArchiveError unless the file at `path` is an archive this version can write (not
+    one a newer version migrated, see `check_known_migrations`) or an empty database (one
     being created: another process's first migration is not committed yet), reading only:
     what a command that may create an archive there checks before it locks or logs."""
-    _connect_readonly(Path(path), empty_ok=True).close()
+    conn = _connect_readonly(Path(path), empty_ok=True)
+    try:
+        check_known_migrations(conn, Path(path))
+    finally:
+        conn.close()
+
+
+def check_known_migrations(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise ArchiveError when the archive on `conn` records a migration this version does
+    not have: a newer blogarchive wrote it, and writing to it with this one could break
+    what the newer schema expects (reading it is fine)."""
+    listed = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
+    if not listed:
+        return
+    known = {name for name, _ in MIGRATIONS}
+    unknown = [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY name")]
+    unknown = [name for name in unknown if name not in known]
+    if unknown:
+        raise ArchiveError(
+            f"{path} was written by a newer blogarchive (its migration {unknown[0]} is unknown "
+            f"to version {__version__}): upgrade blogarchive to write to it; left untouched"
+        )
 
 
 class _Opening:
@@ -833,8 +857,10 @@ class Archive:
                 str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
             )
             opening.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            # Before anything is written: another program's database gets no archive tables.
+            # Before anything is written: another program's database gets no archive tables,
+            # and one a newer version migrated no writes from this one.
             check_archive(opening.conn, self.path, empty_ok=create)
+            check_known_migrations(opening.conn, self.path)
             self.conn = opening.conn
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")
