@@ -296,7 +296,7 @@ def _crawl(
             check_archive_file(db_path)
         except ArchiveError as error:
             raise click.ClickException(str(error)) from error
-    _check_warc_folder(db_path, overrides)
+    _check_folders(db_path, overrides)
     # One crawl per archive at a time (pipeline/runlock.py); logs as in pipeline/logs.py.
     with _crawl_lock(db_path), _crawl_logging(db_path, overrides):
         overrides["BLOGARCHIVE_RUN_LOCK_HELD"] = "True"  # so the pipeline need not take it
@@ -319,7 +319,10 @@ def _crawl(
         if not sources:
             return  # every source is paused: nothing to do, nothing failed
         run_log.info("crawling %d source(s) into %s", len(sources), db_path)
-        summaries = run_crawl(sources, db_path, overrides)
+        try:
+            summaries = run_crawl(sources, db_path, overrides)
+        except OSError as error:  # a Scrapy setting naming a file it cannot open (LOG_FILE)
+            raise click.ClickException(f"the crawl could not start: {error}") from error
         for summary in summaries:
             click.echo(summary.line())
             run_log.info("%s", summary.line())
@@ -329,23 +332,34 @@ def _crawl(
             sys.exit(EXIT_INTERRUPTED)
 
 
-def _check_warc_folder(db_path: Path, overrides: dict[str, str]) -> None:
-    """A crawl whose WARC captures could not be written stops at its first response: say
-    so before it starts, and before anything is written."""
+def _check_folders(db_path: Path, overrides: dict[str, str]) -> None:
+    """A crawl whose WARC captures could not be written stops at its first response, and
+    one whose request queue cannot be made does not start: say so before anything is
+    written."""
+    import tempfile
+
     from pipeline.capture import default_warc_dir
     from pipeline.crawl import crawl_settings
+    from pipeline.paths import unwritable_reason
     from pipeline.warc import WarcError, check_warc_folder
 
     settings = crawl_settings(db_path, overrides)
-    if not settings.getbool("BLOGARCHIVE_WARC_ENABLED"):
-        return
-    try:
-        check_warc_folder(settings.get("BLOGARCHIVE_WARC_DIR") or default_warc_dir(db_path))
-    except WarcError as error:
-        raise click.ClickException(
-            f"{error} (BLOGARCHIVE_WARC_DIR; -s BLOGARCHIVE_WARC_ENABLED=False crawls without "
-            "captures)"
-        ) from error
+    if settings.getbool("BLOGARCHIVE_WARC_ENABLED"):
+        try:
+            check_warc_folder(settings.get("BLOGARCHIVE_WARC_DIR") or default_warc_dir(db_path))
+        except WarcError as error:
+            raise click.ClickException(
+                f"{error} (BLOGARCHIVE_WARC_DIR; -s BLOGARCHIVE_WARC_ENABLED=False crawls "
+                "without captures)"
+            ) from error
+    if settings.getbool("BLOGARCHIVE_DISK_QUEUE") and not settings.get("JOBDIR"):
+        queues = settings.get("BLOGARCHIVE_QUEUE_DIR") or tempfile.gettempdir()
+        reason = unwritable_reason(queues, made_when_needed=False)
+        if reason:
+            raise click.ClickException(
+                f"cannot make the run's request queue in {queues}: {reason} "
+                "(BLOGARCHIVE_QUEUE_DIR, or the system's temporary folder, $TMPDIR)"
+            )
 
 
 @cli.command()

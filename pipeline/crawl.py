@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import signal
 import sqlite3
 from dataclasses import dataclass
@@ -102,10 +103,14 @@ def check_overrides(overrides: dict[str, str]) -> list[str]:
                 expected = "True or False (also 1/0, true/false)"
         elif isinstance(default, int | float):
             try:
-                float(value)
+                number = float(value)
             except ValueError:
                 expected = "a number"
             else:
+                if not math.isfinite(number):
+                    expected = "a finite number"
+                elif number < 0 and name.startswith("BLOGARCHIVE_"):
+                    expected = "a number of 0 or more"
                 if isinstance(default, int) and name not in FRACTIONAL_SECONDS:
                     try:
                         int(value)

@@ -37,6 +37,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipeline import __version__
+from pipeline.paths import unwritable_reason
 
 # http://netpreserve.org/warc/1.0/revisit/... : the profiles warcio and pywb understand.
 PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"
@@ -55,14 +56,9 @@ def check_warc_folder(directory: str | Path) -> None:
     """Raise WarcError unless WARC files can be written in `directory`: it is a folder this
     process can write, or the nearest folder above it that exists is (it is then made when
     the first file is written). Creates nothing."""
-    directory = Path(directory).absolute()
-    existing = directory
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise WarcError(f"cannot write WARC files in {directory}: {existing} is not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise WarcError(f"cannot write WARC files in {directory}: {existing} is not writable")
+    reason = unwritable_reason(directory)
+    if reason:
+        raise WarcError(f"cannot write WARC files in {Path(directory).absolute()}: {reason}")
 
 
 class RecordNotFound(WarcError):

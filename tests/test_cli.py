@@ -76,6 +76,13 @@ def test_bad_settings_are_refused_before_the_crawl(archive_path: Path) -> None:
         # the Redis workers' settings (were not checked: a traceback and exit status 0)
         ("BLOGARCHIVE_REDIS_IDLE_SECONDS=abc", "expected a number"),
         ("BLOGARCHIVE_REDIS_RUN_TTL=2.5", "expected a whole number"),
+        # were taken: nan batch seconds stopped the crawl at once with a traceback (exit
+        # 130); a negative size made a WARC file per record
+        ("BLOGARCHIVE_BATCH_SECONDS=nan", "expected a finite number"),
+        ("DOWNLOAD_TIMEOUT=inf", "expected a finite number"),
+        ("BLOGARCHIVE_WARC_MAX_SIZE=-5", "expected a number of 0 or more"),
+        # a queue folder that is not there (was a traceback and "crawl did not run")
+        (f"BLOGARCHIVE_QUEUE_DIR={archive_path.parent / 'nope'}", "cannot make the run's"),
     ]:
         result = runner.invoke(
             cli, ["crawl", "https://a.example/", "-s", pair, "--db", str(archive_path)]
@@ -84,6 +91,15 @@ def test_bad_settings_are_refused_before_the_crawl(archive_path: Path) -> None:
         assert f"Error: {'bad -s ' + pair if 'expected' in reason else ''}" in result.output
         assert reason in result.output and "Traceback" not in result.output
     assert not archive_path.exists()  # refused before anything was opened
+    # a Scrapy setting naming a file that cannot be opened (was a traceback)
+    unopenable = archive_path.parent / "nope" / "scrapy.log"
+    result = run_blogarchive(
+        "crawl", "https://a.example/", "-s", f"LOG_FILE={unopenable}", "--db", str(archive_path)
+    )
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"Error: the crawl could not start: [Errno 2] No such file or directory: '{unopenable}'\n",
+    )
     # seconds may be fractions, whatever the default looks like
     seconds = ["DOWNLOAD_TIMEOUT", "BLOGARCHIVE_EXTRACT_TIMEOUT", "BLOGARCHIVE_CLOCK_SKEW"]
     seconds += ["BLOGARCHIVE_RETRY_AFTER_MAX", "BLOGARCHIVE_REDIS_IDLE_SECONDS"]
