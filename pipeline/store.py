@@ -1397,7 +1397,8 @@ class Archive:
         """Record that discovery listed these stored posts (unchanged, so not fetched).
 
         Returns how many were not yet marked since `since` (the run's start), so that a post
-        listed by both a feed and a sitemap counts once."""
+        listed by both a feed and a sitemap counts once. A mark later than now was made by a
+        run before the clock was set back: it is not this run's."""
         now = seen_at or listing_stamp()
         cutoff = since or now
         count = 0
@@ -1406,8 +1407,8 @@ class Archive:
                 # fast path, one statement: the listing names the post by its stored URL
                 cursor = self.conn.execute(
                     "UPDATE posts SET last_listed = ? WHERE url = ? "
-                    "AND (last_listed IS NULL OR last_listed < ?)",
-                    [now, url, cutoff],
+                    "AND (last_listed IS NULL OR last_listed < ? OR last_listed > ?)",
+                    [now, url, cutoff, now],
                 )
                 if cursor.rowcount:
                     count += 1
@@ -1419,8 +1420,8 @@ class Archive:
                     continue
                 cursor = self.db.execute(
                     "UPDATE posts SET last_listed = ? WHERE id = ? "
-                    "AND (last_listed IS NULL OR last_listed < ?)",
-                    [now, found["id"], cutoff],
+                    "AND (last_listed IS NULL OR last_listed < ? OR last_listed > ?)",
+                    [now, found["id"], cutoff, now],
                 )
                 count += cursor.rowcount
         return count
@@ -1441,11 +1442,12 @@ class Archive:
 
     def unlisted_posts(self, source_id: int, since: str) -> Iterator[str]:
         """Stored, not-gone posts of a source that no listing mentioned since `since`:
-        each must be asked for directly to learn whether it still exists."""
+        each must be asked for directly to learn whether it still exists. (A mark later than
+        now is a run's from before the clock was set back: not a listing since `since`.)"""
         for row in self.db.execute(
             "SELECT url FROM posts WHERE source_id = ? AND gone_at IS NULL "
-            "AND (last_listed IS NULL OR last_listed < ?) ORDER BY id",
-            [source_id, since],
+            "AND (last_listed IS NULL OR last_listed < ? OR last_listed > ?) ORDER BY id",
+            [source_id, since, listing_stamp()],
         ):
             yield row[0]
 
@@ -1618,9 +1620,12 @@ class Archive:
         return cursor.rowcount
 
     def last_crawl_started(self, source_id: int) -> str | None:
-        """When the last completed crawl of a source started (the incremental cut-off)."""
+        """When the last completed crawl of a source started (the incremental cut-off): the
+        last one run, not the latest time (a run before the clock was set back would be that
+        until the clock caught up)."""
         row = self.db.execute(
-            "SELECT max(started) FROM crawls WHERE source_id = ? AND status IN ('ok', 'partial')",
+            "SELECT started FROM crawls WHERE source_id = ? AND status IN ('ok', 'partial') "
+            "ORDER BY id DESC LIMIT 1",
             [source_id],
         ).fetchone()
         return row[0] if row else None
