@@ -76,6 +76,19 @@ class LogFileHandler(RotatingFileHandler):
         if not self.failed:
             super().emit(record)
 
+    def doRollover(self) -> None:
+        if self.backupCount > 0:
+            super().doRollover()
+            return
+        # no older file kept: the file starts again (the base class lets it grow forever)
+        self._drop_stream()
+        self.mode, opened = "w", None
+        try:
+            opened = self._open()
+        finally:
+            self.mode = "a"
+        self.stream = opened
+
     def handleError(self, record: logging.LogRecord) -> None:
         if self.failed:
             return
