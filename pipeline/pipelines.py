@@ -22,7 +22,7 @@ from pipeline.capture import WARC_ERROR_STAT
 from pipeline.extraction import ExtractionError
 from pipeline.items import FailureItem, PageItem, PostItem, PostStatusItem, SourceItem
 from pipeline.runlock import LockError, LockHeld, RunLock
-from pipeline.store import Archive, ArchiveError, listing_stamp, utcnow
+from pipeline.store import Archive, ArchiveError, full_disk_hint, listing_stamp, utcnow
 from pipeline.workers import ExtractionPool, WorkerCrashed, extract_record
 
 logger = logging.getLogger(__name__)
@@ -353,7 +353,7 @@ class StorePipeline:
             log = logger.error if self.write_error is None else logger.warning
             log("cannot write %d items to %s: %s", len(batch), self.db_path, error)
             if self.write_error is None:
-                self.write_error = f"cannot write to the archive: {error}"
+                self.write_error = f"cannot write to the archive: {error}{full_disk_hint(error)}"
                 self.stats.set_value(WRITE_ERROR_STAT, self.write_error)
                 if self.crawler.engine is not None and self.crawler.engine.spider is not None:
                     deferred_from_coro(

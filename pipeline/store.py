@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sqlite3
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -726,6 +727,14 @@ def check_known_migrations(conn: sqlite3.Connection, path: Path) -> None:
         )
 
 
+def full_disk_hint(error: BaseException) -> str:
+    """Where to look when SQLite says "database or disk is full": its temporary files go to
+    the system's temporary folder, not beside the archive."""
+    if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_FULL:
+        return ""
+    return f" (the archive's disk, or {tempfile.gettempdir()} where SQLite keeps temporary files)"
+
+
 class _Opening:
     """The connection being opened by `opening_archive` (closed there if opening fails)."""
 
@@ -745,7 +754,7 @@ def opening_archive(path: Path) -> Iterator[_Opening]:
             opening.conn.close()
         if isinstance(error, ArchiveError):
             raise
-        raise ArchiveError(f"cannot open archive {path}: {error}") from error
+        raise ArchiveError(f"cannot open archive {path}: {error}{full_disk_hint(error)}") from error
 
 
 def _readonly_connection(uri: str) -> sqlite3.Connection:
@@ -912,7 +921,8 @@ class Archive:
             yield
         except BaseException:
             self._in_transaction = False
-            self.db.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite rolls back itself on some errors (a full disk)
+                self.db.execute("ROLLBACK")
             raise
         self._in_transaction = False
         self.db.execute("COMMIT")
@@ -927,8 +937,9 @@ class Archive:
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK TO write")
-            self.db.execute("RELEASE write")
+            if self.conn.in_transaction:  # not when SQLite rolled it all back (a full disk)
+                self.db.execute("ROLLBACK TO write")
+                self.db.execute("RELEASE write")
             raise
         self.db.execute("RELEASE write")
 

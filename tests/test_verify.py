@@ -3,6 +3,7 @@ max_page_count, `BLOGARCHIVE_DB_MAX_PAGES`) and another process holding the writ
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -274,3 +275,33 @@ def test_a_real_full_disk_keeps_what_was_archived_and_the_next_run_completes(
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_full_temporary_folder_is_named_and_masks_nothing(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    # SQLite keeps temporary files in $TMPDIR. Before, a batch it could not write there
+    # was reported as "cannot rollback - no transaction is active" (SQLite had rolled it
+    # back itself), which named neither the full disk nor where it was.
+    db = tmp_path / "archive.db"
+    server = blog(6)
+    try:
+        assert run_blogarchive("add", server.url, "--db", str(db)).returncode == 0
+        fill(small_disk, leave=30_000)
+        result = run_blogarchive(
+            "crawl",
+            server.url,
+            "--db",
+            str(db),
+            *LOOPBACK,
+            env={**os.environ, "TMPDIR": str(small_disk)},
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "rollback" not in result.stdout + result.stderr
+    assert result.stdout.startswith(f"{server.url}: failed, 0 posts found, ")
+    assert result.stdout.endswith(
+        f"(cannot write to the archive: database or disk is full (the archive's disk, or "
+        f"{small_disk} where SQLite keeps temporary files))\n"
+    )
