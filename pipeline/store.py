@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import unicodedata
@@ -727,12 +728,23 @@ def check_known_migrations(conn: sqlite3.Connection, path: Path) -> None:
         )
 
 
-def full_disk_hint(error: BaseException) -> str:
-    """Where to look when SQLite says "database or disk is full": its temporary files go to
-    the system's temporary folder, not beside the archive."""
-    if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_FULL:
-        return ""
-    return f" (the archive's disk, or {tempfile.gettempdir()} where SQLite keeps temporary files)"
+def full_disk_hint(error: BaseException, path: Path | None = None) -> str:
+    """Where to look when SQLite says "database or disk is full" (its temporary files go to
+    the system's temporary folder, not beside the archive), or "disk I/O error" when the
+    disk of the archive at `path` has no space left (a -shm file it could not make)."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_FULL:
+        return (
+            f" (the archive's disk, or {tempfile.gettempdir()} where SQLite keeps temporary files)"
+        )
+    if code == sqlite3.SQLITE_IOERR and path is not None:
+        try:
+            full = shutil.disk_usage(path.absolute().parent).free == 0
+        except OSError:
+            full = False
+        if full:
+            return f" (no space left on the disk of {path})"
+    return ""
 
 
 class _Opening:
@@ -754,7 +766,9 @@ def opening_archive(path: Path) -> Iterator[_Opening]:
             opening.conn.close()
         if isinstance(error, ArchiveError):
             raise
-        raise ArchiveError(f"cannot open archive {path}: {error}{full_disk_hint(error)}") from error
+        raise ArchiveError(
+            f"cannot open archive {path}: {error}{full_disk_hint(error, path)}"
+        ) from error
 
 
 def _readonly_connection(uri: str) -> sqlite3.Connection:

@@ -305,3 +305,20 @@ def test_a_full_temporary_folder_is_named_and_masks_nothing(
         f"(cannot write to the archive: database or disk is full (the archive's disk, or "
         f"{small_disk} where SQLite keeps temporary files))\n"
     )
+
+
+def test_an_archive_on_a_disk_with_no_space_left_is_one_line(small_disk: Path) -> None:
+    # Before: "Error: cannot open archive ...: disk I/O error" (SQLite could not make its -shm
+    # file), which did not say the disk was full.
+    db = small_disk / "archive.db"
+    assert run_blogarchive("add", "https://quietrails.example/", "--db", str(db)).returncode == 0
+    filler = fill(small_disk, leave=0)
+    full = run_blogarchive("crawl", "--db", str(db))
+    assert (full.returncode, full.stdout) == (1, "")
+    assert full.stderr == (
+        f"Error: cannot open archive {db}: disk I/O error (no space left on the disk of {db})\n"
+    )
+    filler.unlink()
+    assert run_blogarchive("sources", "--db", str(db)).stdout.startswith(
+        "https://quietrails.example/\t"
+    )
