@@ -243,12 +243,12 @@ def test_a_real_full_disk_keeps_what_was_archived_and_the_next_run_completes(
     small_disk: Path,
 ) -> None:
     db = small_disk / "archive.db"
-    first, second = blog(6), blog(24, words=10)
+    first, second = blog(6), blog(16, words=10)
     try:
         assert crawl(db, first.url).returncode == 0
         kept = rows(db, "SELECT url, text FROM posts")
         warcs = {path: path.read_bytes() for path in (small_disk / "warc").iterdir()}
-        filler = fill(small_disk, leave=120_000)
+        filler = fill(small_disk, leave=100_000)
 
         full = crawl(db, second.url, "-s", "BLOGARCHIVE_BATCH_SIZE=5")
 
@@ -269,7 +269,7 @@ def test_a_real_full_disk_keeps_what_was_archived_and_the_next_run_completes(
         filler.unlink()
         again = crawl(db, second.url)
         assert again.returncode == 0, again.stdout + again.stderr[-3000:]
-        assert rows(db, "SELECT count(*) AS n FROM posts")[0]["n"] == 6 + 24
+        assert rows(db, "SELECT count(*) AS n FROM posts")[0]["n"] == 6 + 16
         verified = run_blogarchive("verify", "--db", str(db))
         assert verified.returncode == 0, verified.stdout
     finally:
