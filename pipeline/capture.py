@@ -29,7 +29,9 @@ from typing import Any, NamedTuple
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
+from scrapy.utils.defer import deferred_from_coro
 
+from pipeline.middlewares import FetchRefused
 from pipeline.store import Archive, ArchiveError
 from pipeline.warc import (
     DEFAULT_GZIP_LEVEL,
@@ -45,6 +47,9 @@ from pipeline.warc import (
 )
 
 logger = logging.getLogger(__name__)
+
+#: the stat holding the first capture that could not be written (the crawl stops on it)
+WARC_ERROR_STAT = "blogarchive/warc/error"
 
 
 def default_warc_dir(db_path: str | Path) -> Path:
@@ -109,11 +114,24 @@ class WarcCaptureMiddleware:
         try:
             capture_id = self._capture(request, response)
         except (WarcError, ArchiveError, sqlite3.Error, OSError) as error:
-            self.stats.inc_value("blogarchive/warc/failed")
-            logger.error("%s: cannot write its WARC capture: %s", response.url, error)
-            return response
+            self._failed(response.url, error)
         request.meta["capture_id"] = capture_id
         return response
+
+    def _failed(self, url: str, error: Exception) -> None:
+        """A capture that cannot be written (a full disk, a WARC folder made read-only): the
+        page is not archived without it (recorded in `failures`, fetched again by the next
+        run) and the crawl stops, its runs `failed` with this error (`StorePipeline`)."""
+        self.stats.inc_value("blogarchive/warc/failed")
+        if self.stats.get_value(WARC_ERROR_STAT) is None:
+            self.stats.set_value(WARC_ERROR_STAT, f"cannot write WARC captures: {error}")
+            logger.error("%s: cannot write its WARC capture: %s; the crawl stops", url, error)
+            engine = self.crawler.engine
+            if engine is not None and engine.spider is not None:
+                deferred_from_coro(engine.close_spider_async(reason="warc_write_failed"))
+        else:  # the responses still in flight: in the log file only
+            logger.warning("%s: cannot write its WARC capture: %s", url, error)
+        raise FetchRefused(f"not archived: its WARC capture could not be written: {error}")
 
     def _capture(self, request: Request, response: Response) -> int:
         writer, archive = self._open()
@@ -132,7 +150,10 @@ class WarcCaptureMiddleware:
 
     def spider_closed(self, spider: Any = None) -> None:
         if self.writer is not None:
-            self.writer.close()
+            try:
+                self.writer.close()
+            except OSError as error:  # its last records could not be written (a full disk)
+                logger.warning("cannot close %s: %s", self.writer.current, error)
             self.stats.set_value("blogarchive/warc/files", len(self.writer.files))
             self.stats.set_value(
                 "blogarchive/warc/bytes",

@@ -10,6 +10,7 @@ import re
 import shlex
 import shutil
 import signal
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -26,6 +27,7 @@ from pipeline.store import (
     Archive,
     ArchiveError,
     SourceNotFound,
+    can_write,
     check_archive_file,
 )
 from pipeline.urls import (
@@ -61,8 +63,11 @@ def open_archive(
     `crawl`, `ingest`: only where no file, or an empty one, is). A file that is not an
     archive is an error and is left untouched. `writes`: the command writes to an existing
     archive, so a read-only copy (which Archive opens read-only) is an error."""
+    path = db_path or default_db_path()
+    if writes and path.is_file() and not can_write(path):
+        raise click.ClickException(f"{path} is read-only: this command writes to it")
     try:
-        archive = Archive(db_path or default_db_path(), readonly=readonly, create=create)
+        archive = Archive(path, readonly=readonly, create=create)
     except ArchiveError as error:
         raise click.ClickException(str(error)) from error
     if writes and archive.readonly:  # a read-only copy, opened read-only (see Archive)
@@ -285,17 +290,23 @@ def _crawl(
     if db_path.is_file() and db_path.stat().st_size:
         # refuse a file that is not an archive before a lock or a log is made beside it
         # (an empty database is one: another run may be creating the archive there)
+        if not can_write(db_path):  # before a lock, a log or SQLite's -shm is made beside it
+            raise click.ClickException(f"{db_path} is read-only: this command writes to it")
         try:
             check_archive_file(db_path)
         except ArchiveError as error:
             raise click.ClickException(str(error)) from error
+    _check_folders(db_path, overrides)
     # One crawl per archive at a time (pipeline/runlock.py); logs as in pipeline/logs.py.
     with _crawl_lock(db_path), _crawl_logging(db_path, overrides):
         overrides["BLOGARCHIVE_RUN_LOCK_HELD"] = "True"  # so the pipeline need not take it
-        with open_archive(db_path) as archive:
-            for url in given:
-                archive.add_source(url)
-            known = [] if given else archive.sources()
+        try:
+            with open_archive(db_path, writes=True) as archive:
+                for url in given:
+                    archive.add_source(url)
+                known = [] if given else archive.sources()
+        except sqlite3.Error as error:  # a full disk
+            raise click.ClickException(f"cannot write to {db_path}: {error}") from error
         paused = [row for row in known if row["paused_at"]]
         sources = given or [row["url"] for row in known if not row["paused_at"]]
         for row in paused:
@@ -308,7 +319,10 @@ def _crawl(
         if not sources:
             return  # every source is paused: nothing to do, nothing failed
         run_log.info("crawling %d source(s) into %s", len(sources), db_path)
-        summaries = run_crawl(sources, db_path, overrides)
+        try:
+            summaries = run_crawl(sources, db_path, overrides)
+        except OSError as error:  # a Scrapy setting naming a file it cannot open (LOG_FILE)
+            raise click.ClickException(f"the crawl could not start: {error}") from error
         for summary in summaries:
             click.echo(summary.line())
             run_log.info("%s", summary.line())
@@ -316,6 +330,36 @@ def _crawl(
             sys.exit(1)
         if any(summary.status == "interrupted" for summary in summaries):
             sys.exit(EXIT_INTERRUPTED)
+
+
+def _check_folders(db_path: Path, overrides: dict[str, str]) -> None:
+    """A crawl whose WARC captures could not be written stops at its first response, and
+    one whose request queue cannot be made does not start: say so before anything is
+    written."""
+    import tempfile
+
+    from pipeline.capture import default_warc_dir
+    from pipeline.crawl import crawl_settings
+    from pipeline.paths import unwritable_reason
+    from pipeline.warc import WarcError, check_warc_folder
+
+    settings = crawl_settings(db_path, overrides)
+    if settings.getbool("BLOGARCHIVE_WARC_ENABLED"):
+        try:
+            check_warc_folder(settings.get("BLOGARCHIVE_WARC_DIR") or default_warc_dir(db_path))
+        except WarcError as error:
+            raise click.ClickException(
+                f"{error} (BLOGARCHIVE_WARC_DIR; -s BLOGARCHIVE_WARC_ENABLED=False crawls "
+                "without captures)"
+            ) from error
+    if settings.getbool("BLOGARCHIVE_DISK_QUEUE") and not settings.get("JOBDIR"):
+        queues = settings.get("BLOGARCHIVE_QUEUE_DIR") or tempfile.gettempdir()
+        reason = unwritable_reason(queues, made_when_needed=False)
+        if reason:
+            raise click.ClickException(
+                f"cannot make the run's request queue in {queues}: {reason} "
+                "(BLOGARCHIVE_QUEUE_DIR, or the system's temporary folder, $TMPDIR)"
+            )
 
 
 @cli.command()
@@ -327,9 +371,12 @@ def add(url: str, db_path: Path | None) -> None:
         url = source_url(url)
     except SourceURLError as error:
         raise click.ClickException(str(error)) from error
-    with open_archive(db_path) as archive:
+    with open_archive(db_path, writes=True) as archive:
         known = any(row["url"] == url for row in archive.sources())
-        archive.add_source(url)
+        try:
+            archive.add_source(url)
+        except sqlite3.Error as error:  # a full disk
+            raise click.ClickException(f"cannot write to {archive.path}: {error}") from error
     click.echo(f"{'already a source' if known else 'added'}: {url}")
 
 

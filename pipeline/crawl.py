@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import signal
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +17,9 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from pipeline.pipelines import WRITE_ERROR_STAT
 from pipeline.spiders.blog import BlogSpider
-from pipeline.store import Archive
+from pipeline.store import Archive, ArchiveError
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +103,14 @@ def check_overrides(overrides: dict[str, str]) -> list[str]:
                 expected = "True or False (also 1/0, true/false)"
         elif isinstance(default, int | float):
             try:
-                float(value)
+                number = float(value)
             except ValueError:
                 expected = "a number"
             else:
+                if not math.isfinite(number):
+                    expected = "a finite number"
+                elif number < 0 and name.startswith("BLOGARCHIVE_"):
+                    expected = "a number of 0 or more"
                 if isinstance(default, int) and name not in FRACTIONAL_SECONDS:
                     try:
                         int(value)
@@ -201,10 +208,11 @@ def run_crawl(
     if "LOG_LEVEL" not in (overrides or {}):
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")  # the summary lines say the rest
     process = CrawlerProcess(settings)
+    crawler = process.create_crawler(BlogSpider)
     stop = StopSignals(process)
     stop.install()
     try:
-        process.crawl(BlogSpider, urls=list(sources))
+        process.crawl(crawler, urls=list(sources))
         if stop.received:  # before anything was crawled
             raise KeyboardInterrupt
         from twisted.internet import reactor
@@ -213,14 +221,19 @@ def run_crawl(
         process.start(install_signal_handlers=False)
     finally:
         stop.restore()
+    write_error = crawler.stats.get_value(WRITE_ERROR_STAT) if crawler.stats else None
     with Archive(db_path) as archive:
         rows = [row for row in archive.crawls() if row["id"] > last_crawl]
         for row in rows:
             if row["status"] == "running":
                 stopped = bool(stop.received)
                 row["status"] = "interrupted" if stopped else "failed"
-                row["message"] = STOPPED_AT_ONCE if stopped else ENDED_EARLY
-                archive.finish_crawl(row["id"], status=row["status"], message=row["message"])
+                row["message"] = STOPPED_AT_ONCE if stopped else write_error or ENDED_EARLY
+                try:
+                    archive.finish_crawl(row["id"], status=row["status"], message=row["message"])
+                except (ArchiveError, sqlite3.Error) as error:  # a full disk: the next run
+                    # marks the row aborted; the summary says what happened
+                    logger.warning("cannot record the end of crawl %s: %s", row["id"], error)
     summaries = [
         SourceSummary(
             url=row["source_url"],
@@ -239,5 +252,6 @@ def run_crawl(
     reported = {s.url for s in summaries}
     for url in sources:
         if url not in reported:  # the crawl never opened (e.g. a bad setting)
-            summaries.append(SourceSummary(url, "failed", 0, 0, 0, 0, 0, "crawl did not run"))
+            reason = f"crawl did not run: {write_error}" if write_error else "crawl did not run"
+            summaries.append(SourceSummary(url, "failed", 0, 0, 0, 0, 0, reason))
     return summaries

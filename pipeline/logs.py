@@ -65,6 +65,61 @@ def is_interactive() -> bool:
         return False
 
 
+class LogFileHandler(RotatingFileHandler):
+    """The size-rotated log file. A write that fails (a full disk, a log folder made
+    read-only) is said once on stderr, in one line, and the file is not written again by
+    this run; without this, logging prints a traceback on stderr for every record."""
+
+    failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def doRollover(self) -> None:
+        if self.backupCount > 0:
+            super().doRollover()
+            return
+        # no older file kept: the file starts again (the base class lets it grow forever)
+        self._drop_stream()
+        self.mode, opened = "w", None
+        try:
+            opened = self._open()
+        finally:
+            self.mode = "a"
+        self.stream = opened
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.failed:
+            return
+        self.failed = True
+        error = sys.exc_info()[1]
+        reason = f": {error}" if error is not None else ""
+        sys.stderr.write(
+            f"blogarchive: cannot write the log file {self.baseFilename}{reason}; "
+            "the rest of this run is not logged there\n"
+        )
+        self._drop_stream()
+
+    def _drop_stream(self) -> None:
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            try:
+                stream.close()  # the buffered lines cannot be written either
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        if self.failed:
+            self._drop_stream()
+        try:
+            super().close()
+        except OSError:  # its last lines could not be written: said when they were logged
+            if not self.failed:
+                self.failed = True
+                sys.stderr.write(f"blogarchive: cannot write the log file {self.baseFilename}\n")
+
+
 @dataclass
 class LogSetup:
     """The handlers `setup_logging` added to the root logger; `close()` removes them."""
@@ -105,7 +160,7 @@ def setup_logging(
     setup = LogSetup(Path(log_file) if log_file else None)
     if setup.path is not None:
         setup.path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = RotatingFileHandler(
+        handler: logging.Handler = LogFileHandler(
             setup.path,
             maxBytes=max(int(max_bytes), 0),
             backupCount=max(int(backups), 0),

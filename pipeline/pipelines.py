@@ -18,13 +18,17 @@ from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
+from pipeline.capture import WARC_ERROR_STAT
 from pipeline.extraction import ExtractionError
 from pipeline.items import FailureItem, PageItem, PostItem, PostStatusItem, SourceItem
 from pipeline.runlock import LockError, LockHeld, RunLock
-from pipeline.store import Archive, ArchiveError, listing_stamp, utcnow
+from pipeline.store import Archive, ArchiveError, full_disk_hint, listing_stamp, utcnow
 from pipeline.workers import ExtractionPool, WorkerCrashed, extract_record
 
 logger = logging.getLogger(__name__)
+
+#: the stat holding why the archive (or a WARC capture) could not be written, if it could not
+WRITE_ERROR_STAT = "blogarchive/store/error"
 
 
 class ExtractPipeline:
@@ -168,6 +172,22 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         holds_lock = self._holds_run_lock()  # before anything is written (LockHeld: refused)
+        try:
+            self._open_runs(holds_lock)
+        except (ArchiveError, sqlite3.Error) as error:
+            # a full disk: not even the runs can be recorded. Nothing is crawled; the
+            # summary says why (run_crawl reads WRITE_ERROR_STAT)
+            if self.archive is not None:
+                self.archive.close()
+                self.archive = None
+            self.write_error = f"cannot write to the archive: {error}"
+            self.stats.set_value(WRITE_ERROR_STAT, self.write_error)
+            logger.error("%s; this crawl does not start", self.write_error)
+            deferred_from_coro(
+                self.crawler.engine.close_spider_async(reason="archive_write_failed")
+            )
+
+    def _open_runs(self, holds_lock: bool) -> None:
         self.archive = Archive(self.db_path)
         max_pages = self.crawler.settings.getint("BLOGARCHIVE_DB_MAX_PAGES", 0)
         if max_pages > 0:  # tests only: a "disk" that fills up at this many pages
@@ -209,13 +229,18 @@ class StorePipeline:
         return True
 
     def close_spider(self) -> None:
-        assert self.archive is not None
         if self.run_lock is not None:
             self.run_lock.release()
+        if self.archive is None:  # it could not be opened (open_spider)
+            return
         if self.flusher is not None and self.flusher.running:
             self.flusher.stop()
         self.flush()
         reason = self.stats.get_value("finish_reason") or ""
+        # a WARC capture that could not be written stopped the crawl (pipeline/capture.py)
+        self.write_error = self.write_error or self.stats.get_value(WARC_ERROR_STAT)
+        if self.write_error:
+            self.stats.set_value(WRITE_ERROR_STAT, self.write_error)
         if self.write_error:
             self._finish_after_write_error()
             return
@@ -249,7 +274,7 @@ class StorePipeline:
                     run.crawl_id, status="failed", message=self.write_error, **run.counts()
                 )
         except (ArchiveError, sqlite3.Error) as error:
-            logger.error("cannot record the crawl's end either: %s", error)
+            logger.warning("cannot record the crawl's end either: %s", error)
         self.archive.close()
 
     # -- signals
@@ -310,6 +335,7 @@ class StorePipeline:
         if not self.pending or self.archive is None:
             return
         batch, self.pending = self.pending, []
+        counted = {url: run.counts() for url, run in self.runs.items()}
         try:
             with self.archive.transaction():
                 for item in batch:
@@ -317,18 +343,33 @@ class StorePipeline:
                 self._write_counts()
         except (ArchiveError, sqlite3.Error) as error:
             # The batch could not be committed (disk full, database locked for too long):
-            # none of it is stored, so the next run fetches those pages again. Everything
-            # committed before stays intact; the crawl stops and reports the failure.
+            # none of it is stored, so the next run fetches those pages again, and none of
+            # it is counted (the summary says what the archive holds). Everything committed
+            # before stays intact; the crawl stops and reports the failure.
+            self._uncount(counted)
             self.stats.inc_value("blogarchive/store/batch_failed")
-            logger.error("cannot write %d items to %s: %s", len(batch), self.db_path, error)
+            # the first failure on stderr (cron's mail), the batches still in flight only
+            # in the log file
+            log = logger.error if self.write_error is None else logger.warning
+            log("cannot write %d items to %s: %s", len(batch), self.db_path, error)
             if self.write_error is None:
-                self.write_error = f"cannot write to the archive: {error}"
+                self.write_error = f"cannot write to the archive: {error}{full_disk_hint(error)}"
+                self.stats.set_value(WRITE_ERROR_STAT, self.write_error)
                 if self.crawler.engine is not None and self.crawler.engine.spider is not None:
                     deferred_from_coro(
                         self.crawler.engine.close_spider_async(reason="archive_write_failed")
                     )
             return
         self.stats.inc_value("blogarchive/store/batches")
+
+    def _uncount(self, counted: dict[str, dict[str, int]]) -> None:
+        """Take back what a batch that was rolled back added to the runs' counts (the
+        responses received stay counted: they were)."""
+        for url, counts in counted.items():
+            run = self.runs[url]
+            for name, value in counts.items():
+                if name not in ("requests", "bytes"):
+                    setattr(run, name, value)
 
     def _write(self, item: Any) -> None:
         assert self.writer is not None

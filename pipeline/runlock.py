@@ -103,8 +103,11 @@ class RunLock:
         self._fd = fd
         started = datetime.now(UTC).isoformat(timespec="seconds")
         command = " ".join(sys.argv) or sys.executable
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid={os.getpid()}\nstarted={started}\ncommand={command}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid={os.getpid()}\nstarted={started}\ncommand={command}\n".encode(), 0)
+        except OSError:  # a full disk: the lock holds all the same; only its note is missing
+            pass
         return self
 
     def _holder(self, wait: float = 1.0) -> dict[str, str]:

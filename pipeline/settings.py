@@ -10,6 +10,8 @@ from pipeline.paths import default_db_path
 BOT_NAME = "blogarchive"
 SPIDER_MODULES = ["pipeline.spiders"]
 NEWSPIDER_MODULE = "pipeline.spiders"
+# `scrapy crawl` takes the archive's run lock before it starts (pipeline/commands/crawl.py).
+COMMANDS_MODULE = "pipeline.commands"
 
 # Where posts are archived (SQLite); `blogarchive --db PATH` sets it.
 BLOGARCHIVE_DB = str(default_db_path())

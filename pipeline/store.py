@@ -16,7 +16,9 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pipeline import searchtext
+from pipeline import __version__, searchtext
 from pipeline.dedupe import SHARED_FOR_DUPLICATE, sketch
 from pipeline.urls import canonical_url, is_post_url, same_blog, source_home, url_variants
 
@@ -712,10 +714,53 @@ def check_archive(conn: sqlite3.Connection, path: Path, *, empty_ok: bool = Fals
 
 
 def check_archive_file(path: str | Path) -> None:
-    """Raise ArchiveError unless the file at `path` is an archive or an empty database (one
+    """Raise ArchiveError unless the file at `path` is an archive this version can write (not
+    one a newer version migrated, see `check_known_migrations`) or an empty database (one
     being created: another process's first migration is not committed yet), reading only:
     what a command that may create an archive there checks before it locks or logs."""
-    _connect_readonly(Path(path), empty_ok=True).close()
+    conn = _connect_readonly(Path(path), empty_ok=True)
+    try:
+        check_known_migrations(conn, Path(path))
+    finally:
+        conn.close()
+
+
+def check_known_migrations(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise ArchiveError when the archive on `conn` records a migration this version does
+    not have: a newer blogarchive wrote it, and writing to it with this one could break
+    what the newer schema expects (reading it is fine)."""
+    listed = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
+    if not listed:
+        return
+    known = {name for name, _ in MIGRATIONS}
+    unknown = [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY name")]
+    unknown = [name for name in unknown if name not in known]
+    if unknown:
+        raise ArchiveError(
+            f"{path} was written by a newer blogarchive (its migration {unknown[0]} is unknown "
+            f"to version {__version__}): upgrade blogarchive to write to it; left untouched"
+        )
+
+
+def full_disk_hint(error: BaseException, path: Path | None = None) -> str:
+    """Where to look when SQLite says "database or disk is full" (its temporary files go to
+    the system's temporary folder, not beside the archive), or "disk I/O error" when the
+    disk of the archive at `path` has no space left (a -shm file it could not make)."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_FULL:
+        return (
+            f" (the archive's disk, or {tempfile.gettempdir()} where SQLite keeps temporary files)"
+        )
+    if code == sqlite3.SQLITE_IOERR and path is not None:
+        try:
+            full = shutil.disk_usage(path.absolute().parent).free == 0
+        except OSError:
+            full = False
+        if full:
+            return f" (no space left on the disk of {path})"
+    return ""
 
 
 class _Opening:
@@ -737,7 +782,9 @@ def opening_archive(path: Path) -> Iterator[_Opening]:
             opening.conn.close()
         if isinstance(error, ArchiveError):
             raise
-        raise ArchiveError(f"cannot open archive {path}: {error}") from error
+        raise ArchiveError(
+            f"cannot open archive {path}: {error}{full_disk_hint(error, path)}"
+        ) from error
 
 
 def _readonly_connection(uri: str) -> sqlite3.Connection:
@@ -849,8 +896,10 @@ class Archive:
                 str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
             )
             opening.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            # Before anything is written: another program's database gets no archive tables.
+            # Before anything is written: another program's database gets no archive tables,
+            # and one a newer version migrated no writes from this one.
             check_archive(opening.conn, self.path, empty_ok=create)
+            check_known_migrations(opening.conn, self.path)
             self.conn = opening.conn
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -902,7 +951,8 @@ class Archive:
             yield
         except BaseException:
             self._in_transaction = False
-            self.db.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite rolls back itself on some errors (a full disk)
+                self.db.execute("ROLLBACK")
             raise
         self._in_transaction = False
         self.db.execute("COMMIT")
@@ -917,8 +967,9 @@ class Archive:
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK TO write")
-            self.db.execute("RELEASE write")
+            if self.conn.in_transaction:  # not when SQLite rolled it all back (a full disk)
+                self.db.execute("ROLLBACK TO write")
+                self.db.execute("RELEASE write")
             raise
         self.db.execute("RELEASE write")
 
@@ -1388,7 +1439,8 @@ class Archive:
         """Record that discovery listed these stored posts (unchanged, so not fetched).
 
         Returns how many were not yet marked since `since` (the run's start), so that a post
-        listed by both a feed and a sitemap counts once."""
+        listed by both a feed and a sitemap counts once. A mark later than now was made by a
+        run before the clock was set back: it is not this run's."""
         now = seen_at or listing_stamp()
         cutoff = since or now
         count = 0
@@ -1397,8 +1449,8 @@ class Archive:
                 # fast path, one statement: the listing names the post by its stored URL
                 cursor = self.conn.execute(
                     "UPDATE posts SET last_listed = ? WHERE url = ? "
-                    "AND (last_listed IS NULL OR last_listed < ?)",
-                    [now, url, cutoff],
+                    "AND (last_listed IS NULL OR last_listed < ? OR last_listed > ?)",
+                    [now, url, cutoff, now],
                 )
                 if cursor.rowcount:
                     count += 1
@@ -1410,8 +1462,8 @@ class Archive:
                     continue
                 cursor = self.db.execute(
                     "UPDATE posts SET last_listed = ? WHERE id = ? "
-                    "AND (last_listed IS NULL OR last_listed < ?)",
-                    [now, found["id"], cutoff],
+                    "AND (last_listed IS NULL OR last_listed < ? OR last_listed > ?)",
+                    [now, found["id"], cutoff, now],
                 )
                 count += cursor.rowcount
         return count
@@ -1432,11 +1484,12 @@ class Archive:
 
     def unlisted_posts(self, source_id: int, since: str) -> Iterator[str]:
         """Stored, not-gone posts of a source that no listing mentioned since `since`:
-        each must be asked for directly to learn whether it still exists."""
+        each must be asked for directly to learn whether it still exists. (A mark later than
+        now is a run's from before the clock was set back: not a listing since `since`.)"""
         for row in self.db.execute(
             "SELECT url FROM posts WHERE source_id = ? AND gone_at IS NULL "
-            "AND (last_listed IS NULL OR last_listed < ?) ORDER BY id",
-            [source_id, since],
+            "AND (last_listed IS NULL OR last_listed < ? OR last_listed > ?) ORDER BY id",
+            [source_id, since, listing_stamp()],
         ):
             yield row[0]
 
@@ -1609,9 +1662,12 @@ class Archive:
         return cursor.rowcount
 
     def last_crawl_started(self, source_id: int) -> str | None:
-        """When the last completed crawl of a source started (the incremental cut-off)."""
+        """When the last completed crawl of a source started (the incremental cut-off): the
+        last one run, not the latest time (a run before the clock was set back would be that
+        until the clock caught up)."""
         row = self.db.execute(
-            "SELECT max(started) FROM crawls WHERE source_id = ? AND status IN ('ok', 'partial')",
+            "SELECT started FROM crawls WHERE source_id = ? AND status IN ('ok', 'partial') "
+            "ORDER BY id DESC LIMIT 1",
             [source_id],
         ).fetchone()
         return row[0] if row else None

@@ -18,8 +18,11 @@ No Scrapy and no click here: `pipeline/capture.py` is the Scrapy side.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
+import os
+import sys
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +37,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipeline import __version__
+from pipeline.paths import unwritable_reason
 
 # http://netpreserve.org/warc/1.0/revisit/... : the profiles warcio and pywb understand.
 PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"
@@ -46,6 +50,15 @@ ORIGINAL_PREFIX = "X-Archive-Orig-"
 
 class WarcError(Exception):
     """A WARC file or record that cannot be written or read."""
+
+
+def check_warc_folder(directory: str | Path) -> None:
+    """Raise WarcError unless WARC files can be written in `directory`: it is a folder this
+    process can write, or the nearest folder above it that exists is (it is then made when
+    the first file is written). Creates nothing."""
+    reason = unwritable_reason(directory)
+    if reason:
+        raise WarcError(f"cannot write WARC files in {Path(directory).absolute()}: {reason}")
 
 
 class RecordNotFound(WarcError):
@@ -272,6 +285,8 @@ class RollingWarcWriter:
         self._serial = 0
         self._file: BinaryIO | None = None
         self._writer: WARCWriter | None = None
+        #: why a write failed (a full disk): the writer writes nothing more, in no file
+        self.failed: str | None = None
 
     def __enter__(self) -> RollingWarcWriter:
         return self
@@ -300,9 +315,16 @@ class RollingWarcWriter:
             raise WarcError(f"cannot create a WARC file in {self.directory}: {error}") from error
         self.files.append(path)
         self._writer = LeveledWARCWriter(self._file, self.gzip_level)
-        self._writer.write_record(self._writer.create_warcinfo_record(path.name, self.info))
+        try:
+            self._writer.write_record(self._writer.create_warcinfo_record(path.name, self.info))
+            self._file.flush()
+        except OSError as error:
+            self._abandon(0)
+            raise WarcError(f"cannot write to {path}: {error}") from error
 
     def _ready(self) -> tuple[WARCWriter, BinaryIO]:
+        if self.failed:
+            raise WarcError(f"an earlier write failed: {self.failed}")
         if self._file is None or self._file.tell() >= self.max_size:
             self._open_next()
         assert self._writer is not None and self._file is not None
@@ -366,6 +388,7 @@ class RollingWarcWriter:
         self, exchange: Exchange, record_type: str, digest: str, build: Any
     ) -> WrittenRecord:
         writer, out = self._ready()
+        start = out.tell()
         date = exchange.date or warc_date()
         headers = {"WARC-Date": date}
         if exchange.ip_address:
@@ -393,7 +416,8 @@ class RollingWarcWriter:
             writer.write_record(request)
             out.flush()
         except OSError as error:
-            raise WarcError(f"cannot write to {self.files[-1]}: {error}") from error
+            self._abandon(start)
+            raise WarcError(self.failed) from error
         self.records += 1
         return WrittenRecord(
             warc_file=self.files[-1],
@@ -404,6 +428,24 @@ class RollingWarcWriter:
             date=date,
             digest=digest,
         )
+
+    def _abandon(self, size: int) -> None:
+        """After a write that failed (a full disk): close the file and cut it back to its
+        last whole record (`size` bytes; everything before was flushed), so that it reads
+        to its end record by record (`warcio check`, `index`), or remove it when it holds
+        none. Nothing more is written (`failed`)."""
+        path = self.files[-1]
+        self.failed = f"cannot write to {path}: {sys.exc_info()[1]}"
+        file, self._file, self._writer = self._file, None, None
+        if file is not None:
+            with contextlib.suppress(OSError):  # its buffer cannot be written either
+                file.close()
+        with contextlib.suppress(OSError):
+            if size:
+                os.truncate(path, size)
+            else:
+                path.unlink()
+                self.files.pop()
 
     def close(self) -> None:
         if self._file is not None:

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import BLOGARCHIVE, LOOPBACK, free_port, rows, run_blogarchive
+from pipeline import __version__
 from pipeline.cli import cli
 from pipeline.crawl import check_overrides
 from pipeline.demo.content import blogger_posts
@@ -75,6 +76,13 @@ def test_bad_settings_are_refused_before_the_crawl(archive_path: Path) -> None:
         # the Redis workers' settings (were not checked: a traceback and exit status 0)
         ("BLOGARCHIVE_REDIS_IDLE_SECONDS=abc", "expected a number"),
         ("BLOGARCHIVE_REDIS_RUN_TTL=2.5", "expected a whole number"),
+        # were taken: nan batch seconds stopped the crawl at once with a traceback (exit
+        # 130); a negative size made a WARC file per record
+        ("BLOGARCHIVE_BATCH_SECONDS=nan", "expected a finite number"),
+        ("DOWNLOAD_TIMEOUT=inf", "expected a finite number"),
+        ("BLOGARCHIVE_WARC_MAX_SIZE=-5", "expected a number of 0 or more"),
+        # a queue folder that is not there (was a traceback and "crawl did not run")
+        (f"BLOGARCHIVE_QUEUE_DIR={archive_path.parent / 'nope'}", "cannot make the run's"),
     ]:
         result = runner.invoke(
             cli, ["crawl", "https://a.example/", "-s", pair, "--db", str(archive_path)]
@@ -83,6 +91,15 @@ def test_bad_settings_are_refused_before_the_crawl(archive_path: Path) -> None:
         assert f"Error: {'bad -s ' + pair if 'expected' in reason else ''}" in result.output
         assert reason in result.output and "Traceback" not in result.output
     assert not archive_path.exists()  # refused before anything was opened
+    # a Scrapy setting naming a file that cannot be opened (was a traceback)
+    unopenable = archive_path.parent / "nope" / "scrapy.log"
+    result = run_blogarchive(
+        "crawl", "https://a.example/", "-s", f"LOG_FILE={unopenable}", "--db", str(archive_path)
+    )
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"Error: the crawl could not start: [Errno 2] No such file or directory: '{unopenable}'\n",
+    )
     # seconds may be fractions, whatever the default looks like
     seconds = ["DOWNLOAD_TIMEOUT", "BLOGARCHIVE_EXTRACT_TIMEOUT", "BLOGARCHIVE_CLOCK_SKEW"]
     seconds += ["BLOGARCHIVE_RETRY_AFTER_MAX", "BLOGARCHIVE_REDIS_IDLE_SECONDS"]
@@ -619,3 +636,94 @@ def test_serve_and_demo_on_a_port_in_use_say_so_before_anything_else(tmp_path: P
         assert result.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
         assert "choose another --port" in result.stderr and "Traceback" not in result.stderr
     assert not demo_db.parent.exists()
+
+
+def test_commands_that_write_refuse_an_archive_they_cannot_write_and_write_nothing(
+    tmp_path: Path,
+) -> None:
+    # Before, `add` and `pause` printed a traceback ("attempt to write a readonly database"),
+    # and `crawl` made SQLite's -shm and -wal files beside the archive, owned by this user,
+    # before it failed on the lock file.
+    folder = tmp_path / "theirs"
+    folder.mkdir()
+    db = folder / "archive.db"
+    with Archive(db) as archive:
+        archive.add_source("https://quietrails.example/")
+    db.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        prefix = without_write_permission(folder)
+        folder.chmod(0o755)  # the folder is writable, the archive is not
+        before = db.read_bytes()
+        for command in (
+            ["crawl"],
+            ["crawl", "https://quietrails.example/"],
+            ["add", "https://stars.example/"],
+            ["pause", "https://quietrails.example/"],
+        ):
+            result = subprocess.run(
+                [*prefix, BLOGARCHIVE, *command, "--db", str(db)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert (result.returncode, result.stdout, result.stderr) == (
+                1,
+                "",
+                f"Error: {db} is read-only: this command writes to it\n",
+            ), command
+        assert [p.name for p in folder.iterdir()] == ["archive.db"]  # no lock, log, -shm
+        assert db.read_bytes() == before
+    finally:
+        folder.chmod(0o755)
+        db.chmod(0o644)
+
+
+def test_a_crawl_whose_warc_folder_cannot_be_written_does_not_start(tmp_path: Path) -> None:
+    # Before, every response logged an error, the posts were archived without captures and
+    # the run said `ok`, exit status 0.
+    folder = tmp_path / "archive"
+    (folder / "warc").mkdir(parents=True)
+    (folder / "warc").chmod(0o555)
+    try:
+        prefix = without_write_permission(folder / "warc")
+        db = folder / "archive.db"
+        result = subprocess.run(
+            [*prefix, BLOGARCHIVE, "crawl", "https://quietrails.example/", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr == (
+            f"Error: cannot write WARC files in {folder / 'warc'}: {folder / 'warc'} is not "
+            "writable (BLOGARCHIVE_WARC_DIR; -s BLOGARCHIVE_WARC_ENABLED=False crawls without "
+            "captures)\n"
+        )
+        assert [p.name for p in folder.iterdir()] == ["warc"]  # no archive, lock or log
+    finally:
+        (folder / "warc").chmod(0o755)
+
+
+def test_an_archive_of_a_newer_version_is_read_but_not_written(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    with Archive(db) as archive:
+        archive.save_post({"url": "https://stars.example/a.html", "title": "Dob", "text": "A dob."})
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO _migrations (name, applied_at) VALUES ('099_from_the_future', '2031')"
+        )
+    conn.close()
+    before = db.read_bytes()
+    for command in (["crawl", "https://stars.example/"], ["add", "https://x.example/"]):
+        result = runner.invoke(cli, [*command, "--db", str(db)])
+        assert (result.exit_code, result.output) == (
+            1,
+            f"Error: {db} was written by a newer blogarchive (its migration "
+            f"099_from_the_future is unknown to version {__version__}): upgrade blogarchive to write "
+            "to it; left untouched\n",
+        ), command
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.db"]  # no lock, no logs
+    found = runner.invoke(cli, ["search", "dob", "--db", str(db), "--json"])
+    assert found.exit_code == 0 and json.loads(found.output)["title"] == "Dob"

@@ -209,7 +209,8 @@ def test_scrapy_crawl_writes_to_the_same_archive(demo_blogs, tmp_path: Path) -> 
 def test_scrapy_crawl_does_not_run_beside_another_crawl_of_the_archive(
     demo_blogs, tmp_path: Path
 ) -> None:
-    # Before, it logged "not marking dead crawls" and crawled into the archive anyway.
+    # Before, it logged "not marking dead crawls" and crawled into the archive anyway; then
+    # it printed the refusal as a traceback and exited 1.
     from pipeline.runlock import RunLock
 
     db = tmp_path / "scrapy.db"
@@ -223,9 +224,11 @@ def test_scrapy_crawl_does_not_run_beside_another_crawl_of_the_archive(
             text=True,
             timeout=300,
         )
-    assert result.returncode == 1
-    assert f"another crawl of {db} is running (pid {os.getpid()}" in result.stderr
-    assert "this crawl does not start" in result.stderr
+    assert result.returncode == 75  # as `blogarchive crawl` exits
+    assert "Traceback" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if "another crawl" in line]
+    assert line.startswith(f"blogarchive: another crawl of {db} is running (pid {os.getpid()}")
+    assert line.endswith("; this run exits with status 75")
     assert not db.exists() or rows(db, "SELECT count(*) AS n FROM crawls") == [{"n": 0}]
 
 

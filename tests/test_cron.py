@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import pty
 import re
@@ -159,6 +160,20 @@ def test_the_log_file_rotates(demo_blogs, tmp_path: Path) -> None:
     ]
     assert "crawl ended with exit status 0" in (logs / "blogarchive.log").read_text()
     assert "crawl started" not in (logs / "blogarchive.log").read_text()  # rotated away
+
+
+def test_a_log_file_kept_without_backups_stays_within_its_size(tmp_path: Path) -> None:
+    # Before, -s BLOGARCHIVE_LOG_BACKUPS=0 let the file grow without bound (Python's
+    # RotatingFileHandler rotates nothing when it keeps no older file)
+    from pipeline.logs import setup_logging
+
+    log_file = tmp_path / "logs" / "blogarchive.log"
+    with setup_logging(log_file, max_bytes=2000, backups=0, stderr_level=None):
+        for number in range(200):
+            logging.getLogger("blogarchive").info("line %d of a long run", number)
+    assert 0 < log_file.stat().st_size <= 2000
+    assert log_file.read_text().endswith("line 199 of a long run\n")
+    assert [p.name for p in log_file.parent.iterdir()] == ["blogarchive.log"]
 
 
 def test_a_terminal_gets_a_progress_line_per_source(demo_blogs, tmp_path: Path) -> None:

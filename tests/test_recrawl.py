@@ -399,3 +399,39 @@ def test_a_page_that_changes_on_every_fetch_gets_a_version_only_when_the_author_
     assert by_url[site.url + retagged.path[1:]][1]["tags"] == '["Allotment", "Water"]'
     assert by_url[site.url + quoting.path[1:]][0]["text"].split("\n") == quoting.paragraphs
     assert rows(db, "SELECT event, detail FROM post_events") == []
+
+
+def test_a_clock_set_back_after_a_run_neither_fails_the_next_run_nor_hides_changes(
+    fresh_demo_blogs, tmp_path: Path
+) -> None:
+    # Before, a run after the clock was set back found every post "listed already in this
+    # run" and none of the listings newer than the last run: `failed (no posts found: not a
+    # blog ...)`, exit status 1, and edits and deletions went unnoticed until the clock
+    # caught up with the earlier run.
+    server = fresh_demo_blogs.blogger
+    db = tmp_path / "archive.db"
+    crawl(db, server.url)
+    before = content_rows(db)
+    # the times the first run wrote, as a clock a day ahead would have written them
+    tamper = sqlite3.connect(db)
+    with tamper:
+        tamper.execute(
+            "UPDATE posts SET last_listed = "
+            "strftime('%Y-%m-%dT%H:%M:%f000+00:00', last_listed, '+1 day')"
+        )
+        for column in ("started", "finished"):
+            tamper.execute(
+                f"UPDATE crawls SET {column} = "
+                f"strftime('%Y-%m-%dT%H:%M:%S+00:00', {column}, '+1 day')"
+            )
+    tamper.close()
+    edited_url, deleted_url = edit_and_delete(server)
+
+    after_jump = crawl(db, server.url)
+
+    line = after_jump.stdout.strip()
+    assert line.startswith(f"{server.url}: ok, {len(before)} posts found, 0 new, 1 updated,")
+    assert " 1 gone, 0 failed" in line, line
+    after = content_rows(db)
+    assert set(after) == set(before) and after[edited_url] != before[edited_url]
+    assert rows(db, "SELECT gone_at FROM posts WHERE url = ?", (deleted_url,))[0]["gone_at"]

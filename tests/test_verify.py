@@ -3,16 +3,18 @@ max_page_count, `BLOGARCHIVE_DB_MAX_PAGES`) and another process holding the writ
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hostile_server import PARAGRAPHS, RawServer, html, page, post
 
-from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, rows, run_blogarchive
+from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, rows, run_blogarchive, warcio
 
 
 def slow(handler, seconds: float):
@@ -228,3 +230,113 @@ def test_a_write_lock_held_elsewhere_is_waited_for(archive_path: Path) -> None:
         assert ": ok, 6 posts found, 6 new" in out
     finally:
         server.stop()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 8 MB file system (tmpfs) that fills up: as root, where mounting is allowed."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def fill(disk: Path, leave: int) -> Path:
+    """Fill the file system of `disk` but `leave` bytes; the filler file, to delete later."""
+    filler = disk / "filler"
+    free = shutil.disk_usage(disk).free
+    with filler.open("wb") as out:
+        out.write(b"\0" * max(free - leave, 0))
+    return filler
+
+
+def test_a_real_full_disk_keeps_what_was_archived_and_the_next_run_completes(
+    small_disk: Path,
+) -> None:
+    db = small_disk / "archive.db"
+    first, second = blog(6), blog(16, words=10)
+    try:
+        assert crawl(db, first.url).returncode == 0
+        kept = rows(db, "SELECT url, text FROM posts")
+        warcs = {path: path.read_bytes() for path in (small_disk / "warc").iterdir()}
+        filler = fill(small_disk, leave=100_000)
+
+        full = crawl(db, second.url, "-s", "BLOGARCHIVE_BATCH_SIZE=5")
+
+        output = full.stdout + full.stderr
+        assert full.returncode == 1, output[-3000:]
+        assert "Traceback" not in output and "Logging error" not in output, output[-3000:]
+        errors = full.stderr.splitlines()
+        assert 1 <= len(errors) <= 5 and all(e.startswith("blogarchive: ") for e in errors), errors
+        (line,) = full.stdout.splitlines()
+        assert line.startswith(f"{second.url}: failed, ") and "cannot write" in line, line
+        stored = rows(db, "SELECT count(*) AS n FROM posts WHERE url LIKE ?", (second.url + "%",))
+        assert f" {stored[0]['n']} new, " in line  # what the archive holds, not what was fetched
+        assert rows(db, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+        assert rows(db, "SELECT url, text FROM posts WHERE url LIKE ?", (first.url + "%",)) == kept
+        assert all(path.read_bytes() == data for path, data in warcs.items())  # untouched
+        assert warcio("check", *map(str, (small_disk / "warc").iterdir())).returncode == 0
+
+        filler.unlink()
+        again = crawl(db, second.url)
+        assert again.returncode == 0, again.stdout + again.stderr[-3000:]
+        assert rows(db, "SELECT count(*) AS n FROM posts")[0]["n"] == 6 + 16
+        verified = run_blogarchive("verify", "--db", str(db))
+        assert verified.returncode == 0, verified.stdout
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_a_full_temporary_folder_is_named_and_masks_nothing(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    # SQLite keeps temporary files in $TMPDIR. Before, a batch it could not write there
+    # was reported as "cannot rollback - no transaction is active" (SQLite had rolled it
+    # back itself), which named neither the full disk nor where it was.
+    db = tmp_path / "archive.db"
+    server = blog(6)
+    try:
+        assert run_blogarchive("add", server.url, "--db", str(db)).returncode == 0
+        fill(small_disk, leave=30_000)
+        result = run_blogarchive(
+            "crawl",
+            server.url,
+            "--db",
+            str(db),
+            *LOOPBACK,
+            env={**os.environ, "TMPDIR": str(small_disk)},
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "rollback" not in result.stdout + result.stderr
+    assert result.stdout.startswith(f"{server.url}: failed, 0 posts found, ")
+    assert result.stdout.endswith(
+        f"(cannot write to the archive: database or disk is full (the archive's disk, or "
+        f"{small_disk} where SQLite keeps temporary files))\n"
+    )
+
+
+def test_an_archive_on_a_disk_with_no_space_left_is_one_line(small_disk: Path) -> None:
+    # Before: "Error: cannot open archive ...: disk I/O error" (SQLite could not make its -shm
+    # file), which did not say the disk was full.
+    db = small_disk / "archive.db"
+    assert run_blogarchive("add", "https://quietrails.example/", "--db", str(db)).returncode == 0
+    filler = fill(small_disk, leave=0)
+    full = run_blogarchive("crawl", "--db", str(db))
+    assert (full.returncode, full.stdout) == (1, "")
+    assert full.stderr == (
+        f"Error: cannot open archive {db}: disk I/O error (no space left on the disk of {db})\n"
+    )
+    filler.unlink()
+    assert run_blogarchive("sources", "--db", str(db)).stdout.startswith(
+        "https://quietrails.example/\t"
+    )

@@ -132,7 +132,18 @@ class BlogSpider(Spider):
             source_id = self.archive_view.source(source)["id"]
         except ArchiveError:
             return None
-        return self.archive_view.last_crawl_started(source_id)
+        cutoff = self.archive_view.last_crawl_started(source_id)
+        if cutoff and cutoff > utcnow():
+            # a run recorded "in the future": the clock was set back since. Every listing
+            # looks older than it; check them all, as on a first crawl.
+            self.logger.warning(
+                "%s: its last crawl started at %s, later than now (was the clock set back?): "
+                "every post is checked this run",
+                source,
+                cutoff,
+            )
+            return None
+        return cutoff
 
     def closed(self, reason: str) -> None:
         if getattr(self, "archive_view", None) is not None:
