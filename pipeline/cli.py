@@ -388,7 +388,7 @@ def sources(db_path: Path | None, as_json: bool) -> None:
         )
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True})  # `search -word` is a query
 @click.argument("query")
 @db_option
 @click.option(

@@ -155,3 +155,94 @@ def fts_query(expression: str) -> str:
 def _quoted_phrase(word: re.Match[str]) -> str:
     text = word.group(0)
     return f'"{spaced(text, " ")}"' if has_segmented(text) else text
+
+
+# ---------------------------------------------------------------- what a user types
+
+#: The columns a search of posts (of comments) may be narrowed to with `column:word`.
+POST_COLUMNS = ("title", "text", "author", "tags")
+COMMENT_COLUMNS = ("author", "text")
+#: One item of a user's query: an optional `-` (leave out), an optional `column:`, then a
+#: "quoted phrase" (closed at the end of the query if its quote is not) or a word.
+_USER_ITEM = re.compile(
+    r"(?P<minus>-(?=[^\s-]))?(?:(?P<column>[A-Za-z]+):(?=[^\s:]))?"
+    r'(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))'
+)
+_OPERATORS = ("AND", "OR", "NOT")
+#: A term that holds a letter or digit (anything else is no word to the index).
+_WORDLIKE = re.compile(r"[^\W_]")
+
+
+class QueryProblem(ValueError):
+    """A user's query that no search can answer (only words left out), with why."""
+
+
+def user_query(query: str | None, columns: tuple[str, ...] = POST_COLUMNS) -> str:
+    """The FTS5 query for what a user typed in a search box (or `blogarchive search`):
+    words, all of which a match holds (`AND` between them changes nothing); a "quoted
+    phrase" (its words side by side; a quote left open closes at the end); `word*` (words
+    starting so); `-word` or `NOT word` (left out); `OR` between two words or phrases
+    (either); `title:word` (in that column: one of `columns`). Anything else is a word:
+    FTS5 syntax characters cannot break it, and the result is always a valid FTS5 query,
+    "" when the query holds no word. Raises QueryProblem when every word is left out."""
+    items: list[tuple[str, str, bool]] = []  # (kind "term" or "op", text, left out)
+    for found in _USER_ITEM.finditer((query or "").replace("\x00", " ")):
+        minus, column, phrase, word = found.group("minus", "column", "phrase", "word")
+        if word in _OPERATORS and not minus and not column:
+            items.append(("op", word, False))
+            continue
+        if column and column.lower() not in columns:  # not a column: part of the word
+            column, phrase, word = None, None, found.group(0).removeprefix(minus or "")
+        prefix = ""
+        if phrase is None:
+            stripped = word.rstrip("*")
+            prefix = "*" if stripped != word else ""
+            phrase = stripped
+        words = phrase.split()
+        if not any(_WORDLIKE.search(part) for part in words):
+            continue
+        term = '"' + " ".join(words).replace('"', "") + '"' + prefix
+        if column:
+            term = f"{column.lower()} : {term}"
+        items.append(("term", term, bool(minus)))
+    # operators between terms; one with nothing to join is a word
+    terms: list[tuple[str, bool]] = []
+    alternatives: list[list[str]] = []  # each a run of terms joined by OR
+    joined = False
+    for index, (kind, text, left_out) in enumerate(items):
+        after = items[index + 1] if index + 1 < len(items) else None
+        before = items[index - 1] if index else None
+        if kind == "op":
+            next_is_term = after is not None and after[0] == "term"
+            prev_is_term = before is not None and before[0] == "term"
+            if text == "NOT" and next_is_term:
+                items[index + 1] = (after[0], after[1], True)
+                continue
+            if text == "OR" and next_is_term and prev_is_term:
+                joined = True
+                continue
+            if text == "AND" and next_is_term and prev_is_term:
+                continue
+            text, left_out = f'"{text}"', False
+        terms.append((text, left_out))
+        if left_out:
+            joined = False
+            continue
+        if joined and alternatives:
+            alternatives[-1].append(text)
+        else:
+            alternatives.append([text])
+        joined = False
+    wanted = [group[0] if len(group) == 1 else f"({' OR '.join(group)})" for group in alternatives]
+    unwanted = list(dict.fromkeys(text for text, left_out in terms if left_out))
+    wanted = list(dict.fromkeys(wanted))
+    if unwanted and not wanted:
+        typed = " ".join((query or "").split())
+        typed = typed if len(typed) <= 80 else typed[:79] + "…"
+        raise QueryProblem(
+            f"“{typed}” only leaves words out: a search needs a word to look for as well"
+        )
+    expression = " AND ".join(wanted)
+    if unwanted:
+        expression = f"({expression}) NOT ({' OR '.join(unwanted)})"
+    return expression

@@ -1671,8 +1671,10 @@ class Archive:
         """Posts matching a full-text query, best first (bm25, weighted as SEARCH_WEIGHTS),
         with a highlighted snippet, and how many matches were ranked.
 
-        Words are matched as given (each one quoted, as Datasette does) unless `raw` is true,
-        in which case FTS5 query syntax (AND, OR, NEAR, prefix*) is passed through. A query
+        The query is read as a search box reads it (`searchtext.user_query`: words, "a
+        phrase", prefix*, -word or NOT word, OR, title:word; raises SearchError when it only
+        leaves words out) unless `raw` is true, in which case FTS5 query syntax (AND, OR,
+        NEAR, prefix*) is passed through. A query
         that matches more than `rank_limit` posts is ranked among the `rank_limit` most
         recently archived of them (`complete` is then false); `rank_limit=None` ranks all.
         `order="newest"` or `"oldest"` lists every match by publication date instead (posts
@@ -1681,10 +1683,13 @@ class Archive:
         """
         if order not in SEARCH_ORDERS:
             raise SearchError(f"unknown order {order!r}: one of {', '.join(SEARCH_ORDERS)}")
-        match = query if raw else escape_fts(query)
+        try:
+            match = query.replace("\x00", " ") if raw else searchtext.user_query(query)
+        except searchtext.QueryProblem as problem:
+            raise SearchError(str(problem)) from problem
         if self._segmented_index:
             match = searchtext.fts_query(match)
-        if not match:
+        if not match.strip():
             return SearchResults(rows=[], ranked=0, complete=True)
         if order != "relevance":
             return self._search_by_date(
@@ -1808,10 +1813,13 @@ class Archive:
 
 
 def escape_fts(query: str) -> str:
-    """Quote each word of a user's query so FTS5 syntax characters cannot break it; a word
-    given twice is looked for once (the same matches; FTS5 would walk its doclist again)."""
-    terms = dict.fromkeys(re.findall(r'[^\s"]+', query or ""))
-    return " ".join(f'"{term}"' for term in terms)
+    """The FTS5 query for what a user typed (`searchtext.user_query`: words, "phrases",
+    prefix*, -word, OR, title:word; FTS5 syntax characters cannot break it; a word given
+    twice is looked for once), "" for a query without a word to look for."""
+    try:
+        return searchtext.user_query(query)
+    except searchtext.QueryProblem:
+        return ""
 
 
 def _shown(query: str, limit: int = 200) -> str:

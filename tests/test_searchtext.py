@@ -21,7 +21,7 @@ from test_datasette import Site
 
 from conftest import LOOPBACK, html_page, run_blogarchive
 from pipeline.serving import make_datasette
-from pipeline.store import MIGRATIONS, Archive, utcnow
+from pipeline.store import MIGRATIONS, Archive, SearchError, utcnow
 from pipeline.verify import verify_archive
 
 TOKYO = {
@@ -326,3 +326,87 @@ def test_only_these_scripts_are_spaced() -> None:
     assert spaced("สวัสดี", " ") == "ส วั ส ดี"  # a vowel sign stays with its consonant
     assert fts_query('"東京" AND hello') == '"東 京" AND hello'
     assert indexed("東 京。") is None and indexed("Paris") is None  # nothing to keep apart
+
+
+# ---------------------------------------------------------------- what a reader types
+
+FOX = {
+    "url": "https://notes.example/2024/01/fox.html",
+    "title": "River notes",
+    "author": "Ines",
+    "text": "The quick brown fox crossed the river at dawn.",
+}
+DOG = {
+    "url": "https://notes.example/2024/02/dog.html",
+    "title": "Dog days",
+    "author": "Ines",
+    "text": "A quick dog slept by the brown river; no fox came.",
+}
+CAT = {
+    "url": "https://notes.example/2024/03/cat.html",
+    "title": "Quiet evenings",
+    "author": "Omar",
+    "text": "My cat ignores the river (and the dog).",
+}
+
+#: query -> the titles it finds, on every path (None: no search is possible, said so)
+TYPED = {
+    "quick fox": ["Dog days", "River notes"],
+    "quick AND fox": ["Dog days", "River notes"],
+    '"quick brown"': ["River notes"],
+    '"brown quick"': [],
+    '"quick brown': ["River notes"],  # a quote left open closes at the end
+    "quick -fox": [],
+    "river -fox": ["Quiet evenings"],
+    "river NOT dog": ["River notes"],
+    "cat OR fox": ["Dog days", "Quiet evenings", "River notes"],
+    "qui*": ["Dog days", "Quiet evenings", "River notes"],  # quick, quiet
+    "title:river": ["River notes"],
+    "author:omar river": ["Quiet evenings"],
+    "(and": ["Quiet evenings"],
+    "quick)": ["Dog days", "River notes"],
+    "*": [],
+    "!!!": [],
+    "river\x00": ["Dog days", "Quiet evenings", "River notes"],
+    "-fox": None,
+    "NOT river": None,
+}
+
+
+def test_what_a_reader_types_finds_the_same_on_every_path(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        for post in (FOX, DOG, CAT):
+            archive.save_post(post)
+        for query, expected in TYPED.items():
+            if expected is None:
+                with pytest.raises(SearchError, match="only leaves words out"):
+                    archive.search(query)
+            else:
+                assert sorted(titles(archive.search(query))) == expected, query
+    site = Site(make_datasette(archive_path), "archive")
+    try:
+        for query, expected in TYPED.items():
+            q = quote(query)
+            page = site.json(f"/archive/search.json?_shape=array&q={q}")
+            table = site.json(f"/archive/posts.json?_shape=array&_search={q}")
+            assert sorted(titles(page)) == (expected or []), query
+            assert sorted(titles(table)) == (expected or []), query
+        message = "“quick -fox -dog” only leaves words out"
+        assert message not in site.ok(f"/archive/search?q={quote('quick -fox -dog')}").text
+        assert (
+            "“-fox -dog” only leaves words out"
+            in site.ok(f"/archive/search?q={quote('-fox -dog')}").text
+        )
+        # comments are searched by author and text
+        comments = site.get(f"/archive/search_comments.json?q={quote('title:x')}")
+        assert comments.status_code == 200
+    finally:
+        site.close()
+    # the command line: a query starting with "-" is a query, not an option
+    found = run_blogarchive("search", "river -fox", "--json", "--db", str(archive_path))
+    assert [json.loads(line)["title"] for line in found.stdout.splitlines()] == ["Quiet evenings"]
+    only_out = run_blogarchive("search", "-fox", "--db", str(archive_path))
+    assert only_out.returncode == 1
+    assert "Error: “-fox” only leaves words out: a search needs a word" in only_out.stderr
+    phrase = run_blogarchive("search", '"brown quick"', "--db", str(archive_path))
+    assert phrase.returncode == 0 and "no posts match" in phrase.stderr
