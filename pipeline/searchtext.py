@@ -18,6 +18,7 @@ English and every script written with spaces between words are left exactly as t
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -129,18 +130,24 @@ def spaced(text: str, separator: str = SEPARATOR) -> str:
 
 def indexed(text: str | None) -> str | None:
     """What the index holds of a column's value when that differs from the value itself (the
-    value with zero-width spaces between these scripts' characters), else None."""
-    if text is None or not has_segmented(text):
+    value `folded`, with zero-width spaces between these scripts' characters), else None."""
+    if text is None or text.isascii():
         return None
-    split = _BOUNDARY.sub(SEPARATOR, text)
-    return split if split != text else None  # already apart (spaces, punctuation)
+    value = folded(text)
+    if has_segmented(value):
+        value = _BOUNDARY.sub(SEPARATOR, value)
+    return value if value != text else None  # already apart (spaces, punctuation)
 
 
-def fts_query(expression: str) -> str:
-    """An FTS5 query put to the index: each run of these scripts' characters becomes a phrase
-    of them, so 東京 finds the adjacent pair 東 京 wherever it stands. Inside a quoted string
-    the characters are spaced apart; a bare word holding them is quoted (`東京*` becomes
-    `"東 京"*`, `title:東京` `title:"東 京"`). Anything else is left as it is."""
+def fts_query(expression: str, fold: bool = True) -> str:
+    """An FTS5 query put to the index: its letters `folded` as the index holds them (unless
+    `fold` is false: an index older than migration 014), and each run of these scripts'
+    characters a phrase of them, so 東京 finds the adjacent pair 東 京 wherever it stands.
+    Inside a quoted string the characters are spaced apart; a bare word holding them is
+    quoted (`東京*` becomes `"東 京"*`, `title:東京` `title:"東 京"`). Anything else is left as
+    it is."""
+    if fold:
+        expression = folded(expression)
     if not has_segmented(expression):
         return expression
     parts = _QUOTED.split(expression)
@@ -246,3 +253,109 @@ def user_query(query: str | None, columns: tuple[str, ...] = POST_COLUMNS) -> st
     if unwanted:
         expression = f"({expression}) NOT ({' OR '.join(unwanted)})"
     return expression
+
+
+# ---------------------------------------------------------------- letters the index folds
+
+#: Marks removed from Arabic (harakat, Quranic annotation marks, superscript alef) and Hebrew
+#: (niqqud, cantillation) text, and the Arabic tatweel (a stretch of the line, not a letter):
+#: `كَتَبَ` and `كتب`, `שָׁלוֹם` and `שלום`, `العـــربية` and `العربية` are the same words.
+_REMOVED = (
+    "\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+    "\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+)
+#: What may be folded: those, Greek letters (their accents and breathings are removed:
+#: Αθήνα and ΑΘΗΝΑ), ß and ẞ (ss), dotless ı (i, as unicode61 makes İ), the Latin ligatures
+#: (ﬁ is fi) and full-width Latin letters and digits (Ａ is A).
+_FOLDABLE = re.compile(
+    f"[{_REMOVED}\u0370-\u03ff\u1f00-\u1fff\u00df\u1e9e\u0131"
+    "\ufb00-\ufb06\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
+)
+
+
+@functools.cache
+def _folded_char(char: str) -> str:
+    if re.fullmatch(f"[{_REMOVED}]", char):
+        return ""
+    if char in "\u00df\u1e9e":
+        return "ss" if char == "\u00df" else "SS"
+    if char == "\u0131":
+        return "i"
+    if "\u0370" <= char <= "\u03ff" or "\u1f00" <= char <= "\u1fff":
+        decomposed = unicodedata.normalize("NFD", char)
+        return "".join(c for c in decomposed if not unicodedata.combining(c)) or char
+    return unicodedata.normalize("NFKC", char)
+
+
+def has_foldable(text: str | None) -> bool:
+    """Whether `text` holds a letter or mark the index folds."""
+    return bool(text) and not text.isascii() and _FOLDABLE.search(text) is not None
+
+
+def folded(text: str) -> str:
+    """`text` with the letters the index folds folded (see _FOLDABLE), else unchanged: what
+    the index holds of it and what a query is put to it as. unicode61 itself ignores case
+    and the accents of Latin letters (café and cafe), not these."""
+    if not has_foldable(text):
+        return text
+    return _FOLDABLE.sub(lambda found: _folded_char(found.group(0)), text)
+
+
+def _folding_map(text: str) -> tuple[str, list[int], list[int]]:
+    """`folded(text)` without zero-width spaces, and for each of its characters where the
+    character it comes from starts and ends in `text` (the end past any mark removed after
+    it)."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for index, char in enumerate(text):
+        piece = _folded_char(char) if _FOLDABLE.match(char) else char
+        piece = piece.replace(SEPARATOR, "")
+        if not piece:
+            if ends:
+                ends[-1] = index + 1
+            continue
+        for part in piece:
+            out.append(part)
+            starts.append(index)
+            ends.append(index + 1)
+    return "".join(out), starts, ends
+
+
+def unfolded(marked: str | None, original: str | None, start: str, end: str) -> str | None:
+    """A snippet() or highlight() of folded text (`start` and `end` around each match, "…"
+    where it was cut, zero-width spaces taken out) as the same stretch of `original`, the
+    text as stored, with the same words marked. `marked` unchanged when `original` holds
+    nothing folded or the stretch is not found in it."""
+    if not marked or not original or not has_foldable(original):
+        return marked
+    pieces = re.split(f"({re.escape(start)}|{re.escape(end)})", marked)
+    plain = "".join(piece for piece in pieces if piece not in (start, end))
+    text, starts, ends = _folding_map(original)
+    cuts = [(lead, trail) for lead in (1, 0) for trail in (1, 0)]
+    for lead, trail in cuts:
+        lead = lead if plain.startswith("…") else 0
+        trail = trail if plain.endswith("…") and len(plain) > lead else 0
+        found = text.find(plain[lead : len(plain) - trail])
+        if found >= 0 and len(plain) > lead + trail:
+            break
+    else:
+        return marked
+    position = found - lead  # where `plain` would start in `text`
+    out: list[str] = []
+    at = 0  # characters of `plain` written
+    for piece in pieces:
+        if piece == start:
+            out.append(start)
+        elif piece == end:
+            out.append(end)
+        else:
+            first, last = max(at, lead), min(at + len(piece), len(plain) - trail)
+            if at < lead:
+                out.append("…")
+            if first < last:
+                out.append(original[starts[position + first] : ends[position + last - 1]])
+            if at + len(piece) > len(plain) - trail:
+                out.append("…")
+            at += len(piece)
+    return "".join(out)

@@ -550,6 +550,30 @@ def _fts_segmented_scripts(db: sqlite_utils.Database) -> None:
                 db.execute(statement)
 
 
+def _reindex_row(
+    conn: sqlite3.Connection, table: str, row_id: int, wanted: Sequence[str | None]
+) -> None:
+    """Index the row `row_id` of `table` again with `wanted` as its `{table}_fts_segments`
+    (what `searchtext.indexed` gives of each column; all None: the values themselves)."""
+    columns = FTS_COLUMNS[table]
+    names = ", ".join(f'"{c}"' for c in columns)
+    # out with what the view gives now, in with what it gives after: the index stays its
+    # image (FTS5 takes a row out of an external-content index with the values indexed)
+    source = f'id, {names} FROM "{table}_fts_source" WHERE id = ?'
+    conn.execute(
+        f"""INSERT INTO "{table}_fts" ("{table}_fts", rowid, {names}) SELECT 'delete', {source}""",
+        [row_id],
+    )
+    conn.execute(f'DELETE FROM "{table}_fts_segments" WHERE id = ?', [row_id])
+    if any(wanted):
+        conn.execute(
+            f'INSERT INTO "{table}_fts_segments" (id, {names}) VALUES '
+            f"(?, {', '.join('?' for _ in columns)})",
+            [row_id, *wanted],
+        )
+    conn.execute(f'INSERT INTO "{table}_fts" (rowid, {names}) SELECT {source}', [row_id])
+
+
 @migration("013_word_count_by_character")
 def _word_count_by_character(db: sqlite_utils.Database) -> None:
     """`posts.word_count` of Chinese, Japanese, Korean and Thai text counted a whole sentence
@@ -563,6 +587,33 @@ def _word_count_by_character(db: sqlite_utils.Database) -> None:
         "UPDATE posts SET word_count = ? WHERE id = ?",
         [(word_count(text), post_id) for post_id, text in rows],
     )
+
+
+@migration("014_fts_folded_letters")
+def _fts_folded_letters(db: sqlite_utils.Database) -> None:
+    """Greek with and without accents (Αθήνα, αθηνα, ΑΘΗΝΑ), Arabic with and without
+    harakat or tatweel (كَتَبَ, كتب), Hebrew with and without niqqud (שָׁלוֹם, שלום), ß and ss,
+    ı and i, ligatures (ﬁle, file) and full-width letters (ＡＢＣ, ABC) were different words to
+    the index: a search for one did not find the other, and pointed Hebrew and Arabic words
+    were cut at each mark. The rows holding such letters are indexed again with them folded
+    (`searchtext.folded`, kept in `{table}_fts_segments` like the spaced-out CJK text); a
+    row of ASCII text is passed over at once, so an English archive takes about a second per
+    100,000 posts."""
+    for table, columns in FTS_COLUMNS.items():
+        names = ", ".join(f'"{c}"' for c in columns)
+        held = {
+            row[0]: list(row[1:])
+            for row in db.conn.execute(f'SELECT id, {names} FROM "{table}_fts_segments"')
+        }
+        changed = []
+        for row in db.conn.execute(f'SELECT id, {names} FROM "{table}"'):
+            if all(value is None or value.isascii() for value in row[1:]):
+                continue  # nothing to fold or space out (and so no segments held)
+            wanted = [searchtext.indexed(value) for value in row[1:]]
+            if held.get(row[0], [None] * len(columns)) != wanted:
+                changed.append((row[0], wanted))
+        for row_id, wanted in changed:
+            _reindex_row(db.conn, table, row_id, wanted)
 
 
 def _keeps_stored(name: str, stored: Any, new: Any) -> bool:
@@ -660,8 +711,9 @@ DATE_WALK_MATCHES = 2_000
 def _snippets_of(match: str, shown: str) -> str:
     """SQL for the snippet (matches in [brackets]) of each post of the table `shown` (its
     `rowid` column): a query's snippets for the rows shown only, never for every match."""
-    # without the zero-width spaces the index has between CJK and Thai characters
-    snippet = "replace(snippet(posts_fts, 1, '[', ']', '…', 16), char(8203), '') AS snippet"
+    # without the zero-width spaces the index has between CJK and Thai characters; the
+    # matches between \x02 and \x03 (`Archive._shown_snippets` makes them [brackets])
+    snippet = "replace(snippet(posts_fts, 1, char(2), char(3), '…', 16), char(8203), '') AS snippet"
     if "*" in match:
         # A prefix query merges the doclists of every word it matches in each statement
         # that runs it: one pass over the matches beats a lookup for each row shown.
@@ -861,6 +913,14 @@ class Archive:
         )
         return found.fetchone() is not None
 
+    @functools.cached_property
+    def _folded_index(self) -> bool:
+        """Whether the full-text indexes hold Greek, Arabic and Hebrew words without their
+        accents and marks, ß as ss... (migration 014): a query is folded the same way then
+        only (an older archive opened read-only holds them as written)."""
+        found = self.conn.execute("SELECT 1 FROM _migrations WHERE name = '014_fts_folded_letters'")
+        return found.fetchone() is not None
+
     def __enter__(self) -> Archive:
         return self
 
@@ -946,21 +1006,7 @@ class Archive:
         ).fetchone()
         if (list(held[1:]) if held else [None] * len(columns)) == wanted:
             return
-        # out with what the view gives now, in with what it gives after: the index stays its
-        # image (FTS5 takes a row out of an external-content index with the values indexed)
-        source = f'id, {names} FROM "{table}_fts_source" WHERE id = ?'
-        self.conn.execute(
-            f"""INSERT INTO "{table}_fts" ("{table}_fts", rowid, {names}) SELECT 'delete', {source}""",
-            [row_id],
-        )
-        self.conn.execute(f'DELETE FROM "{table}_fts_segments" WHERE id = ?', [row_id])
-        if any(wanted):
-            self.conn.execute(
-                f'INSERT INTO "{table}_fts_segments" (id, {names}) VALUES '
-                f"(?, {', '.join('?' for _ in columns)})",
-                [row_id, *wanted],
-            )
-        self.conn.execute(f'INSERT INTO "{table}_fts" (rowid, {names}) SELECT {source}', [row_id])
+        _reindex_row(self.conn, table, row_id, wanted)
 
     # -- sources
 
@@ -1688,7 +1734,7 @@ class Archive:
         except searchtext.QueryProblem as problem:
             raise SearchError(str(problem)) from problem
         if self._segmented_index:
-            match = searchtext.fts_query(match)
+            match = searchtext.fts_query(match, fold=self._folded_index)
         if not match.strip():
             return SearchResults(rows=[], ranked=0, complete=True)
         if order != "relevance":
@@ -1720,7 +1766,7 @@ class Archive:
         try:
             cursor = self.conn.execute(sql, params)
             columns = [column[0] for column in cursor.description]
-            rows = [dict(zip(columns, row, strict=True)) for row in cursor]
+            rows = self._shown_snippets([dict(zip(columns, row, strict=True)) for row in cursor])
             if rank_limit is None:
                 ranked = self.conn.execute(
                     "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?", [match]
@@ -1800,10 +1846,34 @@ class Archive:
                 params,
             )
             columns = [column[0] for column in cursor.description]
-            rows = [dict(zip(columns, row, strict=True)) for row in cursor]
+            rows = self._shown_snippets([dict(zip(columns, row, strict=True)) for row in cursor])
         except sqlite3.DatabaseError as error:
             raise SearchError(f"cannot search for {_shown(query)}: {error}") from error
         return SearchResults(rows=rows, ranked=found, complete=True)
+
+    def _shown_snippets(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows with their snippets (matches between \x02 and \x03) as the text is
+        stored, the matches in [brackets]: the index holds some words folded (Αθηνα for
+        Αθήνα, see `searchtext.folded`), which the snippet shows as the post writes them."""
+        if self._segmented_index and rows:
+            ids = json.dumps([row["id"] for row in rows])
+            texts = dict(
+                self.conn.execute(
+                    """SELECT posts.id, posts.text FROM posts_fts_segments AS s
+                    JOIN posts ON posts.id = s.id
+                    WHERE s.id IN (SELECT value FROM json_each(?)) AND s.text IS NOT NULL""",
+                    [ids],
+                )
+            )
+            for row in rows:
+                if row["id"] in texts:
+                    row["snippet"] = searchtext.unfolded(
+                        row["snippet"], texts[row["id"]], "\x02", "\x03"
+                    )
+        for row in rows:
+            if row["snippet"]:
+                row["snippet"] = row["snippet"].replace("\x02", "[").replace("\x03", "]")
+        return rows
 
     def counts(self) -> dict[str, int]:
         return {

@@ -20,6 +20,7 @@ from datasette.app import Datasette
 from test_datasette import Site
 
 from conftest import LOOPBACK, html_page, run_blogarchive
+from pipeline.searchtext import spaced
 from pipeline.serving import make_datasette
 from pipeline.store import MIGRATIONS, Archive, SearchError, utcnow
 from pipeline.verify import verify_archive
@@ -252,13 +253,13 @@ def test_a_crawled_blog_in_japanese_chinese_and_korean_is_searchable(
     fts_sound(db)
 
 
-def old_archive(path: Path, posts: list[dict[str, Any]]) -> None:
-    """An archive as blogarchive made it before migration 012 (its migrations 001-011, the
-    posts and a comment written through their triggers)."""
+def old_archive(path: Path, posts: list[dict[str, Any]], before: str = "012") -> None:
+    """An archive as blogarchive made it before migration `before` (its migrations before
+    that one, the posts and a comment written through their triggers)."""
     db = sqlite_utils.Database(path)
     db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     for name, function in MIGRATIONS:
-        if name.startswith("012"):
+        if name.startswith(before):
             break
         function(db)
         db.execute("INSERT INTO _migrations VALUES (?, ?)", [name, utcnow()])
@@ -270,7 +271,7 @@ def old_archive(path: Path, posts: list[dict[str, Any]]) -> None:
                 post["url"],
                 post["title"],
                 post["author"],
-                json.dumps(post.get("tags", [])),
+                json.dumps(post.get("tags", []), ensure_ascii=False),
                 post["text"],
             ],
         )
@@ -319,7 +320,7 @@ def test_a_read_only_search_of_an_old_archive_finds_what_it_found_before(tmp_pat
 
 
 def test_only_these_scripts_are_spaced() -> None:
-    from pipeline.searchtext import fts_query, indexed, spaced
+    from pipeline.searchtext import fts_query, indexed
 
     assert spaced("Москва, Αθήνα, العربية, עברית, café") == "Москва, Αθήνα, العربية, עברית, café"
     assert spaced("iPhone東京2024年", " ") == "iPhone 東 京 2024 年"
@@ -410,3 +411,148 @@ def test_what_a_reader_types_finds_the_same_on_every_path(archive_path: Path) ->
     assert "Error: “-fox” only leaves words out: a search needs a word" in only_out.stderr
     phrase = run_blogarchive("search", '"brown quick"', "--db", str(archive_path))
     assert phrase.returncode == 0 and "no posts match" in phrase.stderr
+
+
+# ---------------------------------------------------------------- folded letters (migration 014)
+
+GREEK = {
+    "url": "https://taxidi.example/2024/04/athina.html",
+    "title": "Ταξίδι στην Αθήνα",
+    "author": "Σοφία",
+    "tags": ["Ελλάδα"],
+    "text": "Περπατήσαμε στην Αθήνα όλο το πρωί. [σημείωση] Μετά, καφές.",
+    "comments": [{"author": "Νίκος", "text": "Ωραία η Αθήνα!", "comment_key": "c1"}],
+}
+ARABIC = {
+    "url": "https://kitaba.example/2024/05/dars.html",
+    "title": "الدرس الأول",
+    "author": "سلمى",
+    "text": "كَتَبَ الطالبُ الدرسَ في العـــربية.",
+}
+HEBREW = {
+    "url": "https://shalom.example/2024/06/shalom.html",
+    "title": "מכתב",
+    "author": "דנה",
+    "text": "אמרתי שָׁלוֹם לכל החברים.",
+}
+MIXED = {
+    "url": "https://mixed.example/2024/07/strasse.html",
+    "title": "Die Straße nach Iğdır",
+    "author": "Jonas",
+    "text": "A ﬁne ﬁle about the ＡＢＣ company, past the Große Straße.",
+}
+FOLDED = [GREEK, ARABIC, HEBREW, MIXED, RUNNING]
+
+#: query -> the title it finds (each spelling finds the other)
+SPELLINGS = {
+    "Αθήνα": "Ταξίδι στην Αθήνα",
+    "αθηνα": "Ταξίδι στην Αθήνα",
+    "ΑΘΗΝΑ": "Ταξίδι στην Αθήνα",
+    "περπατησαμε": "Ταξίδι στην Αθήνα",
+    "ελλαδα": "Ταξίδι στην Αθήνα",  # label
+    "σοφια": "Ταξίδι στην Αθήνα",  # author
+    "كتب": "الدرس الأول",
+    "كَتَبَ": "الدرس الأول",
+    "العربية": "الدرس الأول",
+    "שלום": "מכתב",
+    "שָׁלוֹם": "מכתב",
+    "Strasse": "Die Straße nach Iğdır",
+    "straße": "Die Straße nach Iğdır",
+    "grosse": "Die Straße nach Iğdır",
+    "igdir": "Die Straße nach Iğdır",
+    "ığdır": "Die Straße nach Iğdır",
+    "file": "Die Straße nach Iğdır",
+    "ﬁne": "Die Straße nach Iğdır",
+    "abc": "Die Straße nach Iğdır",
+    "ＡＢＣ": "Die Straße nach Iğdır",
+    "running": "Running in the park",
+}
+
+
+def test_accents_marks_and_letter_forms_are_folded_on_every_path(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        for post in FOLDED:
+            archive.save_post(post)
+        for query, title in SPELLINGS.items():
+            assert titles(archive.search(query)) == [title], query
+        assert archive.search("αθηνας") == []  # another word
+        # the snippet is the text as stored, the word marked where it stands
+        assert archive.search("αθηνα")[0]["snippet"] == (
+            "Περπατήσαμε στην [Αθήνα] όλο το πρωί. [σημείωση] Μετά, καφές."
+        )
+        assert archive.search("كتب")[0]["snippet"] == "[كَتَبَ] الطالبُ الدرسَ في العـــربية."
+        assert archive.search("שלום")[0]["snippet"] == "אמרתי [שָׁלוֹם] לכל החברים."
+        assert "the Große [Straße]." in archive.search("strasse")[0]["snippet"]
+        assert archive.search("σημειωση")[0]["snippet"].startswith(
+            "Περπατήσαμε στην Αθήνα όλο το πρωί. [[σημείωση]] Μετά"
+        )
+        stored = archive.conn.execute("SELECT text FROM posts ORDER BY id").fetchall()
+        assert stored == [(post["text"],) for post in FOLDED]  # as extracted
+    fts_sound(archive_path)
+    site = Site(make_datasette(archive_path), "archive")
+    try:
+        for query, title in SPELLINGS.items():
+            for path in (
+                f"/archive/search.json?_shape=array&q={quote(query)}",
+                f"/archive/search.json?_shape=array&order=newest&q={quote(query)}",
+                f"/archive/posts.json?_shape=array&_search={quote(query)}",
+            ):
+                assert titles(site.json(path)) == [title], (query, path)
+        hit = site.json(f"/archive/search.json?_shape=array&q={quote('ΑΘΗΝΑ')}")[0]
+        assert hit["title_highlighted"] == "Ταξίδι στην <mark>Αθήνα</mark>"
+        assert hit["snippet"].startswith("Περπατήσαμε στην <mark>Αθήνα</mark> όλο")
+        page = site.ok(f"/archive/search?q={quote('שלום')}").text
+        assert "אמרתי <mark>שָׁלוֹם</mark> לכל" in page
+        comments = site.json(f"/archive/search_comments.json?_shape=array&q={quote('αθηνα')}")
+        assert [c["snippet"] for c in comments] == ["Ωραία η <mark>Αθήνα</mark>!"]
+    finally:
+        site.close()
+    found = run_blogarchive("search", "STRASSE", "--db", str(archive_path))
+    assert "the Große [Straße]." in found.stdout, found.stdout + found.stderr
+
+
+def test_migration_014_folds_an_archive_indexed_before_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old_archive(path, [*FOLDED, TOKYO], before="014")
+    conn = sqlite3.connect(path)
+    # what blogarchive before migration 014 kept for Japanese text
+    conn.execute(
+        "INSERT INTO posts_fts(posts_fts, rowid, title, text, author, tags) "
+        "SELECT 'delete', id, title, text, author, tags FROM posts WHERE url = ?",
+        [TOKYO["url"]],
+    )
+    row = conn.execute(
+        "SELECT id, title, text, author, tags FROM posts WHERE url = ?", [TOKYO["url"]]
+    ).fetchone()
+    spaced_row = [row[0], *(spaced(value) if value else None for value in row[1:])]
+    conn.execute("INSERT INTO posts_fts_segments VALUES (?, ?, ?, ?, ?)", spaced_row)
+    conn.execute(
+        "INSERT INTO posts_fts(rowid, title, text, author, tags) VALUES (?, ?, ?, ?, ?)",
+        spaced_row,
+    )
+    conn.commit()
+    before = "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?"
+    assert conn.execute(before, ['"αθηνα"']).fetchone() == (0,)  # the defect
+    assert conn.execute(before, ['"שלום"']).fetchone() == (0,)
+    assert conn.execute(before, ['"東 京"']).fetchone() == (1,)
+    texts = conn.execute("SELECT id, title, text, author, tags FROM posts").fetchall()
+    conn.close()
+    with Archive(path, readonly=True) as archive:  # not migrated: found as written
+        assert titles(archive.search("Αθήνα")) == ["Ταξίδι στην Αθήνα"]
+        assert archive.search("αθηνα") == []
+    with Archive(path) as archive:  # opening it for writing migrates it
+        assert ("014_fts_folded_letters",) in archive.conn.execute(
+            "SELECT name FROM _migrations"
+        ).fetchall()
+        for query, title in SPELLINGS.items():
+            assert titles(archive.search(query)) == [title], query
+        assert titles(archive.search("東京")) == ["東京の暮らし"]
+        assert archive.search("αθηνα")[0]["snippet"].startswith("Περπατήσαμε στην [Αθήνα]")
+        assert (
+            archive.conn.execute("SELECT id, title, text, author, tags FROM posts").fetchall()
+            == texts
+        )
+        # written after the migration: kept current like the rest
+        archive.save_post({**GREEK, "url": "https://taxidi.example/2024/08/ksana.html"})
+        assert len(archive.search("ΑΘΗΝΑ")) == 2
+    fts_sound(path)

@@ -91,16 +91,25 @@ def escape_fts_comments(query: str) -> str:
     return escape_fts(query, searchtext.COMMENT_COLUMNS)
 
 
+def unfolded(marked: str | None, original: str | None) -> str | None:
+    """SQL function archive_unfolded(snippet or highlight, the column as stored): the
+    index holds some letters folded (Αθηνα for Αθήνα, see pipeline/searchtext.py); the
+    same stretch of the stored text with the same words in <mark>."""
+    return searchtext.unfolded(marked, original, "<mark>", "</mark>")
+
+
 @hookimpl(trylast=True)
 def prepare_connection(conn, database, datasette):
     """Map the archive into memory for reading (as `pipeline.store.Archive` does): a search
     with a filter looks up every match in `posts`, thousands of page reads. Replace the SQL
     function escape_fts, which the table view's `_search` and the search pages call, with
-    ours (after Datasette's own hook has made its own: trylast)."""
+    ours (after Datasette's own hook has made its own: trylast), and add the search pages'
+    escape_fts_comments and archive_unfolded."""
     if is_archive(datasette):
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         conn.create_function("escape_fts", 1, escape_fts, deterministic=True)
         conn.create_function("escape_fts_comments", 1, escape_fts_comments, deterministic=True)
+        conn.create_function("archive_unfolded", 2, unfolded, deterministic=True)
 
 
 @hookimpl
