@@ -176,6 +176,7 @@ _USER_ITEM = re.compile(
     r'(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))'
 )
 _OPERATORS = ("AND", "OR", "NOT")
+_OPERATORS_SET = frozenset(_OPERATORS)
 #: A term that holds a letter or digit (anything else is no word to the index).
 _WORDLIKE = re.compile(r"[^\W_]")
 
@@ -192,8 +193,13 @@ def user_query(query: str | None, columns: tuple[str, ...] = POST_COLUMNS) -> st
     (either); `title:word` (in that column: one of `columns`). Anything else is a word:
     FTS5 syntax characters cannot break it, and the result is always a valid FTS5 query,
     "" when the query holds no word. Raises QueryProblem when every word is left out."""
+    query = query or ""
+    plain_words = query.split()
+    if not any(char in query for char in '"*:-\x00') and _OPERATORS_SET.isdisjoint(plain_words):
+        # the usual query, words only: each one quoted (what the loop below would make)
+        return " AND ".join(dict.fromkeys(f'"{w}"' for w in plain_words if _WORDLIKE.search(w)))
     items: list[tuple[str, str, bool]] = []  # (kind "term" or "op", text, left out)
-    for found in _USER_ITEM.finditer((query or "").replace("\x00", " ")):
+    for found in _USER_ITEM.finditer(query.replace("\x00", " ")):
         minus, column, phrase, word = found.group("minus", "column", "phrase", "word")
         if word in _OPERATORS and not minus and not column:
             items.append(("op", word, False))
@@ -351,11 +357,11 @@ def unfolded(marked: str | None, original: str | None, start: str, end: str) -> 
             out.append(end)
         else:
             first, last = max(at, lead), min(at + len(piece), len(plain) - trail)
-            if at < lead:
+            if lead and at == 0 and piece:
                 out.append("…")
             if first < last:
                 out.append(original[starts[position + first] : ends[position + last - 1]])
-            if at + len(piece) > len(plain) - trail:
+            if trail and at < len(plain) <= at + len(piece):  # the piece ending with it
                 out.append("…")
             at += len(piece)
     return "".join(out)

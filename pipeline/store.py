@@ -921,6 +921,16 @@ class Archive:
         found = self.conn.execute("SELECT 1 FROM _migrations WHERE name = '014_fts_folded_letters'")
         return found.fetchone() is not None
 
+    @functools.cached_property
+    def _folded_text(self) -> str:
+        """A search's column `folded_text`: the text as stored of a post the index holds
+        otherwise (folded or spaced out, see `searchtext.indexed`), whose snippet is shown
+        as stored (`_shown_snippets`); NULL for the others."""
+        if not self._segmented_index:
+            return "NULL AS folded_text"
+        return """CASE WHEN EXISTS (SELECT 1 FROM posts_fts_segments AS s
+            WHERE s.id = posts.id AND s.text IS NOT NULL) THEN posts.text END AS folded_text"""
+
     def __enter__(self) -> Archive:
         return self
 
@@ -1757,7 +1767,7 @@ class Archive:
             ),
             snippets AS ({snippets})
             SELECT posts.id, posts.url, posts.site, posts.title, posts.author, posts.published,
-                snippets.snippet, top.rank
+                snippets.snippet, top.rank, {self._folded_text}
             FROM top JOIN posts ON posts.id = top.rowid
                 LEFT JOIN snippets ON snippets.rowid = top.rowid
             ORDER BY top.rank, top.rowid DESC
@@ -1839,7 +1849,7 @@ class Archive:
                 ),
                 snippets AS ({_snippets_of(match, "shown")})
                 SELECT posts.id, posts.url, posts.site, posts.title, posts.author,
-                    posts.published, snippets.snippet, NULL AS rank
+                    posts.published, snippets.snippet, NULL AS rank, {self._folded_text}
                 FROM shown JOIN posts ON posts.id = shown.rowid
                     LEFT JOIN snippets ON snippets.rowid = shown.rowid
                 ORDER BY shown.position""",
@@ -1855,22 +1865,10 @@ class Archive:
         """The rows with their snippets (matches between \x02 and \x03) as the text is
         stored, the matches in [brackets]: the index holds some words folded (Αθηνα for
         Αθήνα, see `searchtext.folded`), which the snippet shows as the post writes them."""
-        if self._segmented_index and rows:
-            ids = json.dumps([row["id"] for row in rows])
-            texts = dict(
-                self.conn.execute(
-                    """SELECT posts.id, posts.text FROM posts_fts_segments AS s
-                    JOIN posts ON posts.id = s.id
-                    WHERE s.id IN (SELECT value FROM json_each(?)) AND s.text IS NOT NULL""",
-                    [ids],
-                )
-            )
-            for row in rows:
-                if row["id"] in texts:
-                    row["snippet"] = searchtext.unfolded(
-                        row["snippet"], texts[row["id"]], "\x02", "\x03"
-                    )
         for row in rows:
+            stored = row.pop("folded_text")
+            if stored is not None:
+                row["snippet"] = searchtext.unfolded(row["snippet"], stored, "\x02", "\x03")
             if row["snippet"]:
                 row["snippet"] = row["snippet"].replace("\x02", "[").replace("\x03", "]")
         return rows

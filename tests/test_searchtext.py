@@ -556,3 +556,39 @@ def test_migration_014_folds_an_archive_indexed_before_it(tmp_path: Path) -> Non
         archive.save_post({**GREEK, "url": "https://taxidi.example/2024/08/ksana.html"})
         assert len(archive.search("ΑΘΗΝΑ")) == 2
     fts_sound(path)
+
+
+def test_a_snippet_of_folded_text_shows_the_stored_spelling() -> None:
+    from pipeline.searchtext import folded, unfolded
+
+    stored = "Ταξίδι στην Αθήνα, το καλοκαίρι… كَتَبَ [Straße]"
+    assert folded(stored) == "Ταξιδι στην Αθηνα, το καλοκαιρι… كتب [Strasse]"
+    cases = {
+        "…στην <mark>Αθηνα</mark>, το…": "…στην <mark>Αθήνα</mark>, το…",
+        "<mark>Ταξιδι</mark> στην…": "<mark>Ταξίδι</mark> στην…",
+        "…καλοκαιρι… <mark>كتب</mark> [Strasse]": "…καλοκαίρι… <mark>كَتَبَ</mark> [Straße]",
+        "…[<mark>Strasse</mark>]": "…[<mark>Straße</mark>]",
+        "not from this text": "not from this text",  # left as it is
+    }
+    for marked, shown in cases.items():
+        assert unfolded(marked, stored, "<mark>", "</mark>") == shown
+    assert unfolded("[cafe]", "cafe", "[", "]") == "[cafe]"  # nothing folded: as it is
+
+
+def test_no_typed_query_is_an_fts5_syntax_error() -> None:
+    import random
+
+    from pipeline.searchtext import QueryProblem, fts_query, user_query
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE posts_fts USING fts5(title, text, author, tags)")
+    conn.execute("INSERT INTO posts_fts VALUES ('a b', 'quick brown fox', 'x', 'y')")
+    pieces = [*'ab "-*():^{}+,.!#@\\/\x00', "OR", "AND", "NOT", "NEAR", "title:", "東京", "ά", " "]
+    chooser = random.Random(14)
+    for _ in range(3000):
+        typed = "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 12)))
+        try:
+            match = fts_query(user_query(typed)) or '""'
+        except QueryProblem:
+            continue
+        conn.execute("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?", [match])
