@@ -384,6 +384,17 @@ def test_what_a_reader_types_finds_the_same_on_every_path(archive_path: Path) ->
                     archive.search(query)
             else:
                 assert sorted(titles(archive.search(query))) == expected, query
+        # many words joined by OR cost seconds each search: at most 16
+        either = " OR ".join(["river"] * 8 + ["fox"] * 8)
+        assert sorted(titles(archive.search(either))) == [
+            "Dog days",
+            "Quiet evenings",
+            "River notes",
+        ]
+        with pytest.raises(
+            SearchError, match="joins 17 words or phrases with OR: a search takes at most 16"
+        ):
+            archive.search(either + " OR cat")
     site = Site(make_datasette(archive_path), "archive")
     try:
         for query, expected in TYPED.items():
@@ -398,6 +409,8 @@ def test_what_a_reader_types_finds_the_same_on_every_path(archive_path: Path) ->
             "“-fox -dog” only leaves words out"
             in site.ok(f"/archive/search?q={quote('-fox -dog')}").text
         )
+        many = quote(" OR ".join(f"w{number}" for number in range(20)))
+        assert "joins 20 words or phrases with OR" in site.ok(f"/archive/search?q={many}").text
         # comments are searched by author and text
         comments = site.get(f"/archive/search_comments.json?q={quote('title:x')}")
         assert comments.status_code == 200
