@@ -605,3 +605,50 @@ def test_no_typed_query_is_an_fts5_syntax_error() -> None:
         except QueryProblem:
             continue
         conn.execute("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?", [match])
+
+
+# ---------------------------------------------------------------- vowel signs (migration 015)
+
+HINDI = {
+    "url": "https://bhasha.example/2024/09/hindi.html",
+    "title": "हिन्दी के बारे में",
+    "author": "अनु",
+    "text": "मुझे हिन्दी भाषा बहुत पसंद है। தமிழ் மொழியும் அழகு.",
+}
+
+
+def test_words_with_vowel_signs_are_whole_words(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        archive.save_post(HINDI)
+        archive.save_post(RUNNING)
+        assert archive.search("हिन्दी")[0]["snippet"] == (
+            "मुझे [हिन्दी] भाषा बहुत पसंद है। தமிழ் மொழியும் அழகு."
+        )
+        assert titles(archive.search("மொழியும்")) == [HINDI["title"]]
+        assert archive.search("न") == [] and archive.search("मुझ") == []  # parts of words
+        assert titles(archive.search("run")) == ["Running in the park"]
+    site = Site(make_datasette(archive_path), "archive")
+    try:
+        hit = site.json(f"/archive/search.json?_shape=array&q={quote('हिन्दी')}")[0]
+        assert hit["title_highlighted"] == "<mark>हिन्दी</mark> के बारे में"
+    finally:
+        site.close()
+
+
+def test_migration_015_indexes_words_with_their_marks(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old_archive(path, [HINDI, RUNNING], before="015")
+    conn = sqlite3.connect(path)
+    before = "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?"
+    assert conn.execute(before, ['"न"']).fetchone() == (1,)  # the defect: a part of हिन्दी
+    texts = conn.execute("SELECT * FROM posts ORDER BY id").fetchall()
+    conn.close()
+    with Archive(path) as archive:  # opening it migrates it
+        assert archive.search("न") == []
+        assert titles(archive.search("हिन्दी")) == [HINDI["title"]]
+        assert archive.search("भाषा")[0]["snippet"].startswith("मुझे हिन्दी [भाषा] बहुत")
+        assert titles(archive.search("running")) == ["Running in the park"]
+        assert archive.conn.execute("SELECT * FROM posts ORDER BY id").fetchall() == texts
+        archive.save_post({**HINDI, "url": "https://bhasha.example/2024/10/again.html"})
+        assert len(archive.search("हिन्दी")) == 2
+    fts_sound(path)
