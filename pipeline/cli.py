@@ -395,7 +395,10 @@ def sources(db_path: Path | None, as_json: bool) -> None:
     "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many results."
 )
 @click.option(
-    "--raw", is_flag=True, help="Pass FTS5 query syntax (AND, OR, NEAR, prefix*) through."
+    "--raw",
+    is_flag=True,
+    help="Pass FTS5 query syntax through as it is (NEAR, ^, {title text}:); without it a query "
+    'takes words, "a phrase", prefix*, -word, OR and title:word.',
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of text.")
 @click.option(
