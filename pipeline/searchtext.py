@@ -14,6 +14,12 @@ extension wherever the archive is opened), so the archive splits them itself:
   wherever it stands in a run.
 
 English and every script written with spaces between words are left exactly as they were.
+
+The same indexed copy has some letters `folded` (migration 014): Greek accents, Arabic harakat
+and tatweel, Hebrew niqqud removed, ß as ss, ı as i, ligatures and full-width letters as plain
+ones, which unicode61 keeps apart; a query is folded alike, and `unfolded` shows a snippet of
+such text as stored. `user_query` reads what a user types in a search box (words, "a phrase",
+prefix*, -word, OR, title:word) as a valid FTS5 query, the same on every search path.
 """
 
 from __future__ import annotations
