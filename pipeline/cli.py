@@ -435,14 +435,17 @@ def sources(db_path: Path | None, as_json: bool) -> None:
         )
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True})  # `search -word` is a query
 @click.argument("query")
 @db_option
 @click.option(
     "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many results."
 )
 @click.option(
-    "--raw", is_flag=True, help="Pass FTS5 query syntax (AND, OR, NEAR, prefix*) through."
+    "--raw",
+    is_flag=True,
+    help="Pass FTS5 query syntax through as it is (NEAR, ^, {title text}:); without it a query "
+    'takes words, "a phrase", prefix*, -word, OR and title:word.',
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of text.")
 @click.option(

@@ -474,7 +474,14 @@ def _browse_indexes(db: sqlite_utils.Database) -> None:
 FTS_COLUMNS = {"posts": ("title", "text", "author", "tags"), "comments": ("author", "text")}
 
 
-def _fts_schema(table: str, columns: Sequence[str]) -> list[str]:
+#: The tokenizer of `{table}_fts` since migration 015: unicode61 under porter, with combining
+#: marks (M*) inside words, as letters (L*), digits (N*) and private-use characters (Co) are.
+#: unicode61 alone cuts a word at most vowel signs and viramas of Devanagari, Bengali, Tamil...
+#: (हिन्दी was the words हिन्द and ी: a search for न found it, and its highlight split the word).
+FTS_TOKENIZE = "porter unicode61 categories 'L* N* Co M*'"
+
+
+def _fts_schema(table: str, columns: Sequence[str], tokenize: str = FTS_TOKENIZE) -> list[str]:
     """The full-text index of `table` as migration 012 makes it (pipeline/searchtext.py says
     why): `{table}_fts_segments` holds, for the rows with Chinese, Japanese, Korean, Thai...
     text, that text with a zero-width space between those characters (NULL for a column
@@ -503,7 +510,7 @@ def _fts_schema(table: str, columns: Sequence[str]) -> list[str]:
         FROM "{table}" AS t LEFT JOIN "{table}_fts_segments" AS s ON s.id = t.id""",
         # The comment is kept in sqlite_master: tools that find a table's index by its
         # content option there (Datasette's search box, sqlite-utils' detect_fts) find it.
-        f"""CREATE VIRTUAL TABLE "{table}_fts" USING FTS5 ({names}, tokenize='porter',
+        f"""CREATE VIRTUAL TABLE "{table}_fts" USING FTS5 ({names}, tokenize="{tokenize}",
         content='{table}_fts_source', content_rowid='id'
         /* the full-text index of content=[{table}], read through {table}_fts_source */)""",
         f"""CREATE TRIGGER "{table}_ai" AFTER INSERT ON "{table}" BEGIN
@@ -532,7 +539,7 @@ def _fts_segmented_scripts(db: sqlite_utils.Database) -> None:
         for trigger in ("ai", "ad", "au"):
             db.execute(f'DROP TRIGGER IF EXISTS "{table}_{trigger}"')
         db.execute(f'DROP TABLE IF EXISTS "{table}_fts"')
-        for statement in _fts_schema(table, columns):
+        for statement in _fts_schema(table, columns, "porter"):
             if "CREATE TRIGGER" not in statement:
                 db.execute(statement)
         names = ", ".join(f'"{c}"' for c in columns)
@@ -547,9 +554,33 @@ def _fts_segmented_scripts(db: sqlite_utils.Database) -> None:
             ),
         )
         db.execute(f"""INSERT INTO "{table}_fts" ("{table}_fts") VALUES ('rebuild')""")
-        for statement in _fts_schema(table, columns):
+        for statement in _fts_schema(table, columns, "porter"):
             if "CREATE TRIGGER" in statement:
                 db.execute(statement)
+
+
+def _reindex_row(
+    conn: sqlite3.Connection, table: str, row_id: int, wanted: Sequence[str | None]
+) -> None:
+    """Index the row `row_id` of `table` again with `wanted` as its `{table}_fts_segments`
+    (what `searchtext.indexed` gives of each column; all None: the values themselves)."""
+    columns = FTS_COLUMNS[table]
+    names = ", ".join(f'"{c}"' for c in columns)
+    # out with what the view gives now, in with what it gives after: the index stays its
+    # image (FTS5 takes a row out of an external-content index with the values indexed)
+    source = f'id, {names} FROM "{table}_fts_source" WHERE id = ?'
+    conn.execute(
+        f"""INSERT INTO "{table}_fts" ("{table}_fts", rowid, {names}) SELECT 'delete', {source}""",
+        [row_id],
+    )
+    conn.execute(f'DELETE FROM "{table}_fts_segments" WHERE id = ?', [row_id])
+    if any(wanted):
+        conn.execute(
+            f'INSERT INTO "{table}_fts_segments" (id, {names}) VALUES '
+            f"(?, {', '.join('?' for _ in columns)})",
+            [row_id, *wanted],
+        )
+    conn.execute(f'INSERT INTO "{table}_fts" (rowid, {names}) SELECT {source}', [row_id])
 
 
 @migration("013_word_count_by_character")
@@ -565,6 +596,51 @@ def _word_count_by_character(db: sqlite_utils.Database) -> None:
         "UPDATE posts SET word_count = ? WHERE id = ?",
         [(word_count(text), post_id) for post_id, text in rows],
     )
+
+
+@migration("014_fts_folded_letters")
+def _fts_folded_letters(db: sqlite_utils.Database) -> None:
+    """Greek with and without accents (Αθήνα, αθηνα, ΑΘΗΝΑ), Arabic with and without
+    harakat or tatweel (كَتَبَ, كتب), Hebrew with and without niqqud (שָׁלוֹם, שלום), ß and ss,
+    ı and i, ligatures (ﬁle, file) and full-width letters (ＡＢＣ, ABC) were different words to
+    the index: a search for one did not find the other, and pointed Hebrew and Arabic words
+    were cut at each mark. The rows holding such letters are indexed again with them folded
+    (`searchtext.folded`, kept in `{table}_fts_segments` like the spaced-out CJK text); a
+    row of ASCII text is passed over at once, so an English archive takes about a second per
+    100,000 posts."""
+    for table, columns in FTS_COLUMNS.items():
+        names = ", ".join(f'"{c}"' for c in columns)
+        held = {
+            row[0]: list(row[1:])
+            for row in db.conn.execute(f'SELECT id, {names} FROM "{table}_fts_segments"')
+        }
+        changed = []
+        for row in db.conn.execute(f'SELECT id, {names} FROM "{table}"'):
+            if all(value is None or value.isascii() for value in row[1:]):
+                continue  # nothing to fold or space out (and so no segments held)
+            wanted = [searchtext.indexed(value) for value in row[1:]]
+            if held.get(row[0], [None] * len(columns)) != wanted:
+                changed.append((row[0], wanted))
+        for row_id, wanted in changed:
+            _reindex_row(db.conn, table, row_id, wanted)
+
+
+@migration("015_fts_words_keep_their_marks")
+def _fts_words_keep_their_marks(db: sqlite_utils.Database) -> None:
+    """Hindi, Bengali, Tamil and the other scripts written with vowel signs and viramas
+    were cut at most of them (हिन्दी was हिन्द and ी): a search for part of a word found it
+    (न found हिन्दी) and a highlight split a word. Both indexes are made again with marks
+    inside words (FTS_TOKENIZE) and every row indexed again (about 0.1 s per MB of text)."""
+    for table, columns in FTS_COLUMNS.items():
+        for trigger in ("ai", "ad", "au"):
+            db.execute(f'DROP TRIGGER IF EXISTS "{table}_{trigger}"')
+        db.execute(f'DROP TABLE IF EXISTS "{table}_fts"')
+        statements = _fts_schema(table, columns)
+        db.execute(next(sql for sql in statements if "CREATE VIRTUAL TABLE" in sql))
+        db.execute(f"""INSERT INTO "{table}_fts" ("{table}_fts") VALUES ('rebuild')""")
+        for statement in statements:
+            if "CREATE TRIGGER" in statement:
+                db.execute(statement)
 
 
 def _keeps_stored(name: str, stored: Any, new: Any) -> bool:
@@ -678,8 +754,9 @@ DATE_WALK_MATCHES = 2_000
 def _snippets_of(match: str, shown: str) -> str:
     """SQL for the snippet (matches in [brackets]) of each post of the table `shown` (its
     `rowid` column): a query's snippets for the rows shown only, never for every match."""
-    # without the zero-width spaces the index has between CJK and Thai characters
-    snippet = "replace(snippet(posts_fts, 1, '[', ']', '…', 16), char(8203), '') AS snippet"
+    # without the zero-width spaces the index has between CJK and Thai characters; the
+    # matches between \x02 and \x03 (`Archive._shown_snippets` makes them [brackets])
+    snippet = "replace(snippet(posts_fts, 1, char(2), char(3), '…', 16), char(8203), '') AS snippet"
     if "*" in match:
         # A prefix query merges the doclists of every word it matches in each statement
         # that runs it: one pass over the matches beats a lookup for each row shown.
@@ -926,6 +1003,24 @@ class Archive:
         )
         return found.fetchone() is not None
 
+    @functools.cached_property
+    def _folded_index(self) -> bool:
+        """Whether the full-text indexes hold Greek, Arabic and Hebrew words without their
+        accents and marks, ß as ss... (migration 014): a query is folded the same way then
+        only (an older archive opened read-only holds them as written)."""
+        found = self.conn.execute("SELECT 1 FROM _migrations WHERE name = '014_fts_folded_letters'")
+        return found.fetchone() is not None
+
+    @functools.cached_property
+    def _folded_text(self) -> str:
+        """A search's column `folded_text`: the text as stored of a post the index holds
+        otherwise (folded or spaced out, see `searchtext.indexed`), whose snippet is shown
+        as stored (`_shown_snippets`); NULL for the others."""
+        if not self._segmented_index:
+            return "NULL AS folded_text"
+        return """CASE WHEN EXISTS (SELECT 1 FROM posts_fts_segments AS s
+            WHERE s.id = posts.id AND s.text IS NOT NULL) THEN posts.text END AS folded_text"""
+
     def __enter__(self) -> Archive:
         return self
 
@@ -1013,21 +1108,7 @@ class Archive:
         ).fetchone()
         if (list(held[1:]) if held else [None] * len(columns)) == wanted:
             return
-        # out with what the view gives now, in with what it gives after: the index stays its
-        # image (FTS5 takes a row out of an external-content index with the values indexed)
-        source = f'id, {names} FROM "{table}_fts_source" WHERE id = ?'
-        self.conn.execute(
-            f"""INSERT INTO "{table}_fts" ("{table}_fts", rowid, {names}) SELECT 'delete', {source}""",
-            [row_id],
-        )
-        self.conn.execute(f'DELETE FROM "{table}_fts_segments" WHERE id = ?', [row_id])
-        if any(wanted):
-            self.conn.execute(
-                f'INSERT INTO "{table}_fts_segments" (id, {names}) VALUES '
-                f"(?, {', '.join('?' for _ in columns)})",
-                [row_id, *wanted],
-            )
-        self.conn.execute(f'INSERT INTO "{table}_fts" (rowid, {names}) SELECT {source}', [row_id])
+        _reindex_row(self.conn, table, row_id, wanted)
 
     # -- sources
 
@@ -1744,8 +1825,10 @@ class Archive:
         """Posts matching a full-text query, best first (bm25, weighted as SEARCH_WEIGHTS),
         with a highlighted snippet, and how many matches were ranked.
 
-        Words are matched as given (each one quoted, as Datasette does) unless `raw` is true,
-        in which case FTS5 query syntax (AND, OR, NEAR, prefix*) is passed through. A query
+        The query is read as a search box reads it (`searchtext.user_query`: words, "a
+        phrase", prefix*, -word or NOT word, OR, title:word; raises SearchError when it only
+        leaves words out) unless `raw` is true, in which case FTS5 query syntax (AND, OR,
+        NEAR, prefix*) is passed through. A query
         that matches more than `rank_limit` posts is ranked among the `rank_limit` most
         recently archived of them (`complete` is then false); `rank_limit=None` ranks all.
         `order="newest"` or `"oldest"` lists every match by publication date instead (posts
@@ -1754,10 +1837,13 @@ class Archive:
         """
         if order not in SEARCH_ORDERS:
             raise SearchError(f"unknown order {order!r}: one of {', '.join(SEARCH_ORDERS)}")
-        match = query if raw else escape_fts(query)
+        try:
+            match = query.replace("\x00", " ") if raw else searchtext.user_query(query)
+        except searchtext.QueryProblem as problem:
+            raise SearchError(str(problem)) from problem
         if self._segmented_index:
-            match = searchtext.fts_query(match)
-        if not match:
+            match = searchtext.fts_query(match, fold=self._folded_index)
+        if not match.strip():
             return SearchResults(rows=[], ranked=0, complete=True)
         if order != "relevance":
             return self._search_by_date(
@@ -1779,7 +1865,7 @@ class Archive:
             ),
             snippets AS ({snippets})
             SELECT posts.id, posts.url, posts.site, posts.title, posts.author, posts.published,
-                snippets.snippet, top.rank
+                snippets.snippet, top.rank, {self._folded_text}
             FROM top JOIN posts ON posts.id = top.rowid
                 LEFT JOIN snippets ON snippets.rowid = top.rowid
             ORDER BY top.rank, top.rowid DESC
@@ -1788,7 +1874,7 @@ class Archive:
         try:
             cursor = self.conn.execute(sql, params)
             columns = [column[0] for column in cursor.description]
-            rows = [dict(zip(columns, row, strict=True)) for row in cursor]
+            rows = self._shown_snippets([dict(zip(columns, row, strict=True)) for row in cursor])
             if rank_limit is None:
                 ranked = self.conn.execute(
                     "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?", [match]
@@ -1861,17 +1947,29 @@ class Archive:
                 ),
                 snippets AS ({_snippets_of(match, "shown")})
                 SELECT posts.id, posts.url, posts.site, posts.title, posts.author,
-                    posts.published, snippets.snippet, NULL AS rank
+                    posts.published, snippets.snippet, NULL AS rank, {self._folded_text}
                 FROM shown JOIN posts ON posts.id = shown.rowid
                     LEFT JOIN snippets ON snippets.rowid = shown.rowid
                 ORDER BY shown.position""",
                 params,
             )
             columns = [column[0] for column in cursor.description]
-            rows = [dict(zip(columns, row, strict=True)) for row in cursor]
+            rows = self._shown_snippets([dict(zip(columns, row, strict=True)) for row in cursor])
         except sqlite3.DatabaseError as error:
             raise SearchError(f"cannot search for {_shown(query)}: {error}") from error
         return SearchResults(rows=rows, ranked=found, complete=True)
+
+    def _shown_snippets(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows with their snippets (matches between \x02 and \x03) as the text is
+        stored, the matches in [brackets]: the index holds some words folded (Αθηνα for
+        Αθήνα, see `searchtext.folded`), which the snippet shows as the post writes them."""
+        for row in rows:
+            stored = row.pop("folded_text")
+            if stored is not None:
+                row["snippet"] = searchtext.unfolded(row["snippet"], stored, "\x02", "\x03")
+            if row["snippet"]:
+                row["snippet"] = row["snippet"].replace("\x02", "[").replace("\x03", "]")
+        return rows
 
     def counts(self) -> dict[str, int]:
         return {
@@ -1881,10 +1979,13 @@ class Archive:
 
 
 def escape_fts(query: str) -> str:
-    """Quote each word of a user's query so FTS5 syntax characters cannot break it; a word
-    given twice is looked for once (the same matches; FTS5 would walk its doclist again)."""
-    terms = dict.fromkeys(re.findall(r'[^\s"]+', query or ""))
-    return " ".join(f'"{term}"' for term in terms)
+    """The FTS5 query for what a user typed (`searchtext.user_query`: words, "phrases",
+    prefix*, -word, OR, title:word; FTS5 syntax characters cannot break it; a word given
+    twice is looked for once), "" for a query without a word to look for."""
+    try:
+        return searchtext.user_query(query)
+    except searchtext.QueryProblem:
+        return ""
 
 
 def _shown(query: str, limit: int = 200) -> str:

@@ -20,8 +20,9 @@ from datasette.app import Datasette
 from test_datasette import Site
 
 from conftest import LOOPBACK, html_page, run_blogarchive
+from pipeline.searchtext import spaced
 from pipeline.serving import make_datasette
-from pipeline.store import MIGRATIONS, Archive, utcnow
+from pipeline.store import MIGRATIONS, Archive, SearchError, utcnow
 from pipeline.verify import verify_archive
 
 TOKYO = {
@@ -252,13 +253,13 @@ def test_a_crawled_blog_in_japanese_chinese_and_korean_is_searchable(
     fts_sound(db)
 
 
-def old_archive(path: Path, posts: list[dict[str, Any]]) -> None:
-    """An archive as blogarchive made it before migration 012 (its migrations 001-011, the
-    posts and a comment written through their triggers)."""
+def old_archive(path: Path, posts: list[dict[str, Any]], before: str = "012") -> None:
+    """An archive as blogarchive made it before migration `before` (its migrations before
+    that one, the posts and a comment written through their triggers)."""
     db = sqlite_utils.Database(path)
     db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     for name, function in MIGRATIONS:
-        if name.startswith("012"):
+        if name.startswith(before):
             break
         function(db)
         db.execute("INSERT INTO _migrations VALUES (?, ?)", [name, utcnow()])
@@ -270,7 +271,7 @@ def old_archive(path: Path, posts: list[dict[str, Any]]) -> None:
                 post["url"],
                 post["title"],
                 post["author"],
-                json.dumps(post.get("tags", [])),
+                json.dumps(post.get("tags", []), ensure_ascii=False),
                 post["text"],
             ],
         )
@@ -319,10 +320,335 @@ def test_a_read_only_search_of_an_old_archive_finds_what_it_found_before(tmp_pat
 
 
 def test_only_these_scripts_are_spaced() -> None:
-    from pipeline.searchtext import fts_query, indexed, spaced
+    from pipeline.searchtext import fts_query, indexed
 
     assert spaced("Москва, Αθήνα, العربية, עברית, café") == "Москва, Αθήνα, العربية, עברית, café"
     assert spaced("iPhone東京2024年", " ") == "iPhone 東 京 2024 年"
     assert spaced("สวัสดี", " ") == "ส วั ส ดี"  # a vowel sign stays with its consonant
     assert fts_query('"東京" AND hello') == '"東 京" AND hello'
     assert indexed("東 京。") is None and indexed("Paris") is None  # nothing to keep apart
+
+
+# ---------------------------------------------------------------- what a reader types
+
+FOX = {
+    "url": "https://notes.example/2024/01/fox.html",
+    "title": "River notes",
+    "author": "Ines",
+    "text": "The quick brown fox crossed the river at dawn.",
+}
+DOG = {
+    "url": "https://notes.example/2024/02/dog.html",
+    "title": "Dog days",
+    "author": "Ines",
+    "text": "A quick dog slept by the brown river; no fox came.",
+}
+CAT = {
+    "url": "https://notes.example/2024/03/cat.html",
+    "title": "Quiet evenings",
+    "author": "Omar",
+    "text": "My cat ignores the river (and the dog).",
+}
+
+#: query -> the titles it finds, on every path (None: no search is possible, said so)
+TYPED = {
+    "quick fox": ["Dog days", "River notes"],
+    "quick AND fox": ["Dog days", "River notes"],
+    '"quick brown"': ["River notes"],
+    '"brown quick"': [],
+    '"quick brown': ["River notes"],  # a quote left open closes at the end
+    "quick -fox": [],
+    "river -fox": ["Quiet evenings"],
+    "river NOT dog": ["River notes"],
+    "cat OR fox": ["Dog days", "Quiet evenings", "River notes"],
+    "qui*": ["Dog days", "Quiet evenings", "River notes"],  # quick, quiet
+    "title:river": ["River notes"],
+    "author:omar river": ["Quiet evenings"],
+    "(and": ["Quiet evenings"],
+    "quick)": ["Dog days", "River notes"],
+    "*": [],
+    "!!!": [],
+    "river\x00": ["Dog days", "Quiet evenings", "River notes"],
+    "-fox": None,
+    "NOT river": None,
+}
+
+
+def test_what_a_reader_types_finds_the_same_on_every_path(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        for post in (FOX, DOG, CAT):
+            archive.save_post(post)
+        for query, expected in TYPED.items():
+            if expected is None:
+                with pytest.raises(SearchError, match="only leaves words out"):
+                    archive.search(query)
+            else:
+                assert sorted(titles(archive.search(query))) == expected, query
+        # many words joined by OR cost seconds each search: at most 16
+        either = " OR ".join(["river"] * 8 + ["fox"] * 8)
+        assert sorted(titles(archive.search(either))) == [
+            "Dog days",
+            "Quiet evenings",
+            "River notes",
+        ]
+        with pytest.raises(
+            SearchError, match="joins 17 words or phrases with OR: a search takes at most 16"
+        ):
+            archive.search(either + " OR cat")
+    site = Site(make_datasette(archive_path), "archive")
+    try:
+        for query, expected in TYPED.items():
+            q = quote(query)
+            page = site.json(f"/archive/search.json?_shape=array&q={q}")
+            table = site.json(f"/archive/posts.json?_shape=array&_search={q}")
+            assert sorted(titles(page)) == (expected or []), query
+            assert sorted(titles(table)) == (expected or []), query
+        message = "“quick -fox -dog” only leaves words out"
+        assert message not in site.ok(f"/archive/search?q={quote('quick -fox -dog')}").text
+        assert (
+            "“-fox -dog” only leaves words out"
+            in site.ok(f"/archive/search?q={quote('-fox -dog')}").text
+        )
+        many = quote(" OR ".join(f"w{number}" for number in range(20)))
+        assert "joins 20 words or phrases with OR" in site.ok(f"/archive/search?q={many}").text
+        # comments are searched by author and text
+        comments = site.get(f"/archive/search_comments.json?q={quote('title:x')}")
+        assert comments.status_code == 200
+    finally:
+        site.close()
+    # the command line: a query starting with "-" is a query, not an option
+    found = run_blogarchive("search", "river -fox", "--json", "--db", str(archive_path))
+    assert [json.loads(line)["title"] for line in found.stdout.splitlines()] == ["Quiet evenings"]
+    only_out = run_blogarchive("search", "-fox", "--db", str(archive_path))
+    assert only_out.returncode == 1
+    assert "Error: “-fox” only leaves words out: a search needs a word" in only_out.stderr
+    phrase = run_blogarchive("search", '"brown quick"', "--db", str(archive_path))
+    assert phrase.returncode == 0 and "no posts match" in phrase.stderr
+
+
+# ---------------------------------------------------------------- folded letters (migration 014)
+
+GREEK = {
+    "url": "https://taxidi.example/2024/04/athina.html",
+    "title": "Ταξίδι στην Αθήνα",
+    "author": "Σοφία",
+    "tags": ["Ελλάδα"],
+    "text": "Περπατήσαμε στην Αθήνα όλο το πρωί. [σημείωση] Μετά, καφές.",
+    "comments": [{"author": "Νίκος", "text": "Ωραία η Αθήνα!", "comment_key": "c1"}],
+}
+ARABIC = {
+    "url": "https://kitaba.example/2024/05/dars.html",
+    "title": "الدرس الأول",
+    "author": "سلمى",
+    "text": "كَتَبَ الطالبُ الدرسَ في العـــربية.",
+}
+HEBREW = {
+    "url": "https://shalom.example/2024/06/shalom.html",
+    "title": "מכתב",
+    "author": "דנה",
+    "text": "אמרתי שָׁלוֹם לכל החברים.",
+}
+MIXED = {
+    "url": "https://mixed.example/2024/07/strasse.html",
+    "title": "Die Straße nach Iğdır",
+    "author": "Jonas",
+    "text": "A ﬁne ﬁle about the ＡＢＣ company, past the Große Straße.",
+}
+FOLDED = [GREEK, ARABIC, HEBREW, MIXED, RUNNING]
+
+#: query -> the title it finds (each spelling finds the other)
+SPELLINGS = {
+    "Αθήνα": "Ταξίδι στην Αθήνα",
+    "αθηνα": "Ταξίδι στην Αθήνα",
+    "ΑΘΗΝΑ": "Ταξίδι στην Αθήνα",
+    "περπατησαμε": "Ταξίδι στην Αθήνα",
+    "ελλαδα": "Ταξίδι στην Αθήνα",  # label
+    "σοφια": "Ταξίδι στην Αθήνα",  # author
+    "كتب": "الدرس الأول",
+    "كَتَبَ": "الدرس الأول",
+    "العربية": "الدرس الأول",
+    "שלום": "מכתב",
+    "שָׁלוֹם": "מכתב",
+    "Strasse": "Die Straße nach Iğdır",
+    "straße": "Die Straße nach Iğdır",
+    "grosse": "Die Straße nach Iğdır",
+    "igdir": "Die Straße nach Iğdır",
+    "ığdır": "Die Straße nach Iğdır",
+    "file": "Die Straße nach Iğdır",
+    "ﬁne": "Die Straße nach Iğdır",
+    "abc": "Die Straße nach Iğdır",
+    "ＡＢＣ": "Die Straße nach Iğdır",
+    "running": "Running in the park",
+}
+
+
+def test_accents_marks_and_letter_forms_are_folded_on_every_path(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        for post in FOLDED:
+            archive.save_post(post)
+        for query, title in SPELLINGS.items():
+            assert titles(archive.search(query)) == [title], query
+        assert archive.search("αθηνας") == []  # another word
+        # the snippet is the text as stored, the word marked where it stands
+        assert archive.search("αθηνα")[0]["snippet"] == (
+            "Περπατήσαμε στην [Αθήνα] όλο το πρωί. [σημείωση] Μετά, καφές."
+        )
+        assert archive.search("كتب")[0]["snippet"] == "[كَتَبَ] الطالبُ الدرسَ في العـــربية."
+        assert archive.search("שלום")[0]["snippet"] == "אמרתי [שָׁלוֹם] לכל החברים."
+        assert "the Große [Straße]." in archive.search("strasse")[0]["snippet"]
+        assert archive.search("σημειωση")[0]["snippet"].startswith(
+            "Περπατήσαμε στην Αθήνα όλο το πρωί. [[σημείωση]] Μετά"
+        )
+        stored = archive.conn.execute("SELECT text FROM posts ORDER BY id").fetchall()
+        assert stored == [(post["text"],) for post in FOLDED]  # as extracted
+    fts_sound(archive_path)
+    site = Site(make_datasette(archive_path), "archive")
+    try:
+        for query, title in SPELLINGS.items():
+            for path in (
+                f"/archive/search.json?_shape=array&q={quote(query)}",
+                f"/archive/search.json?_shape=array&order=newest&q={quote(query)}",
+                f"/archive/posts.json?_shape=array&_search={quote(query)}",
+            ):
+                assert titles(site.json(path)) == [title], (query, path)
+        hit = site.json(f"/archive/search.json?_shape=array&q={quote('ΑΘΗΝΑ')}")[0]
+        assert hit["title_highlighted"] == "Ταξίδι στην <mark>Αθήνα</mark>"
+        assert hit["snippet"].startswith("Περπατήσαμε στην <mark>Αθήνα</mark> όλο")
+        page = site.ok(f"/archive/search?q={quote('שלום')}").text
+        assert "אמרתי <mark>שָׁלוֹם</mark> לכל" in page
+        comments = site.json(f"/archive/search_comments.json?_shape=array&q={quote('αθηνα')}")
+        assert [c["snippet"] for c in comments] == ["Ωραία η <mark>Αθήνα</mark>!"]
+    finally:
+        site.close()
+    found = run_blogarchive("search", "STRASSE", "--db", str(archive_path))
+    assert "the Große [Straße]." in found.stdout, found.stdout + found.stderr
+
+
+def test_migration_014_folds_an_archive_indexed_before_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old_archive(path, [*FOLDED, TOKYO], before="014")
+    conn = sqlite3.connect(path)
+    # what blogarchive before migration 014 kept for Japanese text
+    conn.execute(
+        "INSERT INTO posts_fts(posts_fts, rowid, title, text, author, tags) "
+        "SELECT 'delete', id, title, text, author, tags FROM posts WHERE url = ?",
+        [TOKYO["url"]],
+    )
+    row = conn.execute(
+        "SELECT id, title, text, author, tags FROM posts WHERE url = ?", [TOKYO["url"]]
+    ).fetchone()
+    spaced_row = [row[0], *(spaced(value) if value else None for value in row[1:])]
+    conn.execute("INSERT INTO posts_fts_segments VALUES (?, ?, ?, ?, ?)", spaced_row)
+    conn.execute(
+        "INSERT INTO posts_fts(rowid, title, text, author, tags) VALUES (?, ?, ?, ?, ?)",
+        spaced_row,
+    )
+    conn.commit()
+    before = "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?"
+    assert conn.execute(before, ['"αθηνα"']).fetchone() == (0,)  # the defect
+    assert conn.execute(before, ['"שלום"']).fetchone() == (0,)
+    assert conn.execute(before, ['"東 京"']).fetchone() == (1,)
+    texts = conn.execute("SELECT id, title, text, author, tags FROM posts").fetchall()
+    conn.close()
+    with Archive(path, readonly=True) as archive:  # not migrated: found as written
+        assert titles(archive.search("Αθήνα")) == ["Ταξίδι στην Αθήνα"]
+        assert archive.search("αθηνα") == []
+    with Archive(path) as archive:  # opening it for writing migrates it
+        assert ("014_fts_folded_letters",) in archive.conn.execute(
+            "SELECT name FROM _migrations"
+        ).fetchall()
+        for query, title in SPELLINGS.items():
+            assert titles(archive.search(query)) == [title], query
+        assert titles(archive.search("東京")) == ["東京の暮らし"]
+        assert archive.search("αθηνα")[0]["snippet"].startswith("Περπατήσαμε στην [Αθήνα]")
+        assert (
+            archive.conn.execute("SELECT id, title, text, author, tags FROM posts").fetchall()
+            == texts
+        )
+        # written after the migration: kept current like the rest
+        archive.save_post({**GREEK, "url": "https://taxidi.example/2024/08/ksana.html"})
+        assert len(archive.search("ΑΘΗΝΑ")) == 2
+    fts_sound(path)
+
+
+def test_a_snippet_of_folded_text_shows_the_stored_spelling() -> None:
+    from pipeline.searchtext import folded, unfolded
+
+    stored = "Ταξίδι στην Αθήνα, το καλοκαίρι… كَتَبَ [Straße]"
+    assert folded(stored) == "Ταξιδι στην Αθηνα, το καλοκαιρι… كتب [Strasse]"
+    cases = {
+        "…στην <mark>Αθηνα</mark>, το…": "…στην <mark>Αθήνα</mark>, το…",
+        "<mark>Ταξιδι</mark> στην…": "<mark>Ταξίδι</mark> στην…",
+        "…καλοκαιρι… <mark>كتب</mark> [Strasse]": "…καλοκαίρι… <mark>كَتَبَ</mark> [Straße]",
+        "…[<mark>Strasse</mark>]": "…[<mark>Straße</mark>]",
+        "not from this text": "not from this text",  # left as it is
+    }
+    for marked, shown in cases.items():
+        assert unfolded(marked, stored, "<mark>", "</mark>") == shown
+    assert unfolded("[cafe]", "cafe", "[", "]") == "[cafe]"  # nothing folded: as it is
+
+
+def test_no_typed_query_is_an_fts5_syntax_error() -> None:
+    import random
+
+    from pipeline.searchtext import QueryProblem, fts_query, user_query
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE posts_fts USING fts5(title, text, author, tags)")
+    conn.execute("INSERT INTO posts_fts VALUES ('a b', 'quick brown fox', 'x', 'y')")
+    pieces = [*'ab "-*():^{}+,.!#@\\/\x00', "OR", "AND", "NOT", "NEAR", "title:", "東京", "ά", " "]
+    chooser = random.Random(14)
+    for _ in range(3000):
+        typed = "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 12)))
+        try:
+            match = fts_query(user_query(typed)) or '""'
+        except QueryProblem:
+            continue
+        conn.execute("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?", [match])
+
+
+# ---------------------------------------------------------------- vowel signs (migration 015)
+
+HINDI = {
+    "url": "https://bhasha.example/2024/09/hindi.html",
+    "title": "हिन्दी के बारे में",
+    "author": "अनु",
+    "text": "मुझे हिन्दी भाषा बहुत पसंद है। தமிழ் மொழியும் அழகு.",
+}
+
+
+def test_words_with_vowel_signs_are_whole_words(archive_path: Path) -> None:
+    with Archive(archive_path) as archive:
+        archive.save_post(HINDI)
+        archive.save_post(RUNNING)
+        assert archive.search("हिन्दी")[0]["snippet"] == (
+            "मुझे [हिन्दी] भाषा बहुत पसंद है। தமிழ் மொழியும் அழகு."
+        )
+        assert titles(archive.search("மொழியும்")) == [HINDI["title"]]
+        assert archive.search("न") == [] and archive.search("मुझ") == []  # parts of words
+        assert titles(archive.search("run")) == ["Running in the park"]
+    site = Site(make_datasette(archive_path), "archive")
+    try:
+        hit = site.json(f"/archive/search.json?_shape=array&q={quote('हिन्दी')}")[0]
+        assert hit["title_highlighted"] == "<mark>हिन्दी</mark> के बारे में"
+    finally:
+        site.close()
+
+
+def test_migration_015_indexes_words_with_their_marks(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old_archive(path, [HINDI, RUNNING], before="015")
+    conn = sqlite3.connect(path)
+    before = "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?"
+    assert conn.execute(before, ['"न"']).fetchone() == (1,)  # the defect: a part of हिन्दी
+    texts = conn.execute("SELECT * FROM posts ORDER BY id").fetchall()
+    conn.close()
+    with Archive(path) as archive:  # opening it migrates it
+        assert archive.search("न") == []
+        assert titles(archive.search("हिन्दी")) == [HINDI["title"]]
+        assert archive.search("भाषा")[0]["snippet"].startswith("मुझे हिन्दी [भाषा] बहुत")
+        assert titles(archive.search("running")) == ["Running in the park"]
+        assert archive.conn.execute("SELECT * FROM posts ORDER BY id").fetchall() == texts
+        archive.save_post({**HINDI, "url": "https://bhasha.example/2024/10/again.html"})
+        assert len(archive.search("हिन्दी")) == 2
+    fts_sound(path)

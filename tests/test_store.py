@@ -393,8 +393,10 @@ def test_a_search_by_date_lists_every_match_newest_or_oldest_first(archive_path:
 
 
 def test_user_queries_cannot_break_fts_syntax(archive_path: Path) -> None:
-    assert escape_fts('signal" OR (box') == '"signal" "OR" "(box"'
-    assert escape_fts("box " * 5000 + "signal box") == '"box" "signal"'
+    # an open quote is a phrase to the end; each word quoted, so FTS5 syntax is words
+    assert escape_fts('signal" OR (box') == '"signal" AND "OR (box"'
+    assert escape_fts("box " * 5000 + "signal box") == '"box" AND "signal"'
+    assert escape_fts("(box NEAR") == '"(box" AND "NEAR"'
     with Archive(archive_path) as archive:
         archive.save_post(RECORD)
         assert [r["url"] for r in archive.search('signal" (box')] == [RECORD["url"]]

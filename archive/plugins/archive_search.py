@@ -28,7 +28,6 @@ from xml.etree import ElementTree as ET
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import Facet
-from datasette.utils import escape_fts as datasette_escape_fts
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
@@ -74,11 +73,29 @@ def plain(value: object) -> str:
     return re.sub(r"</?mark>", "", str(value or ""))
 
 
-def escape_fts(query: str) -> str:
-    """Datasette's escape_fts (each word quoted, a quoted phrase kept), with each run of
-    Chinese, Japanese, Korean or Thai characters made a phrase of them, as the archive's
-    index holds them (pipeline/searchtext.py): 東京 finds 私は東京に住んでいます."""
-    return searchtext.fts_query(datasette_escape_fts(query))
+def escape_fts(query: str, columns: tuple[str, ...] = searchtext.POST_COLUMNS) -> str:
+    """The FTS5 query for what a reader typed, read as `blogarchive search` reads it
+    (`searchtext.user_query`: words, "a phrase", prefix*, -word, OR, title:word), with each
+    run of Chinese, Japanese, Korean or Thai characters made a phrase of them, as the
+    archive's index holds them (pipeline/searchtext.py): 東京 finds 私は東京に住んでいます.
+    A query without a word to look for (only punctuation, or only words left out) is `""`,
+    which matches nothing, where FTS5 would answer a syntax error."""
+    try:
+        return searchtext.fts_query(searchtext.user_query(query, columns)) or '""'
+    except searchtext.QueryProblem:
+        return '""'
+
+
+def escape_fts_comments(query: str) -> str:
+    """escape_fts for the comments' index (columns author and text)."""
+    return escape_fts(query, searchtext.COMMENT_COLUMNS)
+
+
+def unfolded(marked: str | None, original: str | None) -> str | None:
+    """SQL function archive_unfolded(snippet or highlight, the column as stored): the
+    index holds some letters folded (Αθηνα for Αθήνα, see pipeline/searchtext.py); the
+    same stretch of the stored text with the same words in <mark>."""
+    return searchtext.unfolded(marked, original, "<mark>", "</mark>")
 
 
 @hookimpl(trylast=True)
@@ -86,10 +103,13 @@ def prepare_connection(conn, database, datasette):
     """Map the archive into memory for reading (as `pipeline.store.Archive` does): a search
     with a filter looks up every match in `posts`, thousands of page reads. Replace the SQL
     function escape_fts, which the table view's `_search` and the search pages call, with
-    ours (after Datasette's own hook has made its own: trylast)."""
+    ours (after Datasette's own hook has made its own: trylast), and add the search pages'
+    escape_fts_comments and archive_unfolded."""
     if is_archive(datasette):
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         conn.create_function("escape_fts", 1, escape_fts, deterministic=True)
+        conn.create_function("escape_fts_comments", 1, escape_fts_comments, deterministic=True)
+        conn.create_function("archive_unfolded", 2, unfolded, deterministic=True)
 
 
 @hookimpl
@@ -287,7 +307,7 @@ async def _search_context(datasette, database: str, query_name: str, request) ->
     words = searched_words(args["q"])
     browse: dict[str, str] = {}
     if words:
-        browse["_search"] = words
+        browse["_search"] = args["q"]  # as typed: its phrases, -words and OR mean the same there
     for name in ("site", "author"):
         if args[name]:
             browse[name] = args[name]
@@ -319,7 +339,8 @@ async def _search_context(datasette, database: str, query_name: str, request) ->
                 "(2024, 2024-05, 2024-05-17)"
                 for name, label in (("since", "From"), ("until", "to"))
                 if args[name] and not DATE_PREFIX.fullmatch(args[name])
-            ],
+            ]
+            + _query_problems(args["q"]),
             "filtered": any(args[name] for name in SEARCH_FILTERS),
             "orders": DATE_ORDERS,
             "rank_limit": RANKED_MATCHES,
@@ -340,6 +361,15 @@ async def _search_context(datasette, database: str, query_name: str, request) ->
         }
     }
     return context
+
+
+def _query_problems(q: str) -> list[str]:
+    """Why the query finds nothing whatever the archive holds (only words left out), if so."""
+    try:
+        searchtext.user_query(q)
+    except searchtext.QueryProblem as problem:
+        return [str(problem)]
+    return []
 
 
 def _after(prefix: str) -> str:
