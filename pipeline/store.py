@@ -716,7 +716,10 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, utcnow()])
             applied.append(name)
     except BaseException:
-        db.execute("ROLLBACK")
+        # not when SQLite rolled it all back itself (a full disk): a ROLLBACK would then fail
+        # with "no transaction is active" and hide the error
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
     return applied

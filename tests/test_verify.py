@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from hostile_server import PARAGRAPHS, RawServer, html, page, post
+from test_searchtext import old_archive
 
 from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, rows, run_blogarchive, warcio
 
@@ -340,3 +341,49 @@ def test_an_archive_on_a_disk_with_no_space_left_is_one_line(small_disk: Path) -
     assert run_blogarchive("sources", "--db", str(db)).stdout.startswith(
         "https://quietrails.example/\t"
     )
+
+
+def test_an_upgrade_on_a_full_disk_is_named_leaves_the_archive_and_completes_later(
+    small_disk: Path,
+) -> None:
+    # The first command after an upgrade migrates the archive (migration 015 builds both
+    # full-text indexes again, in the archive's WAL file). Before, on a disk without room for
+    # it the user read "cannot open archive PATH: cannot rollback - no transaction is active"
+    # (SQLite had rolled the migrations back itself), which named neither the full disk nor
+    # what to do.
+    db = small_disk / "archive.db"
+    # words of their own in every post: an index larger than SQLite's page cache, which it
+    # spills into the WAL file before the migrations commit
+    old_archive(
+        db,
+        [
+            {
+                "url": f"https://old.example/2023/01/post-{n}.html",
+                "title": f"Post {n} Αθήνα",
+                "author": "Ann",
+                "text": " ".join(f"tide{n}x{word}" for word in range(300)),
+            }
+            for n in range(500)
+        ],
+        before="014",
+    )
+    kept = "SELECT * FROM posts ORDER BY id"
+    applied = "SELECT name FROM _migrations ORDER BY name"
+    posts, migrations = rows(db, kept), rows(db, applied)
+    filler = fill(small_disk, leave=40_000)
+
+    result = run_blogarchive("sources", "--db", str(db))
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "rollback" not in output
+    assert f"Error: cannot open archive {db}: database or disk is full" in result.stderr, output
+    assert rows(db, kept) == posts and rows(db, applied) == migrations  # as it was
+
+    filler.unlink()  # room again: the next command applies the migrations
+    assert run_blogarchive("sources", "--db", str(db)).returncode == 0
+    assert {"014_fts_folded_letters", "015_fts_words_keep_their_marks"} <= {
+        row["name"] for row in rows(db, applied)
+    }
+    assert rows(db, kept) == posts
+    checked = run_blogarchive("verify", "--db", str(db))
+    assert checked.stdout.endswith(f"{db}: sound\n"), checked.stdout
