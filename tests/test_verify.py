@@ -16,6 +16,7 @@ from hostile_server import PARAGRAPHS, RawServer, html, page, post
 from test_searchtext import old_archive
 
 from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, rows, run_blogarchive, warcio
+from pipeline.store import Archive, _reindex_row
 
 
 def slow(handler, seconds: float):
@@ -387,3 +388,46 @@ def test_an_upgrade_on_a_full_disk_is_named_leaves_the_archive_and_completes_lat
     assert rows(db, kept) == posts
     checked = run_blogarchive("verify", "--db", str(db))
     assert checked.stdout.endswith(f"{db}: sound\n"), checked.stdout
+
+
+def test_posts_an_older_blogarchive_indexed_after_the_upgrade_are_not_sound(
+    tmp_path: Path,
+) -> None:
+    # A cron crawl of the older version still running while the upgraded blogarchive migrated
+    # the archive (`git pull` mid-crawl; the first command after it migrates) goes on saving
+    # posts the older way: their Greek was indexed as written and their Japanese as one token
+    # a sentence, so `αθηνα` and `東京` never found them, and no migration was left to fix it.
+    # verify said "sound"; now it names them, and `verify --reindex` indexes them again.
+    db = tmp_path / "archive.db"
+    greek = {"url": "https://old.example/2024/05/athens.html", "title": "Ταξίδι",
+             "author": "Ann", "text": "Ένα ταξίδι στην Αθήνα με πολλά μουσεία."}  # fmt: skip
+    japanese = {"url": "https://old.example/2024/05/tokyo.html", "title": "Diary",
+                "author": "Ann", "text": "私は東京に住んでいます。"}  # fmt: skip
+    with Archive(db) as archive:
+        for post in (greek, japanese):
+            archive.save_post(post)
+        for (row_id,) in archive.conn.execute("SELECT id FROM posts").fetchall():
+            # what an older blogarchive's save left in the index: the values as written
+            _reindex_row(archive.conn, "posts", row_id, [None] * 4)
+        assert archive.search("αθηνα") == [] and archive.search("東京") == []
+
+    result = run_blogarchive("verify", "--db", str(db))
+    assert result.returncode == 1, result.stdout
+    assert "FAILED  posts_fts spelling: 2 row(s) indexed otherwise than this version" in (
+        result.stdout
+    )
+    assert greek["url"] in result.stdout and japanese["url"] in result.stdout
+    assert result.stdout.endswith(f"{db}: NOT sound\n")
+
+    posts = rows(db, "SELECT * FROM posts ORDER BY id")
+    repaired = run_blogarchive("verify", "--reindex", "--db", str(db))
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert repaired.stdout.startswith("reindexed 2 row(s) as this version indexes them\n")
+    assert "ok  posts_fts spelling: every row indexed as this version indexes it" in (
+        repaired.stdout
+    )
+    assert repaired.stdout.endswith(f"{db}: sound\n")
+    assert rows(db, "SELECT * FROM posts ORDER BY id") == posts  # only the index changed
+    with Archive(db, readonly=True) as archive:
+        assert [hit["url"] for hit in archive.search("αθηνα")] == [greek["url"]]
+        assert [hit["url"] for hit in archive.search("東京")] == [japanese["url"]]
