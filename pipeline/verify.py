@@ -123,7 +123,7 @@ def check_schema(conn: sqlite3.Connection) -> Check:
             ]
     detail = f"{len(problems)} problem(s)" if problems else "as its migrations made it"
     if pending and not problems:
-        detail += f" ({pending} migration(s) pending, applied by the next crawl or add)"
+        detail += f" ({pending} migration(s) pending, applied by the next command but search, stats and verify)"
     return Check("schema", not problems, detail, problems)
 
 

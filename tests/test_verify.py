@@ -431,3 +431,18 @@ def test_posts_an_older_blogarchive_indexed_after_the_upgrade_are_not_sound(
     with Archive(db, readonly=True) as archive:
         assert [hit["url"] for hit in archive.search("αθηνα")] == [greek["url"]]
         assert [hit["url"] for hit in archive.search("東京")] == [japanese["url"]]
+
+
+def test_an_archive_of_an_older_version_says_which_commands_upgrade_it(tmp_path: Path) -> None:
+    # Before, verify said the pending migrations were "applied by the next crawl or add", as
+    # if sources, export, serve or reextract did not apply them (they do; README, Commands).
+    db = tmp_path / "old.db"
+    old_archive(db, [], before="014")
+    result = run_blogarchive("verify", "--db", str(db))
+    assert (
+        "ok  schema: as its migrations made it (2 migration(s) pending, applied by the next "
+        "command but search, stats and verify)\n"
+    ) in result.stdout, result.stdout
+    assert result.stdout.endswith(f"{db}: sound\n")
+    assert run_blogarchive("sources", "--db", str(db)).returncode == 0
+    assert "pending" not in run_blogarchive("verify", "--db", str(db)).stdout
