@@ -985,12 +985,23 @@ def export(
 
 @cli.command()
 @db_option
-def verify(db_path: Path | None) -> None:
+@click.option(
+    "--reindex",
+    is_flag=True,
+    help="First index again the posts and comments an older blogarchive indexed after the "
+    "upgrade (the check 'posts_fts spelling'); the only write verify makes.",
+)
+def verify(db_path: Path | None, reindex: bool) -> None:
     """Check that the archive is sound: SQLite integrity_check, the FTS indexes
-    (integrity-check), rows without text, and each WARC capture's payload digest. Prints one
-    line per check; exits 0 when sound, 1 when not."""
+    (integrity-check, and rows indexed the way an older version did), rows without text, and
+    each WARC capture's payload digest. Prints one line per check; exits 0 when sound, 1 when
+    not."""
     from pipeline.verify import VerifyError, verify_archive
 
+    if reindex:
+        with open_archive(db_path, create=False, writes=True) as archive:
+            count = archive.reindex_stale_rows()
+        click.echo(f"reindexed {count} row(s) as this version indexes them")
     try:
         report = verify_archive(db_path or default_db_path())
     except VerifyError as error:

@@ -22,7 +22,7 @@ from test_datasette import Site
 from conftest import LOOPBACK, html_page, run_blogarchive
 from pipeline.searchtext import spaced
 from pipeline.serving import make_datasette
-from pipeline.store import MIGRATIONS, Archive, SearchError, utcnow
+from pipeline.store import MIGRATIONS, Archive, SearchError, reindex_stale_rows, utcnow
 from pipeline.verify import verify_archive
 
 TOKYO = {
@@ -279,6 +279,8 @@ def old_archive(path: Path, posts: list[dict[str, Any]], before: str = "012") ->
         "INSERT INTO comments (post_id, comment_key, author, text, first_seen) "
         "VALUES (1, 'c1', '読者', '大阪から応援しています。', '2024')"
     )
+    if before > "014":  # the rows indexed as Archive wrote them since migration 014
+        reindex_stale_rows(db.conn)
     db.conn.commit()
     db.close()
 

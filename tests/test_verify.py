@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from hostile_server import PARAGRAPHS, RawServer, html, page, post
+from test_searchtext import old_archive
 
 from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, rows, run_blogarchive, warcio
+from pipeline.store import Archive, _reindex_row
 
 
 def slow(handler, seconds: float):
@@ -340,3 +342,107 @@ def test_an_archive_on_a_disk_with_no_space_left_is_one_line(small_disk: Path) -
     assert run_blogarchive("sources", "--db", str(db)).stdout.startswith(
         "https://quietrails.example/\t"
     )
+
+
+def test_an_upgrade_on_a_full_disk_is_named_leaves_the_archive_and_completes_later(
+    small_disk: Path,
+) -> None:
+    # The first command after an upgrade migrates the archive (migration 015 builds both
+    # full-text indexes again, in the archive's WAL file). Before, on a disk without room for
+    # it the user read "cannot open archive PATH: cannot rollback - no transaction is active"
+    # (SQLite had rolled the migrations back itself), which named neither the full disk nor
+    # what to do.
+    db = small_disk / "archive.db"
+    # words of their own in every post: an index larger than SQLite's page cache, which it
+    # spills into the WAL file before the migrations commit
+    old_archive(
+        db,
+        [
+            {
+                "url": f"https://old.example/2023/01/post-{n}.html",
+                "title": f"Post {n} Αθήνα",
+                "author": "Ann",
+                "text": " ".join(f"tide{n}x{word}" for word in range(300)),
+            }
+            for n in range(500)
+        ],
+        before="014",
+    )
+    kept = "SELECT * FROM posts ORDER BY id"
+    applied = "SELECT name FROM _migrations ORDER BY name"
+    posts, migrations = rows(db, kept), rows(db, applied)
+    filler = fill(small_disk, leave=40_000)
+
+    result = run_blogarchive("sources", "--db", str(db))
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "rollback" not in output
+    assert f"Error: cannot open archive {db}: database or disk is full" in result.stderr, output
+    assert rows(db, kept) == posts and rows(db, applied) == migrations  # as it was
+
+    filler.unlink()  # room again: the next command applies the migrations
+    assert run_blogarchive("sources", "--db", str(db)).returncode == 0
+    assert {"014_fts_folded_letters", "015_fts_words_keep_their_marks"} <= {
+        row["name"] for row in rows(db, applied)
+    }
+    assert rows(db, kept) == posts
+    checked = run_blogarchive("verify", "--db", str(db))
+    assert checked.stdout.endswith(f"{db}: sound\n"), checked.stdout
+
+
+def test_posts_an_older_blogarchive_indexed_after_the_upgrade_are_not_sound(
+    tmp_path: Path,
+) -> None:
+    # A cron crawl of the older version still running while the upgraded blogarchive migrated
+    # the archive (`git pull` mid-crawl; the first command after it migrates) goes on saving
+    # posts the older way: their Greek was indexed as written and their Japanese as one token
+    # a sentence, so `αθηνα` and `東京` never found them, and no migration was left to fix it.
+    # verify said "sound"; now it names them, and `verify --reindex` indexes them again.
+    db = tmp_path / "archive.db"
+    greek = {"url": "https://old.example/2024/05/athens.html", "title": "Ταξίδι",
+             "author": "Ann", "text": "Ένα ταξίδι στην Αθήνα με πολλά μουσεία."}  # fmt: skip
+    japanese = {"url": "https://old.example/2024/05/tokyo.html", "title": "Diary",
+                "author": "Ann", "text": "私は東京に住んでいます。"}  # fmt: skip
+    with Archive(db) as archive:
+        for post in (greek, japanese):
+            archive.save_post(post)
+        for (row_id,) in archive.conn.execute("SELECT id FROM posts").fetchall():
+            # what an older blogarchive's save left in the index: the values as written
+            _reindex_row(archive.conn, "posts", row_id, [None] * 4)
+        assert archive.search("αθηνα") == [] and archive.search("東京") == []
+
+    result = run_blogarchive("verify", "--db", str(db))
+    assert result.returncode == 1, result.stdout
+    assert "FAILED  posts_fts spelling: 2 row(s) indexed otherwise than this version" in (
+        result.stdout
+    )
+    assert greek["url"] in result.stdout and japanese["url"] in result.stdout
+    assert result.stdout.endswith(f"{db}: NOT sound\n")
+
+    posts = rows(db, "SELECT * FROM posts ORDER BY id")
+    repaired = run_blogarchive("verify", "--reindex", "--db", str(db))
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert repaired.stdout.startswith("reindexed 2 row(s) as this version indexes them\n")
+    assert "ok  posts_fts spelling: every row indexed as this version indexes it" in (
+        repaired.stdout
+    )
+    assert repaired.stdout.endswith(f"{db}: sound\n")
+    assert rows(db, "SELECT * FROM posts ORDER BY id") == posts  # only the index changed
+    with Archive(db, readonly=True) as archive:
+        assert [hit["url"] for hit in archive.search("αθηνα")] == [greek["url"]]
+        assert [hit["url"] for hit in archive.search("東京")] == [japanese["url"]]
+
+
+def test_an_archive_of_an_older_version_says_which_commands_upgrade_it(tmp_path: Path) -> None:
+    # Before, verify said the pending migrations were "applied by the next crawl or add", as
+    # if sources, export, serve or reextract did not apply them (they do; README, Commands).
+    db = tmp_path / "old.db"
+    old_archive(db, [], before="014")
+    result = run_blogarchive("verify", "--db", str(db))
+    assert (
+        "ok  schema: as its migrations made it (2 migration(s) pending, applied by the next "
+        "command but search, stats and verify)\n"
+    ) in result.stdout, result.stdout
+    assert result.stdout.endswith(f"{db}: sound\n")
+    assert run_blogarchive("sources", "--db", str(db)).returncode == 0
+    assert "pending" not in run_blogarchive("verify", "--db", str(db)).stdout
