@@ -589,10 +589,18 @@ _ICON_COUNT = re.compile(rf"[👁👀💬🗨❤♥★⭐🔥👍]\ufe0f?\s*{_CO
 _AROUND = "\u00a0 \t:-–—·•|()[]⏱🕒🕑📅✎✍📖"
 
 
+# Every item of such a line has a number or says "ago" ("an hour ago"); a line without either,
+# or longer than a few items (a paragraph), is passed over before it is split and matched.
+_VOLATILE_HINT = re.compile(r"\d|ago\b", re.I)
+_VOLATILE_LINE_MAX = 200
+
+
 def is_volatile_line(line: str) -> bool:
     """A line of counters, relative dates and reading times ("Posted 3 hours ago",
     "1,234 views", "4 min read · 813 words", "👁 1,234 · 💬 12"): what a page says about the
     post, which changes on every fetch."""
+    if len(line) > _VOLATILE_LINE_MAX or not _VOLATILE_HINT.search(line):
+        return False
     parts = [part.strip(_AROUND) for part in _META_SEPARATORS.split(line.strip())]
     parts = [part for part in parts if part]
     return bool(parts) and all(

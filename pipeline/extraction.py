@@ -1178,13 +1178,22 @@ def _restore_link_lists(document, tree) -> int:
     body = document.body if document is not None else None
     if body is None:
         return 0
+    # lists between two paragraphs first (cheap): most pages have none, and then the post's
+    # container is not looked for
+    between = []
+    for source in tree.iter("ul", "ol"):
+        before, after = _block_text(source.getprevious()), _block_text(source.getnext())
+        if before and after:
+            between.append((source, before, after))
+    if not between:
+        return 0
+    main = _main_node(tree)
     restored = 0
-    for source in _main_node(tree).iter("ul", "ol"):
+    for source, before, after in between:
+        if source is not main and main not in source.iterancestors():
+            continue
         items = _link_list_items(source)
         if not items:
-            continue
-        before, after = _block_text(source.getprevious()), _block_text(source.getnext())
-        if not before or not after:
             continue
         kept = list(body)
         for position, element in enumerate(kept[:-1]):
