@@ -640,9 +640,10 @@ def clutter_flags(lines: Sequence[str], drop: set[str] | frozenset = frozenset()
     two of the author's paragraphs. Lines equal to one of
     ``drop`` (casefolded keys: the post title) count as clutter."""
     volatile = [is_volatile_line(line) for line in lines]
+    clutter = [is_clutter_line(line) for line in lines]
     candidate = [
-        is_clutter_line(line) or " ".join(line.split()).casefold() in drop or changing
-        for line, changing in zip(lines, volatile, strict=True)
+        cluttered or changing or " ".join(line.split()).casefold() in drop
+        for line, cluttered, changing in zip(lines, clutter, volatile, strict=True)
     ]
     flags = list(candidate)
     start = 0
@@ -657,7 +658,7 @@ def clutter_flags(lines: Sequence[str], drop: set[str] | frozenset = frozenset()
         if inside and (
             (end - start == 1 and is_menu_word(lines[start]))
             or all(volatile[start:end])
-            and not any(map(is_clutter_line, lines[start:end]))
+            and not any(clutter[start:end])
         ):
             flags[start:end] = [False] * (end - start)
         start = end
