@@ -583,12 +583,11 @@ def _reindex_row(
     conn.execute(f'INSERT INTO "{table}_fts" (rowid, {names}) SELECT {source}', [row_id])
 
 
-def stale_index_rows(conn: sqlite3.Connection, table: str) -> list[tuple[int, Any]]:
-    """The rows of `table` (id, and the post's url or the comment's post_id) whose
-    `{table}_fts_segments` is not what this version indexes of them (`searchtext.indexed`):
-    rows an older blogarchive wrote after the archive was migrated (a crawl of the older
-    version still running through the upgrade), which folded and CJK searches do not find.
-    Only for an archive migration 014 folded (before it, the index holds values as written)."""
+def _stale_rows(conn: sqlite3.Connection, table: str) -> list[tuple[int, Any, list[str | None]]]:
+    """(id, the post's url or the comment's post_id, what this version indexes of it) of each
+    row of `table` whose `{table}_fts_segments` is not `searchtext.indexed` of its values. A
+    row of ASCII values with nothing held is passed over at once (nothing to fold or space
+    out). Read whole before any row is indexed again."""
     columns = FTS_COLUMNS[table]
     names = ", ".join(f'"{c}"' for c in columns)
     held = {
@@ -600,22 +599,36 @@ def stale_index_rows(conn: sqlite3.Connection, table: str) -> list[tuple[int, An
     for row in conn.execute(f'SELECT id, {label}, {names} FROM "{table}"'):
         values = row[2:]
         if row[0] not in held and all(v is None or v.isascii() for v in values):
-            continue  # nothing to fold or space out, and nothing held
-        if held.get(row[0], [None] * len(columns)) != [searchtext.indexed(v) for v in values]:
-            stale.append((row[0], row[1]))
+            continue
+        wanted = [searchtext.indexed(v) for v in values]
+        if held.get(row[0], [None] * len(columns)) != wanted:
+            stale.append((row[0], row[1], wanted))
     return stale
+
+
+def stale_index_rows(conn: sqlite3.Connection, table: str) -> list[tuple[int, Any]]:
+    """The rows of `table` (id, and the post's url or the comment's post_id) whose
+    `{table}_fts_segments` is not what this version indexes of them (`searchtext.indexed`):
+    rows an older blogarchive wrote after the archive was migrated (a crawl of the older
+    version still running through the upgrade), which folded and CJK searches do not find.
+    Only for an archive migration 014 folded (before it, the index holds values as written)."""
+    return [(row_id, label) for row_id, label, _ in _stale_rows(conn, table)]
 
 
 def reindex_stale_rows(conn: sqlite3.Connection) -> int:
     """Index again, as this version does, the rows `stale_index_rows` finds; how many."""
     count = 0
-    for table, columns in FTS_COLUMNS.items():
-        names = ", ".join(f'"{c}"' for c in columns)
-        for row_id, _ in stale_index_rows(conn, table):
-            values = conn.execute(f'SELECT {names} FROM "{table}" WHERE id = ?', [row_id])
-            _reindex_row(conn, table, row_id, [searchtext.indexed(v) for v in values.fetchone()])
+    for table in FTS_COLUMNS:
+        for row_id, _, wanted in _stale_rows(conn, table):
+            _reindex_row(conn, table, row_id, wanted)
             count += 1
     return count
+
+
+def index_folded(conn: sqlite3.Connection) -> bool:
+    """Whether the archive's full-text indexes hold letters folded (migration 014 ran)."""
+    found = conn.execute("SELECT 1 FROM _migrations WHERE name = '014_fts_folded_letters'")
+    return found.fetchone() is not None
 
 
 @migration("013_word_count_by_character")
@@ -643,21 +656,7 @@ def _fts_folded_letters(db: sqlite_utils.Database) -> None:
     (`searchtext.folded`, kept in `{table}_fts_segments` like the spaced-out CJK text); a
     row of ASCII text is passed over at once, so an English archive takes about a second per
     100,000 posts."""
-    for table, columns in FTS_COLUMNS.items():
-        names = ", ".join(f'"{c}"' for c in columns)
-        held = {
-            row[0]: list(row[1:])
-            for row in db.conn.execute(f'SELECT id, {names} FROM "{table}_fts_segments"')
-        }
-        changed = []
-        for row in db.conn.execute(f'SELECT id, {names} FROM "{table}"'):
-            if all(value is None or value.isascii() for value in row[1:]):
-                continue  # nothing to fold or space out (and so no segments held)
-            wanted = [searchtext.indexed(value) for value in row[1:]]
-            if held.get(row[0], [None] * len(columns)) != wanted:
-                changed.append((row[0], wanted))
-        for row_id, wanted in changed:
-            _reindex_row(db.conn, table, row_id, wanted)
+    reindex_stale_rows(db.conn)
 
 
 @migration("015_fts_words_keep_their_marks")
@@ -1046,8 +1045,7 @@ class Archive:
         """Whether the full-text indexes hold Greek, Arabic and Hebrew words without their
         accents and marks, ß as ss... (migration 014): a query is folded the same way then
         only (an older archive opened read-only holds them as written)."""
-        found = self.conn.execute("SELECT 1 FROM _migrations WHERE name = '014_fts_folded_letters'")
-        return found.fetchone() is not None
+        return index_folded(self.conn)
 
     @functools.cached_property
     def _folded_text(self) -> str:

@@ -32,6 +32,7 @@ from pipeline.store import (
     ArchiveError,
     can_write,
     check_archive,
+    index_folded,
     opening_archive,
     stale_index_rows,
 )
@@ -207,9 +208,7 @@ def check_index_spelling(conn: sqlite3.Connection, table: str) -> Check:
     crawl of the older version still running), which folded and CJK searches never find.
     FTS5's integrity-check does not see them: the index matches what the rows say."""
     name = f"{table}_fts spelling"
-    if not conn.execute(
-        "SELECT 1 FROM _migrations WHERE name = '014_fts_folded_letters'"
-    ).fetchone():
+    if not index_folded(conn):
         return Check(name, True, "indexed as written (migration 014 pending)")
     found = [f"{table} {row_id}: {label}" for row_id, label in stale_index_rows(conn, table)]
     if not found:
