@@ -65,15 +65,20 @@ def open_archive(
     archive, so a read-only copy (which Archive opens read-only) is an error."""
     path = db_path or default_db_path()
     if writes and path.is_file() and not can_write(path):
-        raise click.ClickException(f"{path} is read-only: this command writes to it")
+        raise _read_only(path)
     try:
         archive = Archive(path, readonly=readonly, create=create)
     except ArchiveError as error:
         raise click.ClickException(str(error)) from error
     if writes and archive.readonly:  # a read-only copy, opened read-only (see Archive)
         archive.close()
-        raise click.ClickException(f"{archive.path} is read-only: this command writes to it")
+        raise _read_only(archive.path)
     return archive
+
+
+def _read_only(path: Path) -> click.ClickException:
+    """The error of a command that writes, given an archive this user cannot write."""
+    return click.ClickException(f"{path} is read-only: this command writes to it")
 
 
 def source_url(url: str) -> str:
@@ -291,7 +296,7 @@ def _crawl(
         # refuse a file that is not an archive before a lock or a log is made beside it
         # (an empty database is one: another run may be creating the archive there)
         if not can_write(db_path):  # before a lock, a log or SQLite's -shm is made beside it
-            raise click.ClickException(f"{db_path} is read-only: this command writes to it")
+            raise _read_only(db_path)
         try:
             check_archive_file(db_path)
         except ArchiveError as error:
