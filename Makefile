@@ -18,7 +18,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check pipeline tests bench archive
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: install
 	$(BIN)/ruff check pipeline tests bench archive
