@@ -1389,3 +1389,38 @@ def test_a_post_laid_out_by_a_page_builder_keeps_its_widgets_text() -> None:
     post = ChurnPost("built", body_html=body, churn="quote of the day widget")
     record = extract_post(post_page(post, 1), "https://plot14.example/2024/05/built/")
     assert record.text.split("\n") == PARAGRAPHS
+
+
+ZONED_PAGE = """<!DOCTYPE html><html lang="en"><head><title>Night tram</title>
+<meta property="article:published_time" content="Sun, 31 Mar 2019 23:30:00 EST">
+<meta property="article:modified_time" content="Tue, 02 Apr 2019 20:00:00 JST">
+</head><body><article><h1>Night tram</h1>
+<p>The last tram of the night rattles past the shuttered bakery and the dark clock tower.</p>
+<p>Its driver rings the bell at every empty stop, out of habit more than for anyone there.</p>
+</article></body></html>"""
+
+
+@pytest.mark.parametrize("machine_zone", ["UTC", "America/New_York", "Asia/Tokyo"])
+def test_a_date_with_a_named_zone_is_that_zones_time_on_every_machine(
+    tmp_path: Path, machine_zone: str
+) -> None:
+    """Pages and feeds write RFC 822 dates with a zone's name ("EST", "JST"). The name was
+    dropped (the time stored without an offset, hours off the instant), or, on a machine
+    whose own zone has that name, read as the machine's zone at that date: EST became EDT
+    (-04:00) on a crawler in New York in March, JST +09:00 only on one in Tokyo."""
+    import os
+
+    from conftest import run_blogarchive
+
+    page = tmp_path / "tram.html"
+    page.write_text(ZONED_PAGE, encoding="utf-8")
+    result = run_blogarchive(
+        "extract", str(page), "--url", "https://tram.example/night-tram/",
+        env={**os.environ, "TZ": machine_zone},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads(result.stdout)
+    assert (record["published"], record["updated"]) == (
+        "2019-03-31T23:30:00-05:00",
+        "2019-04-02T20:00:00+09:00",
+    )
