@@ -17,7 +17,9 @@ __all__ = [
     "date_from_text",
     "date_from_url",
     "implausible",
+    "has_zone",
     "normalise_date",
+    "same_moment",
 ]
 
 # Where a date came from, most trusted first (the order in which they are tried).
@@ -244,6 +246,32 @@ def _as_datetime(value: str) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def has_zone(value: str, *, other_than_utc: bool = False) -> bool:
+    """Whether an ISO 8601 time (as :func:`normalise_date` writes it) carries an offset (one
+    other than UTC's, with ``other_than_utc``); a day or a month has none."""
+    if len(value) <= 10:
+        return False
+    try:
+        offset = datetime.fromisoformat(value).utcoffset()
+    except ValueError:
+        return False
+    return offset is not None and (not other_than_utc or bool(offset))
+
+
+def same_moment(a: str, b: str) -> bool:
+    """Whether two ISO 8601 times are the same moment: the same instant, or the same clock
+    time when one of them has no zone (the blog's local time). Days and months are not."""
+    if len(a) <= 10 or len(b) <= 10:
+        return False
+    try:
+        first, second = datetime.fromisoformat(a), datetime.fromisoformat(b)
+    except ValueError:
+        return False
+    if (first.tzinfo is None) != (second.tzinfo is None):
+        return first.replace(tzinfo=None) == second.replace(tzinfo=None)
+    return first == second
 
 
 def implausible(value: str, now: datetime | None = None) -> str | None:

@@ -586,6 +586,32 @@ def test_feed_hints_win_and_are_recorded_as_feed():
     assert (record.published, record.published_source) == ("2020-05-01", "json-ld")
 
 
+@pytest.mark.parametrize(
+    "feed, page, expected",
+    [
+        # WordPress RSS writes pubDate in GMT; the page, the blog's zone: the same instant
+        ("2020-01-01T04:30:00+00:00", "2019-12-31T23:30:00-05:00", "2019-12-31T23:30:00-05:00"),
+        # a feed without a zone: the page's same clock time, with its offset
+        ("2019-12-31T23:30:00", "2019-12-31T23:30:00-05:00", "2019-12-31T23:30:00-05:00"),
+        # feed and page disagree: the feed wins
+        ("2019-03-01T10:00:00+00:00", "2019-03-20T09:00:00+01:00", "2019-03-01T10:00:00+00:00"),
+        # the feed in the blog's zone already
+        ("2019-12-31T23:30:00-05:00", "2020-01-01T04:30:00+00:00", "2019-12-31T23:30:00-05:00"),
+    ],
+)
+def test_a_feed_date_in_utc_is_written_in_the_zone_the_page_gives(feed, page, expected):
+    """A feed that writes dates in UTC (WordPress RSS: `+0000`) won over the page's `<time>`
+    for the same instant in the blog's zone: a post of 23:30 on 31 December in New York was
+    stored in 2020. The page's writing is kept when it is the feed's instant."""
+    body = _dated_page(
+        meta=f"<meta property='article:published_time' content='{page}'>"
+        f"<meta property='article:modified_time' content='{page}'>"
+    )
+    hints = {"published": feed, "updated": feed, "source": "feed"}
+    record = extract_post(body, "https://h.example/p", hints=hints)
+    assert (record.published, record.updated) == (expected, expected)
+
+
 def test_future_and_ancient_dates_are_flagged_not_stored():
     page = _dated_page('{"@type":"BlogPosting","datePublished":"2999-01-01T00:00:00Z"}')
     record = extract_post(page, "https://h.example/p")
