@@ -56,6 +56,19 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def utc_stamp(value: str) -> str:
+    """A time as the archive records it (`utcnow()`'s form, UTC `+00:00`), from another ISO
+    8601 writing of it: a WARC-Date's `2026-11-28T05:17:42Z`. Fractions of a second are
+    kept; a value that is not ISO 8601 is returned as it is."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return moment.astimezone(UTC).isoformat()
+
+
 def listing_stamp() -> str:
     """The current time in UTC to the microsecond: when a listing last mentioned a post.
 
@@ -676,6 +689,18 @@ def _fts_words_keep_their_marks(db: sqlite_utils.Database) -> None:
         for statement in statements:
             if "CREATE TRIGGER" in statement:
                 db.execute(statement)
+
+
+@migration("016_utc_times_as_written")
+def _utc_times_as_written(db: sqlite_utils.Database) -> None:
+    """`blogarchive reextract` dated the versions and comments it added with their capture's
+    WARC-Date (`...Z`, with fractions of a second before 2026-11-29): written `+00:00` like
+    every other time the archive records, the same instant to the same fraction."""
+    for table, column in (("post_versions", "captured_at"), ("comments", "first_seen")):
+        db.execute(
+            f"UPDATE {table} SET {column} = substr({column}, 1, length({column}) - 1) || '+00:00' "
+            f"WHERE {column} GLOB '[0-9][0-9][0-9][0-9]-*Z'"
+        )
 
 
 def _keeps_stored(name: str, stored: Any, new: Any, stored_source: str | None = None) -> bool:
@@ -1741,7 +1766,7 @@ class Archive:
         A new title, text or tags (`content_hash`) adds a `post_versions` row, as a crawl
         does; earlier versions are kept. `last_seen`, ETag and the post's address are not
         touched: nothing was fetched."""
-        now = captured_at or utcnow()
+        now = utc_stamp(captured_at) if captured_at else utcnow()
         new = extracted_fields(record)
         with self._write():
             rows = list(self.db.query("SELECT * FROM posts WHERE id = ?", [post_id]))

@@ -883,3 +883,47 @@ def test_a_feed_date_stored_in_utc_takes_the_blogs_zone_when_the_post_is_read_ag
         assert (stored["published"], stored["year"]) == ("2019-12-31T23:30:00-05:00", 2019)
     assert rows(archive_path, "SELECT count(*) AS n FROM post_versions") == [{"n": 2}]
     assert rows(archive_path, "SELECT * FROM post_events") == []
+
+
+def test_times_a_re_extraction_recorded_in_the_warc_form_are_upgraded_to_the_archives(
+    archive_path: Path,
+) -> None:
+    """`blogarchive reextract` dated the versions and comments it added with their capture's
+    WARC-Date (`2026-11-28T05:17:42Z`, older ones with fractions of a second), where every
+    other time the archive records is `+00:00`. Migration 016 writes them so, losing
+    nothing (the same instant, to the same fraction), and leaves every other row alone."""
+    with Archive(archive_path) as archive:
+        post_id = archive.save_post(RECORD, seen_at="2026-11-20T08:00:00+00:00").post_id
+        edited = {**RECORD, "text": RECORD["text"] + "\nA third line.", "comments": []}
+        archive.apply_reextraction(post_id, edited, captured_at="2026-11-28T05:17:42+00:00")
+        with archive.transaction():  # as an older blogarchive wrote them
+            archive.conn.execute(
+                "UPDATE post_versions SET captured_at = '2026-11-28T05:17:42.250113Z' "
+                "WHERE captured_at = '2026-11-28T05:17:42+00:00'"
+            )
+            archive.conn.execute(
+                "UPDATE comments SET first_seen = '2026-11-28T05:17:42Z' WHERE comment_key = '12'"
+            )
+            archive.conn.execute("DELETE FROM _migrations WHERE name = '016_utc_times_as_written'")
+        before = {
+            table: rows(archive_path, f"SELECT * FROM {table} ORDER BY id")
+            for table in ("posts", "post_versions", "comments", "captures", "post_events")
+        }
+    with Archive(archive_path) as archive:  # opening it migrates it
+        assert "016_utc_times_as_written" in {
+            row[0] for row in archive.conn.execute("SELECT name FROM _migrations")
+        }
+    after = {table: rows(archive_path, f"SELECT * FROM {table} ORDER BY id") for table in before}
+    assert [v["captured_at"] for v in after["post_versions"]] == [
+        "2026-11-20T08:00:00+00:00",
+        "2026-11-28T05:17:42.250113+00:00",
+    ]
+    assert [c["first_seen"] for c in after["comments"]] == [
+        "2026-11-20T08:00:00+00:00",
+        "2026-11-28T05:17:42+00:00",
+    ]
+    for table, table_rows in before.items():  # nothing else changed
+        unchanged = ("captured_at",) if table == "post_versions" else ("first_seen",)
+        assert [{k: v for k, v in r.items() if k not in unchanged} for r in after[table]] == [
+            {k: v for k, v in r.items() if k not in unchanged} for r in table_rows
+        ]
