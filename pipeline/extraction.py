@@ -551,6 +551,26 @@ def _text_date(root) -> str | None:
     return None
 
 
+def _page_disagreement(chosen: str, candidates) -> list[str]:
+    """A flag when the page's own first date (JSON-LD, meta, markup) puts the post more than
+    a day from the feed's date that was chosen (`published_page_differs:markup:RAW`): the
+    feed wins, and the reader is told the page says otherwise. A day either side is the
+    same date written in another zone."""
+    for source, read in candidates:
+        if source not in _PAGE_DATE_SOURCES:
+            continue
+        raw = read()
+        value = normalise_date(raw) if isinstance(raw, str) else None
+        if not value or implausible(value):
+            continue
+        try:
+            apart = abs(date.fromisoformat(value[:10]) - date.fromisoformat(chosen[:10])).days
+        except ValueError:
+            return []
+        return [f"published_page_differs:{source}:{_norm(raw)}"] if apart > 1 else []
+    return []
+
+
 def find_dates(
     root,
     ld: JsonLd,
@@ -618,6 +638,8 @@ def find_dates(
         return None, None
 
     published, published_source = pick("published", published_candidates)
+    if published and published_source == hint_source:
+        flags.extend(_page_disagreement(published, published_candidates))
     updated, updated_source = pick("updated", updated_candidates)
     published, updated, more = check_dates(published, updated)
     if updated is None:

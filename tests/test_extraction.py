@@ -612,6 +612,21 @@ def test_a_feed_date_in_utc_is_written_in_the_zone_the_page_gives(feed, page, ex
     assert (record.published, record.updated) == (expected, expected)
 
 
+def test_a_page_that_dates_the_post_otherwise_than_its_feed_is_flagged():
+    """The feed's date wins; when the page's own markup says another day, nothing said so:
+    a reader citing the archive's date could not know the page showed another one."""
+    hints = {"published": "2019-03-01T10:00:00+00:00", "source": "feed"}
+    page = "<time class='entry-date published' datetime='2019-03-20T09:00:00+01:00'>20 March</time>"
+    record = extract_post(_dated_page(body_extra=page), "https://h.example/p", hints=hints)
+    assert (record.published, record.published_source) == ("2019-03-01T10:00:00+00:00", "feed")
+    assert record.date_flags == ["published_page_differs:markup:2019-03-20T09:00:00+01:00"]
+    # the same day (in another zone, or without its time) is no disagreement
+    for same in ("2019-03-01", "2019-03-01T23:30:00-05:00", "2019-03-02T09:00:00+09:00"):
+        page = f"<time class='entry-date published' datetime='{same}'>1 March</time>"
+        record = extract_post(_dated_page(body_extra=page), "https://h.example/p", hints=hints)
+        assert record.date_flags == [], same
+
+
 def test_future_and_ancient_dates_are_flagged_not_stored():
     page = _dated_page('{"@type":"BlogPosting","datePublished":"2999-01-01T00:00:00Z"}')
     record = extract_post(page, "https://h.example/p")
