@@ -179,7 +179,7 @@ _TIME_AFTER = re.compile(
     r"(오전|오후|午前|午後)?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])",
     re.I,
 )
-_OFFSET_AFTER = re.compile(r"\s?(Z|[+-]\d{2}:?\d{2})(?![\d:])")
+_OFFSET_AFTER = re.compile(r"(?:\.\d{1,6})?\s?(Z|[+-]\d{2}:?\d{2})(?![\d:])")
 # Arabic-Indic and Persian digits read as 0-9 ("١٧ مايو ٢٠٢٤")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
