@@ -187,6 +187,30 @@ def parse_timestamp(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+#: how far behind UTC a blog's clock can be (UTC-12, the zone furthest west)
+FURTHEST_BEHIND_UTC = timedelta(hours=12)
+
+
+def latest_moment(value: str | None) -> datetime | None:
+    """The latest instant a change signal (`lastmod`, `updated`) can mean, in UTC: a time
+    with its zone is that instant; a time without one is the blog's local time, at the most
+    FURTHEST_BEHIND_UTC behind; a day alone (`2024-05-18`) lasts until its end there. None
+    when it is no ISO 8601 date."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC)
+    latest = parsed + FURTHEST_BEHIND_UTC
+    if len(text) <= 10:  # a day
+        latest += timedelta(days=1)
+    return latest.replace(tzinfo=UTC)
+
+
 def normalise_timestamp(value: str | None) -> str | None:
     """An ISO 8601 timestamp in UTC to the second (`2024-03-05T10:00:00+00:00`), so that the
     same instant written by a feed, a sitemap or an API compares equal. Dates without a time
@@ -409,10 +433,11 @@ def blogger_feed_url(home: str, start_index: int = 1, max_results: int = BLOGGER
 def older_than(page: FeedPage, cutoff: str | None) -> bool:
     """Whether every entry of a feed page was last updated before `cutoff` (the start of
     the last completed crawl): then the pages after it hold nothing new either."""
-    if not cutoff or not page.posts:
+    limit = parse_timestamp(cutoff)
+    if limit is None or not page.posts:
         return False
-    stamps = [normalise_timestamp(post.updated or post.published) for post in page.posts]
-    return all(stamp and stamp < cutoff for stamp in stamps)
+    moments = [latest_moment(post.updated or post.published) for post in page.posts]
+    return all(moment is not None and moment < limit for moment in moments)
 
 
 def next_blogger_page(url: str, page: FeedPage) -> str | None:

@@ -7,7 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from churn_blog import CHURN, ChurnPost, churn_site_pages
@@ -435,3 +435,42 @@ def test_a_clock_set_back_after_a_run_neither_fails_the_next_run_nor_hides_chang
     after = content_rows(db)
     assert set(after) == set(before) and after[edited_url] != before[edited_url]
     assert rows(db, "SELECT gone_at FROM posts WHERE url = ?", (deleted_url,))[0]["gone_at"]
+
+
+def test_an_edit_the_sitemap_dates_without_a_zone_or_time_is_fetched(
+    tmp_path: Path, static_site
+) -> None:
+    """A sitemap's `lastmod` of the day only ("2024-05-18") or a time without a zone (the
+    blog's local time) was read as that midnight, or that time, in UTC: a post edited later
+    the same day, or on a blog behind UTC, looked older than our last capture of it and was
+    not fetched again until a `crawl --full`. Such a signal now counts as the latest moment it
+    can mean (the end of that day, in the zone furthest behind UTC)."""
+    site = static_site({})
+    paths = ["/2024/05/17/ridge-walk/", "/2024/05/18/sheepfold/"]
+
+    def serve(state: str, lastmods: list[str]) -> None:
+        locs = "".join(
+            f"<url><loc>{site.url}{path[1:]}</loc><lastmod>{lastmod}</lastmod></url>"
+            for path, lastmod in zip(paths, lastmods, strict=True)
+        )
+        urlset = f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{locs}</urlset>"
+        site.pages["/"] = html_page("<h1>Hill notes</h1><p>Walks over the fells.</p>", "Hill notes")
+        site.pages["/sitemap.xml"] = (200, {"Content-Type": "application/xml"}, urlset.encode())
+        for path in paths:
+            paragraph = (
+                f"<p>The path over the ridge was {state} and the sheep watched us climb.</p>"
+            )
+            site.pages[path] = html_page(f"<article><h1>{path}</h1>{paragraph * 4}</article>")
+
+    db = tmp_path / "hills.db"
+    serve("muddy after the rain", ["2024-05-17T10:00:00", "2024-05-18"])
+    first = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    assert ": ok, 2 posts found, 2 new" in first.stdout, first.stdout + first.stderr[-2000:]
+    # edited just now by a blog five hours behind UTC, which writes its local time, and by
+    # one ten hours behind, which writes its local day
+    now = datetime.now(UTC)
+    local_time = (now - timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    serve("dry and dusty", [local_time, (now - timedelta(hours=10)).strftime("%Y-%m-%d")])
+    second = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    assert ": ok, 2 posts found, 0 new, 2 updated" in second.stdout, second.stdout
+    assert rows(db, "SELECT count(*) AS n FROM post_versions") == [{"n": 4}]
