@@ -474,3 +474,44 @@ def test_an_edit_the_sitemap_dates_without_a_zone_or_time_is_fetched(
     second = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
     assert ": ok, 2 posts found, 0 new, 2 updated" in second.stdout, second.stdout
     assert rows(db, "SELECT count(*) AS n FROM post_versions") == [{"n": 4}]
+
+
+def test_an_edit_of_the_modified_date_only_gives_no_version(tmp_path: Path, static_site) -> None:
+    """A blog that re-saves a post without changing its words (a plugin touching every post)
+    moves its `dateModified` and its feed's `<updated>`: the post is fetched again and
+    `updated` follows the blog, but no `post_versions` row is added (what counts as a change
+    is the title, text and labels; see README, Incremental crawls)."""
+    site = static_site({})
+    path = "/2019/03/kettle.html"
+
+    def serve(modified: str) -> None:
+        ld = (
+            '{"@context":"https://schema.org","@type":"BlogPosting","headline":"Kettle",'
+            f'"datePublished":"2019-03-31T23:30:00-05:00","dateModified":"{modified}"}}'
+        )
+        feed = (
+            "<feed xmlns='http://www.w3.org/2005/Atom'><title>Stove</title><entry><title>Kettle"
+            f"</title><link rel='alternate' type='text/html' href='{site.url}{path[1:]}'/>"
+            f"<id>1</id><published>2019-03-31T23:30:00-05:00</published><updated>{modified}"
+            "</updated></entry></feed>"
+        )
+        head = f"<link rel='alternate' type='application/atom+xml' href='{site.url}feed.xml'>"
+        site.pages["/"] = html_page(f"{head}<h1>Stove</h1>")
+        site.pages["/feed.xml"] = (200, {"Content-Type": "application/atom+xml"}, feed.encode())
+        prose = "<p>The kettle sang on the stove while the snow fell over the garden wall.</p>"
+        site.pages[path] = html_page(
+            f"<script type='application/ld+json'>{ld}</script><article><h1>Kettle</h1>"
+            f"{prose * 4}</article>"
+        )
+
+    db = tmp_path / "stove.db"
+    serve("2019-04-02T08:00:00-04:00")
+    run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    later = (datetime.now(UTC) + timedelta(minutes=1)).replace(microsecond=0).isoformat()
+    serve(later)
+    second = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    assert ": ok, 1 posts found, 0 new, 0 updated, 1 unchanged" in second.stdout, second.stdout
+    assert rows(db, "SELECT published, updated FROM posts") == [
+        {"published": "2019-03-31T23:30:00-05:00", "updated": later}
+    ]
+    assert rows(db, "SELECT count(*) AS n FROM post_versions") == [{"n": 1}]
