@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 __all__ = [
     "SOURCES",
@@ -17,7 +17,9 @@ __all__ = [
     "date_from_text",
     "date_from_url",
     "implausible",
+    "has_zone",
     "normalise_date",
+    "same_moment",
 ]
 
 # Where a date came from, most trusted first (the order in which they are tried).
@@ -26,6 +28,18 @@ EARLIEST_YEAR = 1995  # no blog post predates this; earlier dates are template/e
 # A date this far past "now" is in the future (time zones and clock skew allowed for).
 FUTURE_SLACK = timedelta(days=1)
 
+# Time zones written by name in RFC 822 dates (feeds, `<meta>`s, "Posted at 23:30 EST"): the
+# US zones RFC 822 defines and the unambiguous names of other zones blogs write. A name not
+# here ("IST", "BST": two zones each) leaves the time without an offset, on every machine
+# (dateutil would otherwise read a name the machine's own zone has as that zone).
+ZONE_NAMES = {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0,
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "AKST": -9, "AKDT": -8, "HST": -10, "NST": -3.5, "NDT": -2.5,
+    "WEST": 1, "CET": 1, "CEST": 2, "MET": 1, "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
+    "JST": 9, "KST": 9, "HKT": 8, "AWST": 8, "ACST": 9.5, "ACDT": 10.5, "AEST": 10,
+    "AEDT": 11, "NZST": 12, "NZDT": 13,
+}  # fmt: skip
 _WS = re.compile(r"\s+")
 _EPOCH_MS = re.compile(r"^\d{12,13}$")
 _YEAR = re.compile(r"\b(1[0-9]{3}|2[0-9]{3})\b")
@@ -69,14 +83,25 @@ def normalise_date(value) -> str | None:
     cleaned = re.sub(r"\b(at|um|à|às|a las|on|posted|published|updated)\b", " ", text, flags=re.I)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # unknown tz names ("EST") are just dropped
-            parsed = dateparser.parse(cleaned, fuzzy=False, default=datetime(1900, 1, 1))
+            warnings.simplefilter("ignore")
+            parsed = dateparser.parse(
+                cleaned, fuzzy=False, default=datetime(1900, 1, 1), tzinfos=_zone_of
+            )
     except (ValueError, OverflowError, TypeError):
         return None
     if not 1000 <= parsed.year <= 2999:
         return None
     has_time = bool(re.search(r"\d{1,2}:\d{2}", text))
     return parsed.isoformat() if has_time else parsed.date().isoformat()
+
+
+def _zone_of(name: str | None, offset: int | None) -> tzinfo | None:
+    """dateutil's `tzinfos`: a written offset ("-0500"), else a zone name of
+    :data:`ZONE_NAMES`, else none (never the machine's own zone)."""
+    if offset is not None:
+        return timezone(timedelta(seconds=offset))
+    hours = ZONE_NAMES.get((name or "").upper())
+    return None if hours is None else timezone(timedelta(hours=hours))
 
 
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
@@ -154,7 +179,7 @@ _TIME_AFTER = re.compile(
     r"(오전|오후|午前|午後)?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])",
     re.I,
 )
-_OFFSET_AFTER = re.compile(r"\s?(Z|[+-]\d{2}:?\d{2})(?![\d:])")
+_OFFSET_AFTER = re.compile(r"(?:\.\d{1,6})?\s?(Z|[+-]\d{2}:?\d{2})(?![\d:])")
 # Arabic-Indic and Persian digits read as 0-9 ("١٧ مايو ٢٠٢٤")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
@@ -221,6 +246,32 @@ def _as_datetime(value: str) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def has_zone(value: str, *, other_than_utc: bool = False) -> bool:
+    """Whether an ISO 8601 time (as :func:`normalise_date` writes it) carries an offset (one
+    other than UTC's, with ``other_than_utc``); a day or a month has none."""
+    if len(value) <= 10:
+        return False
+    try:
+        offset = datetime.fromisoformat(value).utcoffset()
+    except ValueError:
+        return False
+    return offset is not None and (not other_than_utc or bool(offset))
+
+
+def same_moment(a: str, b: str) -> bool:
+    """Whether two ISO 8601 times are the same moment: the same instant, or the same clock
+    time when one of them has no zone (the blog's local time). Days and months are not."""
+    if len(a) <= 10 or len(b) <= 10:
+        return False
+    try:
+        first, second = datetime.fromisoformat(a), datetime.fromisoformat(b)
+    except ValueError:
+        return False
+    if (first.tzinfo is None) != (second.tzinfo is None):
+        return first.replace(tzinfo=None) == second.replace(tzinfo=None)
+    return first == second
 
 
 def implausible(value: str, now: datetime | None = None) -> str | None:

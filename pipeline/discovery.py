@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from time import struct_time
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -21,6 +21,7 @@ import feedparser
 import lxml.html
 from lxml import etree
 
+from pipeline.dates import normalise_date
 from pipeline.urls import (
     canonical_url,
     canonical_url_or_none,
@@ -186,6 +187,30 @@ def parse_timestamp(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+#: how far behind UTC a blog's clock can be (UTC-12, the zone furthest west)
+FURTHEST_BEHIND_UTC = timedelta(hours=12)
+
+
+def latest_moment(value: str | None) -> datetime | None:
+    """The latest instant a change signal (`lastmod`, `updated`) can mean, in UTC: a time
+    with its zone is that instant; a time without one is the blog's local time, at the most
+    FURTHEST_BEHIND_UTC behind; a day alone (`2024-05-18`) lasts until its end there. None
+    when it is no ISO 8601 date."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC)
+    latest = parsed + FURTHEST_BEHIND_UTC
+    if len(text) <= 10:  # a day
+        latest += timedelta(days=1)
+    return latest.replace(tzinfo=UTC)
+
+
 def normalise_timestamp(value: str | None) -> str | None:
     """An ISO 8601 timestamp in UTC to the second (`2024-03-05T10:00:00+00:00`), so that the
     same instant written by a feed, a sitemap or an API compares equal. Dates without a time
@@ -204,10 +229,29 @@ def normalise_timestamp(value: str | None) -> str | None:
     return parsed.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _iso(parsed: struct_time | None, raw: str | None) -> str | None:
+def feed_date(raw: str | None, parsed: struct_time | None = None) -> str | None:
+    """A feed's date as the blog wrote it, in ISO 8601 to the second: in the blog's own zone
+    (`2019-12-31T23:30:00-05:00` from `2019-12-31T23:30:00.000-05:00`, from
+    `Tue, 31 Dec 2019 23:30:00 EST` or `... -0500`), not moved to UTC, which can change its
+    day, month and year; without an offset when the feed gives none (the blog's local time).
+    `parsed` is feedparser's reading (in UTC), used for a zone name only it knows. A value no
+    parser reads is returned as written (extraction refuses it and tries the page's dates)."""
+    text = (raw or "").strip()
+    value = normalise_date(text) if text else None
+    if value and len(value) > 10:
+        moment = datetime.fromisoformat(value).replace(microsecond=0)
+        if moment.tzinfo is None and parsed and not _NO_ZONE.search(text):
+            return datetime(*parsed[:6], tzinfo=UTC).isoformat()
+        return moment.isoformat()
+    if value:
+        return value
     if parsed:
         return datetime(*parsed[:6], tzinfo=UTC).isoformat()
-    return raw or None
+    return text or None
+
+
+# a time that ends without a zone ("Tue, 31 Dec 2019 23:30:00", "2019-12-31T23:30")
+_NO_ZONE = re.compile(r"\d:\d\d(:\d\d(\.\d+)?)?$")
 
 
 #: a title that is only entity references no parser expanded (`&xxe;`, `&lol9;`): what a
@@ -233,13 +277,6 @@ def _plain_title(entry: Any) -> str | None:
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 _FEED_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=False)
-
-
-def _atom_date(raw: str | None) -> str | None:
-    parsed = parse_timestamp(raw)
-    if parsed is None:
-        return raw.strip() if raw and raw.strip() else None
-    return parsed.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def _atom_title(element: Any) -> str | None:
@@ -277,7 +314,7 @@ def parse_atom(body: bytes, url: str) -> FeedPage | None:
         if not link:
             continue
         author = entry.findtext(f"{ATOM}author/{ATOM}name")
-        published = _atom_date(entry.findtext(f"{ATOM}published"))
+        published = feed_date(entry.findtext(f"{ATOM}published"))
         posts.append(
             PostLink(
                 url=link,
@@ -285,7 +322,7 @@ def parse_atom(body: bytes, url: str) -> FeedPage | None:
                 author=author.strip() if author and author.strip() else None,
                 published=published,
                 # as feedparser does: an entry without <updated> was last updated when published
-                updated=_atom_date(entry.findtext(f"{ATOM}updated")) or published,
+                updated=feed_date(entry.findtext(f"{ATOM}updated")) or published,
                 tags=[c.get("term") for c in entry.iterfind(f"{ATOM}category") if c.get("term")],
             )
         )
@@ -344,13 +381,13 @@ def parse_feed_with_feedparser(body: bytes, url: str) -> FeedPage:
                 or entry.get("author")
                 or None,
                 published=(
-                    published := _iso(entry.get("published_parsed"), entry.get("published"))
+                    published := feed_date(entry.get("published"), entry.get("published_parsed"))
                 ),
                 # An Atom entry without <updated> was last updated when published (feedparser
                 # 6 maps `updated` to `published` itself, with a DeprecationWarning, and says
                 # the mapping will go: it is spelled out here; dict.get skips the mapping).
                 # An RSS item has no update date: its pubDate is no change signal.
-                updated=_iso(dict.get(entry, "updated_parsed"), dict.get(entry, "updated"))
+                updated=feed_date(dict.get(entry, "updated"), dict.get(entry, "updated_parsed"))
                 or (None if rss else published),
                 tags=[t.get("term") for t in entry.get("tags", []) if t.get("term")],
             )
@@ -396,10 +433,11 @@ def blogger_feed_url(home: str, start_index: int = 1, max_results: int = BLOGGER
 def older_than(page: FeedPage, cutoff: str | None) -> bool:
     """Whether every entry of a feed page was last updated before `cutoff` (the start of
     the last completed crawl): then the pages after it hold nothing new either."""
-    if not cutoff or not page.posts:
+    limit = parse_timestamp(cutoff)
+    if limit is None or not page.posts:
         return False
-    stamps = [normalise_timestamp(post.updated or post.published) for post in page.posts]
-    return all(stamp and stamp < cutoff for stamp in stamps)
+    moments = [latest_moment(post.updated or post.published) for post in page.posts]
+    return all(moment is not None and moment < limit for moment in moments)
 
 
 def next_blogger_page(url: str, page: FeedPage) -> str | None:
@@ -436,6 +474,26 @@ def _gmt(value: str | None) -> str | None:
     return value if re.search(r"(Z|[+-]\d\d:?\d\d)$", value) else value + "+00:00"
 
 
+def wordpress_date(local: Any, gmt: Any) -> str | None:
+    """A WordPress API date in the blog's zone: its `date` (the blog's local time, as its
+    pages show it) with the offset that `date_gmt` tells (`2019-12-31T23:30:00-05:00`); the
+    `date_gmt` in UTC when `date` is missing or the two do not make an offset."""
+    gmt_value = _gmt(gmt) if isinstance(gmt, str) else None
+    if not isinstance(local, str) or not gmt_value:
+        return gmt_value
+    try:
+        moment = datetime.fromisoformat(local.strip())
+        instant = datetime.fromisoformat(gmt_value.replace("Z", "+00:00"))
+    except ValueError:
+        return gmt_value
+    if moment.tzinfo is not None:
+        return moment.isoformat()
+    offset = moment - instant.replace(tzinfo=None) + (instant.utcoffset() or timedelta(0))
+    if abs(offset) >= timedelta(hours=15) or offset % timedelta(minutes=15):
+        return gmt_value
+    return moment.replace(tzinfo=timezone(offset)).isoformat()
+
+
 def parse_wordpress_posts(body: bytes, url: str) -> list[PostLink]:
     """Posts in one page of `/wp-json/wp/v2/posts`."""
     try:
@@ -456,8 +514,8 @@ def parse_wordpress_posts(body: bytes, url: str) -> list[PostLink]:
             PostLink(
                 url=link,
                 title=html_lib.unescape(re.sub(r"<[^>]+>", "", title or "")).strip() or None,
-                published=_gmt(item.get("date_gmt")),
-                updated=_gmt(item.get("modified_gmt")),
+                published=wordpress_date(item.get("date"), item.get("date_gmt")),
+                updated=wordpress_date(item.get("modified"), item.get("modified_gmt")),
             )
         )
     return posts

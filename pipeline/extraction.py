@@ -35,8 +35,10 @@ from pipeline.dates import (
     check_dates,
     date_from_text,
     date_from_url,
+    has_zone,
     implausible,
     normalise_date,
+    same_moment,
 )
 from pipeline.encoding import decode_page
 from pipeline.sanitise import sanitise_html
@@ -531,6 +533,7 @@ _TEXT_DATE_XPATHS = [
 ]
 _PUBLISHED_META = ("article:published_time", "datepublished", "dc.date.issued", "dc.date")
 _UPDATED_META = ("article:modified_time", "og:updated_time", "datemodified", "dc.date.modified")
+_PAGE_DATE_SOURCES = ("json-ld", "meta", "markup")
 _FEED_SOURCES = {"feed", "atom", "rss", "api", "wp-api", "wp-json", "sitemap", "discovery"}
 
 
@@ -546,6 +549,26 @@ def _text_date(root) -> str | None:
             if value:
                 return value
     return None
+
+
+def _page_disagreement(chosen: str, candidates) -> list[str]:
+    """A flag when the page's own first date (JSON-LD, meta, markup) puts the post more than
+    a day from the feed's date that was chosen (`published_page_differs:markup:RAW`): the
+    feed wins, and the reader is told the page says otherwise. A day either side is the
+    same date written in another zone."""
+    for source, read in candidates:
+        if source not in _PAGE_DATE_SOURCES:
+            continue
+        raw = read()
+        value = normalise_date(raw) if isinstance(raw, str) else None
+        if not value or implausible(value):
+            continue
+        try:
+            apart = abs(date.fromisoformat(value[:10]) - date.fromisoformat(chosen[:10])).days
+        except ValueError:
+            return []
+        return [f"published_page_differs:{source}:{_norm(raw)}"] if apart > 1 else []
+    return []
 
 
 def find_dates(
@@ -596,6 +619,16 @@ def find_dates(
             if reason:
                 flags.append(f"{kind}_{reason}:{_norm(str(raw))}")
                 continue
+            if source == hint_source and not has_zone(value, other_than_utc=True):
+                # a feed in UTC (WordPress RSS) or without a zone: the page's writing of the
+                # same moment, in the blog's zone, keeps the blog's day, month and year
+                for page_source, page_read in candidates:
+                    if page_source in _PAGE_DATE_SOURCES:
+                        written = page_read()
+                        zoned = normalise_date(written) if isinstance(written, str) else None
+                        if zoned and has_zone(zoned, other_than_utc=True):
+                            if same_moment(value, zoned):
+                                return zoned, page_source
             if source == "url" and len(value) == 7:
                 # Blogger URLs give only the month: a visible date in that month is more precise
                 day = _text_date(root)
@@ -605,6 +638,8 @@ def find_dates(
         return None, None
 
     published, published_source = pick("published", published_candidates)
+    if published and published_source == hint_source:
+        flags.extend(_page_disagreement(published, published_candidates))
     updated, updated_source = pick("updated", updated_candidates)
     published, updated, more = check_dates(published, updated)
     if updated is None:

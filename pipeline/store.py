@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pipeline import __version__, searchtext
+from pipeline.dates import has_zone, same_moment
 from pipeline.dedupe import SHARED_FOR_DUPLICATE, sketch
 from pipeline.urls import canonical_url, is_post_url, same_blog, source_home, url_variants
 
@@ -53,6 +54,19 @@ class SearchError(ArchiveError):
 def utcnow() -> str:
     """The current time as ISO 8601 in UTC, to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def utc_stamp(value: str) -> str:
+    """A time as the archive records it (`utcnow()`'s form, UTC `+00:00`), from another ISO
+    8601 writing of it: a WARC-Date's `2026-11-28T05:17:42Z`. Fractions of a second are
+    kept; a value that is not ISO 8601 is returned as it is."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return moment.astimezone(UTC).isoformat()
 
 
 def listing_stamp() -> str:
@@ -677,19 +691,40 @@ def _fts_words_keep_their_marks(db: sqlite_utils.Database) -> None:
                 db.execute(statement)
 
 
-def _keeps_stored(name: str, stored: Any, new: Any) -> bool:
+@migration("016_utc_times_as_written")
+def _utc_times_as_written(db: sqlite_utils.Database) -> None:
+    """`blogarchive reextract` dated the versions and comments it added with their capture's
+    WARC-Date (`...Z`, with fractions of a second before 2026-11-29): written `+00:00` like
+    every other time the archive records, the same instant to the same fraction."""
+    for table, column in (("post_versions", "captured_at"), ("comments", "first_seen")):
+        db.execute(
+            f"UPDATE {table} SET {column} = substr({column}, 1, length({column}) - 1) || '+00:00' "
+            f"WHERE {column} GLOB '[0-9][0-9][0-9][0-9]-*Z'"
+        )
+
+
+def _keeps_stored(name: str, stored: Any, new: Any, stored_source: str | None = None) -> bool:
     """Whether a post's stored metadata value stays when it is saved again: this extraction
     did not find the value, or found the same date no more precisely (another time zone's
-    writing of the same instant, the day without its time)."""
+    writing of the same instant, the day without its time). A feed's date stored in UTC (as
+    blogarchive stored every feed date before 2026-11-29) gives way to the same instant in
+    the blog's zone, which keeps the blog's day, month and year."""
     if not stored:
         return False
     if not new:
         return True
-    return (
-        name in ("published", "updated")
-        and len(str(new)) <= len(str(stored))
-        and same_date(str(stored), str(new))
-    )
+    if name not in ("published", "updated"):
+        return False
+    stored, new = str(stored), str(new)
+    if (
+        stored_source == "feed"
+        and has_zone(stored)
+        and not has_zone(stored, other_than_utc=True)
+        and has_zone(new, other_than_utc=True)
+        and same_moment(stored, new)
+    ):
+        return False
+    return len(new) <= len(stored) and same_date(stored, new)
 
 
 # A date no markup gave, only guessed from the page's text (htmldate, the last resort): the
@@ -1301,11 +1336,12 @@ class Archive:
                 _keep_stored_over_guess(stored, fields)
                 self._note_byline_changes(post_id, stored, fields, now)
                 for name in metadata:
-                    if _keeps_stored(name, stored[name], fields[name]):
+                    source = f"{name}_source"
+                    if _keeps_stored(name, stored[name], fields[name], stored.get(source)):
                         fields[name] = stored[name]
                         if name in ("published", "updated"):  # and where it came from
-                            source = f"{name}_source"
                             fields[source] = stored[source] or fields[source]
+                fields["year"] = year_of(fields["published"])  # the year of the date kept
                 if existing["content_hash"] == digest:
                     keep = {k: fields[k] for k in metadata + http_state if fields[k]}
                     self._update(
@@ -1730,7 +1766,7 @@ class Archive:
         A new title, text or tags (`content_hash`) adds a `post_versions` row, as a crawl
         does; earlier versions are kept. `last_seen`, ETag and the post's address are not
         touched: nothing was fetched."""
-        now = captured_at or utcnow()
+        now = utc_stamp(captured_at) if captured_at else utcnow()
         new = extracted_fields(record)
         with self._write():
             rows = list(self.db.query("SELECT * FROM posts WHERE id = ?", [post_id]))

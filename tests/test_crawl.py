@@ -478,3 +478,73 @@ def test_a_blogs_feed_gives_its_dates_authors_and_labels_though_the_home_page_li
         }
         for _, (title, date, author, label) in sorted(posts.items(), key=lambda p: p[1][0])
     ]
+
+
+def test_a_post_keeps_the_day_and_zone_its_blogs_feed_dates_it(tmp_path: Path, static_site) -> None:
+    """A feed dates a post in the blog's own zone ("23:30 on New Year's Eve, New York time").
+    Stored converted to UTC it moved to the next day, month and year (2020-01-01T04:30 UTC):
+    the year and month facets put it in 2020, while the blog, its archive widget and its
+    page (whose `<abbr>`/`<time>` the archive keeps with their offset) say 31 December 2019."""
+    prose = "<p>The skaters stayed on the frozen pond until the lanterns ran out of oil.</p>" * 4
+    atom_site, rss_site = static_site({}), static_site({})
+    atom_entries = {
+        "/2019/12/pond.html": ("Pond at midnight", "2019-12-31T23:30:00.000-05:00"),
+        "/2020/01/lanterns.html": ("Lanterns", "2020-01-01T00:15:00.000+09:00"),
+    }
+    rss_items = {
+        "/notes/eve/": ("Eve in New York", "Tue, 31 Dec 2019 23:30:00 EST"),
+        "/notes/tokyo/": ("Morning in Tokyo", "Wed, 01 Jan 2020 08:00:00 +0900"),
+        "/notes/pacific/": ("Pacific evening", "Sun, 31 Mar 2019 22:30:00 PDT"),
+    }
+    entries = "".join(
+        f"<entry><title>{title}</title><link rel='alternate' type='text/html' "
+        f"href='{atom_site.url}{path[1:]}'/><id>{path}</id><published>{date}</published>"
+        f"<updated>{date}</updated></entry>"
+        for path, (title, date) in atom_entries.items()
+    )
+    items = "".join(
+        f"<item><title>{title}</title><link>{rss_site.url}{path[1:]}</link>"
+        f"<guid>{rss_site.url}{path[1:]}</guid><pubDate>{date}</pubDate></item>"
+        for path, (title, date) in rss_items.items()
+    )
+    feeds = {
+        atom_site: ("application/atom+xml", atom_entries, "<feed xmlns='http://www.w3.org/2005/"
+                    f"Atom'><title>Pond notes</title>{entries}</feed>"),
+        rss_site: ("application/rss+xml", rss_items, "<rss version='2.0'><channel><title>Eve"
+                   f"</title><link>{rss_site.url}</link>{items}</channel></rss>"),
+    }  # fmt: skip
+    for site, (kind, posts, feed) in feeds.items():
+        head = f"<link rel='alternate' type='{kind}' href='{site.url}feed.xml'>"
+        home = html_page("<h1>Notes</h1>", "Notes")
+        site.pages["/"] = (200, home[1], home[2].replace(b"<head>", f"<head>{head}".encode()))
+        site.pages["/feed.xml"] = (200, {"Content-Type": kind}, feed.encode())
+        for path, (title, _) in posts.items():
+            site.pages[path] = html_page(f"<article><h1>{title}</h1>{prose}</article>", title)
+    db = tmp_path / "zones.db"
+    result = run_blogarchive("crawl", atom_site.url, rss_site.url, "--db", str(db), *LOOPBACK)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    stored = rows(db, "SELECT title, published, published_source, year FROM posts ORDER BY id")
+    assert sorted(stored, key=lambda row: row["title"]) == [
+        {"title": title, "published": published, "published_source": "feed", "year": year}
+        for title, published, year in [
+            ("Eve in New York", "2019-12-31T23:30:00-05:00", 2019),
+            ("Lanterns", "2020-01-01T00:15:00+09:00", 2020),
+            ("Morning in Tokyo", "2020-01-01T08:00:00+09:00", 2020),
+            ("Pacific evening", "2019-03-31T22:30:00-07:00", 2019),
+            ("Pond at midnight", "2019-12-31T23:30:00-05:00", 2019),
+        ]
+    ]
+    import asyncio
+
+    async def month_facet() -> dict[str, int]:
+        response = await make_datasette(db).client.get(
+            f"/{db.stem}/posts.json?_facet_month=published&_facet=year"
+        )
+        facets = response.json()["facet_results"]
+        return {row["value"]: row["count"] for row in facets["published"]["results"]} | {
+            str(row["value"]): row["count"] for row in facets["year"]["results"]
+        }
+
+    assert asyncio.run(month_facet()) == {
+        "2020-01": 2, "2019-12": 2, "2019-03": 1, "2020": 2, "2019": 3,
+    }  # fmt: skip

@@ -44,7 +44,7 @@ def test_blogger_feed_entries_carry_metadata_and_the_next_page() -> None:
     assert first.title == 'Laying a hedge: the "Midland" style'
     assert first.tags == ["Hedges", "Birds & Bees"]
     assert first.author == "Rosa Finch"
-    assert first.published == "2024-05-01T07:00:00+00:00"
+    assert first.published == "2024-05-01T08:00:00+01:00"  # in the blog's zone, as written
     assert page.total == 3
     assert discovery.next_blogger_page(page_url, page) == (
         "https://ex.blogspot.com/feeds/posts/default?start-index=3&max-results=2"
@@ -529,3 +529,33 @@ def test_listing_links_resolve_against_the_pages_base_href() -> None:
     # a <base href> on another host takes the relative links there: none is this blog's
     elsewhere = listing.replace(b"<base href='/'>", b"<base href='https://other.example/'>")
     assert discovery.listing_post_links(discovery.parse_html(elsewhere), url) == []
+
+
+def test_wordpress_api_dates_are_the_blogs_local_time_with_its_offset() -> None:
+    """The API gives a post's `date` in the blog's zone (what its pages show) and `date_gmt`.
+    Only `date_gmt` was kept: a post of 23:30 on 31 December in New York was dated
+    2020-01-01T04:30 UTC, in the next year's facets."""
+    body = json.dumps(
+        [
+            {
+                "link": "https://wp.example/2019/12/31/pond/",
+                "title": {"rendered": "Pond"},
+                "date": "2019-12-31T23:30:00",
+                "date_gmt": "2020-01-01T04:30:00",
+                "modified": "2020-01-02T09:15:00",
+                "modified_gmt": "2020-01-02T14:15:00",
+            },
+            {
+                "link": "https://wp.example/2020/01/01/kathmandu/",
+                "date": "2020-01-01T05:00:00",
+                "date_gmt": "2019-12-31T23:15:00",
+            },
+            {"link": "https://wp.example/2020/01/02/gmt-only/", "date_gmt": "2020-01-02T10:00:00"},
+        ]
+    ).encode()
+    posts = discovery.parse_wordpress_posts(body, "https://wp.example/wp-json/wp/v2/posts")
+    assert [(post.published, post.updated) for post in posts] == [
+        ("2019-12-31T23:30:00-05:00", "2020-01-02T09:15:00-05:00"),
+        ("2020-01-01T05:00:00+05:45", None),
+        ("2020-01-02T10:00:00+00:00", None),
+    ]

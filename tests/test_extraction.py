@@ -586,6 +586,47 @@ def test_feed_hints_win_and_are_recorded_as_feed():
     assert (record.published, record.published_source) == ("2020-05-01", "json-ld")
 
 
+@pytest.mark.parametrize(
+    "feed, page, expected",
+    [
+        # WordPress RSS writes pubDate in GMT; the page, the blog's zone: the same instant
+        ("2020-01-01T04:30:00+00:00", "2019-12-31T23:30:00-05:00", "2019-12-31T23:30:00-05:00"),
+        # a feed without a zone: the page's same clock time, with its offset
+        ("2019-12-31T23:30:00", "2019-12-31T23:30:00-05:00", "2019-12-31T23:30:00-05:00"),
+        # feed and page disagree: the feed wins
+        ("2019-03-01T10:00:00+00:00", "2019-03-20T09:00:00+01:00", "2019-03-01T10:00:00+00:00"),
+        # the feed in the blog's zone already
+        ("2019-12-31T23:30:00-05:00", "2020-01-01T04:30:00+00:00", "2019-12-31T23:30:00-05:00"),
+    ],
+)
+def test_a_feed_date_in_utc_is_written_in_the_zone_the_page_gives(feed, page, expected):
+    """A feed that writes dates in UTC (WordPress RSS: `+0000`) won over the page's `<time>`
+    for the same instant in the blog's zone: a post of 23:30 on 31 December in New York was
+    stored in 2020. The page's writing is kept when it is the feed's instant."""
+    body = _dated_page(
+        meta=f"<meta property='article:published_time' content='{page}'>"
+        f"<meta property='article:modified_time' content='{page}'>"
+    )
+    hints = {"published": feed, "updated": feed, "source": "feed"}
+    record = extract_post(body, "https://h.example/p", hints=hints)
+    assert (record.published, record.updated) == (expected, expected)
+
+
+def test_a_page_that_dates_the_post_otherwise_than_its_feed_is_flagged():
+    """The feed's date wins; when the page's own markup says another day, nothing said so:
+    a reader citing the archive's date could not know the page showed another one."""
+    hints = {"published": "2019-03-01T10:00:00+00:00", "source": "feed"}
+    page = "<time class='entry-date published' datetime='2019-03-20T09:00:00+01:00'>20 March</time>"
+    record = extract_post(_dated_page(body_extra=page), "https://h.example/p", hints=hints)
+    assert (record.published, record.published_source) == ("2019-03-01T10:00:00+00:00", "feed")
+    assert record.date_flags == ["published_page_differs:markup:2019-03-20T09:00:00+01:00"]
+    # the same day (in another zone, or without its time) is no disagreement
+    for same in ("2019-03-01", "2019-03-01T23:30:00-05:00", "2019-03-02T09:00:00+09:00"):
+        page = f"<time class='entry-date published' datetime='{same}'>1 March</time>"
+        record = extract_post(_dated_page(body_extra=page), "https://h.example/p", hints=hints)
+        assert record.date_flags == [], same
+
+
 def test_future_and_ancient_dates_are_flagged_not_stored():
     page = _dated_page('{"@type":"BlogPosting","datePublished":"2999-01-01T00:00:00Z"}')
     record = extract_post(page, "https://h.example/p")
@@ -1149,6 +1190,7 @@ def test_arabic_blogger_date_header_gives_the_day():
         ("于 2024-05-17 14:03:12 发布", "2024-05-17T14:03:12"),
         ("2024-05-17 14:03", "2024-05-17T14:03:00"),
         ("2024-05-17T05:03:12Z", "2024-05-17T05:03:12+00:00"),
+        ("2024-05-17T05:03:12.000-05:00", "2024-05-17T05:03:12-05:00"),  # its offset kept
         ("2024/05/17", "2024-05-17"),
         ("17.05.2024 в 14:03", "2024-05-17T14:03:00"),
         ("17 мая 2024", "2024-05-17"),
@@ -1389,3 +1431,38 @@ def test_a_post_laid_out_by_a_page_builder_keeps_its_widgets_text() -> None:
     post = ChurnPost("built", body_html=body, churn="quote of the day widget")
     record = extract_post(post_page(post, 1), "https://plot14.example/2024/05/built/")
     assert record.text.split("\n") == PARAGRAPHS
+
+
+ZONED_PAGE = """<!DOCTYPE html><html lang="en"><head><title>Night tram</title>
+<meta property="article:published_time" content="Sun, 31 Mar 2019 23:30:00 EST">
+<meta property="article:modified_time" content="Tue, 02 Apr 2019 20:00:00 JST">
+</head><body><article><h1>Night tram</h1>
+<p>The last tram of the night rattles past the shuttered bakery and the dark clock tower.</p>
+<p>Its driver rings the bell at every empty stop, out of habit more than for anyone there.</p>
+</article></body></html>"""
+
+
+@pytest.mark.parametrize("machine_zone", ["UTC", "America/New_York", "Asia/Tokyo"])
+def test_a_date_with_a_named_zone_is_that_zones_time_on_every_machine(
+    tmp_path: Path, machine_zone: str
+) -> None:
+    """Pages and feeds write RFC 822 dates with a zone's name ("EST", "JST"). The name was
+    dropped (the time stored without an offset, hours off the instant), or, on a machine
+    whose own zone has that name, read as the machine's zone at that date: EST became EDT
+    (-04:00) on a crawler in New York in March, JST +09:00 only on one in Tokyo."""
+    import os
+
+    from conftest import run_blogarchive
+
+    page = tmp_path / "tram.html"
+    page.write_text(ZONED_PAGE, encoding="utf-8")
+    result = run_blogarchive(
+        "extract", str(page), "--url", "https://tram.example/night-tram/",
+        env={**os.environ, "TZ": machine_zone},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads(result.stdout)
+    assert (record["published"], record["updated"]) == (
+        "2019-03-31T23:30:00-05:00",
+        "2019-04-02T20:00:00+09:00",
+    )

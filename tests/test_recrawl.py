@@ -7,7 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from churn_blog import CHURN, ChurnPost, churn_site_pages
@@ -435,3 +435,83 @@ def test_a_clock_set_back_after_a_run_neither_fails_the_next_run_nor_hides_chang
     after = content_rows(db)
     assert set(after) == set(before) and after[edited_url] != before[edited_url]
     assert rows(db, "SELECT gone_at FROM posts WHERE url = ?", (deleted_url,))[0]["gone_at"]
+
+
+def test_an_edit_the_sitemap_dates_without_a_zone_or_time_is_fetched(
+    tmp_path: Path, static_site
+) -> None:
+    """A sitemap's `lastmod` of the day only ("2024-05-18") or a time without a zone (the
+    blog's local time) was read as that midnight, or that time, in UTC: a post edited later
+    the same day, or on a blog behind UTC, looked older than our last capture of it and was
+    not fetched again until a `crawl --full`. Such a signal now counts as the latest moment it
+    can mean (the end of that day, in the zone furthest behind UTC)."""
+    site = static_site({})
+    paths = ["/2024/05/17/ridge-walk/", "/2024/05/18/sheepfold/"]
+
+    def serve(state: str, lastmods: list[str]) -> None:
+        locs = "".join(
+            f"<url><loc>{site.url}{path[1:]}</loc><lastmod>{lastmod}</lastmod></url>"
+            for path, lastmod in zip(paths, lastmods, strict=True)
+        )
+        urlset = f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{locs}</urlset>"
+        site.pages["/"] = html_page("<h1>Hill notes</h1><p>Walks over the fells.</p>", "Hill notes")
+        site.pages["/sitemap.xml"] = (200, {"Content-Type": "application/xml"}, urlset.encode())
+        for path in paths:
+            paragraph = (
+                f"<p>The path over the ridge was {state} and the sheep watched us climb.</p>"
+            )
+            site.pages[path] = html_page(f"<article><h1>{path}</h1>{paragraph * 4}</article>")
+
+    db = tmp_path / "hills.db"
+    serve("muddy after the rain", ["2024-05-17T10:00:00", "2024-05-18"])
+    first = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    assert ": ok, 2 posts found, 2 new" in first.stdout, first.stdout + first.stderr[-2000:]
+    # edited just now by a blog five hours behind UTC, which writes its local time, and by
+    # one ten hours behind, which writes its local day
+    now = datetime.now(UTC)
+    local_time = (now - timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    serve("dry and dusty", [local_time, (now - timedelta(hours=10)).strftime("%Y-%m-%d")])
+    second = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    assert ": ok, 2 posts found, 0 new, 2 updated" in second.stdout, second.stdout
+    assert rows(db, "SELECT count(*) AS n FROM post_versions") == [{"n": 4}]
+
+
+def test_an_edit_of_the_modified_date_only_gives_no_version(tmp_path: Path, static_site) -> None:
+    """A blog that re-saves a post without changing its words (a plugin touching every post)
+    moves its `dateModified` and its feed's `<updated>`: the post is fetched again and
+    `updated` follows the blog, but no `post_versions` row is added (what counts as a change
+    is the title, text and labels; see README, Incremental crawls)."""
+    site = static_site({})
+    path = "/2019/03/kettle.html"
+
+    def serve(modified: str) -> None:
+        ld = (
+            '{"@context":"https://schema.org","@type":"BlogPosting","headline":"Kettle",'
+            f'"datePublished":"2019-03-31T23:30:00-05:00","dateModified":"{modified}"}}'
+        )
+        feed = (
+            "<feed xmlns='http://www.w3.org/2005/Atom'><title>Stove</title><entry><title>Kettle"
+            f"</title><link rel='alternate' type='text/html' href='{site.url}{path[1:]}'/>"
+            f"<id>1</id><published>2019-03-31T23:30:00-05:00</published><updated>{modified}"
+            "</updated></entry></feed>"
+        )
+        head = f"<link rel='alternate' type='application/atom+xml' href='{site.url}feed.xml'>"
+        site.pages["/"] = html_page(f"{head}<h1>Stove</h1>")
+        site.pages["/feed.xml"] = (200, {"Content-Type": "application/atom+xml"}, feed.encode())
+        prose = "<p>The kettle sang on the stove while the snow fell over the garden wall.</p>"
+        site.pages[path] = html_page(
+            f"<script type='application/ld+json'>{ld}</script><article><h1>Kettle</h1>"
+            f"{prose * 4}</article>"
+        )
+
+    db = tmp_path / "stove.db"
+    serve("2019-04-02T08:00:00-04:00")
+    run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    later = (datetime.now(UTC) + timedelta(minutes=1)).replace(microsecond=0).isoformat()
+    serve(later)
+    second = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    assert ": ok, 1 posts found, 0 new, 0 updated, 1 unchanged" in second.stdout, second.stdout
+    assert rows(db, "SELECT published, updated FROM posts") == [
+        {"published": "2019-03-31T23:30:00-05:00", "updated": later}
+    ]
+    assert rows(db, "SELECT count(*) AS n FROM post_versions") == [{"n": 1}]

@@ -831,3 +831,99 @@ def test_a_date_only_guessed_from_the_page_does_not_replace_the_stored_one(
             "detail": f"published from {first['published']} to 2024-05-12T09:00:00+00:00",
         }
     ]
+
+
+def test_a_feed_date_stored_in_utc_takes_the_blogs_zone_when_the_post_is_read_again(
+    archive_path: Path,
+) -> None:
+    """Archives written before 2026-11-29 hold feed dates moved to UTC: a post of 23:30 on 31
+    December in New York as 2020-01-01T04:30:00+00:00, in 2020 by the year and month facets.
+    Read again (`crawl --full`), the same instant in the blog's zone replaces it, with no
+    `date_changed` event and no version; a date in UTC that a page gives stays as it is, and
+    `year` always follows the stored date."""
+    url = "https://pond.example/2019/12/skaters.html"
+    post = {
+        "url": url,
+        "title": "Skaters",
+        "text": "The skaters stayed on the pond until the lanterns ran out of oil.",
+        "published": "2020-01-01T04:30:00+00:00",
+        "published_source": "feed",
+        "updated": "2020-01-02T14:15:00+00:00",
+        "updated_source": "feed",
+    }
+    zoned = {
+        **post,
+        "published": "2019-12-31T23:30:00-05:00",
+        "published_source": "meta",
+        "updated": "2020-01-02T09:15:00-05:00",
+        "updated_source": "meta",
+    }
+    with Archive(archive_path) as archive:
+        archive.save_post(post)
+        assert archive.save_post(zoned).outcome == "unchanged"
+        assert rows(
+            archive_path, "SELECT published, published_source, updated, year FROM posts"
+        ) == [
+            {
+                "published": "2019-12-31T23:30:00-05:00",
+                "published_source": "meta",
+                "updated": "2020-01-02T09:15:00-05:00",
+                "year": 2019,
+            }
+        ]
+        # a page's own UTC writing of the instant leaves the zoned one, and its year
+        archive.save_post({**post, "published_source": "json-ld"})
+        stored = archive.post(url)
+        assert (stored["published"], stored["year"]) == ("2019-12-31T23:30:00-05:00", 2019)
+
+        other = {**zoned, "url": "https://pond.example/2019/12/ice.html", "title": "Ice"}
+        archive.save_post({**other, "published_source": "json-ld"})
+        archive.save_post({**other, "published": "2020-01-01T04:30:00+00:00"})
+        stored = archive.post(other["url"])
+        assert (stored["published"], stored["year"]) == ("2019-12-31T23:30:00-05:00", 2019)
+    assert rows(archive_path, "SELECT count(*) AS n FROM post_versions") == [{"n": 2}]
+    assert rows(archive_path, "SELECT * FROM post_events") == []
+
+
+def test_times_a_re_extraction_recorded_in_the_warc_form_are_upgraded_to_the_archives(
+    archive_path: Path,
+) -> None:
+    """`blogarchive reextract` dated the versions and comments it added with their capture's
+    WARC-Date (`2026-11-28T05:17:42Z`, older ones with fractions of a second), where every
+    other time the archive records is `+00:00`. Migration 016 writes them so, losing
+    nothing (the same instant, to the same fraction), and leaves every other row alone."""
+    with Archive(archive_path) as archive:
+        post_id = archive.save_post(RECORD, seen_at="2026-11-20T08:00:00+00:00").post_id
+        edited = {**RECORD, "text": RECORD["text"] + "\nA third line.", "comments": []}
+        archive.apply_reextraction(post_id, edited, captured_at="2026-11-28T05:17:42+00:00")
+        with archive.transaction():  # as an older blogarchive wrote them
+            archive.conn.execute(
+                "UPDATE post_versions SET captured_at = '2026-11-28T05:17:42.250113Z' "
+                "WHERE captured_at = '2026-11-28T05:17:42+00:00'"
+            )
+            archive.conn.execute(
+                "UPDATE comments SET first_seen = '2026-11-28T05:17:42Z' WHERE comment_key = '12'"
+            )
+            archive.conn.execute("DELETE FROM _migrations WHERE name = '016_utc_times_as_written'")
+        before = {
+            table: rows(archive_path, f"SELECT * FROM {table} ORDER BY id")
+            for table in ("posts", "post_versions", "comments", "captures", "post_events")
+        }
+    with Archive(archive_path) as archive:  # opening it migrates it
+        assert "016_utc_times_as_written" in {
+            row[0] for row in archive.conn.execute("SELECT name FROM _migrations")
+        }
+    after = {table: rows(archive_path, f"SELECT * FROM {table} ORDER BY id") for table in before}
+    assert [v["captured_at"] for v in after["post_versions"]] == [
+        "2026-11-20T08:00:00+00:00",
+        "2026-11-28T05:17:42.250113+00:00",
+    ]
+    assert [c["first_seen"] for c in after["comments"]] == [
+        "2026-11-20T08:00:00+00:00",
+        "2026-11-28T05:17:42+00:00",
+    ]
+    for table, table_rows in before.items():  # nothing else changed
+        unchanged = ("captured_at",) if table == "post_versions" else ("first_seen",)
+        assert [{k: v for k, v in r.items() if k not in unchanged} for r in after[table]] == [
+            {k: v for k, v in r.items() if k not in unchanged} for r in table_rows
+        ]

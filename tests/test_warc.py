@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -38,6 +39,9 @@ from pipeline.warc import (
     payload_digest,
     read_record,
 )
+
+# how the archive records when it did something: UTC, to the second
+UTC_SECOND = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"
 
 
 def snapshot(db: Path) -> dict[str, list[dict[str, Any]]]:
@@ -198,11 +202,16 @@ def test_reextract_stores_what_a_new_extraction_changes_and_keeps_versions(
     assert rows(db, "SELECT text FROM posts WHERE id = ?", (post["id"],))[0]["text"] == post["text"]
     versions = rows(
         db,
-        "SELECT text, capture_id FROM post_versions WHERE post_id = ? ORDER BY id",
+        "SELECT text, capture_id, captured_at FROM post_versions WHERE post_id = ? ORDER BY id",
         (post["id"],),
     )
     assert [v["text"] for v in versions] == ["Share this: old text", post["text"]]
     assert versions[1]["capture_id"] is not None
+    # the version re-extracted from the capture is dated when the capture was fetched, in the
+    # form of every other time the archive records (its WARC-Date ends in Z instead)
+    fetched = rows(db, "SELECT fetched_at FROM captures WHERE id = ?", (versions[1]["capture_id"],))
+    assert versions[1]["captured_at"] == fetched[0]["fetched_at"].replace("Z", "+00:00")
+    assert all(re.fullmatch(UTC_SECOND, v["captured_at"]) for v in versions)
 
 
 def test_a_second_crawl_of_an_unchanged_blog_writes_revisits(

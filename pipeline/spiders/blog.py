@@ -217,7 +217,7 @@ class BlogSpider(Spider):
     def _unchanged_since_capture(self, updated: str | None, captured: str | None) -> bool:
         """A listing's "updated" signal older than our last capture of the post (less the
         allowed clock skew between the blog and us) means the capture holds that version."""
-        signal = discovery.parse_timestamp(updated)
+        signal = discovery.latest_moment(updated)  # a day, or a time without its zone: its latest
         capture = discovery.parse_timestamp(captured)
         if signal is None or capture is None:
             return False
