@@ -10,6 +10,7 @@ No Scrapy or click here; `blogarchive export` is the command.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import tempfile
@@ -86,6 +87,45 @@ def check_output(archive: Archive, output: str | Path) -> None:
             )
 
 
+class WholeWrites(io.BufferedIOBase):
+    """A binary stream that writes every byte it is given or raises. A buffered file's
+    `write` may write part of a large chunk and return the shorter count without an error
+    (a disk that fills up), and neither TextIOWrapper nor warcio look at the count: the
+    export then ended truncated, with exit status 0. Here the rest is written again, which
+    raises the disk's error (ENOSPC, EFBIG)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        total = len(view)
+        while view:
+            written = self._stream.write(view)
+            if not written:
+                raise OSError(f"the output took {total - len(view)} of {total} bytes")
+            view = view[written:]
+        return total
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            self._stream.flush()
+
+    def detach(self) -> BinaryIO:
+        stream, self._stream = self._stream, None  # type: ignore[assignment]
+        return stream
+
+
+def text_output(stream: BinaryIO) -> io.TextIOWrapper:
+    """UTF-8 text written whole onto a binary stream (standard output's buffer): detach it,
+    after a flush, to leave the stream open."""
+    return io.TextIOWrapper(WholeWrites(stream), encoding="utf-8", newline="")
+
+
 @contextmanager
 def output_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
     """A file to export into that replaces `path` only once the export is complete: written
@@ -96,12 +136,12 @@ def output_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
     if path.is_symlink():  # replace the file it names, not the link
         path = path.resolve()
     if path.exists() and not path.is_file():
-        with open(path, "wb" if binary else "w", **_text_options(binary)) as out:
+        with open(path, "wb") as raw, _whole(raw, binary) as out:
             yield out
         return
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
-        with os.fdopen(handle, "wb" if binary else "w", **_text_options(binary)) as out:
+        with os.fdopen(handle, "wb") as raw, _whole(raw, binary) as out:
             yield out
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
@@ -110,8 +150,18 @@ def output_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
         raise
 
 
-def _text_options(binary: bool) -> dict[str, Any]:
-    return {} if binary else {"newline": "", "encoding": "utf-8"}
+@contextmanager
+def _whole(raw: BinaryIO, binary: bool) -> Iterator[IO[Any]]:
+    """`raw` written whole (WholeWrites), as text when not `binary`; flushed at the end, so
+    a write error is raised before the file is renamed into place."""
+    whole = WholeWrites(raw)
+    out: IO[Any] = whole if binary else io.TextIOWrapper(whole, encoding="utf-8", newline="")
+    yield out
+    out.flush()
+    if not binary:
+        out.detach()
+    whole.detach()
+    raw.flush()
 
 
 def _umask() -> int:
