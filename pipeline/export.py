@@ -187,19 +187,28 @@ def parse_since(value: str | None) -> str | None:
 def iter_posts(
     archive: Archive, *, site: str | None = None, since: str | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Posts (of one site), oldest id first, added or changed at or after `since`."""
-    where, params = [], []
+    """Posts (of one site), oldest id first, added, changed, commented on or deleted (any
+    `post_events` row) at or after `since`."""
+    where: list[str] = []
+    params: dict[str, str] = {}
     wanted = site_filter(archive, site)
     if wanted:
-        where.append("posts.site = ?")
-        params.append(wanted)
+        where.append("posts.site = :site")
+        params["site"] = wanted
     cutoff = parse_since(since)
     if cutoff:
+        # whatever a post's export holds that is new: the post, a version, a comment, an
+        # event (gone, returned, reverted, author or date changed)
+        params["since"] = cutoff
         where.append(
-            "(posts.first_seen >= ? OR EXISTS (SELECT 1 FROM post_versions v "
-            "WHERE v.post_id = posts.id AND v.captured_at >= ?))"
+            """(posts.first_seen >= :since OR posts.gone_at >= :since
+            OR EXISTS (SELECT 1 FROM post_versions v
+                WHERE v.post_id = posts.id AND v.captured_at >= :since)
+            OR EXISTS (SELECT 1 FROM comments c
+                WHERE c.post_id = posts.id AND c.first_seen >= :since)
+            OR EXISTS (SELECT 1 FROM post_events e
+                WHERE e.post_id = posts.id AND e."when" >= :since))"""
         )
-        params += [cutoff, cutoff]
     sql = """
         SELECT posts.*,
             (SELECT count(*) FROM post_versions v WHERE v.post_id = posts.id) AS versions,
@@ -221,8 +230,9 @@ def export_posts(
     since: str | None = None,
 ) -> int:
     """Write the posts as `jsonl` (one object per post, tags and date flags as lists, with its
-    comments, each with its `comment_key` that replies name as `parent`) or `csv` (a header
-    row, tags and date flags as JSON arrays); return how many were written."""
+    comments, each with its `comment_key` that replies name as `parent`, every version of it,
+    oldest first, and its events) or `csv` (a header row, tags and date flags as JSON arrays;
+    the newest version only); return how many were written."""
     if fmt not in ("jsonl", "csv"):
         raise ExportError(f"unknown post format {fmt!r}: use jsonl or csv")
     count = 0
@@ -240,6 +250,20 @@ def export_posts(
                 archive.db.query(
                     "SELECT comment_key, author, published, text, parent, first_seen "
                     "FROM comments WHERE post_id = ? ORDER BY id",
+                    [post["id"]],
+                )
+            )
+            row["post_versions"] = [
+                {**version, "tags": json.loads(version["tags"] or "[]")}
+                for version in archive.db.query(
+                    "SELECT title, text, tags, html, content_hash, captured_at, capture_id "
+                    "FROM post_versions WHERE post_id = ? ORDER BY id",
+                    [post["id"]],
+                )
+            ]
+            row["post_events"] = list(
+                archive.db.query(
+                    'SELECT event, detail, "when" FROM post_events WHERE post_id = ? ORDER BY id',
                     [post["id"]],
                 )
             )

@@ -4,19 +4,21 @@ claims success, and a big archive is exported without holding it in memory."""
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import resource
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, run_blogarchive
+from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, rows, run_blogarchive
 from pipeline.demo.content import DemoComment
 from pipeline.demo.server import start_demo_blogs
 
@@ -124,3 +126,118 @@ def test_an_export_to_standard_output_that_fills_the_disk_fails(
     assert result.returncode == 1, result.stderr
     assert "exported" not in result.stderr
     assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+
+
+def test_jsonl_holds_every_version_event_and_comment_of_every_post(
+    history: dict[str, Any],
+) -> None:
+    """An export handed to another institution is the whole record: a post edited twice has
+    its earlier text in `post_versions`, and a deleted post says so (`gone_at`, and its
+    `gone` event). Before, only the newest text left, with a count of versions."""
+    db = history["db"]
+    exported = {post["url"]: post for post in export_lines(db)}
+    assert len(exported) == len(rows(db, "SELECT id FROM posts"))
+    for post in exported.values():
+        stored = rows(
+            db,
+            "SELECT title, text, tags, html, content_hash, captured_at, capture_id "
+            "FROM post_versions WHERE post_id = ? ORDER BY id",
+            (post["id"],),
+        )
+        for version in stored:
+            version["tags"] = json.loads(version["tags"])
+        assert post["post_versions"] == stored
+        assert len(stored) == post["versions"]
+        events = rows(
+            db,
+            'SELECT event, detail, "when" FROM post_events WHERE post_id = ? ORDER BY id',
+            (post["id"],),
+        )
+        assert post["post_events"] == events
+    edited = exported[history["urls"]["edited"]]
+    texts = [version["text"] for version in edited["post_versions"]]
+    assert len(texts) == 2 and "harbour" not in texts[0] and "harbour" in texts[1]
+    assert texts[1] == edited["text"]
+    deleted = exported[history["urls"]["deleted"]]
+    assert deleted["gone_at"] and [e["event"] for e in deleted["post_events"]] == ["gone"]
+    assert deleted["post_versions"][0]["text"] == deleted["text"]
+
+
+def test_since_keeps_posts_deleted_or_commented_on_since_then(history: dict[str, Any]) -> None:
+    """Exports made one after another with `--since` (the date of the last one) must add up
+    to the whole archive: a post deleted, or given a new comment, since then was left out
+    (only new posts and new versions counted)."""
+    db, between = history["db"], history["between"]
+    since = {post["url"] for post in export_lines(db, "--since", between)}
+    urls = history["urls"]
+    assert {urls["edited"], urls["deleted"], urls["commented"]} <= since
+    assert urls["mixed"] not in since and urls["big"] not in since
+    changed = rows(
+        db,
+        "SELECT DISTINCT posts.url FROM posts LEFT JOIN post_versions v ON v.post_id = posts.id "
+        "LEFT JOIN comments c ON c.post_id = posts.id "
+        "LEFT JOIN post_events e ON e.post_id = posts.id WHERE posts.first_seen >= :t "
+        'OR v.captured_at >= :t OR c.first_seen >= :t OR e."when" >= :t',
+        {"t": between},
+    )
+    assert since == {row["url"] for row in changed}
+    # the same moment written in another time zone, and a whole day
+    stamp = datetime.fromisoformat(between).replace(tzinfo=UTC)
+    in_paris = stamp.astimezone(timezone(timedelta(hours=1))).isoformat()
+    assert {post["url"] for post in export_lines(db, "--since", in_paris)} == since
+    first_day = rows(db, "SELECT min(first_seen) AS t FROM posts")[0]["t"][:10]
+    whole = {post["url"] for post in export_lines(db, "--since", first_day)}
+    assert whole == {row["url"] for row in rows(db, "SELECT url FROM posts")}
+    day_after = (stamp + timedelta(days=1)).date().isoformat()
+    assert export_lines(db, "--since", day_after) == []
+
+
+def test_csv_and_jsonl_read_back_to_the_stored_text_exactly(
+    history: dict[str, Any], tmp_path: Path
+) -> None:
+    """Read back, each export gives the stored text character for character: Hebrew and
+    Arabic, NFC as stored, line breaks and quotes in a comment, a 200 kB post (a CSV cell
+    longer than the csv module's default field_size_limit, which the README says to raise)."""
+    db = history["db"]
+    stored = {row["id"]: row for row in rows(db, "SELECT * FROM posts")}
+    big = next(row for row in stored.values() if row["url"] == history["urls"]["big"])
+    assert len(big["text"]) > csv.field_size_limit() and len(big["html"]) > len(big["text"])
+    mixed = next(row for row in stored.values() if row["url"] == history["urls"]["mixed"])
+    assert "שלום" in mixed["title"] and "مرحبا" in mixed["title"]
+
+    output = tmp_path / "posts.jsonl"
+    assert run_blogarchive("export", "-o", str(output), "--db", str(db)).returncode == 0
+    with output.open(encoding="utf-8", newline="") as handle:
+        exported = [json.loads(line) for line in handle]
+    assert len(exported) == len(stored)
+    for post in exported:
+        row = stored[post["id"]]
+        assert all(post[name] == row[name] for name in ("title", "text", "html", "author"))
+        assert post["comments"] == rows(
+            db,
+            "SELECT comment_key, author, published, text, parent, first_seen FROM comments "
+            "WHERE post_id = ? ORDER BY id",
+            (post["id"],),
+        )
+    quoted = [c for p in exported for c in p["comments"] if c["comment_key"] == "990001"]
+    assert quoted and "\n" in quoted[0]["text"] and '"' in quoted[0]["author"]
+
+    output = tmp_path / "posts.csv"
+    assert (
+        run_blogarchive("export", "--format", "csv", "-o", str(output), "--db", str(db)).returncode
+        == 0
+    )
+    default_limit = csv.field_size_limit()
+    try:
+        csv.field_size_limit(sys.maxsize)
+        with output.open(encoding="utf-8", newline="") as handle:
+            table = list(csv.DictReader(handle))
+    finally:
+        csv.field_size_limit(default_limit)
+    assert len(table) == len(stored)
+    for record in table:
+        row = stored[int(record["id"])]
+        for name in ("url", "title", "text", "html", "content_hash", "first_seen"):
+            assert record[name] == row[name], name
+        assert record["gone_at"] == (row["gone_at"] or "")
+        assert json.loads(record["tags"]) == json.loads(row["tags"])
