@@ -692,6 +692,20 @@ def _keeps_stored(name: str, stored: Any, new: Any) -> bool:
     )
 
 
+# The `posts` columns a new extraction of a stored post replaces only when it found them.
+BYLINE_FIELDS = (
+    "author",
+    "published",
+    "updated",
+    "year",
+    "language",
+    "published_source",
+    "updated_source",
+    "encoding",
+    "encoding_source",
+)
+
+
 # A date no markup gave, only guessed from the page's text (htmldate, the last resort): the
 # guess can be a "Last cached: ..." footer's or a sidebar's date, which changes between fetches.
 GUESSED_DATE_SOURCES = frozenset({"htmldate"})
@@ -1277,17 +1291,7 @@ class Archive:
             "etag": etag,
             "last_modified": last_modified,
         }
-        metadata = (
-            "author",
-            "published",
-            "updated",
-            "year",
-            "language",
-            "published_source",
-            "updated_source",
-            "encoding",
-            "encoding_source",
-        )
+        metadata = BYLINE_FIELDS
         http_state = ("etag", "last_modified")
         with self._write():
             existing = self._find_post([url, *aliases])
@@ -1297,15 +1301,7 @@ class Archive:
                 outcome = "new"
             else:
                 post_id = existing["id"]
-                stored = self._post_metadata(post_id, metadata)
-                _keep_stored_over_guess(stored, fields)
-                self._note_byline_changes(post_id, stored, fields, now)
-                for name in metadata:
-                    if _keeps_stored(name, stored[name], fields[name]):
-                        fields[name] = stored[name]
-                        if name in ("published", "updated"):  # and where it came from
-                            source = f"{name}_source"
-                            fields[source] = stored[source] or fields[source]
+                self._merge_byline(post_id, fields, now)
                 if existing["content_hash"] == digest:
                     keep = {k: fields[k] for k in metadata + http_state if fields[k]}
                     self._update(
@@ -1457,6 +1453,20 @@ class Archive:
         best = min(rows, key=lambda row: (variants.index(row[0]), row[1]))
         names = [column[0] for column in cursor.description]
         return dict(zip(names[2:], best[2:], strict=True))
+
+    def _merge_byline(self, post_id: int, fields: dict[str, Any], now: str) -> None:
+        """Change `fields`, a new extraction of a stored post, as it is stored: a value it did
+        not find (or a date it wrote less precisely, or only guessed) is the stored one; a
+        changed author or date is noted (`_note_byline_changes`)."""
+        stored = self._post_metadata(post_id, BYLINE_FIELDS)
+        _keep_stored_over_guess(stored, fields)
+        self._note_byline_changes(post_id, stored, fields, now)
+        for name in BYLINE_FIELDS:
+            if _keeps_stored(name, stored[name], fields[name]):
+                fields[name] = stored[name]
+                if name in ("published", "updated"):  # and where it came from
+                    source = f"{name}_source"
+                    fields[source] = stored[source] or fields[source]
 
     def _post_metadata(self, post_id: int, names: Sequence[str]) -> dict[str, Any]:
         cursor = self.conn.execute(f"SELECT {', '.join(names)} FROM posts WHERE id = ?", [post_id])
@@ -1727,9 +1737,11 @@ class Archive:
         """Replace a post's extracted fields with a new extraction of its capture; return the
         names of the fields that changed (empty: the row is left exactly as it was).
 
-        A new title, text or tags (`content_hash`) adds a `post_versions` row, as a crawl
-        does; earlier versions are kept. `last_seen`, ETag and the post's address are not
-        touched: nothing was fetched."""
+        As in a crawl (`save_post`): a new title, text or tags (`content_hash`) adds a
+        `post_versions` row dated `captured_at` (earlier versions are kept; a change back to
+        one is a `reverted` event), an author or date the extraction did not find stays, and
+        a changed one is kept in an `author_changed` or `date_changed` event (dated now).
+        `last_seen`, ETag and the post's address are not touched: nothing was fetched."""
         now = captured_at or utcnow()
         new = extracted_fields(record)
         with self._write():
@@ -1737,10 +1749,12 @@ class Archive:
             if not rows:
                 raise ArchiveError(f"no post {post_id}")
             old = rows[0]
+            self._merge_byline(post_id, new, utcnow())
             changed = [name for name, value in new.items() if name in old and old[name] != value]
             if changed:
                 self._update("posts", post_id, {name: new[name] for name in changed})
             if "content_hash" in changed:
+                self._note_revert(post_id, new["content_hash"], utcnow())
                 self._add_version(post_id, new, now, capture_id)
                 self._mark_duplicate(post_id, new["text"])
             if self._save_comments(post_id, record.get("comments") or [], now):

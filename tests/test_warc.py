@@ -205,6 +205,48 @@ def test_reextract_stores_what_a_new_extraction_changes_and_keeps_versions(
     assert versions[1]["capture_id"] is not None
 
 
+def test_reextract_keeps_a_byline_it_no_longer_finds_and_records_one_it_changes(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    """An upgraded extraction that no longer finds a post's author or date, or finds
+    another author: as in a crawl, what it did not find stays, and a changed author is kept
+    in an `author_changed` event. Before, reextract wrote the empty author and date over
+    the stored ones, and replaced an author without a trace. A second run changes nothing."""
+    from pipeline.reextract import reextract
+    from pipeline.workers import extract_record
+
+    db = copy_archive(crawled["db"], tmp_path / "copy")
+    unfound, renamed = rows(db, "SELECT * FROM posts ORDER BY id LIMIT 2")
+
+    def upgraded(body: bytes, url: str, hints: Any, encoding: str | None) -> dict[str, Any]:
+        record = extract_record(body, url, hints, encoding)
+        if url == unfound["url"]:
+            record.update(author=None, published=None, published_source=None)
+        elif url == renamed["url"]:
+            record["author"] = "M. E. Ellery"
+        return record
+
+    report = reextract(db, extract=upgraded)
+    assert not report.failed and [c.url for c in report.changed] == [renamed["url"]]
+    after = {row["id"]: row for row in rows(db, "SELECT * FROM posts")}
+    kept = after[unfound["id"]]
+    for name in ("author", "published", "published_source", "year"):
+        assert kept[name] == unfound[name], name
+    assert after[renamed["id"]]["author"] == "M. E. Ellery"
+    events = rows(db, "SELECT post_id, event, detail FROM post_events")
+    assert events == [
+        {
+            "post_id": renamed["id"],
+            "event": "author_changed",
+            "detail": f"from {renamed['author']!r} to 'M. E. Ellery'",
+        }
+    ]
+    before = snapshot(db)
+    again = reextract(db, extract=upgraded)
+    assert not again.changed and not again.failed
+    assert snapshot(db) == before
+
+
 def test_a_second_crawl_of_an_unchanged_blog_writes_revisits(
     crawled: dict[str, Any], tmp_path: Path
 ) -> None:
