@@ -276,24 +276,29 @@ def iter_captures(
     archive: Archive, *, site: str | None = None, since: str | None = None
 ) -> Iterator[dict[str, Any]]:
     """Captures (of one site) fetched at or after `since`, oldest first, each revisit
-    preceded by the original it refers to when that one is older than `since`."""
+    preceded by the original it refers to when that one is not among them (older than
+    `since`). Read one by one, not all at once: an archive's captures can be millions."""
     wanted = site_filter(archive, site)
     cutoff = parse_since(since)
     sql, params = "SELECT * FROM captures", []
     if cutoff:
         sql += " WHERE fetched_at >= ?"
         params.append(cutoff)
-    emitted: set[int] = set()
-    for capture in list(archive.db.query(sql + " ORDER BY id", params)):
+    emitted: set[int] = set()  # originals written ahead of their turn (older than `since`)
+    last_id = 0
+    for capture in archive.db.query(sql + " ORDER BY id", params):
         if wanted and site_of(capture["url"]) != wanted:
             continue
         if capture["record_type"] == "revisit" and capture["refers_to"]:
             original = archive.original_capture(capture["id"])
             if original is not None and original["id"] not in emitted:
-                emitted.add(original["id"])
-                yield original
+                # an original is older than its revisit: written already unless `since`
+                # (or an id out of order) left it out of the captures read
+                if original["id"] > last_id or (cutoff and original["fetched_at"] < cutoff):
+                    emitted.add(original["id"])
+                    yield original
         if capture["id"] not in emitted:
-            emitted.add(capture["id"])
+            last_id = max(last_id, capture["id"])
             yield capture
 
 
