@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,8 +130,8 @@ def text_output(stream: BinaryIO) -> io.TextIOWrapper:
 @contextmanager
 def output_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
     """A file to export into that replaces `path` only once the export is complete: written
-    as a temporary file beside it and renamed over it, so a failed export leaves an earlier
-    file at `path` as it was. Anything but a regular file (a pipe, /dev/stdout) is written
+    as a temporary file beside it and renamed over it (with the permissions of the file it
+    replaces), so a failed export leaves an earlier file at `path` as it was. Anything but a regular file (a pipe, /dev/stdout) is written
     directly."""
     path = Path(path)
     if path.is_symlink():  # replace the file it names, not the link
@@ -143,7 +144,7 @@ def output_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
     try:
         with os.fdopen(handle, "wb") as raw, _whole(raw, binary) as out:
             yield out
-        os.chmod(temporary, 0o666 & ~_umask())
+        os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -162,6 +163,15 @@ def _whole(raw: BinaryIO, binary: bool) -> Iterator[IO[Any]]:
         out.detach()
     whole.detach()
     raw.flush()
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions of the file an export replaces (an earlier export made private
+    stays private, as with `>`), or those a new file gets (0666 less the umask)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
 
 
 def _umask() -> int:

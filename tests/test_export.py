@@ -304,3 +304,28 @@ def test_a_warc_export_does_not_hold_every_capture_in_memory(tmp_path: Path) -> 
                 tracemalloc.stop()
             assert count == 2 * pages
     assert peaks[1] < peaks[0] + 500_000, peaks
+
+
+def test_an_export_over_an_earlier_one_keeps_its_permissions(
+    history: dict[str, Any], tmp_path: Path
+) -> None:
+    """An earlier export made private (`chmod 600`: the archive holds what is not public)
+    and exported again with the same `-o`: it stays private, as a file written over with
+    `>` does (it became readable by everyone, 0644 under the usual umask). A new file gets
+    the umask's permissions."""
+    earlier = tmp_path / "posts.jsonl"
+    earlier.write_text("an earlier export\n")
+    earlier.chmod(0o600)
+    result = run_blogarchive("export", "-o", str(earlier), "--db", str(history["db"]))
+    assert result.returncode == 0, result.stderr
+    assert earlier.read_text() != "an earlier export\n"
+    assert earlier.stat().st_mode & 0o777 == 0o600
+    fresh = tmp_path / "fresh.jsonl"
+    assert run_blogarchive("export", "-o", str(fresh), "--db", str(history["db"])).returncode == 0
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
