@@ -405,3 +405,34 @@ def check_standalone_warc(path: Path, host: str) -> list[dict[str, Any]]:
         if record["type"] == "response":
             assert record["digest"] == payload_digest(record["payload"])
     return records
+
+
+def test_a_recipient_can_recompute_each_versions_content_hash_from_the_export(
+    history: dict[str, Any],
+) -> None:
+    """Years later, the institution given a JSON Lines export checks it is unchanged: each
+    version's `content_hash`, recomputed from its exported title, text and tags by the
+    recipe the README gives (and nothing of blogarchive's), is the one stored."""
+    import hashlib
+    import unicodedata
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "json.dumps([norm(title), norm(text), sorted(norm(t) for t in tags)]" in readme
+
+    def norm(value: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", value or "").split())
+
+    def recomputed(title: str, text: str, tags: list[str]) -> str:
+        payload = json.dumps(
+            [norm(title), norm(text), sorted(norm(t) for t in tags)], ensure_ascii=False
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    checked = 0
+    for post in export_lines(history["db"]):
+        for version in post["post_versions"]:
+            expected = recomputed(version["title"], version["text"], version["tags"])
+            assert version["content_hash"] == expected, post["url"]
+            checked += 1
+        assert post["content_hash"] == recomputed(post["title"], post["text"], post["tags"])
+    assert checked > len(history["urls"])
