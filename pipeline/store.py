@@ -1739,7 +1739,7 @@ class Archive:
 
         As in a crawl (`save_post`): a new title, text or tags (`content_hash`) adds a
         `post_versions` row dated `captured_at` (earlier versions are kept; a change back to
-        one is a `reverted` event), an author or date the extraction did not find stays, and
+        one is a `reverted` event), the same ones with other whitespace leave them as stored, an author or date the extraction did not find stays, and
         a changed one is kept in an `author_changed` or `date_changed` event (dated now).
         `last_seen`, ETag and the post's address are not touched: nothing was fetched."""
         now = captured_at or utcnow()
@@ -1750,6 +1750,11 @@ class Archive:
                 raise ArchiveError(f"no post {post_id}")
             old = rows[0]
             self._merge_byline(post_id, new, utcnow())
+            if new["content_hash"] == old["content_hash"]:
+                # the same content written with other whitespace: no change, as in a crawl
+                # (the stored text stays the newest version's)
+                for name in ("title", "text", "tags", "word_count"):
+                    new[name] = old[name]
             changed = [name for name, value in new.items() if name in old and old[name] != value]
             if changed:
                 self._update("posts", post_id, {name: new[name] for name in changed})

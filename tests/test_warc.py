@@ -247,6 +247,30 @@ def test_reextract_keeps_a_byline_it_no_longer_finds_and_records_one_it_changes(
     assert snapshot(db) == before
 
 
+def test_reextract_leaves_a_text_that_differs_only_in_whitespace_as_stored(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    """Whitespace is no change (`content_hash`): a crawl keeps the stored text then, and so
+    must reextract. It wrote the new spacing over `posts.text` without a version, so the
+    post's text was none of its versions."""
+    db = copy_archive(crawled["db"], tmp_path / "copy")
+    post = rows(db, "SELECT id, url, text FROM posts ORDER BY id LIMIT 1")[0]
+    spaced = post["text"].replace("\n", "\n\n").replace(". ", ".  ")
+    assert spaced != post["text"]
+    conn = sqlite3.connect(db)
+    with conn:  # as an older extractor, which spaced paragraphs apart, stored it
+        for table, key in (("posts", "id"), ("post_versions", "post_id")):
+            conn.execute(f"UPDATE {table} SET text = ? WHERE {key} = ?", [spaced, post["id"]])
+    conn.close()
+    before = snapshot(db)
+    result = run_blogarchive("reextract", "--db", str(db))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ": 0 changed," in result.stdout, result.stdout
+    assert snapshot(db) == before
+    texts = rows(db, "SELECT text FROM post_versions WHERE post_id = ?", (post["id"],))
+    assert rows(db, "SELECT text FROM posts WHERE id = ?", (post["id"],)) == texts[-1:]
+
+
 def test_a_second_crawl_of_an_unchanged_blog_writes_revisits(
     crawled: dict[str, Any], tmp_path: Path
 ) -> None:
