@@ -1740,7 +1740,8 @@ class Archive:
         As in a crawl (`save_post`): a new title, text or tags (`content_hash`) adds a
         `post_versions` row dated `captured_at` (earlier versions are kept; a change back to
         one is a `reverted` event), the same ones with other whitespace leave them as stored, an author or date the extraction did not find stays, and
-        a changed one is kept in an `author_changed` or `date_changed` event (dated now).
+        a changed one is kept in an `author_changed` or `date_changed` event (dated now),
+        and a `reextracted` event names the fields changed.
         `last_seen`, ETag and the post's address are not touched: nothing was fetched."""
         now = captured_at or utcnow()
         new = extracted_fields(record)
@@ -1762,6 +1763,8 @@ class Archive:
                 self._note_revert(post_id, new["content_hash"], utcnow())
                 self._add_version(post_id, new, now, capture_id)
                 self._mark_duplicate(post_id, new["text"])
+            if changed:  # when, and what: the version is dated by its capture
+                self._event(post_id, "reextracted", ", ".join(changed), utcnow())
             if self._save_comments(post_id, record.get("comments") or [], now):
                 changed.append("comments")
         return changed

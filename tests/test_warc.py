@@ -239,7 +239,8 @@ def test_reextract_keeps_a_byline_it_no_longer_finds_and_records_one_it_changes(
             "post_id": renamed["id"],
             "event": "author_changed",
             "detail": f"from {renamed['author']!r} to 'M. E. Ellery'",
-        }
+        },
+        {"post_id": renamed["id"], "event": "reextracted", "detail": "author"},
     ]
     before = snapshot(db)
     again = reextract(db, extract=upgraded)
@@ -269,6 +270,39 @@ def test_reextract_leaves_a_text_that_differs_only_in_whitespace_as_stored(
     assert snapshot(db) == before
     texts = rows(db, "SELECT text FROM post_versions WHERE post_id = ?", (post["id"],))
     assert rows(db, "SELECT text FROM posts WHERE id = ?", (post["id"],)) == texts[-1:]
+
+
+def test_a_post_reextract_changed_is_in_the_next_export_since(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    """The version reextract adds is dated by its capture, long before: an export `--since`
+    the last one (made before the re-extraction) left the changed post out. reextract
+    records a `reextracted` event (which fields, when), and the export keeps the post."""
+    from datetime import UTC, datetime
+
+    db = copy_archive(crawled["db"], tmp_path / "copy")
+    post = rows(db, "SELECT id, url, text FROM posts ORDER BY id LIMIT 1")[0]
+    conn = sqlite3.connect(db)
+    with conn:  # as an older extractor would have stored it
+        for table, key in (("posts", "id"), ("post_versions", "post_id")):
+            conn.execute(
+                f"UPDATE {table} SET text = 'Share this: old text', content_hash = 'old' "
+                f"WHERE {key} = ?",
+                [post["id"]],
+            )
+    conn.close()
+    last_export = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    assert run_blogarchive("reextract", "--db", str(db)).returncode == 0
+    events = rows(db, 'SELECT post_id, event, detail, "when" FROM post_events')
+    assert [(e["post_id"], e["event"], e["detail"]) for e in events] == [
+        (post["id"], "reextracted", "text, content_hash")
+    ]
+    assert events[0]["when"] >= last_export
+    result = run_blogarchive("export", "--since", last_export, "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    exported = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [p["url"] for p in exported] == [post["url"]]
+    assert exported[0]["text"] == post["text"]
 
 
 def test_a_second_crawl_of_an_unchanged_blog_writes_revisits(
