@@ -131,8 +131,8 @@ def text_output(stream: BinaryIO) -> io.TextIOWrapper:
 def output_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
     """A file to export into that replaces `path` only once the export is complete: written
     as a temporary file beside it and renamed over it (with the permissions of the file it
-    replaces), so a failed export leaves an earlier file at `path` as it was. Anything but a regular file (a pipe, /dev/stdout) is written
-    directly."""
+    replaces), so a failed export leaves an earlier file at `path` as it was. Anything but
+    a regular file (a pipe, /dev/stdout) is written directly."""
     path = Path(path)
     if path.is_symlink():  # replace the file it names, not the link
         path = path.resolve()

@@ -128,6 +128,20 @@ def test_an_export_to_standard_output_that_fills_the_disk_fails(
     assert "exported" not in result.stderr
     assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
 
+    # with -o: no file at all (nor a temporary one beside it), and the same message
+    named = tmp_path / "named" / f"export.{fmt}"
+    named.parent.mkdir()
+    result = subprocess.run(
+        [BLOGARCHIVE, "export", "--format", fmt, "-o", str(named), "--db", str(history["db"])],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit_file_size(150_000),
+    )
+    assert result.returncode == 1 and result.stderr == "Error: [Errno 27] File too large\n"
+    assert list(named.parent.iterdir()) == []
+
 
 def test_jsonl_holds_every_version_event_and_comment_of_every_post(
     history: dict[str, Any],
