@@ -25,6 +25,7 @@ from pipeline import __version__
 from pipeline.reextract import site_filter
 from pipeline.runlock import lock_path
 from pipeline.store import Archive, site_of
+from pipeline.urls import canonical_url_or_none
 from pipeline.warc import read_exchange_raw, write_warcinfo
 
 FORMATS = ("jsonl", "csv", "warc")
@@ -297,7 +298,8 @@ def iter_captures(
     emitted: set[int] = set()  # originals written ahead of their turn (older than `since`)
     last_id = 0
     for capture in archive.db.query(sql + " ORDER BY id", params):
-        if wanted and site_of(capture["url"]) != wanted:
+        # the blog's site as its posts have it: a Blogger country domain is the .com one
+        if wanted and site_of(canonical_url_or_none(capture["url"]) or capture["url"]) != wanted:
             continue
         if capture["record_type"] == "revisit" and capture["refers_to"]:
             original = archive.original_capture(capture["id"])

@@ -258,9 +258,9 @@ def test_csv_and_jsonl_read_back_to_the_stored_text_exactly(
         assert json.loads(record["tags"]) == json.loads(row["tags"])
 
 
-def archive_of_captures(folder: Path, pages: int) -> Path:
-    """An archive of `pages` captured pages (a response and a revisit each, with the feed's
-    hints), written through the project's WARC writer and capture index."""
+def archive_of_captures(folder: Path, urls: list[str]) -> Path:
+    """An archive of pages captured at `urls` (a response and a revisit each, with the
+    feed's hints), written through the project's WARC writer and capture index."""
     from pipeline.store import Archive
     from pipeline.warc import Exchange, Original, RollingWarcWriter
 
@@ -268,8 +268,7 @@ def archive_of_captures(folder: Path, pages: int) -> Path:
     paragraph = "<p>" + " ".join(WORDS * 30) + "</p>"
     with Archive(db) as archive:
         with RollingWarcWriter(folder / "warc") as writer, archive.transaction():
-            for number in range(pages):
-                url = f"http://blog.test/2024/01/post-{number}.html"
+            for number, url in enumerate(urls):
                 page = Exchange(
                     url=url,
                     status=200,
@@ -308,7 +307,8 @@ def test_a_warc_export_does_not_hold_every_capture_in_memory(tmp_path: Path) -> 
     peaks = []
     for pages in (60, 600):
         (tmp_path / str(pages)).mkdir()
-        db = archive_of_captures(tmp_path / str(pages), pages)
+        urls = [f"http://blog.test/2024/01/post-{number}.html" for number in range(pages)]
+        db = archive_of_captures(tmp_path / str(pages), urls)
         with Archive(db, readonly=True) as archive, open(os.devnull, "wb") as out:
             tracemalloc.start()
             try:
@@ -450,3 +450,33 @@ def test_a_recipient_can_recompute_each_versions_content_hash_from_the_export(
             checked += 1
         assert post["content_hash"] == recomputed(post["title"], post["text"], post["tags"])
     assert checked > len(history["urls"])
+
+
+def test_a_warc_export_of_a_blogspot_blog_keeps_its_country_domain_captures(
+    tmp_path: Path,
+) -> None:
+    """Blogger answers a reader abroad at its country domain (example.blogspot.co.uk), and
+    the archive stores those posts under example.blogspot.com: `--site` of that blog must
+    export its captures at both addresses (those at .co.uk were left out, though the
+    JSON Lines export of the same blog names them as the posts' captures), and no other
+    blog's."""
+    from pipeline.export import export_warc
+    from pipeline.store import Archive
+
+    urls = [
+        "http://example.blogspot.com/2024/01/first.html",
+        "http://example.blogspot.co.uk/2024/02/second.html",
+        "https://example.blogspot.fr/feeds/posts/default",
+        "http://other.blogspot.com/2024/01/elsewhere.html",
+        "http://other.blogspot.de/2024/01/anderswo.html",
+    ]
+    db = archive_of_captures(tmp_path, urls)
+    with Archive(db) as archive:
+        archive.add_source("http://example.blogspot.com/", platform="blogger")
+        archive.add_source("http://other.blogspot.com/", platform="blogger")
+    output = tmp_path / "example.warc.gz"
+    with Archive(db, readonly=True) as archive, output.open("wb") as out:
+        count = export_warc(archive, out, site="example.blogspot.com")
+    assert warcio("check", str(output)).returncode == 0
+    exported = [r["uri"] for r in warc_records(output) if r["type"] == "response"]
+    assert exported == urls[:3] and count == 6
