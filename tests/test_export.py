@@ -35,9 +35,9 @@ def crawl(db: Path, *urls: str, full: bool = False) -> None:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """Both demo blogs crawled twice: right-to-left and decomposed text, a comment with line
-    breaks and quotes, a post of 200 kB; then one post edited, one deleted and a comment
-    added before the second (full) crawl."""
+    """Both demo blogs crawled (right-to-left and decomposed text, a comment with line
+    breaks and quotes, a post of 200 kB), then the Blogger one again (`--full`) after one
+    post was edited, one deleted and one given a comment; `between` is a moment between."""
     db = tmp_path_factory.mktemp("export") / "archive.db"
     with start_demo_blogs() as blogs:
         posts = blogs.blogger.site.posts
