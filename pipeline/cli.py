@@ -941,15 +941,16 @@ def export(
 ) -> None:
     """Export the archive: posts as JSON Lines or CSV, or their WARC captures as one WARC
     file, for a site and since a date if given; prints how many were written on stderr."""
-    import io
     import sqlite3
 
     from pipeline.export import (
         ExportError,
+        WholeWrites,
         check_output,
         export_posts,
         export_warc,
         output_file,
+        text_output,
     )
     from pipeline.warc import WarcError
 
@@ -965,9 +966,10 @@ def export(
             if not to_stdout:
                 out = stack.enter_context(output_file(output, binary=binary))
             elif binary:
-                out = sys.stdout.buffer
+                out = WholeWrites(sys.stdout.buffer)
+                stack.callback(out.flush)
             else:  # UTF-8 whatever the locale says, as the files are
-                out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+                out = text_output(sys.stdout.buffer)
                 stack.callback(out.detach)
                 stack.callback(out.flush)
             if binary:

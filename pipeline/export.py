@@ -10,8 +10,10 @@ No Scrapy or click here; `blogarchive export` is the command.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +25,7 @@ from pipeline import __version__
 from pipeline.reextract import site_filter
 from pipeline.runlock import lock_path
 from pipeline.store import Archive, site_of
+from pipeline.urls import canonical_url_or_none
 from pipeline.warc import read_exchange_raw, write_warcinfo
 
 FORMATS = ("jsonl", "csv", "warc")
@@ -86,32 +89,90 @@ def check_output(archive: Archive, output: str | Path) -> None:
             )
 
 
+class WholeWrites(io.BufferedIOBase):
+    """A binary stream that writes every byte it is given or raises. A buffered file's
+    `write` may write part of a large chunk and return the shorter count without an error
+    (a disk that fills up), and neither TextIOWrapper nor warcio look at the count: the
+    export then ended truncated, with exit status 0. Here the rest is written again, which
+    raises the disk's error (ENOSPC, EFBIG)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        total = len(view)
+        while view:
+            written = self._stream.write(view)
+            if not written:
+                raise OSError(f"the output took {total - len(view)} of {total} bytes")
+            view = view[written:]
+        return total
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            self._stream.flush()
+
+    def detach(self) -> BinaryIO:
+        stream, self._stream = self._stream, None  # type: ignore[assignment]
+        return stream
+
+
+def text_output(stream: BinaryIO) -> io.TextIOWrapper:
+    """UTF-8 text written whole onto a binary stream (standard output's buffer): detach it,
+    after a flush, to leave the stream open."""
+    return io.TextIOWrapper(WholeWrites(stream), encoding="utf-8", newline="")
+
+
 @contextmanager
 def output_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
     """A file to export into that replaces `path` only once the export is complete: written
-    as a temporary file beside it and renamed over it, so a failed export leaves an earlier
-    file at `path` as it was. Anything but a regular file (a pipe, /dev/stdout) is written
-    directly."""
+    as a temporary file beside it and renamed over it (with the permissions of the file it
+    replaces), so a failed export leaves an earlier file at `path` as it was. Anything but
+    a regular file (a pipe, /dev/stdout) is written directly."""
     path = Path(path)
     if path.is_symlink():  # replace the file it names, not the link
         path = path.resolve()
     if path.exists() and not path.is_file():
-        with open(path, "wb" if binary else "w", **_text_options(binary)) as out:
+        with open(path, "wb") as raw, _whole(raw, binary) as out:
             yield out
         return
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
-        with os.fdopen(handle, "wb" if binary else "w", **_text_options(binary)) as out:
+        with os.fdopen(handle, "wb") as raw, _whole(raw, binary) as out:
             yield out
-        os.chmod(temporary, 0o666 & ~_umask())
+        os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def _text_options(binary: bool) -> dict[str, Any]:
-    return {} if binary else {"newline": "", "encoding": "utf-8"}
+@contextmanager
+def _whole(raw: BinaryIO, binary: bool) -> Iterator[IO[Any]]:
+    """`raw` written whole (WholeWrites), as text when not `binary`; flushed at the end, so
+    a write error is raised before the file is renamed into place."""
+    whole = WholeWrites(raw)
+    out: IO[Any] = whole if binary else io.TextIOWrapper(whole, encoding="utf-8", newline="")
+    yield out
+    out.flush()
+    if not binary:
+        out.detach()
+    whole.detach()
+    raw.flush()
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions of the file an export replaces (an earlier export made private
+    stays private, as with `>`), or those a new file gets (0666 less the umask)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
 
 
 def _umask() -> int:
@@ -137,19 +198,28 @@ def parse_since(value: str | None) -> str | None:
 def iter_posts(
     archive: Archive, *, site: str | None = None, since: str | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Posts (of one site), oldest id first, added or changed at or after `since`."""
-    where, params = [], []
+    """Posts (of one site), oldest id first, added, changed, commented on or deleted (any
+    `post_events` row) at or after `since`."""
+    where: list[str] = []
+    params: dict[str, str] = {}
     wanted = site_filter(archive, site)
     if wanted:
-        where.append("posts.site = ?")
-        params.append(wanted)
+        where.append("posts.site = :site")
+        params["site"] = wanted
     cutoff = parse_since(since)
     if cutoff:
+        # whatever a post's export holds that is new: the post, a version, a comment, an
+        # event (gone, returned, reverted, author or date changed)
+        params["since"] = cutoff
         where.append(
-            "(posts.first_seen >= ? OR EXISTS (SELECT 1 FROM post_versions v "
-            "WHERE v.post_id = posts.id AND v.captured_at >= ?))"
+            """(posts.first_seen >= :since OR posts.gone_at >= :since
+            OR EXISTS (SELECT 1 FROM post_versions v
+                WHERE v.post_id = posts.id AND v.captured_at >= :since)
+            OR EXISTS (SELECT 1 FROM comments c
+                WHERE c.post_id = posts.id AND c.first_seen >= :since)
+            OR EXISTS (SELECT 1 FROM post_events e
+                WHERE e.post_id = posts.id AND e."when" >= :since))"""
         )
-        params += [cutoff, cutoff]
     sql = """
         SELECT posts.*,
             (SELECT count(*) FROM post_versions v WHERE v.post_id = posts.id) AS versions,
@@ -171,8 +241,9 @@ def export_posts(
     since: str | None = None,
 ) -> int:
     """Write the posts as `jsonl` (one object per post, tags and date flags as lists, with its
-    comments, each with its `comment_key` that replies name as `parent`) or `csv` (a header
-    row, tags and date flags as JSON arrays); return how many were written."""
+    comments, each with its `comment_key` that replies name as `parent`, every version of it,
+    oldest first, and its events) or `csv` (a header row, tags and date flags as JSON arrays;
+    the newest version only); return how many were written."""
     if fmt not in ("jsonl", "csv"):
         raise ExportError(f"unknown post format {fmt!r}: use jsonl or csv")
     count = 0
@@ -193,6 +264,20 @@ def export_posts(
                     [post["id"]],
                 )
             )
+            row["post_versions"] = [
+                {**version, "tags": json.loads(version["tags"] or "[]")}
+                for version in archive.db.query(
+                    "SELECT title, text, tags, html, content_hash, captured_at, capture_id "
+                    "FROM post_versions WHERE post_id = ? ORDER BY id",
+                    [post["id"]],
+                )
+            ]
+            row["post_events"] = list(
+                archive.db.query(
+                    'SELECT event, detail, "when" FROM post_events WHERE post_id = ? ORDER BY id',
+                    [post["id"]],
+                )
+            )
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
         count += 1
     return count
@@ -202,24 +287,30 @@ def iter_captures(
     archive: Archive, *, site: str | None = None, since: str | None = None
 ) -> Iterator[dict[str, Any]]:
     """Captures (of one site) fetched at or after `since`, oldest first, each revisit
-    preceded by the original it refers to when that one is older than `since`."""
+    preceded by the original it refers to when that one is not among them (older than
+    `since`). Read one by one, not all at once: an archive's captures can be millions."""
     wanted = site_filter(archive, site)
     cutoff = parse_since(since)
     sql, params = "SELECT * FROM captures", []
     if cutoff:
         sql += " WHERE fetched_at >= ?"
         params.append(cutoff)
-    emitted: set[int] = set()
-    for capture in list(archive.db.query(sql + " ORDER BY id", params)):
-        if wanted and site_of(capture["url"]) != wanted:
+    emitted: set[int] = set()  # originals written ahead of their turn (older than `since`)
+    last_id = 0
+    for capture in archive.db.query(sql + " ORDER BY id", params):
+        # the blog's site as its posts have it: a Blogger country domain is the .com one
+        if wanted and site_of(canonical_url_or_none(capture["url"]) or capture["url"]) != wanted:
             continue
         if capture["record_type"] == "revisit" and capture["refers_to"]:
             original = archive.original_capture(capture["id"])
             if original is not None and original["id"] not in emitted:
-                emitted.add(original["id"])
-                yield original
+                # an original is older than its revisit: written already unless `since`
+                # (or an id out of order) left it out of the captures read
+                if original["id"] > last_id or (cutoff and original["fetched_at"] < cutoff):
+                    emitted.add(original["id"])
+                    yield original
         if capture["id"] not in emitted:
-            emitted.add(capture["id"])
+            last_id = max(last_id, capture["id"])
             yield capture
 
 

@@ -727,6 +727,20 @@ def _keeps_stored(name: str, stored: Any, new: Any, stored_source: str | None = 
     return len(new) <= len(stored) and same_date(stored, new)
 
 
+# The `posts` columns a new extraction of a stored post replaces only when it found them.
+BYLINE_FIELDS = (
+    "author",
+    "published",
+    "updated",
+    "year",
+    "language",
+    "published_source",
+    "updated_source",
+    "encoding",
+    "encoding_source",
+)
+
+
 # A date no markup gave, only guessed from the page's text (htmldate, the last resort): the
 # guess can be a "Last cached: ..." footer's or a sidebar's date, which changes between fetches.
 GUESSED_DATE_SOURCES = frozenset({"htmldate"})
@@ -1312,17 +1326,7 @@ class Archive:
             "etag": etag,
             "last_modified": last_modified,
         }
-        metadata = (
-            "author",
-            "published",
-            "updated",
-            "year",
-            "language",
-            "published_source",
-            "updated_source",
-            "encoding",
-            "encoding_source",
-        )
+        metadata = BYLINE_FIELDS
         http_state = ("etag", "last_modified")
         with self._write():
             existing = self._find_post([url, *aliases])
@@ -1332,16 +1336,7 @@ class Archive:
                 outcome = "new"
             else:
                 post_id = existing["id"]
-                stored = self._post_metadata(post_id, metadata)
-                _keep_stored_over_guess(stored, fields)
-                self._note_byline_changes(post_id, stored, fields, now)
-                for name in metadata:
-                    source = f"{name}_source"
-                    if _keeps_stored(name, stored[name], fields[name], stored.get(source)):
-                        fields[name] = stored[name]
-                        if name in ("published", "updated"):  # and where it came from
-                            fields[source] = stored[source] or fields[source]
-                fields["year"] = year_of(fields["published"])  # the year of the date kept
+                self._merge_byline(post_id, fields, now)
                 if existing["content_hash"] == digest:
                     keep = {k: fields[k] for k in metadata + http_state if fields[k]}
                     self._update(
@@ -1493,6 +1488,21 @@ class Archive:
         best = min(rows, key=lambda row: (variants.index(row[0]), row[1]))
         names = [column[0] for column in cursor.description]
         return dict(zip(names[2:], best[2:], strict=True))
+
+    def _merge_byline(self, post_id: int, fields: dict[str, Any], now: str) -> None:
+        """Change `fields`, a new extraction of a stored post, as it is stored: a value it did
+        not find (or a date it wrote less precisely, or only guessed) is the stored one; a
+        changed author or date is noted (`_note_byline_changes`)."""
+        stored = self._post_metadata(post_id, BYLINE_FIELDS)
+        _keep_stored_over_guess(stored, fields)
+        self._note_byline_changes(post_id, stored, fields, now)
+        for name in BYLINE_FIELDS:
+            source = f"{name}_source"
+            if _keeps_stored(name, stored[name], fields[name], stored.get(source)):
+                fields[name] = stored[name]
+                if name in ("published", "updated"):  # and where it came from
+                    fields[source] = stored[source] or fields[source]
+        fields["year"] = year_of(fields["published"])  # the year of the date kept
 
     def _post_metadata(self, post_id: int, names: Sequence[str]) -> dict[str, Any]:
         cursor = self.conn.execute(f"SELECT {', '.join(names)} FROM posts WHERE id = ?", [post_id])
@@ -1763,9 +1773,12 @@ class Archive:
         """Replace a post's extracted fields with a new extraction of its capture; return the
         names of the fields that changed (empty: the row is left exactly as it was).
 
-        A new title, text or tags (`content_hash`) adds a `post_versions` row, as a crawl
-        does; earlier versions are kept. `last_seen`, ETag and the post's address are not
-        touched: nothing was fetched."""
+        As in a crawl (`save_post`): a new title, text or tags (`content_hash`) adds a
+        `post_versions` row dated `captured_at` (earlier versions are kept; a change back to
+        one is a `reverted` event), the same ones with other whitespace leave them as stored, an author or date the extraction did not find stays, and
+        a changed one is kept in an `author_changed` or `date_changed` event (dated now),
+        and a `reextracted` event names the fields changed.
+        `last_seen`, ETag and the post's address are not touched: nothing was fetched."""
         now = utc_stamp(captured_at) if captured_at else utcnow()
         new = extracted_fields(record)
         with self._write():
@@ -1773,12 +1786,21 @@ class Archive:
             if not rows:
                 raise ArchiveError(f"no post {post_id}")
             old = rows[0]
+            self._merge_byline(post_id, new, utcnow())
+            if new["content_hash"] == old["content_hash"]:
+                # the same content written with other whitespace: no change, as in a crawl
+                # (the stored text stays the newest version's)
+                for name in ("title", "text", "tags", "word_count"):
+                    new[name] = old[name]
             changed = [name for name, value in new.items() if name in old and old[name] != value]
             if changed:
                 self._update("posts", post_id, {name: new[name] for name in changed})
             if "content_hash" in changed:
+                self._note_revert(post_id, new["content_hash"], utcnow())
                 self._add_version(post_id, new, now, capture_id)
                 self._mark_duplicate(post_id, new["text"])
+            if changed:  # when, and what: the version is dated by its capture
+                self._event(post_id, "reextracted", ", ".join(changed), utcnow())
             if self._save_comments(post_id, record.get("comments") or [], now):
                 changed.append("comments")
         return changed

@@ -214,6 +214,106 @@ def test_reextract_stores_what_a_new_extraction_changes_and_keeps_versions(
     assert all(re.fullmatch(UTC_SECOND, v["captured_at"]) for v in versions)
 
 
+def test_reextract_keeps_a_byline_it_no_longer_finds_and_records_one_it_changes(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    """An upgraded extraction that no longer finds a post's author or date, or finds
+    another author: as in a crawl, what it did not find stays, and a changed author is kept
+    in an `author_changed` event. Before, reextract wrote the empty author and date over
+    the stored ones, and replaced an author without a trace. A second run changes nothing."""
+    from pipeline.reextract import reextract
+    from pipeline.workers import extract_record
+
+    db = copy_archive(crawled["db"], tmp_path / "copy")
+    unfound, renamed = rows(db, "SELECT * FROM posts ORDER BY id LIMIT 2")
+
+    def upgraded(body: bytes, url: str, hints: Any, encoding: str | None) -> dict[str, Any]:
+        record = extract_record(body, url, hints, encoding)
+        if url == unfound["url"]:
+            record.update(author=None, published=None, published_source=None)
+        elif url == renamed["url"]:
+            record["author"] = "M. E. Ellery"
+        return record
+
+    report = reextract(db, extract=upgraded)
+    assert not report.failed and [c.url for c in report.changed] == [renamed["url"]]
+    after = {row["id"]: row for row in rows(db, "SELECT * FROM posts")}
+    kept = after[unfound["id"]]
+    for name in ("author", "published", "published_source", "year"):
+        assert kept[name] == unfound[name], name
+    assert after[renamed["id"]]["author"] == "M. E. Ellery"
+    events = rows(db, "SELECT post_id, event, detail FROM post_events")
+    assert events == [
+        {
+            "post_id": renamed["id"],
+            "event": "author_changed",
+            "detail": f"from {renamed['author']!r} to 'M. E. Ellery'",
+        },
+        {"post_id": renamed["id"], "event": "reextracted", "detail": "author"},
+    ]
+    before = snapshot(db)
+    again = reextract(db, extract=upgraded)
+    assert not again.changed and not again.failed
+    assert snapshot(db) == before
+
+
+def test_reextract_leaves_a_text_that_differs_only_in_whitespace_as_stored(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    """Whitespace is no change (`content_hash`): a crawl keeps the stored text then, and so
+    must reextract. It wrote the new spacing over `posts.text` without a version, so the
+    post's text was none of its versions."""
+    db = copy_archive(crawled["db"], tmp_path / "copy")
+    post = rows(db, "SELECT id, url, text FROM posts ORDER BY id LIMIT 1")[0]
+    spaced = post["text"].replace("\n", "\n\n").replace(". ", ".  ")
+    assert spaced != post["text"]
+    conn = sqlite3.connect(db)
+    with conn:  # as an older extractor, which spaced paragraphs apart, stored it
+        for table, key in (("posts", "id"), ("post_versions", "post_id")):
+            conn.execute(f"UPDATE {table} SET text = ? WHERE {key} = ?", [spaced, post["id"]])
+    conn.close()
+    before = snapshot(db)
+    result = run_blogarchive("reextract", "--db", str(db))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ": 0 changed," in result.stdout, result.stdout
+    assert snapshot(db) == before
+    texts = rows(db, "SELECT text FROM post_versions WHERE post_id = ?", (post["id"],))
+    assert rows(db, "SELECT text FROM posts WHERE id = ?", (post["id"],)) == texts[-1:]
+
+
+def test_a_post_reextract_changed_is_in_the_next_export_since(
+    crawled: dict[str, Any], tmp_path: Path
+) -> None:
+    """The version reextract adds is dated by its capture, long before: an export `--since`
+    the last one (made before the re-extraction) left the changed post out. reextract
+    records a `reextracted` event (which fields, when), and the export keeps the post."""
+    from datetime import UTC, datetime
+
+    db = copy_archive(crawled["db"], tmp_path / "copy")
+    post = rows(db, "SELECT id, url, text FROM posts ORDER BY id LIMIT 1")[0]
+    conn = sqlite3.connect(db)
+    with conn:  # as an older extractor would have stored it
+        for table, key in (("posts", "id"), ("post_versions", "post_id")):
+            conn.execute(
+                f"UPDATE {table} SET text = 'Share this: old text', content_hash = 'old' "
+                f"WHERE {key} = ?",
+                [post["id"]],
+            )
+    conn.close()
+    last_export = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    assert run_blogarchive("reextract", "--db", str(db)).returncode == 0
+    events = rows(db, 'SELECT post_id, event, detail, "when" FROM post_events')
+    assert [(e["post_id"], e["event"], e["detail"]) for e in events] == [
+        (post["id"], "reextracted", "text, content_hash")
+    ]
+    assert events[0]["when"] >= last_export
+    result = run_blogarchive("export", "--since", last_export, "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    exported = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [p["url"] for p in exported] == [post["url"]]
+    assert exported[0]["text"] == post["text"]
+
+
 def test_a_second_crawl_of_an_unchanged_blog_writes_revisits(
     crawled: dict[str, Any], tmp_path: Path
 ) -> None:
