@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -209,6 +209,35 @@ def test_comment_words_are_found_in_comments_not_in_posts(site: Site, ids: dict)
     assert site.json("/archive/posts.json?_search=brash&_shape=array") == []
     comments = site.json("/archive/comments.json?_search=brash&_shape=array")
     assert [(c["author"], c["post_id"]) for c in comments] == [("Idris", ids["coppice"])]
+
+
+def test_a_column_the_comments_index_lacks_searches_the_whole_comment(
+    site: Site, ids: dict
+) -> None:
+    """Before, the comments table's search answered `title:brash` (a column of the posts'
+    index, not of the comments') with 400 "no such column: title", an SQL error, and the
+    search page looked for the words "title brash" side by side. Both now search the whole
+    comment for brash, and the table page says why."""
+    idris = [("Idris", ids["coppice"])]
+    for query in ("title:brash", "tags:brash", "-title:wrens brash", "TITLE:brash"):
+        found = site.json(f"/archive/comments.json?_shape=array&_search={quote(query)}")
+        assert [(c["author"], c["post_id"]) for c in found] == idris, query
+    column = site.json("/archive/comments.json?_shape=array&_search_text=title%3Abrash")
+    assert [c["author"] for c in column] == ["Idris"]
+    page = site.ok("/archive/comments?_search=title%3Abrash").text
+    assert "no such column" not in page
+    assert "comments_fts has no title column, so every column (author, text) was searched" in page
+    searched = site.ok("/archive/search_comments?q=title%3Abrash").text
+    assert "Idris" in searched and "Nothing found" not in searched
+    # the comments' own columns still narrow a search, and the posts' title: still works
+    by_author = site.json("/archive/comments.json?_shape=array&_search=author%3Aidris")
+    assert [c["author"] for c in by_author] == ["Idris"]
+    assert site.json("/archive/comments.json?_shape=array&_search=author%3Abrash") == []
+    in_title = site.json("/archive/posts.json?_shape=array&_search=title%3Ahazel")
+    assert titles(in_title) == ["Coppicing the hazel"]
+    assert site.json("/archive/posts.json?_shape=array&_search=title%3Ahurdles") == []
+    plain = site.ok("/archive/posts?_search=title%3Ahazel").text
+    assert "has no title column" not in plain
 
 
 def test_configured_facets(site: Site) -> None:
