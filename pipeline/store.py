@@ -726,6 +726,20 @@ def _word_count_keeps_marks_in_words(db: sqlite_utils.Database) -> None:
     db.conn.executemany("UPDATE posts SET word_count = ? WHERE id = ?", changed)
 
 
+@migration("017_year_of_published")
+def _year_of_published(db: sqlite_utils.Database) -> None:
+    """A post fetched again with its stored publication date written in another time zone
+    (2024-01-01T04:30Z for 2023-12-31T23:30-05:00) kept that date but took the other
+    writing's year: the year facet counted it in 2024, the month facet and the charts in
+    December 2023. Each post's `year` is made the year of its `published` again (one pass of
+    SQL over the posts, their text not read)."""
+    db.execute(
+        "UPDATE posts SET year = CAST(substr(published, 1, 4) AS INTEGER) "
+        "WHERE published GLOB '[0-9][0-9][0-9][0-9]-*' "
+        "AND year IS NOT CAST(substr(published, 1, 4) AS INTEGER)"
+    )
+
+
 def _keeps_stored(name: str, stored: Any, new: Any) -> bool:
     """Whether a post's stored metadata value stays when it is saved again: this extraction
     did not find the value, or found the same date no more precisely (another time zone's
@@ -1355,6 +1369,9 @@ class Archive:
                         if name in ("published", "updated"):  # and where it came from
                             source = f"{name}_source"
                             fields[source] = stored[source] or fields[source]
+                # the year of the date kept (another time zone's writing of it can fall in
+                # another year: 2023-12-31T23:30-05:00 is 2024-01-01T04:30Z)
+                fields["year"] = year_of(fields["published"])
                 if existing["content_hash"] == digest:
                     keep = {k: fields[k] for k in metadata + http_state if fields[k]}
                     self._update(

@@ -16,11 +16,13 @@ import sqlite_utils
 from churn_blog import ChurnPost, post_page
 from hypothesis import given
 from hypothesis import strategies as st
+from test_datasette import Site
 from test_searchtext import HINDI, TOKYO, fts_sound, old_archive
 
 from conftest import PROJECT_ROOT, rows, run_blogarchive
 from pipeline import searchtext
 from pipeline.extraction import extract_post
+from pipeline.serving import make_datasette
 from pipeline.store import (
     DATE_WALK_MATCHES,
     FTS_TOKENIZE,
@@ -714,6 +716,51 @@ def test_counts_computed_by_the_workers_are_used_only_for_the_text_they_were_com
         archive.save_post(record)
         assert archive.save_post(edited).outcome == "changed"
         assert archive.db.execute("SELECT count(*) FROM post_versions").fetchone()[0] == 2
+
+
+def test_the_year_is_the_year_of_the_stored_date(archive_path: Path) -> None:
+    """A post dated 2023-12-31 23:30 at -05:00, fetched again with the same instant written in
+    UTC (2024-01-01 04:30Z, from another source), keeps its stored date: before, its `year`
+    became 2024 all the same, so the posts table's year facet counted it in 2024 while its
+    month facet, the dashboard's posts per month and the post itself said December 2023."""
+    post = {
+        "url": "https://quietrails.example/2023/12/new-years-eve.html",
+        "title": "New Year's Eve at the signal box",
+        "text": "The last train of the year.",
+        "published": "2023-12-31T23:30:00-05:00",
+        "published_source": "feed",
+    }
+    with Archive(archive_path) as archive:
+        archive.save_post(post)
+        utc = {**post, "published": "2024-01-01T04:30:00+00:00", "published_source": "json-ld"}
+        assert archive.save_post(utc).outcome == "unchanged"
+        edited = {**utc, "text": "The last train of the year, late."}
+        assert archive.save_post(edited).outcome == "changed"
+    site = Site(make_datasette(archive_path), "archive")
+    try:
+        data = site.json("/archive/posts.json?_facet=year&_facet_month=published&_size=0")
+    finally:
+        site.close()
+    facets = {
+        name: [(value["value"], value["count"]) for value in facet["results"]]
+        for name, facet in data["facet_results"].items()
+    }
+    assert (facets["year"], facets["published"]) == ([(2023, 1)], [("2023-12", 1)])
+    assert rows(archive_path, "SELECT published, year FROM posts") == [
+        {"published": "2023-12-31T23:30:00-05:00", "year": 2023}
+    ]
+    # an archive that holds such a year (written before) is mended when it is next opened
+    with Archive(archive_path) as archive:
+        archive.save_post({**RECORD, "published": "2024-03-05"})
+        with archive.transaction():
+            archive.conn.execute("UPDATE posts SET year = 2024 WHERE year = 2023")
+            archive.conn.execute("DELETE FROM _migrations WHERE name = '017_year_of_published'")
+        before = rows(archive_path, "SELECT * FROM posts ORDER BY id")
+    with Archive(archive_path):
+        pass
+    after = rows(archive_path, "SELECT * FROM posts ORDER BY id")
+    assert [row["year"] for row in after] == [2023, 2024]
+    assert after == [{**before[0], "year": 2023}, before[1]]
 
 
 def test_a_changed_byline_or_date_is_kept_in_an_event_and_a_missing_one_is_not_lost(

@@ -16,7 +16,7 @@ from hostile_server import PARAGRAPHS, RawServer, html, page, post
 from test_searchtext import old_archive
 
 from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, rows, run_blogarchive, warcio
-from pipeline.store import Archive, _reindex_row
+from pipeline.store import MIGRATIONS, Archive, _reindex_row
 
 
 def slow(handler, seconds: float):
@@ -439,9 +439,10 @@ def test_an_archive_of_an_older_version_says_which_commands_upgrade_it(tmp_path:
     db = tmp_path / "old.db"
     old_archive(db, [], before="014")
     result = run_blogarchive("verify", "--db", str(db))
+    pending = sum(1 for name, _ in MIGRATIONS if name >= "014")
     assert (
-        "ok  schema: as its migrations made it (2 migration(s) pending, applied by the next "
-        "command but search, stats and verify)\n"
+        f"ok  schema: as its migrations made it ({pending} migration(s) pending, applied by the "
+        "next command but search, stats and verify)\n"
     ) in result.stdout, result.stdout
     assert result.stdout.endswith(f"{db}: sound\n")
     assert run_blogarchive("sources", "--db", str(db)).returncode == 0
