@@ -833,6 +833,7 @@ STATS_COLUMNS = [
     ("status", "status"),
     ("requests", "requests"),
     ("bytes", "bytes"),
+    ("found", "found"),
     ("new", "new"),
     ("changed", "changed"),
     ("unchanged", "unchanged"),
@@ -868,8 +869,8 @@ def _stats_cell(name: str, value: object) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def stats(db_path: Path | None, limit: int, as_json: bool) -> None:
     """Print the run history: the `crawls` rows (one per source per run), newest first, with
-    their status and counts of requests, bytes, new, changed, unchanged, not modified (304),
-    gone and failed posts."""
+    their status and counts of requests, bytes, posts found (as the crawl's summary line says),
+    new, changed, unchanged, not modified (304), gone and failed posts."""
     with open_archive(db_path, readonly=True) as archive:
         try:
             rows = archive.crawls(limit=limit)
