@@ -859,6 +859,31 @@ def test_home_page_lists_each_blog_and_the_latest_posts(site: Site, ids: dict) -
     assert 'href="/archive/crawls"' in page and 'href="/archive/failures"' in page
 
 
+def test_home_page_says_how_many_posts_the_last_crawl_found_gone(tmp_path: Path) -> None:
+    """Before, a blog whose last crawl found posts deleted (404 or 410) read "0 new,
+    0 changed" on the home page, where `stats` and the crawl's summary said "1 gone"."""
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        wren = archive.add_source(WREN)
+        archive.save_post(COPPICE, source_id=wren)
+        archive.save_post(SEED_SWAP, source_id=wren)
+        crawl = archive.start_crawl(wren)
+        assert archive.mark_gone(SEED_SWAP["url"], "HTTP 404")
+        archive.finish_crawl(crawl, status="ok", found=2, unchanged=1, gone=1)
+    served = Site(make_datasette(path), "archive")
+    try:
+        page = served.ok("/").text
+        blogs = served.json("/archive/blogs.json?_shape=array")
+    finally:
+        served.close()
+    assert blogs[0]["last_crawl_gone"] == 1
+    row = re.search(
+        r"<tr>(?:(?!</tr>).)*<small>https://wrenfield\.example/</small>.*?</tr>", page, re.S
+    )
+    assert row and "0 new, 0 changed, 1 gone" in row.group(0), page
+    assert ">2<" in row.group(0)  # the gone post stays archived and counted
+
+
 def test_home_page_marks_a_paused_blog(tmp_path: Path) -> None:
     path = tmp_path / "archive.db"
     with Archive(path) as archive:
