@@ -704,26 +704,58 @@ def _fts_words_keep_their_marks(db: sqlite_utils.Database) -> None:
                 db.execute(statement)
 
 
+def _stale_word_counts(conn: sqlite3.Connection) -> list[tuple[int, str, int, int]]:
+    """(id, url, stored, counted) of each post whose `word_count` is not `word_count` of its
+    text. Only a post that may hold a combining mark or a script counted by character (a
+    character from U+0300 on, other than general punctuation's quotes and dashes) or a "_" is
+    counted again: every version since 012 counts any other text alike. A post without a
+    count (NULL) is passed over."""
+    rows = conn.execute("SELECT id, url, text, word_count FROM posts WHERE word_count IS NOT NULL")
+    return [
+        (post_id, url, stored, count)
+        for post_id, url, text, stored in rows
+        if ("_" in text or (not text.isascii() and _MAYBE_INSIDE.search(text)))
+        and (count := word_count(text)) != stored
+    ]
+
+
+def stale_word_counts(conn: sqlite3.Connection) -> list[tuple[int, str, int, int]]:
+    """The posts (id, url, the count stored, this version's count) whose `word_count` is not
+    what this version counts: posts an older blogarchive wrote after migration 016 counted
+    every post again (a crawl of the older version still running through the upgrade)."""
+    return _stale_word_counts(conn)
+
+
+def recount_stale_word_counts(conn: sqlite3.Connection) -> int:
+    """Write this version's count of the posts `stale_word_counts` finds; how many."""
+    stale = _stale_word_counts(conn)
+    conn.executemany(
+        "UPDATE posts SET word_count = ? WHERE id = ?",
+        [(count, post_id) for post_id, _, _, count in stale],
+    )
+    return len(stale)
+
+
+def words_recounted(conn: sqlite3.Connection) -> bool:
+    """Whether the archive's word counts are this version's (migration 016 ran)."""
+    found = conn.execute(
+        "SELECT 1 FROM _migrations WHERE name = '016_word_count_keeps_marks_in_words'"
+    )
+    return found.fetchone() is not None
+
+
 @migration("016_word_count_keeps_marks_in_words")
 def _word_count_keeps_marks_in_words(db: sqlite_utils.Database) -> None:
     """`posts.word_count` cut a word at each combining mark: Hindi, Bengali, Tamil... at
     their vowel signs and viramas (हिन्दी was three words), pointed Hebrew and vocalised
     Arabic at their marks, a Latin accent written as a combining mark (café in NFD) at it;
     and it took snake_case for one word where the index finds two. Counted again
-    (`word_count`) for the posts that may hold a mark (a character from U+0300 on, other than
-    general punctuation's quotes and dashes) or a "_", and written only where the count
-    changes. Every post's text is read once (100,000 posts of 3 KB: ~4 s on a busy 2-core
-    machine, 3 s of it reading; a GLOB for those characters in SQL took eight times as
-    long); an English post is counted again only if it holds a "_". A post without a count
-    (NULL) is left without one, as its English neighbours are."""
-    rows = db.conn.execute("SELECT id, text, word_count FROM posts WHERE word_count IS NOT NULL")
-    changed = [
-        (count, post_id)
-        for post_id, text, stored in rows
-        if ("_" in text or (not text.isascii() and _MAYBE_INSIDE.search(text)))
-        and (count := word_count(text)) != stored
-    ]
-    db.conn.executemany("UPDATE posts SET word_count = ? WHERE id = ?", changed)
+    (`word_count`) for the posts that may hold a mark (`_stale_word_counts`) or a "_", and
+    written only where the count changes. Every post's text is read once (100,000 posts of
+    3 KB: ~4 s on a busy 2-core machine, 3 s of it reading; a GLOB for those characters in
+    SQL took eight times as long); an English post is counted again only if it holds a "_".
+    A post without a count (NULL) is left without one, as its English neighbours are."""
+    recount_stale_word_counts(db.conn)
 
 
 @migration("017_year_of_published")
@@ -1128,6 +1160,12 @@ class Archive:
 
     def close(self) -> None:
         self.conn.close()
+
+    def recount_stale_word_counts(self) -> int:
+        """Count again, as this version does, the words of the posts `stale_word_counts`
+        finds (`blogarchive verify --reindex`); how many. Nothing else changes."""
+        with self.transaction():
+            return recount_stale_word_counts(self.conn)
 
     def reindex_stale_rows(self) -> int:
         """Index again, as this version does, the posts and comments `stale_index_rows`
