@@ -708,7 +708,7 @@ def _stale_word_counts(conn: sqlite3.Connection) -> list[tuple[int, str, int, in
     """(id, url, stored, counted) of each post whose `word_count` is not `word_count` of its
     text. Only a post that may hold a combining mark or a script counted by character (a
     character from U+0300 on, other than general punctuation's quotes and dashes) or a "_" is
-    counted again: every version since 012 counts any other text alike. A post without a
+    counted again: every version counts any other text alike. A post without a
     count (NULL) is passed over."""
     rows = conn.execute("SELECT id, url, text, word_count FROM posts WHERE word_count IS NOT NULL")
     return [
