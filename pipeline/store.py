@@ -704,12 +704,14 @@ def _fts_words_keep_their_marks(db: sqlite_utils.Database) -> None:
                 db.execute(statement)
 
 
-def _stale_word_counts(conn: sqlite3.Connection) -> list[tuple[int, str, int, int]]:
-    """(id, url, stored, counted) of each post whose `word_count` is not `word_count` of its
-    text. Only a post that may hold a combining mark or a script counted by character (a
-    character from U+0300 on, other than general punctuation's quotes and dashes) or a "_" is
-    counted again: every version counts any other text alike. A post without a
-    count (NULL) is passed over."""
+def stale_word_counts(conn: sqlite3.Connection) -> list[tuple[int, str, int, int]]:
+    """The posts (id, url, the count stored, this version's count) whose `word_count` is not
+    what this version counts (`word_count` of the text): before migration 016, posts of
+    Hindi, Hebrew, Arabic... text; after it, posts an older blogarchive wrote (a crawl of the
+    older version still running through the upgrade). Only a post that may hold a combining
+    mark or a script counted by character (a character from U+0300 on, other than general
+    punctuation's quotes and dashes) or a "_" is counted again: every version counts any
+    other text alike. A post without a count (NULL) is passed over."""
     rows = conn.execute("SELECT id, url, text, word_count FROM posts WHERE word_count IS NOT NULL")
     return [
         (post_id, url, stored, count)
@@ -719,16 +721,9 @@ def _stale_word_counts(conn: sqlite3.Connection) -> list[tuple[int, str, int, in
     ]
 
 
-def stale_word_counts(conn: sqlite3.Connection) -> list[tuple[int, str, int, int]]:
-    """The posts (id, url, the count stored, this version's count) whose `word_count` is not
-    what this version counts: posts an older blogarchive wrote after migration 016 counted
-    every post again (a crawl of the older version still running through the upgrade)."""
-    return _stale_word_counts(conn)
-
-
 def recount_stale_word_counts(conn: sqlite3.Connection) -> int:
     """Write this version's count of the posts `stale_word_counts` finds; how many."""
-    stale = _stale_word_counts(conn)
+    stale = stale_word_counts(conn)
     conn.executemany(
         "UPDATE posts SET word_count = ? WHERE id = ?",
         [(count, post_id) for post_id, _, _, count in stale],
@@ -750,7 +745,7 @@ def _word_count_keeps_marks_in_words(db: sqlite_utils.Database) -> None:
     their vowel signs and viramas (हिन्दी was three words), pointed Hebrew and vocalised
     Arabic at their marks, a Latin accent written as a combining mark (café in NFD) at it;
     and it took snake_case for one word where the index finds two. Counted again
-    (`word_count`) for the posts that may hold a mark (`_stale_word_counts`) or a "_", and
+    (`word_count`) for the posts that may hold a mark (`stale_word_counts`) or a "_", and
     written only where the count changes. Every post's text is read once (100,000 posts of
     3 KB: ~4 s on a busy 2-core machine, 3 s of it reading; a GLOB for those characters in
     SQL took eight times as long); an English post is counted again only if it holds a "_".
