@@ -833,6 +833,7 @@ STATS_COLUMNS = [
     ("status", "status"),
     ("requests", "requests"),
     ("bytes", "bytes"),
+    ("found", "found"),
     ("new", "new"),
     ("changed", "changed"),
     ("unchanged", "unchanged"),
@@ -868,8 +869,8 @@ def _stats_cell(name: str, value: object) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def stats(db_path: Path | None, limit: int, as_json: bool) -> None:
     """Print the run history: the `crawls` rows (one per source per run), newest first, with
-    their status and counts of requests, bytes, new, changed, unchanged, not modified (304),
-    gone and failed posts."""
+    their status and counts of requests, bytes, posts found (as the crawl's summary line says),
+    new, changed, unchanged, not modified (304), gone and failed posts."""
     with open_archive(db_path, readonly=True) as archive:
         try:
             rows = archive.crawls(limit=limit)
@@ -996,19 +997,23 @@ def export(
     "--reindex",
     is_flag=True,
     help="First index again the posts and comments an older blogarchive indexed after the "
-    "upgrade (the check 'posts_fts spelling'); the only write verify makes.",
+    "upgrade (the check 'posts_fts spelling'), and count again the words it counted (the "
+    "check 'posts word counts'); the only writes verify makes.",
 )
 def verify(db_path: Path | None, reindex: bool) -> None:
     """Check that the archive is sound: SQLite integrity_check, the FTS indexes
-    (integrity-check, and rows indexed the way an older version did), rows without text, and
-    each WARC capture's payload digest. Prints one line per check; exits 0 when sound, 1 when
+    (integrity-check, and rows indexed the way an older version did), word counts an older
+    version counted, rows without text, and each WARC capture's payload digest. Prints one line per check; exits 0 when sound, 1 when
     not."""
     from pipeline.verify import VerifyError, verify_archive
 
     if reindex:
         with open_archive(db_path, create=False, writes=True) as archive:
             count = archive.reindex_stale_rows()
+            recounted = archive.recount_stale_word_counts()
         click.echo(f"reindexed {count} row(s) as this version indexes them")
+        if recounted:
+            click.echo(f"counted again the words of {recounted} post(s)")
     try:
         report = verify_archive(db_path or default_db_path())
     except VerifyError as error:

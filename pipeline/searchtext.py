@@ -175,6 +175,9 @@ def _quoted_phrase(word: re.Match[str]) -> str:
 #: The columns a search of posts (of comments) may be narrowed to with `column:word`.
 POST_COLUMNS = ("title", "text", "author", "tags")
 COMMENT_COLUMNS = ("author", "text")
+#: The columns of every index: one of them that a search's index lacks (`title:word` in
+#: comments) is no narrowing, and the word is looked for in every column.
+INDEX_COLUMNS = tuple(dict.fromkeys(POST_COLUMNS + COMMENT_COLUMNS))
 #: One item of a user's query: an optional `-` (leave out), an optional `column:`, then a
 #: "quoted phrase" (closed at the end of the query if its quote is not) or a word.
 _USER_ITEM = re.compile(
@@ -206,7 +209,8 @@ def user_query(query: str | None, columns: tuple[str, ...] = POST_COLUMNS) -> st
     words, all of which a match holds (`AND` between them changes nothing); a "quoted
     phrase" (its words side by side; a quote left open closes at the end); `word*` (words
     starting so); `-word` or `NOT word` (left out); `OR` between two words or phrases
-    (either); `title:word` (in that column: one of `columns`). Anything else is a word:
+    (either); `title:word` (in that column: one of `columns`; one of INDEX_COLUMNS that
+    is not, as `title:` of comments, looks in every column). Anything else is a word:
     FTS5 syntax characters cannot break it, and the result is always a valid FTS5 query,
     "" when the query holds no word. Raises QueryProblem when every word is left out."""
     query = query or ""
@@ -220,8 +224,11 @@ def user_query(query: str | None, columns: tuple[str, ...] = POST_COLUMNS) -> st
         if word in _OPERATORS and not minus and not column:
             items.append(("op", word, False))
             continue
-        if column and column.lower() not in columns:  # not a column: part of the word
-            column, phrase, word = None, None, found.group(0).removeprefix(minus or "")
+        if column and column.lower() not in columns:
+            if column.lower() in INDEX_COLUMNS:  # another index's column: every column
+                column = None
+            else:  # not a column: part of the word
+                column, phrase, word = None, None, found.group(0).removeprefix(minus or "")
         prefix = ""
         if phrase is None:
             stripped = word.rstrip("*")
@@ -279,6 +286,20 @@ def user_query(query: str | None, columns: tuple[str, ...] = POST_COLUMNS) -> st
     if unwanted:
         expression = f"({expression}) NOT ({' OR '.join(unwanted)})"
     return expression
+
+
+def other_columns(query: str, columns: tuple[str, ...]) -> list[str]:
+    """The columns of INDEX_COLUMNS that `query` narrows a search to (`title:word`) and that
+    are not among `columns`, in lower case, each once: `user_query(query, columns)` looks for
+    those words in every column instead (comments have no `title`)."""
+    named = (found.group("column") for found in _USER_ITEM.finditer(query.replace("\x00", " ")))
+    return list(
+        dict.fromkeys(
+            name.lower()
+            for name in named
+            if name and name.lower() in INDEX_COLUMNS and name.lower() not in columns
+        )
+    )
 
 
 # ---------------------------------------------------------------- letters the index folds

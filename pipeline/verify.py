@@ -8,6 +8,8 @@
   on a copy of the database made with SQLite's backup API in a temporary file;
 - posts and comments the full-text index holds otherwise than this version indexes them
   (written by an older blogarchive after the upgrade migrated the archive);
+- posts whose `word_count` is not what this version counts (written by an older
+  blogarchive after the upgrade counted them again);
 - posts and comments without text;
 - posts whose tags are not a JSON array of strings;
 - when the `captures` table exists: every `response` capture re-read from its WARC file with
@@ -35,6 +37,8 @@ from pipeline.store import (
     index_folded,
     opening_archive,
     stale_index_rows,
+    stale_word_counts,
+    words_recounted,
 )
 from pipeline.warc import WarcError, payload_digest, read_record
 
@@ -220,6 +224,26 @@ def check_index_spelling(conn: sqlite3.Connection, table: str) -> Check:
     return Check(name, False, detail, found)
 
 
+def check_word_counts(conn: sqlite3.Connection) -> Check:
+    """Posts whose `word_count` is not what this version counts (`store.word_count`), once
+    migration 017 counted them so: posts an older blogarchive wrote after the upgrade (a
+    crawl of the older version still running), whose words it cut at their marks."""
+    name = "posts word counts"
+    if not words_recounted(conn):
+        return Check(name, True, "counted as written (migration 017 pending)")
+    found = [
+        f"posts {post_id}: {url} ({stored} words stored, {counted} counted)"
+        for post_id, url, stored, counted in stale_word_counts(conn)
+    ]
+    if not found:
+        return Check(name, True, "every post counted as this version counts")
+    detail = (
+        f"{len(found)} post(s) whose word_count is not what this version counts (written by "
+        "an older blogarchive after the upgrade); `blogarchive verify --reindex` counts them again"
+    )
+    return Check(name, False, detail, found)
+
+
 def _check_fts_of_copy(conn: sqlite3.Connection, tables: list[str]) -> list[Check]:
     """FTS5's integrity-check of `tables` on a copy of a read-only database (see the module's
     doc): SQLite's backup API copies the pages as they are, index and content alike."""
@@ -281,6 +305,8 @@ def verify_archive(
                 add(check_empty_text(conn, table))
         if "posts" in tables:
             add(check_tags(conn))
+        if "posts" in tables and "_migrations" in tables:
+            add(check_word_counts(conn))
         if "captures" in tables:
             add(check_captures(conn, path.parent))
     except sqlite3.DatabaseError as error:

@@ -326,6 +326,7 @@ def test_stats_prints_the_run_history(demo_blogs, tmp_path: Path) -> None:
         "status",
         "requests",
         "bytes",
+        "found",
         "new",
         "changed",
         "unchanged",
@@ -337,8 +338,11 @@ def test_stats_prints_the_run_history(demo_blogs, tmp_path: Path) -> None:
     newest, oldest = (line.split() for line in lines)
     assert oldest[0] == newest[0] == demo_blogs.blogger.url
     assert oldest[5] == newest[5] == "ok"
-    assert oldest[-6:] == [str(posts), "0", "0", "0", "0", "0"]  # new ... failed
+    assert oldest[-7:] == [str(posts), str(posts), "0", "0", "0", "0", "0"]  # found ... failed
     assert newest[-6] == "0" and newest[-1] == "0"  # nothing new the second time
+    # as the crawl's summary line says: each post found was new, changed, unchanged, not
+    # modified, gone or failed
+    assert int(newest[-7]) == sum(int(n) for n in newest[-6:]) == posts
     as_json = json.loads(run_blogarchive("stats", "--db", str(db), "--json", "--limit", "1").stdout)
     assert len(as_json) == 1
     assert as_json[0]["source_url"] == demo_blogs.blogger.url

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -209,6 +209,35 @@ def test_comment_words_are_found_in_comments_not_in_posts(site: Site, ids: dict)
     assert site.json("/archive/posts.json?_search=brash&_shape=array") == []
     comments = site.json("/archive/comments.json?_search=brash&_shape=array")
     assert [(c["author"], c["post_id"]) for c in comments] == [("Idris", ids["coppice"])]
+
+
+def test_a_column_the_comments_index_lacks_searches_the_whole_comment(
+    site: Site, ids: dict
+) -> None:
+    """Before, the comments table's search answered `title:brash` (a column of the posts'
+    index, not of the comments') with 400 "no such column: title", an SQL error, and the
+    search page looked for the words "title brash" side by side. Both now search the whole
+    comment for brash, and the table page says why."""
+    idris = [("Idris", ids["coppice"])]
+    for query in ("title:brash", "tags:brash", "-title:wrens brash", "TITLE:brash"):
+        found = site.json(f"/archive/comments.json?_shape=array&_search={quote(query)}")
+        assert [(c["author"], c["post_id"]) for c in found] == idris, query
+    column = site.json("/archive/comments.json?_shape=array&_search_text=title%3Abrash")
+    assert [c["author"] for c in column] == ["Idris"]
+    page = site.ok("/archive/comments?_search=title%3Abrash").text
+    assert "no such column" not in page
+    assert "comments_fts has no title column, so every column (author, text) was searched" in page
+    searched = site.ok("/archive/search_comments?q=title%3Abrash").text
+    assert "Idris" in searched and "Nothing found" not in searched
+    # the comments' own columns still narrow a search, and the posts' title: still works
+    by_author = site.json("/archive/comments.json?_shape=array&_search=author%3Aidris")
+    assert [c["author"] for c in by_author] == ["Idris"]
+    assert site.json("/archive/comments.json?_shape=array&_search=author%3Abrash") == []
+    in_title = site.json("/archive/posts.json?_shape=array&_search=title%3Ahazel")
+    assert titles(in_title) == ["Coppicing the hazel"]
+    assert site.json("/archive/posts.json?_shape=array&_search=title%3Ahurdles") == []
+    plain = site.ok("/archive/posts?_search=title%3Ahazel").text
+    assert "has no title column" not in plain
 
 
 def test_configured_facets(site: Site) -> None:
@@ -828,6 +857,31 @@ def test_home_page_lists_each_blog_and_the_latest_posts(site: Site, ids: dict) -
     for key in ("chain", "seed_swap", "coppice"):
         assert f'href="/archive/posts/{ids[key]}"' in latest
     assert 'href="/archive/crawls"' in page and 'href="/archive/failures"' in page
+
+
+def test_home_page_says_how_many_posts_the_last_crawl_found_gone(tmp_path: Path) -> None:
+    """Before, a blog whose last crawl found posts deleted (404 or 410) read "0 new,
+    0 changed" on the home page, where `stats` and the crawl's summary said "1 gone"."""
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        wren = archive.add_source(WREN)
+        archive.save_post(COPPICE, source_id=wren)
+        archive.save_post(SEED_SWAP, source_id=wren)
+        crawl = archive.start_crawl(wren)
+        assert archive.mark_gone(SEED_SWAP["url"], "HTTP 404")
+        archive.finish_crawl(crawl, status="ok", found=2, unchanged=1, gone=1)
+    served = Site(make_datasette(path), "archive")
+    try:
+        page = served.ok("/").text
+        blogs = served.json("/archive/blogs.json?_shape=array")
+    finally:
+        served.close()
+    assert blogs[0]["last_crawl_gone"] == 1
+    row = re.search(
+        r"<tr>(?:(?!</tr>).)*<small>https://wrenfield\.example/</small>.*?</tr>", page, re.S
+    )
+    assert row and "0 new, 0 changed, 1 gone" in row.group(0), page
+    assert ">2<" in row.group(0)  # the gone post stays archived and counted
 
 
 def test_home_page_marks_a_paused_blog(tmp_path: Path) -> None:

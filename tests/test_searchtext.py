@@ -593,12 +593,14 @@ def test_a_snippet_of_folded_text_shows_the_stored_spelling() -> None:
 def test_no_typed_query_is_an_fts5_syntax_error() -> None:
     import random
 
-    from pipeline.searchtext import QueryProblem, fts_query, user_query
+    from pipeline.searchtext import COMMENT_COLUMNS, QueryProblem, fts_query, user_query
 
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE VIRTUAL TABLE posts_fts USING fts5(title, text, author, tags)")
     conn.execute("INSERT INTO posts_fts VALUES ('a b', 'quick brown fox', 'x', 'y')")
-    pieces = [*'ab "-*():^{}+,.!#@\\/\x00', "OR", "AND", "NOT", "NEAR", "title:", "東京", "ά", " "]
+    conn.execute("CREATE VIRTUAL TABLE comments_fts USING fts5(author, text)")
+    pieces = [*'ab "-*():^{}+,.!#@\\/\x00', "OR", "AND", "NOT", "NEAR", "東京", "ά", " "]
+    pieces += ["title:", "Tags:", "author:", "note:"]
     chooser = random.Random(14)
     for _ in range(3000):
         typed = "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 12)))
@@ -607,6 +609,9 @@ def test_no_typed_query_is_an_fts5_syntax_error() -> None:
         except QueryProblem:
             continue
         conn.execute("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?", [match])
+        # comments: a column of the posts' index only (title:, tags:) is no error either
+        for_comments = fts_query(user_query(typed, COMMENT_COLUMNS)) or '""'
+        conn.execute("SELECT count(*) FROM comments_fts WHERE comments_fts MATCH ?", [for_comments])
 
 
 # ---------------------------------------------------------------- vowel signs (migration 015)

@@ -12,14 +12,20 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from churn_blog import ChurnPost, post_page
 from hypothesis import given
 from hypothesis import strategies as st
+from test_datasette import Site
+from test_searchtext import HINDI, TOKYO, fts_sound, old_archive
 
 from conftest import PROJECT_ROOT, rows, run_blogarchive
+from pipeline import searchtext
 from pipeline.extraction import extract_post
+from pipeline.serving import make_datasette
 from pipeline.store import (
     DATE_WALK_MATCHES,
+    FTS_TOKENIZE,
     MIGRATIONS,
     Archive,
     ArchiveError,
@@ -712,6 +718,51 @@ def test_counts_computed_by_the_workers_are_used_only_for_the_text_they_were_com
         assert archive.db.execute("SELECT count(*) FROM post_versions").fetchone()[0] == 2
 
 
+def test_the_year_is_the_year_of_the_stored_date(archive_path: Path) -> None:
+    """A post dated 2023-12-31 23:30 at -05:00, fetched again with the same instant written in
+    UTC (2024-01-01 04:30Z, from another source), keeps its stored date: before, its `year`
+    became 2024 all the same, so the posts table's year facet counted it in 2024 while its
+    month facet, the dashboard's posts per month and the post itself said December 2023."""
+    post = {
+        "url": "https://quietrails.example/2023/12/new-years-eve.html",
+        "title": "New Year's Eve at the signal box",
+        "text": "The last train of the year.",
+        "published": "2023-12-31T23:30:00-05:00",
+        "published_source": "feed",
+    }
+    with Archive(archive_path) as archive:
+        archive.save_post(post)
+        utc = {**post, "published": "2024-01-01T04:30:00+00:00", "published_source": "json-ld"}
+        assert archive.save_post(utc).outcome == "unchanged"
+        edited = {**utc, "text": "The last train of the year, late."}
+        assert archive.save_post(edited).outcome == "changed"
+    site = Site(make_datasette(archive_path), "archive")
+    try:
+        data = site.json("/archive/posts.json?_facet=year&_facet_month=published&_size=0")
+    finally:
+        site.close()
+    facets = {
+        name: [(value["value"], value["count"]) for value in facet["results"]]
+        for name, facet in data["facet_results"].items()
+    }
+    assert (facets["year"], facets["published"]) == ([(2023, 1)], [("2023-12", 1)])
+    assert rows(archive_path, "SELECT published, year FROM posts") == [
+        {"published": "2023-12-31T23:30:00-05:00", "year": 2023}
+    ]
+    # an archive that holds such a year (written before) is mended when it is next opened
+    with Archive(archive_path) as archive:
+        archive.save_post({**RECORD, "published": "2024-03-05"})
+        with archive.transaction():
+            archive.conn.execute("UPDATE posts SET year = 2024 WHERE year = 2023")
+            archive.conn.execute("DELETE FROM _migrations WHERE name = '018_year_of_published'")
+        before = rows(archive_path, "SELECT * FROM posts ORDER BY id")
+    with Archive(archive_path):
+        pass
+    after = rows(archive_path, "SELECT * FROM posts ORDER BY id")
+    assert [row["year"] for row in after] == [2023, 2024]
+    assert after == [{**before[0], "year": 2023}, before[1]]
+
+
 def test_a_changed_byline_or_date_is_kept_in_an_event_and_a_missing_one_is_not_lost(
     archive_path: Path,
 ) -> None:
@@ -799,6 +850,165 @@ def test_words_of_scripts_written_without_spaces_are_counted_by_character(
         assert archive.conn.execute(stored, [post_id]).fetchone() == (19,)
         english = archive.conn.execute("SELECT word_count FROM posts WHERE id != ?", [post_id])
         assert english.fetchone() == before
+
+
+def index_words(text: str) -> int:
+    """How many words the full-text index finds in `text`: the tokens FTS5 (FTS_TOKENIZE)
+    makes of what the index holds of it (`searchtext.indexed`) that hold a letter or digit."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f'CREATE VIRTUAL TABLE t USING fts5(body, tokenize="{FTS_TOKENIZE}")')
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+    conn.execute("INSERT INTO t (body) VALUES (?)", [searchtext.indexed(text) or text])
+    terms = [term for (term,) in conn.execute("SELECT term FROM v")]
+    conn.close()
+    return sum(1 for term in terms if any(char.isalnum() for char in term))
+
+
+#: Text in scripts written with combining marks (vowel signs, viramas, niqqud, harakat) and
+#: their words, as a reader counts them.
+MARKED_TEXTS = {
+    "मुझे हिन्दी भाषा बहुत पसंद है।": 6,
+    "আমি বাংলায় গান গাই": 4,
+    "தமிழ் மொழியும் அழகு.": 3,
+    "שָׁלוֹם עֲלֵיכֶם": 2,
+    "كَتَبَ الوَلَدُ الدَّرْسَ": 3,
+    unicodedata.normalize("NFD", "Crème brûlée at the café"): 5,
+}
+
+
+def test_a_word_is_counted_whole_with_its_combining_marks() -> None:
+    """Before, each vowel sign, virama, niqqud or haraka (and an accent written as a
+    combining mark) cut a word in two: हिन्दी was three words, a pointed Hebrew or vocalised
+    Arabic word two or more, café in NFD two. A word is now a run of letters and digits
+    with the marks inside it, as the full-text index sees it."""
+    for text, words in MARKED_TEXTS.items():
+        assert (word_count(text), index_words(text)) == (words, words), text
+    nfd = unicodedata.normalize("NFD", "Crème brûlée")
+    assert word_count(nfd) == word_count(unicodedata.normalize("NFC", nfd)) == 2
+    # as before: scripts written without spaces by character, English by words
+    assert word_count("今年も梅の季節が来た") == 10
+    assert word_count("ฉันชอบภาษาไทยมาก") == index_words("ฉันชอบภาษาไทยมาก") == 15
+    assert word_count("iPhone東京2024年") == 5
+    assert word_count("Spring comes to the plum trees, 2024.") == 7
+    # "_" is no letter: the index finds `snake` in snake_case, two words to both
+    assert word_count("a snake_case name") == index_words("a snake_case name") == 4
+    # a mark or private-use character with no letter (an emoji's variation selector, an
+    # icon font's glyph) is no word
+    assert word_count("I \u2764\ufe0f tea \uf099") == 2
+
+
+_SCRIPTS = {  # base characters and combining marks of a script
+    "latin": ("aeioszAEZ", "\u0301\u0308\u0327"),
+    "devanagari": ("कखगनदमहस", "\u093f\u0940\u094d\u0902\u093e"),
+    "bengali": ("কগবলম", "\u09be\u09bf\u09cd"),
+    "tamil": ("கதமழ", "\u0bbf\u0bcd\u0bc1"),
+    "hebrew": ("שלומא", "\u05b8\u05c1\u05b9\u05bc"),
+    "arabic": ("كتبلد", "\u064e\u064f\u0650\u0651\u0652"),
+    "thai": ("กขคน", "\u0e34\u0e35\u0e48"),
+    "cjk": ("東京今年梅서울에", ""),
+    "digits": ("0129٣", ""),
+}
+
+
+@st.composite
+def script_words(draw: st.DrawFn) -> str:
+    bases, marks = _SCRIPTS[draw(st.sampled_from(sorted(_SCRIPTS)))]
+    marked = st.lists(st.sampled_from(marks), max_size=2) if marks else st.just([])
+    letters = st.tuples(st.sampled_from(bases), marked)
+    return "".join(
+        base + "".join(after) for base, after in draw(st.lists(letters, min_size=1, max_size=4))
+    )
+
+
+@given(
+    st.lists(
+        st.tuples(
+            script_words(),
+            st.sampled_from([" ", "\n", ", ", ". ", "_", "-", "\u2019", " \u2764\ufe0f ", "!"]),
+        ),
+        max_size=8,
+    )
+)
+def test_the_count_and_the_index_agree_on_words(pieces: list[tuple[str, str]]) -> None:
+    text = "".join(word + separator for word, separator in pieces)
+    assert word_count(text) == index_words(text)
+
+
+def test_migration_016_counts_words_with_marks_again(tmp_path: Path) -> None:
+    """An archive written before migration 017 holds the counts of words cut at their marks
+    (and joined at "_"); opening it counts those posts again, writes only the posts whose
+    count changes, and leaves everything else as it was: texts, content hashes, versions,
+    comments, the index."""
+    nfd = {
+        "url": "https://desserts.example/2024/01/creme.html",
+        "title": "Dessert",
+        "author": "Jo",
+        "text": unicodedata.normalize("NFD", "Crème brûlée at the café"),
+    }
+    code = {
+        "url": "https://code.example/2024/02/feeds.html",
+        "title": "Feeds",
+        "author": "Al",
+        "text": "Call parse_feed() before save_post().",
+    }
+    english = {
+        "url": "https://en.example/2024/03/train.html",
+        "title": "Trains",
+        "author": "Ann",
+        "text": "Don\u2019t miss the 8:15 train \u2014 it\u2019s the last caf\u00e9 car.",
+    }
+    posts = [HINDI, nfd, code, english, TOKYO]
+    path = tmp_path / "old.db"
+    old_archive(path, posts, before="017")
+    conn = sqlite3.connect(path)
+    for post_id, text in conn.execute("SELECT id, text FROM posts").fetchall():
+        counted_before = len(re.findall(r"\w+", searchtext.spaced(text, " ")))  # as before 016
+        conn.execute("UPDATE posts SET word_count = ? WHERE id = ?", [counted_before, post_id])
+    conn.execute(
+        "INSERT INTO post_versions (post_id, title, text, content_hash, captured_at) "
+        "VALUES (1, 'earlier', 'मुझे हिन्दी', 'h0', '2023')"
+    )
+    conn.commit()
+
+    def everything() -> dict[str, list[tuple]]:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name != '_migrations'"
+                " AND name NOT GLOB '*_fts' AND name NOT GLOB '*_fts_[cdi]*'"  # FTS5's own
+            )
+        ]
+        return {t: conn.execute(f"SELECT * FROM [{t}] ORDER BY 1").fetchall() for t in tables}
+
+    def counts() -> list[int]:
+        return [n for (n,) in conn.execute("SELECT word_count FROM posts ORDER BY id")]
+
+    before = everything()
+    assert counts() == [19, 8, 4, 13, 23]  # हिन्दी... cut at its marks, café at its accent
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(path.read_bytes())
+    with Archive(path) as archive:  # opening it migrates it
+        assert archive.conn.execute(
+            "SELECT 1 FROM _migrations WHERE name = '017_word_count_keeps_marks_in_words'"
+        ).fetchone()
+    assert counts() == [9, 5, 6, 13, 23]
+    assert counts() == [word_count(post["text"]) for post in posts]
+    after = everything()
+    for table, table_rows in before.items():
+        if table == "posts":  # every column but word_count as it was
+            word_count_at = [c[1] for c in conn.execute("PRAGMA table_info(posts)")].index(
+                "word_count"
+            )
+            table_rows = [r[:word_count_at] + r[word_count_at + 1 :] for r in table_rows]
+            after[table] = [r[:word_count_at] + r[word_count_at + 1 :] for r in after[table]]
+        assert after[table] == table_rows, table
+    conn.close()
+    fts_sound(path)
+    # only the three posts whose count changes are written: the migration on the copy
+    db = sqlite_utils.Database(copy)
+    dict(MIGRATIONS)["017_word_count_keeps_marks_in_words"](db)
+    assert db.conn.total_changes == 3
+    db.close()
 
 
 def test_a_date_only_guessed_from_the_page_does_not_replace_the_stored_one(

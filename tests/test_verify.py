@@ -433,6 +433,45 @@ def test_posts_an_older_blogarchive_indexed_after_the_upgrade_are_not_sound(
         assert [hit["url"] for hit in archive.search("東京")] == [japanese["url"]]
 
 
+def test_word_counts_an_older_blogarchive_wrote_after_the_upgrade_are_not_sound(
+    tmp_path: Path,
+) -> None:
+    # An older blogarchive still crawling while the upgraded one migrated the archive (016
+    # counted every post's words again) goes on counting words cut at their marks: हिन्दी
+    # three words. verify said "sound"; now it names those posts, and `verify --reindex`
+    # counts them again.
+    db = tmp_path / "archive.db"
+    hindi = {"url": "https://old.example/2024/05/hindi.html", "title": "भाषा",
+             "text": "मुझे हिन्दी भाषा बहुत पसंद है।"}  # fmt: skip
+    english = {"url": "https://old.example/2024/05/english.html", "title": "Trains",
+               "text": "Don\u2019t miss the last train."}  # fmt: skip
+    with Archive(db) as archive:
+        for record in (hindi, english):
+            archive.save_post(record)
+        with archive.transaction():  # as the older version counted it
+            archive.conn.execute("UPDATE posts SET word_count = 12 WHERE url = ?", [hindi["url"]])
+    result = run_blogarchive("verify", "--db", str(db))
+    assert result.returncode == 1, result.stdout
+    assert (
+        "FAILED  posts word counts: 1 post(s) whose word_count is not what this version counts"
+        in result.stdout
+    )
+    assert f"{hindi['url']} (12 words stored, 6 counted)" in result.stdout
+    assert english["url"] not in result.stdout
+
+    posts = rows(db, "SELECT * FROM posts ORDER BY id")
+    repaired = run_blogarchive("verify", "--reindex", "--db", str(db))
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "counted again the words of 1 post(s)\n" in repaired.stdout
+    assert "ok  posts word counts: every post counted as this version counts" in repaired.stdout
+    assert rows(db, "SELECT * FROM posts ORDER BY id") == [{**posts[0], "word_count": 6}, posts[1]]
+
+    older = tmp_path / "older.db"
+    old_archive(older, [], before="017")
+    checked = run_blogarchive("verify", "--db", str(older))
+    assert "ok  posts word counts: counted as written (migration 017 pending)" in checked.stdout
+
+
 def test_an_archive_of_an_older_version_says_which_commands_upgrade_it(tmp_path: Path) -> None:
     # Before, verify said the pending migrations were "applied by the next crawl or add", as
     # if sources, export, serve or reextract did not apply them (they do; README, Commands).

@@ -21,6 +21,7 @@ Every hook checks that the Datasette instance uses our metadata (the ``"*"`` blo
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit
 from xml.etree import ElementTree as ET
@@ -28,6 +29,7 @@ from xml.etree import ElementTree as ET
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import Facet
+from datasette.filters import FilterArguments
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
@@ -73,6 +75,12 @@ def plain(value: object) -> str:
     return re.sub(r"</?mark>", "", str(value or ""))
 
 
+#: What `filters_from_request` puts before a table search's query once it has read it for
+#: the table's own index (an FTS5 query): escape_fts passes what follows through as it is.
+#: Drawn afresh by each process, so that nothing a reader types is taken for it.
+READ_FOR_ITS_INDEX = f"\x00{secrets.token_hex(16)}\x00"
+
+
 def escape_fts(query: str, columns: tuple[str, ...] = searchtext.POST_COLUMNS) -> str:
     """The FTS5 query for what a reader typed, read as `blogarchive search` reads it
     (`searchtext.user_query`: words, "a phrase", prefix*, -word, OR, title:word), with each
@@ -80,6 +88,8 @@ def escape_fts(query: str, columns: tuple[str, ...] = searchtext.POST_COLUMNS) -
     archive's index holds them (pipeline/searchtext.py): 東京 finds 私は東京に住んでいます.
     A query without a word to look for (only punctuation, or only words left out) is `""`,
     which matches nothing, where FTS5 would answer a syntax error."""
+    if query.startswith(READ_FOR_ITS_INDEX):
+        return query.removeprefix(READ_FOR_ITS_INDEX)
     try:
         return searchtext.fts_query(searchtext.user_query(query, columns)) or '""'
     except searchtext.QueryProblem:
@@ -110,6 +120,58 @@ def prepare_connection(conn, database, datasette):
         conn.create_function("escape_fts", 1, escape_fts, deterministic=True)
         conn.create_function("escape_fts_comments", 1, escape_fts_comments, deterministic=True)
         conn.create_function("archive_unfolded", 2, unfolded, deterministic=True)
+
+
+@hookimpl(trylast=True)
+def filters_from_request(request, database, table, datasette):
+    """A table's `_search` (and `_search_COLUMN`) read for the columns of the table's own
+    index. Datasette's table search calls the SQL function escape_fts (ours, for the posts'
+    index) whatever the table: `title:brash` on comments, whose index has no title, was an
+    SQL error (400 "no such column: title"). Where a query names such a column, its
+    parameter is replaced by the FTS5 query for the table's index, which looks for those words
+    in every column (`searchtext.user_query`), and the page says so. Called after Datasette's
+    own search filter (trylast), whose parameters these replace; `_searchmode=raw` is left
+    alone."""
+    if table is None or not is_archive(datasette):
+        return None
+
+    async def inner():
+        metadata = datasette.table_metadata(database, table)
+        raw = metadata.get("searchmode") == "raw"
+        raw = {"raw": True, "escaped": False}.get(request.args.get("_searchmode"), raw)
+        searched = [key for key in request.args if key.startswith("_search")]
+        searched = [key for key in searched if key != "_searchmode"]
+        if raw or not searched:
+            return None
+        db = datasette.get_database(database)
+        index = request.args.get("_fts_table") or metadata.get("fts_table")
+        index = index or await db.fts_table(table)
+        if not index:
+            return None
+        hidden = (index, "rank")  # FTS5's columns named after the index, and rank
+        columns = tuple(c for c in await db.table_columns(index) if c not in hidden)
+        # the parameter names Datasette's search filter gives them (datasette/filters.py)
+        if "_search" in searched:
+            params = {"search": request.args["_search"]}
+        else:
+            params = {f"search_{i}": request.args[key] for i, key in enumerate(searched)}
+        lacking: list[str] = []
+        for name, typed in list(params.items()):
+            others = searchtext.other_columns(typed, columns)
+            if others:
+                params[name] = READ_FOR_ITS_INDEX + escape_fts(typed, columns)
+                lacking += others
+            else:
+                del params[name]
+        if not params:
+            return None
+        lacking = list(dict.fromkeys(lacking))
+        said = f"{index} has no {' or '.join(lacking)} column{'s' if len(lacking) > 1 else ''}"
+        return FilterArguments(
+            [], params, [f"{said}, so every column ({', '.join(columns)}) was searched"]
+        )
+
+    return inner
 
 
 @hookimpl
