@@ -320,6 +320,69 @@ def calendar_trap(conn: socket.socket, seen: Seen) -> None:
     send(conn, 200, body.encode())
 
 
+# ---------------------------------------------------------------- login walls
+# What a blog that went private, or a post behind a paywall, answers with 200 at a post's own
+# address (pipeline/walls.py). Each page has more than a line of text, so that extraction
+# alone would take it for a short post.
+
+
+def private_site_login(blog: str, post_url: str) -> str:
+    """A WordPress "private site" plugin's answer: its login form, with a paragraph."""
+    return page(
+        "Log in &lsaquo; The Harbour Log",
+        "<div id='login'><h1><a href='/'>The Harbour Log</a></h1>"
+        "<p class='message'>The Harbour Log is a private journal now. Its posts are kept "
+        "for the family and friends its author has given an account to; log in with yours "
+        "to read on, or write to the author if you think you should have one.</p>"
+        f"<form name='loginform' id='loginform' action='{blog}wp-login.php' method='post'>"
+        "<p><label for='user_login'>Username or Email Address</label>"
+        "<input type='text' name='log' id='user_login'></p>"
+        "<p><label for='user_pass'>Password</label>"
+        "<input type='password' name='pwd' id='user_pass'></p>"
+        f"<input type='hidden' name='redirect_to' value='{post_url}'>"
+        "<p class='submit'><input type='submit' value='Log In'></p></form>"
+        f"<p id='nav'><a href='{blog}wp-login.php?action=lostpassword'>Lost your password?</a>"
+        "</p></div>",
+    )
+
+
+def invited_readers_only(blog: str) -> str:
+    """A Blogger-style private blog's notice: no form, a sign-in link to an account service."""
+    return page(
+        "Private blog",
+        "<div class='private-notice'><h1>Only invited readers may read this blog</h1>"
+        f"<p>{blog}</p><p>You do not seem to be one of the readers its author invited. If "
+        "that is a mistake, ask the author for an invitation and sign in with the account "
+        "it was sent to.</p>"
+        "<p><a class='signin' href='https://accounts.example.invalid/ServiceLogin?continue="
+        f"{blog}'>Sign in</a></p></div>",
+    )
+
+
+def paywalled(title: str, teaser: list[str]) -> str:
+    """A Substack/Ghost-style paid post: its first paragraphs, then the paywall."""
+    return post(
+        title,
+        "<div class='paywall' data-testid='paywall'><h2>Keep reading with a paid "
+        "subscription</h2><p>The rest of this post is for paying subscribers.</p>"
+        "<a class='button' href='/subscribe'>Subscribe</a> "
+        "<a href='/sign-in?redirect=%2Fp%2Fpost'>Already a subscriber? Sign in</a></div>",
+        paragraphs=teaser,
+    )
+
+
+def password_protected(title: str, blog: str) -> str:
+    """WordPress's password-protected post: the post's title and a password form."""
+    return post(
+        f"Protected: {title}",
+        f"<form action='{blog}wp-login.php?action=postpass' class='post-password-form' "
+        "method='post'><p>The author has locked this post: enter the password to read it.</p>"
+        "<p><label>Password: <input name='post_password' type='password'></label> "
+        "<input type='submit' name='Submit' value='Enter'></p></form>",
+        paragraphs=["This post is locked."],
+    )
+
+
 # ---------------------------------------------------------------- the sites
 
 CP1251_TEXT = (

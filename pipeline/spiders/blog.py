@@ -35,6 +35,7 @@ from pipeline.urls import (
     normalise_source_url,
     same_blog,
 )
+from pipeline.walls import page_wall
 from pipeline.warc import payload_digest
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -275,6 +276,7 @@ class BlogSpider(Spider):
             )
             return
         home = discovery.parse_home(response.body, response.url)
+        self._check_home_wall(response, source)
         self.home_pages[source] = (
             canonical_url(response.url),
             len(response.body),
@@ -322,6 +324,22 @@ class BlogSpider(Spider):
             # own request would be dropped as a duplicate, so it is archived from here.
             self.crawler.stats.inc_value("blogarchive/discovery/home_is_a_post")
             yield from self.parse_post(response, hints={})
+
+    def _check_home_wall(self, response: Response, source: str) -> None:
+        """A home page that is a login wall: the blog went private or members-only. Said
+        once per run (its posts' walls are refused and recorded one by one)."""
+        try:
+            wall = page_wall(discovery.parse_html(response.body))
+        except discovery.DiscoveryError:
+            return
+        if wall:
+            self.crawler.stats.inc_value("blogarchive/discovery/home_login_wall")
+            self.logger.warning(
+                "%s: the home page is a %s; is the blog private or members-only now? Its "
+                "archived posts are kept",
+                source,
+                wall.removesuffix(": not archived"),
+            )
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         source = response.meta["source_url"]
