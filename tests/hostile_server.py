@@ -16,6 +16,8 @@ time it arrived, so tests can check what was (and was not) asked for.
         sites.canonical_home.url  # every page's rel=canonical is the home page
         sites.everything.url  # every address answers with the home page
         sites.entities.url  # XXE and "billion laughs" entities in its feed and sitemap
+        sites.meta_moved.url  # a home page whose meta refresh sends it to sites.meta_new_home
+        sites.meta_loop.url  # a home page refreshing to another host that refreshes back
 
 Run it alone to look at the pages: `.venv/bin/python tests/hostile_server.py`.
 """
@@ -533,6 +535,10 @@ class HostileSites:
     canonical_home: RawServer
     everything: RawServer
     entities: RawServer
+    meta_moved: RawServer
+    meta_new_home: RawServer
+    meta_loop: RawServer
+    meta_loop_back: RawServer
 
     def all(self) -> list[RawServer]:
         return [getattr(self, name) for name in self.__dataclass_fields__]
@@ -552,6 +558,8 @@ class HostileSites:
                 self.canonical_home,
                 self.everything,
                 self.entities,
+                self.meta_moved,
+                self.meta_loop,
             )
         ]
 
@@ -648,6 +656,18 @@ def pager_ignoring_paging(name: str) -> RawServer:
     return server
 
 
+def refreshing_to(url: str, delay: int = 0) -> Handler:
+    """A home page that sends its readers on with `<meta http-equiv="refresh">`, as a blog
+    that moved leaves behind (a static host cannot answer 301)."""
+    return html(
+        text=page(
+            "We have moved",
+            f"<h1>We have moved</h1><p>This blog now lives at <a href='{url}'>{url}</a>.</p>",
+            head=f"<meta http-equiv='refresh' content='{delay}; url={url}'>",
+        )
+    )
+
+
 @contextmanager
 def hostile_sites() -> Iterator[HostileSites]:
     elsewhere = RawServer("127.0.0.2", {"/2024/01/elsewhere.html": html(text=post("Elsewhere"))})
@@ -680,6 +700,11 @@ def hostile_sites() -> Iterator[HostileSites]:
     canonical_home = canonical_to_home("Canonical Home")
     everything = answering_everything("Everything Home")
     entities = entity_bombs("Entity Bombs")
+    meta_new_home = RawServer("127.0.0.5", small_blog("The Refreshed Blog"))
+    meta_moved = RawServer(routes={"/": refreshing_to(meta_new_home.url)})
+    meta_loop = RawServer(routes=small_blog("Loop Home"))
+    meta_loop_back = RawServer("127.0.0.6", {"/": refreshing_to(meta_loop.url)})
+    meta_loop.routes["/"] = refreshing_to(meta_loop_back.url, delay=1)
     sites = HostileSites(
         blog,
         elsewhere,
@@ -694,6 +719,10 @@ def hostile_sites() -> Iterator[HostileSites]:
         canonical_home,
         everything,
         entities,
+        meta_moved,
+        meta_new_home,
+        meta_loop,
+        meta_loop_back,
     )
     try:
         yield sites

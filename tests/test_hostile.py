@@ -1,6 +1,6 @@
 """Hostile sites: one crawl of the loopback servers in tests/hostile_server.py (a blog with
-one fault per post URL, a trap blog, a blog that moved host, robots.txt answering 500 and
-404, a feed and a pager that ignore their paging, a Crawl-delay, every page's rel=canonical
+one fault per post URL, a trap blog, a blog that moved host (by a 301, by a meta refresh),
+a meta refresh loop between two hosts' home pages, robots.txt answering 500 and 404, a feed and a pager that ignore their paging, a Crawl-delay, every page's rel=canonical
 naming the home page, every address answered with the home page, entity bombs in a feed and
 a sitemap), then one test per fault asserting what the README's "Hostile sites and bad input"
 table promises. Timeouts are lowered (`DOWNLOAD_TIMEOUT=3`, `RETRY_TIMES=1`); the 50 MB
@@ -178,6 +178,36 @@ def test_a_blog_that_moved_is_followed_as_the_same_source(crawled) -> None:
         sites.new_home.url + "2023/06/second.html",
     ]
     assert line_of(crawled, sites.moved).startswith(f"{sites.moved.url}: ok, 2 posts found")
+
+
+def test_a_home_page_refreshing_to_another_host_is_a_blog_that_moved(crawled) -> None:
+    # before, the refresh was refused as "to another host" and the home page, a "we have
+    # moved" notice, was all the crawl read: `failed (no posts found ...)`
+    sites = crawled["sites"]
+    source = rows(crawled["db"], "SELECT * FROM sources WHERE url = ?", (sites.meta_moved.url,))[0]
+    assert source["moved_to"] == sites.meta_new_home.url
+    posts = rows(crawled["db"], "SELECT url FROM posts WHERE source_id = ?", (source["id"],))
+    assert sorted(p["url"] for p in posts) == [
+        sites.meta_new_home.url + "2023/05/first.html",
+        sites.meta_new_home.url + "2023/06/second.html",
+    ]
+    assert line_of(crawled, sites.meta_moved).startswith(f"{sites.meta_moved.url}: ok, 2 posts")
+    assert (
+        f"{sites.meta_moved.url}: the blog has moved to {sites.meta_new_home.url} (said by its "
+        "home page's meta refresh" in crawled["result"].stderr
+    )
+
+
+def test_a_meta_refresh_loop_between_two_hosts_is_stopped(crawled) -> None:
+    # the old home refreshes to a new host, whose home refreshes back: followed once, then
+    # stopped as a loop, each page asked for once
+    sites = crawled["sites"]
+    assert [s.path for s in sites.meta_loop.log if s.path == "/"] == ["/"]
+    assert [s.path for s in sites.meta_loop_back.log if s.path == "/"] == ["/"]
+    assert "meta refresh in a loop not followed" in crawled["result"].stderr
+    assert line_of(crawled, sites.meta_loop).startswith(f"{sites.meta_loop.url}: failed")
+    source = rows(crawled["db"], "SELECT * FROM sources WHERE url = ?", (sites.meta_loop.url,))
+    assert source[0]["moved_to"] is None  # a loop is no move
 
 
 def test_a_meta_refresh_to_another_host_is_not_followed_and_the_post_is_kept(crawled) -> None:
@@ -443,6 +473,7 @@ def test_stats_count_what_was_refused(crawled) -> None:
         "blogarchive/discovery/feed_page_repeated",
         "blogarchive/discovery/listing_page_repeated",
         "blogarchive/robots/crawl_delay",
+        "blogarchive/redirect/meta_refresh_not_followed",
     ):
         assert key in stats, key
     assert Path(crawled["db"]).exists()
