@@ -200,6 +200,17 @@ def reset(conn: socket.socket, seen: Seen) -> None:
     conn.close()
 
 
+def huge_header(conn: socket.socket, seen: Seen) -> None:
+    """A response whose one header line is 1 MB (a runaway cookie), then a post."""
+    body = post("Behind a huge cookie").encode()
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nSet-Cookie: crumbs="
+        + b"x" * MB
+        + f"\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+        + body
+    )
+
+
 def short_body(conn: socket.socket, seen: Seen) -> None:
     body = post("Cut short").encode()
     send(conn, 200, body[: len(body) // 2], length=len(body))
@@ -433,6 +444,7 @@ def blog_routes(elsewhere: str) -> dict[str, Handler]:
         at("one-byte-a-second"): one_byte_a_second,
         at("reset"): reset,
         at("short-body"): short_body,
+        at("huge-header"): huge_header,
         at("loop-a"): redirect(at("loop-b")),
         at("loop-b"): redirect(at("loop-a")),
         at("to-file"): redirect("file:///etc/passwd"),

@@ -21,7 +21,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.internet.error import ConnectionDone
+from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
 from pipeline import discovery
 from pipeline.items import FailureItem, FetchState, PageItem, PostStatusItem, SourceItem
@@ -707,4 +710,26 @@ def _declared_encoding(response: Response) -> str | None:
 def _describe(failure: Failure) -> str:
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
+    if _closed_mid_headers(failure.value):
+        return (
+            f"{failure.type.__name__}: the connection was closed before the response's headers "
+            f"ended: a header line longer than {LineReceiver.MAX_LENGTH} bytes, which "
+            "Twisted's HTTP client refuses (a runaway cookie, say), or a server that stopped "
+            "in the middle of its headers"
+        )
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"
+
+
+def _closed_mid_headers(error: BaseException) -> bool:
+    """Whether a download failed because the connection was closed cleanly after the
+    response began and before its headers ended. Twisted's HTTP client says only
+    "ConnectionDone: Connection was closed cleanly" both when the server closed it there and
+    when the client itself did, at a header line longer than its line limit (16 KiB): it
+    keeps no trace of which, so the message names both."""
+    cause = error.__cause__ if not isinstance(error, ResponseFailed) else error
+    if not isinstance(cause, ResponseFailed) or isinstance(cause, ResponseNeverReceived):
+        return False
+    reasons = getattr(cause, "reasons", None) or []
+    return bool(reasons) and all(
+        isinstance(reason, Failure) and reason.check(ConnectionDone) for reason in reasons
+    )
