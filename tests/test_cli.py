@@ -547,7 +547,9 @@ def test_extract_prints_what_a_crawl_would_store(tmp_path: Path) -> None:
         "encoding",
         "encoding_source",
         "canonical_url",
+        "wall_signs",
     }
+    assert record["wall_signs"] == []  # a post, not a login wall
     assert (record["url"], record["title"], record["tags"]) == (url, post.title, post.labels)
     assert "Get link" not in record["text"] and "Post a Comment" not in record["text"]
     assert len(record["comments"]) == len(post.comments)
