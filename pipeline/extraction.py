@@ -1370,7 +1370,7 @@ def extract_post(
     if root is None:
         raise ExtractionError("not HTML: lxml could not parse the page")
     has_password = bool(root.xpath("//input[@type='password']"))
-    signs = wall_signs(root, text_in)
+    signs = wall_signs(root)
     unwrap_content_noscript(root)
 
     comments = parse_comments(root)

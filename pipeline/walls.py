@@ -13,7 +13,8 @@ A wall is told by what the page is, not by any site's wording:
   paywall or members-only block (`class`/`id` naming a paywall, an upgrade call, members- or
   subscribers-only content), or a sign-in link (a weaker sign);
 - **little text**: at most `WALL_MAX_WORDS` words of it (`LINK_WALL_MAX_WORDS` when the only
-  sign is a sign-in link), or less than half the words of the version already archived.
+  sign is a sign-in link, which many news and newsletter pages carry beside the article), or,
+  with a stronger sign, less than half the words of the version already archived.
 
 `wall_signs` reads the signs (`extract_post` records them in `PostRecord.wall_signs`);
 `login_wall` gives the verdict. No Scrapy or click here.
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
+from lxml import etree
 
 #: a page with a wall sign and at most this many words of text is a wall (a login page, a
 #: private blog's notice, a password-protected post), archived version or not
@@ -37,11 +40,42 @@ SIGN_IN_LINK = "a sign-in link"
 
 # regions where a login widget, a "log in to comment" link or a newsletter box is ordinary
 _ASIDE_TAGS = frozenset({"aside", "nav", "header", "footer"})
-_ASIDE_NAMES = re.compile(
-    r"(?:^|[\s_-])(?:sidebar|widgets?|comments?|respond|comment-form|footer|menu|nav|navbar|"
-    r"navigation|masthead|site-header|topbar|header)(?:$|[\s_-])",
-    re.IGNORECASE,
+# class and id tokens of such regions: a token whose first word is one of these
+# (`menu-level-1`, `header-sticky`, `widget_login`, `comment-respond`), or whose last word is
+# one of the second (`site-header`, `right-sidebar`, `primary-menu`); `has-comments`, an
+# article's, is none, and `<body>`'s classes ("has-sidebar") are not looked at
+_ASIDE_FIRST = frozenset(
+    {
+        "sidebar",
+        "widget",
+        "widgets",
+        "comment",
+        "comments",
+        "commentform",
+        "respond",
+        "footer",
+        "header",
+        "masthead",
+        "menu",
+        "nav",
+        "navbar",
+        "navigation",
+        "topbar",
+        "secondary",
+    }
 )
+_ASIDE_LAST = frozenset(
+    {"sidebar", "widget", "widgets", "footer", "header", "masthead", "menu", "nav", "navbar"}
+    | {"navigation", "topbar"}
+)
+_WORD_BREAKS = str.maketrans("_", "-")
+
+
+def _aside_token(token: str) -> bool:
+    words = token.translate(_WORD_BREAKS).split("-")
+    return words[0] in _ASIDE_FIRST or words[-1] in _ASIDE_LAST
+
+
 # a login, sign-in, session or post-password address: a whole path segment (or the query's
 # WordPress `action=postpass`), so a post called "why-login-pages-fail" is none
 _LOGIN_ADDRESS = re.compile(
@@ -50,10 +84,33 @@ _LOGIN_ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _LOGIN_FORM_NAMES = re.compile(r"log-?in|sign-?in|password", re.IGNORECASE)
+# a paywall or members-only block, by its class, id or data-testid (a regular expression over
+# the whole page, or XPath's `contains` over every element, cost more than the rest of
+# extraction: plain substrings pick the candidates, this confirms them)
 _PAYWALL_NAMES = re.compile(
     r"paywall|upgrade-cta|members?-only|subscribers?-only|content-?gate|login-?wall|regwall",
     re.IGNORECASE,
 )
+# what each of those names holds, as written (plain substrings, tried first: fast)
+_PAYWALL_PARTS = (
+    "aywall",
+    "AYWALL",
+    "upgrade-cta",
+    "rs-only",
+    "er-only",
+    "rs-Only",
+    "er-Only",
+    "ontent-gate",
+    "ontentgate",
+    "ogin-wall",
+    "oginwall",
+    "egwall",
+)
+# every class, id and data-testid of a page: each value knows its element (getparent)
+_NAME_VALUES = etree.XPath("//@class | //@id | //@data-testid")
+_PASSWORDS = etree.XPath("//input[translate(@type, 'PASSWORD', 'password') = 'password']")
+# what a login address holds somewhere (lower-cased): the regular expression is tried only then
+_LOGIN_WORDS = ("log", "sign", "session", "postpass", "blogin")
 
 
 def _names(el: Any) -> str:
@@ -61,41 +118,48 @@ def _names(el: Any) -> str:
 
 
 def _in_aside(el: Any) -> bool:
-    """Whether `el` sits in a sidebar, menu, header, footer or comment area (or is one)."""
+    """Whether `el` sits in a sidebar, menu, header, footer or comment area (or is one);
+    the page's `<body>` and `<html>` are not looked at (their classes say "has-sidebar")."""
     node = el
     while node is not None:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag.lower() in _ASIDE_TAGS or _ASIDE_NAMES.search(_names(node)):
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if tag in ("body", "html"):
+            return False
+        if tag in _ASIDE_TAGS:
+            return True
+        if any(_aside_token(token) for token in _names(node).lower().split()):
             return True
         node = node.getparent()
     return False
 
 
-def wall_signs(root: Any, source: str | None = None) -> list[str]:
+def _login_address(value: str) -> bool:
+    lowered = value.lower()
+    return any(word in lowered for word in _LOGIN_WORDS) and bool(_LOGIN_ADDRESS.search(value))
+
+
+def wall_signs(root: Any) -> list[str]:
     """The login-wall signs of a parsed page (an lxml tree, before any cleaning), in a fixed
-    order, each once; [] for an ordinary page. `source`, the page's HTML, lets a page that
-    names no paywall skip the look for one."""
+    order, each once; [] for an ordinary page."""
     signs: list[str] = []
-    passwords = root.xpath("//input[translate(@type, 'PASSWORD', 'password') = 'password']")
-    if any(not _in_aside(el) for el in passwords):
+    if any(not _in_aside(el) for el in _PASSWORDS(root)):
         signs.append(PASSWORD_FIELD)
     forms = [
         form
         for form in root.iter("form")
-        if _LOGIN_ADDRESS.search(form.get("action") or "")
+        if _login_address(form.get("action") or "")
         or _LOGIN_FORM_NAMES.search(f"{form.get('id') or ''} {form.get('name') or ''}")
     ]
     if any(not _in_aside(form) for form in forms):
         signs.append(LOGIN_FORM)
-    if source is None or _PAYWALL_NAMES.search(source):
-        gates = root.xpath("//*[@class or @id or @data-testid]")
-        if any(
-            _PAYWALL_NAMES.search(f"{_names(el)} {el.get('data-testid') or ''}")
-            and not _in_aside(el)
-            for el in gates
-        ):
-            signs.append(PAYWALL)
-    links = [a for a in root.iter("a") if _LOGIN_ADDRESS.search(a.get("href") or "")]
+    gates = [
+        value.getparent()
+        for value in _NAME_VALUES(root)
+        if any(part in value for part in _PAYWALL_PARTS) and _PAYWALL_NAMES.search(value)
+    ]
+    if any(not _in_aside(el) for el in gates):
+        signs.append(PAYWALL)
+    links = [a for a in root.iter("a") if _login_address(a.get("href") or "")]
     if any(not _in_aside(a) for a in links):
         signs.append(SIGN_IN_LINK)
     return signs
@@ -115,7 +179,7 @@ def login_wall(signs: list[str], words: int, stored_words: int | None = None) ->
             f"login wall: the page shows {seen} and only {words} words of text (a private "
             "blog, a members-only or password-protected post): not archived"
         )
-    if stored_words and words < stored_words / 2:
+    if strong and stored_words and words < stored_words / 2:
         return (
             f"login wall: the page shows {seen} and {words} words of text, less than half of "
             f"the {stored_words} archived (a paywall or login page in front of the post): "

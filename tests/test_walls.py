@@ -51,6 +51,18 @@ def test_short_walls_are_refused_by_extraction(page: str, signs: list[str]) -> N
         extract_post(page, URL)
 
 
+def test_a_wall_is_seen_whatever_the_theme_calls_the_page() -> None:
+    # a body class naming the sidebar, an article class naming the comments: the page's
+    # layout, not regions of it
+    page = (
+        password_protected("Quay", BLOG)
+        .replace("<body>", "<body class='single has-sidebar right-sidebar'>")
+        .replace("<article>", "<article class='post has-comments'>")
+    )
+    with pytest.raises(LoginWall, match="a password field, a login form"):
+        extract_post(page, URL)
+
+
 @pytest.mark.parametrize(
     "extra",
     [
@@ -76,4 +88,5 @@ def test_the_verdict_weighs_the_text_against_the_archived_version() -> None:
     # a paywall's teaser after the whole post was archived
     assert "less than half of the 600 archived" in login_wall(strong, 250, 600)
     assert login_wall(strong, 350, 600) is None  # most of the post: an edit, kept
+    assert login_wall(link, 100, 600) is None  # a sign-in link beside a shortened post
     assert login_wall([], 3, 600) is None  # a post cut short, with no wall: an edit, kept
