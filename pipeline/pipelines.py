@@ -41,6 +41,12 @@ WRITE_ERROR_STAT = "blogarchive/store/error"
 LOGIN_WALL_STAT = "blogarchive/fetch/login_wall"
 
 
+def asked_url(item: PageItem | PostItem) -> str:
+    """The post address a page was asked for: the first of the addresses on the blog that
+    redirected to it (a post sent to the blog's login page), else its own."""
+    return (item.fetch.aliases or [item.url])[0]
+
+
 class PageRefused(DropItem):
     """A fetched page that is not the post (a login wall): dropped, and recorded in
     `failures` under `stage` rather than as an extraction failure."""
@@ -312,7 +318,8 @@ class StorePipeline:
     ) -> None:
         if isinstance(item, PageItem):
             stage = getattr(exception, "stage", "extract")
-            self._queue(FailureItem(item.url, item.source_url, stage, str(exception)))
+            url = asked_url(item) if isinstance(exception, PageRefused) else item.url
+            self._queue(FailureItem(url, item.source_url, stage, str(exception)))
 
     def spider_idle(self, spider: Any = None) -> None:
         """Before the crawl ends: ask once for each stored post of each source that no
@@ -451,8 +458,8 @@ class ItemWriter:
             if wall:
                 # the archived version stays the post's face; not even last_seen changes
                 self.stats.inc_value(LOGIN_WALL_STAT)
-                logger.warning("%s: %s", item.url, wall)
-                self.failure(item.url, item.source_url, "fetch", wall)
+                logger.warning("%s: %s", asked_url(item), wall)
+                self.failure(asked_url(item), item.source_url, "fetch", wall)
                 return
         result = self.archive.save_post(
             item.record,

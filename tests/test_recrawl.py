@@ -528,3 +528,28 @@ def test_a_wall_on_a_first_crawl_archives_no_post(static_site, tmp_path: Path) -
     errors = rows(db, "SELECT url, error FROM failures ORDER BY url")
     assert [e["url"] for e in errors] == [site.url + path[1:] for path in paths]
     assert all(e["error"].startswith("login wall:") for e in errors), errors
+
+
+def test_a_post_sent_to_the_blogs_login_page_keeps_its_text(static_site, tmp_path: Path) -> None:
+    """The commonest "private site" plugins answer a post's address with a redirect to the
+    blog's own login page (`/wp-login.php?redirect_to=...`). The login page is refused as a
+    wall under the post's address, not under the login page's; the post keeps its text."""
+    paths = ["/2024/07/harbour-day-7.html", "/2024/08/harbour-day-8.html"]
+    site = _walled_blog(static_site, paths, WALL_PARAGRAPHS)
+    db = tmp_path / "redirected.db"
+    assert ": ok, 2 posts found, 2 new" in crawl(db, site.url).stdout
+    before = content_rows(db)
+    for path in paths:
+        login = f"/wp-login.php?redirect_to={site.url}{path[1:]}"
+        site.pages[path] = (302, {"Location": login}, b"")
+        site.pages[login] = (
+            200,
+            {"Content-Type": "text/html; charset=utf-8"},
+            private_site_login(site.url, site.url + path[1:]).encode(),
+        )
+    result = crawl(db, site.url, "--full")
+    assert ", 2 failed" in result.stdout, result.stdout
+    assert content_rows(db) == before
+    failures = rows(db, "SELECT url, error FROM failures ORDER BY url")
+    assert [f["url"] for f in failures] == [site.url + path[1:] for path in paths]
+    assert all(f["error"].startswith("login wall:") for f in failures), failures
