@@ -56,6 +56,14 @@ class PageRefused(DropItem):
         self.stage = stage
 
 
+def dropped_page_failure(item: PageItem, exception: BaseException) -> FailureItem:
+    """The `failures` row of a page the extraction pipeline dropped: an extraction failure,
+    or a login wall (`PageRefused`), recorded under the post's address."""
+    if isinstance(exception, PageRefused):
+        return FailureItem(asked_url(item), item.source_url, exception.stage, str(exception))
+    return FailureItem(item.url, item.source_url, "extract", str(exception))
+
+
 class ExtractPipeline:
     """Runs extraction (trafilatura plus platform cleaning) on every fetched post page.
 
@@ -317,9 +325,7 @@ class StorePipeline:
         self, item: Any, response: Any, exception: BaseException, spider: Any = None
     ) -> None:
         if isinstance(item, PageItem):
-            stage = getattr(exception, "stage", "extract")
-            url = asked_url(item) if isinstance(exception, PageRefused) else item.url
-            self._queue(FailureItem(url, item.source_url, stage, str(exception)))
+            self._queue(dropped_page_failure(item, exception))
 
     def spider_idle(self, spider: Any = None) -> None:
         """Before the crawl ends: ask once for each stored post of each source that no
