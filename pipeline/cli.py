@@ -270,7 +270,13 @@ def _crawl(
     redis_url: str | None,
     run_name: str | None,
 ) -> None:
-    from pipeline.crawl import SettingError, check_overrides, parse_overrides, run_crawl
+    from pipeline.crawl import (
+        CrawlNotStarted,
+        SettingError,
+        check_overrides,
+        parse_overrides,
+        run_crawl,
+    )
 
     try:
         overrides = parse_overrides(settings)
@@ -326,7 +332,8 @@ def _crawl(
         run_log.info("crawling %d source(s) into %s", len(sources), db_path)
         try:
             summaries = run_crawl(sources, db_path, overrides)
-        except OSError as error:  # a Scrapy setting naming a file it cannot open (LOG_FILE)
+        except (OSError, CrawlNotStarted) as error:  # a Scrapy setting naming a file it
+            # cannot open (LOG_FILE), a component that failed, a broken scrapy.cfg
             raise click.ClickException(f"the crawl could not start: {error}") from error
         for summary in summaries:
             click.echo(summary.line())

@@ -5,6 +5,7 @@ Used by `blogarchive crawl`; `scrapy crawl blog` runs the same spider and pipeli
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import logging
 import math
@@ -26,6 +27,25 @@ logger = logging.getLogger(__name__)
 
 class SettingError(ValueError):
     """A `-s NAME=VALUE` override that is not of that form."""
+
+
+class CrawlNotStarted(RuntimeError):
+    """The crawl could not be set up (a component failed before the spider opened): the
+    message says why in one line; the traceback is in the log file."""
+
+
+def not_started_reason(error: BaseException) -> str:
+    """One line saying why the crawl could not start. A scrapy.cfg that cannot be parsed
+    (Scrapy's HTTP cache reads it for its folder) is named, with its line."""
+    if isinstance(error, configparser.Error):
+        source = getattr(error, "source", None) or "scrapy.cfg"
+        line = getattr(error, "lineno", None)
+        if line is None and getattr(error, "errors", None):
+            line = error.errors[0][0]
+        where = f" (line {line})" if line else ""
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return f"cannot read {source}{where}: {first}"
+    return " ".join(f"{type(error).__name__}: {error}".split())
 
 
 @dataclass
@@ -211,8 +231,11 @@ def run_crawl(
     crawler = process.create_crawler(BlogSpider)
     stop = StopSignals(process)
     stop.install()
+    not_started: list[Any] = []  # the crawl's setting-up failure (a Failure), if any
     try:
-        process.crawl(crawler, urls=list(sources))
+        # consumed here: unhandled, Twisted printed "Unhandled error in Deferred" and its
+        # traceback on stderr
+        process.crawl(crawler, urls=list(sources)).addErrback(not_started.append)
         if stop.received:  # before anything was crawled
             raise KeyboardInterrupt
         from twisted.internet import reactor
@@ -249,6 +272,12 @@ def run_crawl(
         )
         for row in sorted(rows, key=lambda r: r["id"])
     ]
+    if not_started and not rows:
+        error = not_started[0].value
+        logger.info("the crawl could not start", exc_info=(type(error), error, error.__traceback__))
+        raise CrawlNotStarted(not_started_reason(error)) from error
+    for failure in not_started:  # after the runs were recorded: the summaries say the rest
+        logger.error("the crawl failed: %s", not_started_reason(failure.value))
     reported = {s.url for s in summaries}
     for url in sources:
         if url not in reported:  # the crawl never opened (e.g. a bad setting)

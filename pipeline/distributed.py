@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.items import FailureItem, FetchState, PageItem, PostItem, PostStatusItem, SourceItem
-from pipeline.pipelines import ItemWriter, SourceRun
+from pipeline.pipelines import ItemWriter, SourceRun, dropped_page_failure
 from pipeline.store import Archive, utcnow
 from pipeline.warc import DEFAULT_GZIP_LEVEL, Exchange, RollingWarcWriter, WarcError
 
@@ -429,7 +429,7 @@ class RedisPushPipeline:
         self, item: Any, response: Any, exception: BaseException, spider: Any = None
     ) -> None:
         if isinstance(item, PageItem):
-            self.push(FailureItem(item.url, item.source_url, "extract", str(exception)))
+            self.push(dropped_page_failure(item, exception))
 
     def response_received(self, response: Any, request: Any, spider: Any = None) -> None:
         source = request.meta.get("source_url", "")

@@ -44,10 +44,12 @@ from pipeline.encoding import decode_page
 from pipeline.sanitise import sanitise_html
 from pipeline.store import word_count
 from pipeline.urls import join_url, page_base
+from pipeline.walls import login_wall, wall_signs
 
 __all__ = [
     "Comment",
     "ExtractionError",
+    "LoginWall",
     "PostRecord",
     "extract_post",
     "normalise_date",
@@ -67,6 +69,11 @@ MIN_FALLBACK_CHARS = 120
 
 class ExtractionError(Exception):
     """The page has no extractable post body (the message says why)."""
+
+
+class LoginWall(ExtractionError):
+    """The page is a login wall (a login page, a private blog's notice, a password-protected
+    or members-only post) with too little text to be a post: see pipeline/walls.py."""
 
 
 SOFT_404 = re.compile(
@@ -119,6 +126,9 @@ class PostRecord:
     encoding_source: str | None = None
     # the page's rel=canonical (or og:url) when it is on the same host as ``url``
     canonical_url: str | None = None
+    # signs that the page is a login wall, not the post (pipeline/walls.py): the crawl does
+    # not archive it when its text is also short, or much shorter than the archived version
+    wall_signs: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -138,6 +148,7 @@ class PostRecord:
             "encoding": self.encoding,
             "encoding_source": self.encoding_source,
             "canonical_url": self.canonical_url,
+            "wall_signs": list(self.wall_signs),
         }
 
 
@@ -1394,6 +1405,7 @@ def extract_post(
     if root is None:
         raise ExtractionError("not HTML: lxml could not parse the page")
     has_password = bool(root.xpath("//input[@type='password']"))
+    signs = wall_signs(root)
     unwrap_content_noscript(root)
 
     comments = parse_comments(root)
@@ -1450,6 +1462,10 @@ def extract_post(
         fb_text = clean_text(fb_text, drop)
         if len(fb_text) >= MIN_FALLBACK_CHARS:
             text, html = fb_text, fb_html
+    wall = login_wall(signs, word_count(text))
+    if signs and (wall or not text):
+        # a login page, a private blog's notice: said so, not "no article text"
+        raise LoginWall(wall or login_wall(signs, 0) or "login wall")
     if text and len(text) < MIN_FALLBACK_CHARS and (has_password or not has_container):
         # A few short lines outside any post container (login forms, error pages): not a post.
         raise ExtractionError(
@@ -1485,6 +1501,7 @@ def extract_post(
         encoding=decoded.encoding,
         encoding_source=decoded.source,
         canonical_url=canonical,
+        wall_signs=signs,
     )
 
 

@@ -67,6 +67,10 @@ def _enabled(crawler: Any, name: str) -> None:
         raise NotConfigured(f"{name} is off")
 
 
+def _callback(request: Request) -> str:
+    return getattr(request.callback, "__name__", "")
+
+
 def _is_robots(request: Request) -> bool:
     return bool(request.meta.get("dont_obey_robotstxt")) and urlsplit(request.url).path == (
         "/robots.txt"
@@ -340,9 +344,11 @@ class RedirectPolicyMiddleware:
     would drop it as offsite, logged only at DEBUG), in a loop, or past `REDIRECT_MAX_TIMES`.
     Each is logged at WARNING, counted (`blogarchive/redirect/...`) and recorded in `failures`.
 
-    One exception: a source whose home page answers 301 or 308 to another host has moved;
-    it is followed as the same source (the new host joins the spider's allowed hosts) and
-    the new address is recorded in `sources.moved_to`."""
+    One exception: a source whose home page answers 301 or 308 to another host, or a 200
+    whose `<meta http-equiv="refresh">` sends it there, has moved; it is followed as the
+    same source (the new host joins the spider's allowed hosts, logged at WARNING) and the new
+    address is recorded in `sources.moved_to`. The same limits hold: no other scheme, no
+    loop (a new home sending back to the old one), at most REDIRECT_MAX_TIMES."""
 
     def __init__(self, crawler: Any, max_times: int):
         self.crawler = crawler
@@ -385,6 +391,7 @@ class RedirectPolicyMiddleware:
             )
         seen = [*request.meta.get("redirect_urls", []), request.url]
         if canonical_url(target) in {canonical_url(u) for u in seen}:
+            self._forget_move(request)
             self._refuse(request, "loop", f"redirect loop: {target} redirects back")
         if len(seen) > self.max_times:
             self._refuse(
@@ -413,7 +420,8 @@ class RedirectPolicyMiddleware:
         when it holds a post, else recorded as any page). Scrapy would drop the request for
         its own address as a duplicate, another host's as offsite, both logged at DEBUG or
         INFO only, so the post was silently missing. A refresh to another page of the blog
-        is followed, as a redirect is."""
+        is followed, as a redirect is, and so is a refresh of the blog's home page to another
+        host: the blog moved (see the class)."""
         if (
             not self.meta_refresh
             or request.meta.get("dont_redirect")
@@ -435,11 +443,17 @@ class RedirectPolicyMiddleware:
             why = "to the page itself (a reload)"
         elif canonical_url(target) in {canonical_url(u) for u in seen}:
             why = "in a loop"
+            self._forget_move(request)
         elif len(seen) > self.max_times:
             why = f"after {self.max_times} redirects (REDIRECT_MAX_TIMES)"
         elif source and not (
             same_blog(target, source) or same_blog(target, self.moved.get(source, ""))
         ):
+            if self._is_home(request, source) and _callback(request) == "parse_home":
+                # the blog's home page sends its readers to a new host: moved, as a
+                # 301/308 says; Scrapy's MetaRefreshMiddleware follows it
+                self._follow_move(source, target, how=f"its home page's meta refresh ({target})")
+                return
             why = "to another host"
         else:
             return
@@ -467,7 +481,7 @@ class RedirectPolicyMiddleware:
         first = (request.meta.get("redirect_urls") or [request.url])[0]
         return canonical_url(first) == canonical_url(source)
 
-    def _follow_move(self, source: str, target: str) -> None:
+    def _follow_move(self, source: str, target: str, how: str = "") -> None:
         new_home = canonical_url(urljoin(target, "/"))
         self.moved[source] = new_home
         spider = self.crawler.spider
@@ -480,8 +494,23 @@ class RedirectPolicyMiddleware:
             moved_to[source] = new_home
         self.stats.inc_value("blogarchive/redirect/source_moved")
         logger.warning(
-            "%s: the blog has moved to %s; crawled there as the same source", source, new_home
+            "%s: the blog has moved to %s%s; crawled there as the same source",
+            source,
+            new_home,
+            f" (said by {how})" if how else "",
         )
+
+    def _forget_move(self, request: Request) -> None:
+        """A move followed from a source's home page that leads back to it (a loop): the
+        blog has not moved, and `sources.moved_to` is not set."""
+        source = request.meta.get("source_url")
+        if not source or source not in self.moved or not self._is_home(request, source):
+            return
+        self.moved.pop(source)
+        moved_to = getattr(self.crawler.spider, "moved_to", None)
+        if isinstance(moved_to, dict):
+            moved_to.pop(source, None)
+        logger.warning("%s: its move leads back to it (a loop): not taken as moved", source)
 
     def _refuse(self, request: Request, kind: str, message: str) -> None:
         self.stats.inc_value(f"blogarchive/redirect/refused_{kind}")

@@ -19,16 +19,49 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from pipeline.capture import WARC_ERROR_STAT
-from pipeline.extraction import ExtractionError
+from pipeline.extraction import ExtractionError, LoginWall
 from pipeline.items import FailureItem, PageItem, PostItem, PostStatusItem, SourceItem
 from pipeline.runlock import LockError, LockHeld, RunLock
-from pipeline.store import Archive, ArchiveError, full_disk_hint, listing_stamp, utcnow
+from pipeline.store import (
+    Archive,
+    ArchiveError,
+    extracted_fields,
+    full_disk_hint,
+    listing_stamp,
+    utcnow,
+)
+from pipeline.walls import login_wall
 from pipeline.workers import ExtractionPool, WorkerCrashed, extract_record
 
 logger = logging.getLogger(__name__)
 
 #: the stat holding why the archive (or a WARC capture) could not be written, if it could not
 WRITE_ERROR_STAT = "blogarchive/store/error"
+#: pages refused as login walls (pipeline/walls.py)
+LOGIN_WALL_STAT = "blogarchive/fetch/login_wall"
+
+
+def asked_url(item: PageItem | PostItem) -> str:
+    """The post address a page was asked for: the first of the addresses on the blog that
+    redirected to it (a post sent to the blog's login page), else its own."""
+    return (item.fetch.aliases or [item.url])[0]
+
+
+class PageRefused(DropItem):
+    """A fetched page that is not the post (a login wall): dropped, and recorded in
+    `failures` under `stage` rather than as an extraction failure."""
+
+    def __init__(self, message: str, stage: str = "fetch"):
+        super().__init__(message)
+        self.stage = stage
+
+
+def dropped_page_failure(item: PageItem, exception: BaseException) -> FailureItem:
+    """The `failures` row of a page the extraction pipeline dropped: an extraction failure,
+    or a login wall (`PageRefused`), recorded under the post's address."""
+    if isinstance(exception, PageRefused):
+        return FailureItem(asked_url(item), item.source_url, exception.stage, str(exception))
+    return FailureItem(item.url, item.source_url, "extract", str(exception))
 
 
 class ExtractPipeline:
@@ -77,6 +110,9 @@ class ExtractPipeline:
                 record = extract_record(item.body, item.url, item.hints, item.encoding)
             else:
                 record = await self.pool.extract(item.body, item.url, item.hints, item.encoding)
+        except LoginWall as error:  # logged by Scrapy ("Dropped: login wall: ...")
+            self.stats.inc_value(LOGIN_WALL_STAT)
+            raise PageRefused(str(error)) from error
         except ExtractionError as error:
             self.stats.inc_value("blogarchive/extract/failed")
             raise DropItem(f"extraction failed: {error}") from error
@@ -289,7 +325,7 @@ class StorePipeline:
         self, item: Any, response: Any, exception: BaseException, spider: Any = None
     ) -> None:
         if isinstance(item, PageItem):
-            self._queue(FailureItem(item.url, item.source_url, "extract", str(exception)))
+            self._queue(dropped_page_failure(item, exception))
 
     def spider_idle(self, spider: Any = None) -> None:
         """Before the crawl ends: ask once for each stored post of each source that no
@@ -419,6 +455,18 @@ class ItemWriter:
             self.failure(getattr(item, "url", ""), item.source_url, "store", str(error))
 
     def _store_post(self, item: PostItem, run: SourceRun | None) -> None:
+        if item.record.get("wall_signs"):
+            wall = login_wall(
+                item.record["wall_signs"],
+                extracted_fields(item.record)["word_count"],
+                self.archive.stored_word_count([item.url, *item.fetch.aliases]),
+            )
+            if wall:
+                # the archived version stays the post's face; not even last_seen changes
+                self.stats.inc_value(LOGIN_WALL_STAT)
+                logger.warning("%s: %s", asked_url(item), wall)
+                self.failure(asked_url(item), item.source_url, "fetch", wall)
+                return
         result = self.archive.save_post(
             item.record,
             source_id=run.source_id if run else None,

@@ -13,14 +13,15 @@ is not written at all. No Scrapy or click here; `blogarchive reextract` is the c
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.extraction import ExtractionError, says_not_found
-from pipeline.store import Archive, ArchiveError, SourceNotFound, site_of
+from pipeline.extraction import ExtractionError, LoginWall, says_not_found
+from pipeline.store import Archive, ArchiveError, SourceNotFound, extracted_fields, site_of
 from pipeline.urls import canonical_url
+from pipeline.walls import login_wall
 from pipeline.warc import WarcError, read_record
 from pipeline.workers import extract_record
 
@@ -121,11 +122,34 @@ def newest_post_page(
     needs of it (`capture_input`): captures the crawl refused as posts (a soft 404, a PDF,
     an empty page answered at the post's address) are passed over, as the crawl passed them
     over. None when the post has no such capture."""
+    return next(post_pages(archive, post_id), None)
+
+
+def post_pages(archive: Archive, post_id: int) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """`newest_post_page`, then each older such capture in turn."""
     for capture in archive.post_captures(post_id):
         try:
-            return capture, capture_input(archive, capture)
+            yield capture, capture_input(archive, capture)
         except NotAPostPage:
             continue
+
+
+def _newest_post_record(
+    archive: Archive, post_id: int, url: str, extract: Extractor
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The newest capture of a post that is the post, and its record: a login wall the crawl
+    refused (pipeline/walls.py: a private blog's login page, a paywall's teaser) is passed
+    over, as the crawl passed it over. None when the post has no such capture."""
+    stored_words = archive.stored_word_count([url])
+    for capture, given in post_pages(archive, post_id):
+        try:
+            record = extract(given["body"], given["url"], given["hints"], given["encoding"])
+        except LoginWall:
+            continue
+        signs = record.get("wall_signs")
+        if signs and login_wall(signs, extracted_fields(record)["word_count"], stored_words):
+            continue
+        return capture, record
     return None
 
 
@@ -154,12 +178,11 @@ def reextract(
         for post_id, url in posts:
             report.posts += 1
             try:
-                found = newest_post_page(archive, post_id)
+                found = _newest_post_record(archive, post_id, url, extract)
                 if found is None:
                     report.without_capture.append(url)
                     continue
-                capture, given = found
-                record = extract(given["body"], given["url"], given["hints"], given["encoding"])
+                capture, record = found
                 changed = archive.apply_reextraction(
                     post_id, record, capture_id=capture["id"], captured_at=capture["fetched_at"]
                 )

@@ -1671,6 +1671,15 @@ class Archive:
             return None
         return next(self.db.query("SELECT * FROM posts WHERE id = ?", [found["id"]]))
 
+    def stored_word_count(self, urls: Iterable[str]) -> int | None:
+        """The word count of the post stored at any of these addresses (or an alias of
+        them), None when none is stored."""
+        found = self._find_post(urls)
+        if found is None:
+            return None
+        row = self.db.execute("SELECT word_count FROM posts WHERE id = ?", [found["id"]]).fetchone()
+        return int(row[0] or 0) if row else None
+
     def has_post(self, url: str) -> bool:
         return self._find_post([url]) is not None
 

@@ -16,6 +16,8 @@ time it arrived, so tests can check what was (and was not) asked for.
         sites.canonical_home.url  # every page's rel=canonical is the home page
         sites.everything.url  # every address answers with the home page
         sites.entities.url  # XXE and "billion laughs" entities in its feed and sitemap
+        sites.meta_moved.url  # a home page whose meta refresh sends it to sites.meta_new_home
+        sites.meta_loop.url  # a home page refreshing to another host that refreshes back
 
 Run it alone to look at the pages: `.venv/bin/python tests/hostile_server.py`.
 """
@@ -198,6 +200,17 @@ def reset(conn: socket.socket, seen: Seen) -> None:
     conn.close()
 
 
+def huge_header(conn: socket.socket, seen: Seen) -> None:
+    """A response whose one header line is 1 MB (a runaway cookie), then a post."""
+    body = post("Behind a huge cookie").encode()
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nSet-Cookie: crumbs="
+        + b"x" * MB
+        + f"\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+        + body
+    )
+
+
 def short_body(conn: socket.socket, seen: Seen) -> None:
     body = post("Cut short").encode()
     send(conn, 200, body[: len(body) // 2], length=len(body))
@@ -320,6 +333,69 @@ def calendar_trap(conn: socket.socket, seen: Seen) -> None:
     send(conn, 200, body.encode())
 
 
+# ---------------------------------------------------------------- login walls
+# What a blog that went private, or a post behind a paywall, answers with 200 at a post's own
+# address (pipeline/walls.py). Each page has more than a line of text, so that extraction
+# alone would take it for a short post.
+
+
+def private_site_login(blog: str, post_url: str) -> str:
+    """A WordPress "private site" plugin's answer: its login form, with a paragraph."""
+    return page(
+        "Log in &lsaquo; The Harbour Log",
+        "<div id='login'><h1><a href='/'>The Harbour Log</a></h1>"
+        "<p class='message'>The Harbour Log is a private journal now. Its posts are kept "
+        "for the family and friends its author has given an account to; log in with yours "
+        "to read on, or write to the author if you think you should have one.</p>"
+        f"<form name='loginform' id='loginform' action='{blog}wp-login.php' method='post'>"
+        "<p><label for='user_login'>Username or Email Address</label>"
+        "<input type='text' name='log' id='user_login'></p>"
+        "<p><label for='user_pass'>Password</label>"
+        "<input type='password' name='pwd' id='user_pass'></p>"
+        f"<input type='hidden' name='redirect_to' value='{post_url}'>"
+        "<p class='submit'><input type='submit' value='Log In'></p></form>"
+        f"<p id='nav'><a href='{blog}wp-login.php?action=lostpassword'>Lost your password?</a>"
+        "</p></div>",
+    )
+
+
+def invited_readers_only(blog: str) -> str:
+    """A Blogger-style private blog's notice: no form, a sign-in link to an account service."""
+    return page(
+        "Private blog",
+        "<div class='private-notice'><h1>Only invited readers may read this blog</h1>"
+        f"<p>{blog}</p><p>You do not seem to be one of the readers its author invited. If "
+        "that is a mistake, ask the author for an invitation and sign in with the account "
+        "it was sent to.</p>"
+        "<p><a class='signin' href='https://accounts.example.invalid/ServiceLogin?continue="
+        f"{blog}'>Sign in</a></p></div>",
+    )
+
+
+def paywalled(title: str, teaser: list[str]) -> str:
+    """A Substack/Ghost-style paid post: its first paragraphs, then the paywall."""
+    return post(
+        title,
+        "<div class='paywall' data-testid='paywall'><h2>Keep reading with a paid "
+        "subscription</h2><p>The rest of this post is for paying subscribers.</p>"
+        "<a class='button' href='/subscribe'>Subscribe</a> "
+        "<a href='/sign-in?redirect=%2Fp%2Fpost'>Already a subscriber? Sign in</a></div>",
+        paragraphs=teaser,
+    )
+
+
+def password_protected(title: str, blog: str) -> str:
+    """WordPress's password-protected post: the post's title and a password form."""
+    return post(
+        f"Protected: {title}",
+        f"<form action='{blog}wp-login.php?action=postpass' class='post-password-form' "
+        "method='post'><p>The author has locked this post: enter the password to read it.</p>"
+        "<p><label>Password: <input name='post_password' type='password'></label> "
+        "<input type='submit' name='Submit' value='Enter'></p></form>",
+        paragraphs=["This post is locked."],
+    )
+
+
 # ---------------------------------------------------------------- the sites
 
 CP1251_TEXT = (
@@ -368,6 +444,7 @@ def blog_routes(elsewhere: str) -> dict[str, Handler]:
         at("one-byte-a-second"): one_byte_a_second,
         at("reset"): reset,
         at("short-body"): short_body,
+        at("huge-header"): huge_header,
         at("loop-a"): redirect(at("loop-b")),
         at("loop-b"): redirect(at("loop-a")),
         at("to-file"): redirect("file:///etc/passwd"),
@@ -470,6 +547,10 @@ class HostileSites:
     canonical_home: RawServer
     everything: RawServer
     entities: RawServer
+    meta_moved: RawServer
+    meta_new_home: RawServer
+    meta_loop: RawServer
+    meta_loop_back: RawServer
 
     def all(self) -> list[RawServer]:
         return [getattr(self, name) for name in self.__dataclass_fields__]
@@ -489,6 +570,8 @@ class HostileSites:
                 self.canonical_home,
                 self.everything,
                 self.entities,
+                self.meta_moved,
+                self.meta_loop,
             )
         ]
 
@@ -585,6 +668,18 @@ def pager_ignoring_paging(name: str) -> RawServer:
     return server
 
 
+def refreshing_to(url: str, delay: int = 0) -> Handler:
+    """A home page that sends its readers on with `<meta http-equiv="refresh">`, as a blog
+    that moved leaves behind (a static host cannot answer 301)."""
+    return html(
+        text=page(
+            "We have moved",
+            f"<h1>We have moved</h1><p>This blog now lives at <a href='{url}'>{url}</a>.</p>",
+            head=f"<meta http-equiv='refresh' content='{delay}; url={url}'>",
+        )
+    )
+
+
 @contextmanager
 def hostile_sites() -> Iterator[HostileSites]:
     elsewhere = RawServer("127.0.0.2", {"/2024/01/elsewhere.html": html(text=post("Elsewhere"))})
@@ -617,6 +712,11 @@ def hostile_sites() -> Iterator[HostileSites]:
     canonical_home = canonical_to_home("Canonical Home")
     everything = answering_everything("Everything Home")
     entities = entity_bombs("Entity Bombs")
+    meta_new_home = RawServer("127.0.0.5", small_blog("The Refreshed Blog"))
+    meta_moved = RawServer(routes={"/": refreshing_to(meta_new_home.url)})
+    meta_loop = RawServer(routes=small_blog("Loop Home"))
+    meta_loop_back = RawServer("127.0.0.6", {"/": refreshing_to(meta_loop.url)})
+    meta_loop.routes["/"] = refreshing_to(meta_loop_back.url, delay=1)
     sites = HostileSites(
         blog,
         elsewhere,
@@ -631,6 +731,10 @@ def hostile_sites() -> Iterator[HostileSites]:
         canonical_home,
         everything,
         entities,
+        meta_moved,
+        meta_new_home,
+        meta_loop,
+        meta_loop_back,
     )
     try:
         yield sites

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import BLOGARCHIVE, LOOPBACK, free_port, rows, run_blogarchive
+from conftest import BLOGARCHIVE, LOOPBACK, free_port, html_page, rows, run_blogarchive
 from pipeline import __version__
 from pipeline.cli import cli
 from pipeline.crawl import check_overrides
@@ -143,6 +143,58 @@ def test_crawl_errors_are_one_line_each_and_the_db_setting_is_the_db_option(
         "crawl", "--db", str(tmp_path / "a.db"), "-s", f"BLOGARCHIVE_DB={elsewhere}"
     )
     assert both.returncode == 2 and "name different archives" in both.stderr
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "[settings\ndefault = pipeline.settings\n",  # a syntax error: no section header
+        "[settings]\ndefault = pipeline.no_such_settings\n",  # a settings module not there
+        "[settings]\ndefault = \n",
+    ],
+)
+def test_a_broken_scrapy_cfg_does_not_stop_blogarchive(
+    static_site, tmp_path: Path, config: str
+) -> None:
+    """`blogarchive` reads its settings from pipeline/settings.py, never from scrapy.cfg
+    (only `scrapy crawl` reads that, before any of our code runs: see the README's "Exit
+    statuses and errors"), so a broken one in the folder it runs from changes nothing."""
+    body = "<p>The ferry timetable changed again this week, for the third time.</p>" * 5
+    site = static_site(
+        {
+            "/": html_page("<h1>Ferry notes</h1><h2><a href='/2024/05/ferry.html'>F</a></h2>"),
+            "/2024/05/ferry.html": html_page(f"<article><h1>Ferry</h1>{body}</article>"),
+        }
+    )
+    (tmp_path / "scrapy.cfg").write_text(config)
+    db = tmp_path / "archive.db"
+    result = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(f"{site.url}: ok, 1 posts found, 1 new")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_broken_scrapy_cfg_read_by_the_http_cache_is_one_error_line(
+    static_site, tmp_path: Path
+) -> None:
+    """Scrapy's HTTP cache (`-s HTTPCACHE_ENABLED=True`) keeps its folder where scrapy.cfg
+    says, so it reads the file: before, a syntax error in it gave "Unhandled error in
+    Deferred" and a 40-line traceback, then `failed (crawl did not run)`."""
+    site = static_site({"/": html_page("<h1>Ferry notes</h1>")})
+    (tmp_path / "scrapy.cfg").write_text("[settings\ndefault = pipeline.settings\n")
+    db = tmp_path / "archive.db"
+    result = run_blogarchive(
+        "crawl", site.url, "--db", str(db), *LOOPBACK, "-s", "HTTPCACHE_ENABLED=True", cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "Unhandled error" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: the crawl could not start: cannot read ")
+    assert f"{tmp_path / 'scrapy.cfg'}" in lines[0] and "line 1" in lines[0]
+    assert result.stdout == ""
+    log = (tmp_path / "logs" / "blogarchive.log").read_text()
+    assert "Traceback" in log  # kept in the log file
 
 
 def test_hash_password_keeps_prompts_and_errors_off_stdout() -> None:
@@ -547,7 +599,9 @@ def test_extract_prints_what_a_crawl_would_store(tmp_path: Path) -> None:
         "encoding",
         "encoding_source",
         "canonical_url",
+        "wall_signs",
     }
+    assert record["wall_signs"] == []  # a post, not a login wall
     assert (record["url"], record["title"], record["tags"]) == (url, post.title, post.labels)
     assert "Get link" not in record["text"] and "Post a Comment" not in record["text"]
     assert len(record["comments"]) == len(post.comments)

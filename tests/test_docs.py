@@ -176,7 +176,7 @@ def test_the_readme_names_the_fields_extract_and_export_print(tmp_path: Path) ->
     extracted = run_blogarchive("extract", str(page), "--url", url)
     assert extracted.returncode == 0, extracted.stderr
     record = json.loads(extracted.stdout)
-    assert listed("holding exactly what a crawl would store:")[:16] == list(record)
+    assert listed("holding exactly what a crawl would store:")[:17] == list(record)
     with Archive(tmp_path / "archive.db") as archive:
         archive.save_post(record)
     exported = run_blogarchive("export", "--db", str(tmp_path / "archive.db"))

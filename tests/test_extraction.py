@@ -16,6 +16,7 @@ KEYS = ["url", "title", "author", "published", "updated", "tags", "language", "t
 KEYS.append("comments")
 NEW_KEYS = ["published_source", "updated_source", "date_flags", "encoding", "encoding_source"]
 NEW_KEYS.append("canonical_url")
+NEW_KEYS.append("wall_signs")
 
 # Lines that must never be a line of stored text (the brief's list plus sidebar titles).
 FORBIDDEN_LINES = {
@@ -304,7 +305,7 @@ def test_decode_html_bom_and_garbage():
 @pytest.mark.parametrize(
     "page, reason",
     [
-        (load("login_form.html"), "no article text"),
+        (load("login_form.html"), "^login wall: the page shows a password field"),
         (b"<html><head><title>x</title></head><body></body></html>", "no article text"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >>", "not HTML"),
         (b"", "empty"),

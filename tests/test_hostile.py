@@ -1,5 +1,6 @@
 """Hostile sites: one crawl of the loopback servers in tests/hostile_server.py (a blog with
-one fault per post URL, a trap blog, a blog that moved host, robots.txt answering 500 and
+one fault per post URL, a trap blog, a blog that moved host (by a 301, by a meta refresh),
+a meta refresh loop between two hosts' home pages, robots.txt answering 500 and
 404, a feed and a pager that ignore their paging, a Crawl-delay, every page's rel=canonical
 naming the home page, every address answered with the home page, entity bombs in a feed and
 a sitemap), then one test per fault asserting what the README's "Hostile sites and bad input"
@@ -180,6 +181,37 @@ def test_a_blog_that_moved_is_followed_as_the_same_source(crawled) -> None:
     assert line_of(crawled, sites.moved).startswith(f"{sites.moved.url}: ok, 2 posts found")
 
 
+def test_a_home_page_refreshing_to_another_host_is_a_blog_that_moved(crawled) -> None:
+    # before, the refresh was refused as "to another host" and the home page, a "we have
+    # moved" notice, was all the crawl read: `failed (no posts found ...)`
+    sites = crawled["sites"]
+    source = rows(crawled["db"], "SELECT * FROM sources WHERE url = ?", (sites.meta_moved.url,))[0]
+    assert source["moved_to"] == sites.meta_new_home.url
+    posts = rows(crawled["db"], "SELECT url FROM posts WHERE source_id = ?", (source["id"],))
+    assert sorted(p["url"] for p in posts) == [
+        sites.meta_new_home.url + "2023/05/first.html",
+        sites.meta_new_home.url + "2023/06/second.html",
+    ]
+    assert line_of(crawled, sites.meta_moved).startswith(f"{sites.meta_moved.url}: ok, 2 posts")
+    assert (
+        f"{sites.meta_moved.url}: the blog has moved to {sites.meta_new_home.url} (said by its "
+        "home page's meta refresh" in crawled["result"].stderr
+    )
+
+
+def test_a_meta_refresh_loop_between_two_hosts_is_stopped(crawled) -> None:
+    # the old home refreshes to a new host, whose home refreshes back: followed once, then
+    # stopped as a loop, each page asked for once (twice when a loaded machine makes it
+    # outlast DOWNLOAD_TIMEOUT=3 and it is retried)
+    sites = crawled["sites"]
+    assert 1 <= len([s for s in sites.meta_loop.log if s.path == "/"]) <= 2
+    assert 1 <= len([s for s in sites.meta_loop_back.log if s.path == "/"]) <= 2
+    assert "meta refresh in a loop not followed" in crawled["result"].stderr
+    assert line_of(crawled, sites.meta_loop).startswith(f"{sites.meta_loop.url}: failed")
+    source = rows(crawled["db"], "SELECT * FROM sources WHERE url = ?", (sites.meta_loop.url,))
+    assert source[0]["moved_to"] is None  # a loop is no move
+
+
 def test_a_meta_refresh_to_another_host_is_not_followed_and_the_post_is_kept(crawled) -> None:
     # before, Scrapy followed the refresh, dropped the request as offsite (logged at INFO
     # only) and the post was neither archived nor recorded
@@ -291,6 +323,19 @@ def test_broken_connections_are_retried_then_recorded(crawled, name: str, error:
     assert len(crawled["sites"].blog.requested(at(name))) == 2  # RETRY_TIMES=1
     assert post_row(crawled, name) is None  # nothing partial is archived
     assert any(error in e for e in failures(crawled, name)), failures(crawled, name)
+
+
+def test_a_header_line_too_long_is_said_in_plain_words(crawled) -> None:
+    # Twisted's HTTP client closes the connection at a header line over 16 KiB; before, the
+    # failure said only "ResponseFailed: [<... ConnectionDone: Connection was closed cleanly.>]"
+    assert len(crawled["sites"].blog.requested(at("huge-header"))) == 2  # RETRY_TIMES=1
+    assert post_row(crawled, "huge-header") is None
+    errors = failures(crawled, "huge-header")
+    assert any(
+        "closed before the response's headers ended" in e and "longer than 16384 bytes" in e
+        for e in errors
+    ), errors
+    assert not any("Connection was closed cleanly" in e for e in errors), errors
 
 
 # -- size limits
@@ -443,6 +488,7 @@ def test_stats_count_what_was_refused(crawled) -> None:
         "blogarchive/discovery/feed_page_repeated",
         "blogarchive/discovery/listing_page_repeated",
         "blogarchive/robots/crawl_delay",
+        "blogarchive/redirect/meta_refresh_not_followed",
     ):
         assert key in stats, key
     assert Path(crawled["db"]).exists()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from churn_blog import CHURN, ChurnPost, churn_site_pages
+from hostile_server import invited_readers_only, password_protected, paywalled, private_site_login
 
 from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, html_page, rows, run_blogarchive
 from pipeline.demo.content import synthetic_posts
@@ -515,3 +516,120 @@ def test_an_edit_of_the_modified_date_only_gives_no_version(tmp_path: Path, stat
         {"published": "2019-03-31T23:30:00-05:00", "updated": later}
     ]
     assert rows(db, "SELECT count(*) AS n FROM post_versions") == [{"n": 1}]
+
+
+def _walled_blog(static_site, paths: list[str], paragraphs: list[str]):
+    """A blog of posts of `paragraphs` each, listed on its home page."""
+    site = static_site({})
+    links = "".join(f"<h2><a href='{path}'>Post {i}</a></h2>" for i, path in enumerate(paths))
+    site.pages["/"] = html_page(f"<h1>Harbour notes</h1>{links}", "Harbour notes")
+    for i, path in enumerate(paths):
+        body = "".join(f"<p>{p}</p>" for p in paragraphs)
+        site.pages[path] = html_page(f"<article><h1>Post {i}</h1>{body}</article>", f"Post {i}")
+    return site
+
+
+WALL_PARAGRAPHS = [
+    f"Day {n}: the pilot boat went out at {n + 5} o'clock to meet the grain ship, and the "
+    "crew on the quay argued about whether the swell would let it berth before the tide "
+    "turned, which it did, with a foot of water to spare and the gulls complaining overhead."
+    for n in range(12)
+]
+
+
+def test_a_blog_gone_private_keeps_its_posts_and_records_the_walls(
+    static_site, tmp_path: Path
+) -> None:
+    """A blog that goes private answers every post's address with a login wall (a private
+    site plugin's login page, a Blogger-style invited-readers notice, a paywall after the
+    first paragraphs, a password-protected post), with 200. Before, the next crawl stored
+    each wall as the post's newest version: search and the post page showed the wall."""
+    paths = [f"/2024/0{n}/harbour-day-{n}.html" for n in range(1, 5)]
+    site = _walled_blog(static_site, paths, WALL_PARAGRAPHS)
+    public = dict(site.pages)
+    db = tmp_path / "private.db"
+    assert ": ok, 4 posts found, 4 new" in crawl(db, site.url).stdout
+    before = content_rows(db)
+
+    walls = [
+        private_site_login(site.url, site.url + paths[0][1:]),
+        invited_readers_only(site.url),
+        paywalled("Post 2", WALL_PARAGRAPHS[:4]),  # 4 of 12 paragraphs: over 100 words
+        password_protected("Post 3", site.url),
+    ]
+    # the home page is a wall too (a page the same as a post's, byte for byte, is refused as
+    # the home page: that is tested in test_hostile.py)
+    home = private_site_login(site.url, site.url)
+    for path, wall in zip(["/", *paths], [home, *walls], strict=True):
+        site.pages[path] = (200, {"Content-Type": "text/html; charset=utf-8"}, wall.encode())
+    private = crawl(db, site.url, "-s", "LOG_LEVEL=INFO")
+    assert content_rows(db) == before  # the archive's face is the posts, not the walls
+    assert rows(db, "SELECT count(*) AS n FROM post_versions") == [{"n": 4}]
+    failures = rows(db, "SELECT url, stage, error FROM failures ORDER BY url")
+    assert [f["url"] for f in failures] == [site.url + path[1:] for path in paths]
+    assert all(f["stage"] == "fetch" and f["error"].startswith("login wall:") for f in failures)
+    assert "less than half of the" in failures[2]["error"]  # the paywall's teaser
+    assert "'blogarchive/fetch/login_wall': 4" in private.stderr
+    assert private.stderr.count(": login wall: the page shows") >= 4  # logged
+    assert ", 4 failed" in private.stdout, private.stdout
+    assert f"{site.url}: the home page is a login wall: the page shows" in private.stderr
+
+    site.pages.update(public)  # open again: nothing spurious
+    reopened = crawl(db, site.url, "--full")
+    assert ": ok, 4 posts found, 0 new, 0 updated" in reopened.stdout, reopened.stdout
+    assert content_rows(db) == before
+    assert rows(db, "SELECT count(*) AS n FROM post_versions") == [{"n": 4}]
+    assert rows(db, "SELECT count(*) AS n FROM post_events") == [{"n": 0}]
+    assert len(rows(db, "SELECT id FROM failures")) == 4  # none new
+
+
+def test_a_wall_on_a_first_crawl_archives_no_post(static_site, tmp_path: Path) -> None:
+    """A members-only blog whose home page is public: its posts answer a login page or a
+    paywall with a short teaser. Nothing is archived from them; each is recorded."""
+    paths = ["/2024/05/members-walk.html", "/2024/06/members-boats.html"]
+    site = _walled_blog(static_site, paths, WALL_PARAGRAPHS)
+    site.pages[paths[0]] = (
+        200,
+        {"Content-Type": "text/html; charset=utf-8"},
+        private_site_login(site.url, site.url + paths[0][1:]).encode(),
+    )
+    site.pages[paths[1]] = (
+        200,
+        {"Content-Type": "text/html; charset=utf-8"},
+        paywalled("Boats", WALL_PARAGRAPHS[:1]).encode(),
+    )
+    db = tmp_path / "members.db"
+    result = crawl(db, site.url)
+    assert ": partial, 2 posts found, 0 new" in result.stdout, result.stdout
+    log = (db.parent / "logs" / "blogarchive.log").read_text()
+    assert log.count(": login wall: the page shows") == 2
+    assert "the home page is a login wall" not in log  # its home page is public
+    assert rows(db, "SELECT url FROM posts") == []
+    errors = rows(db, "SELECT url, error FROM failures ORDER BY url")
+    assert [e["url"] for e in errors] == [site.url + path[1:] for path in paths]
+    assert all(e["error"].startswith("login wall:") for e in errors), errors
+
+
+def test_a_post_sent_to_the_blogs_login_page_keeps_its_text(static_site, tmp_path: Path) -> None:
+    """The commonest "private site" plugins answer a post's address with a redirect to the
+    blog's own login page (`/wp-login.php?redirect_to=...`). The login page is refused as a
+    wall under the post's address, not under the login page's; the post keeps its text."""
+    paths = ["/2024/07/harbour-day-7.html", "/2024/08/harbour-day-8.html"]
+    site = _walled_blog(static_site, paths, WALL_PARAGRAPHS)
+    db = tmp_path / "redirected.db"
+    assert ": ok, 2 posts found, 2 new" in crawl(db, site.url).stdout
+    before = content_rows(db)
+    for path in paths:
+        login = f"/wp-login.php?redirect_to={site.url}{path[1:]}"
+        site.pages[path] = (302, {"Location": login}, b"")
+        site.pages[login] = (
+            200,
+            {"Content-Type": "text/html; charset=utf-8"},
+            private_site_login(site.url, site.url + path[1:]).encode(),
+        )
+    result = crawl(db, site.url, "--full")
+    assert ", 2 failed" in result.stdout, result.stdout
+    assert content_rows(db) == before
+    failures = rows(db, "SELECT url, error FROM failures ORDER BY url")
+    assert [f["url"] for f in failures] == [site.url + path[1:] for path in paths]
+    assert all(f["error"].startswith("login wall:") for f in failures), failures

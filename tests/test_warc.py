@@ -599,6 +599,43 @@ def test_reextract_passes_over_pages_the_crawl_refused(static_site: Any, tmp_pat
     assert snapshot(db) == before
 
 
+def test_reextract_passes_over_login_walls(static_site: Any, tmp_path: Path) -> None:
+    """A post whose address later answered a paywall after its first paragraphs, then a
+    private site's login page (the blog went private): the crawl kept the post and recorded
+    both walls; reextract rebuilds the post from its own page, not from the newest capture,
+    the wall (it stored the paywall's teaser as the post)."""
+    from hostile_server import paywalled, private_site_login
+
+    paragraphs = [
+        f"Week {n}: the estuary's tide tables were checked against the harbour master's "
+        "gauge, and the two agreed to within a few minutes at every high water we measured."
+        for n in range(14)
+    ]
+    site = static_site(
+        {"/": html_page("<h1>Estuary log</h1><h2><a href='/2024/05/tides.html'>Tides</a></h2>")}
+    )
+    post = "/2024/05/tides.html"
+    article = "".join(f"<p>{p}</p>" for p in paragraphs)
+    site.pages[post] = html_page(f"<article><h1>Tide tables</h1>{article}</article>")
+    db = tmp_path / "archive.db"
+    assert run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK).returncode == 0
+    for wall in (
+        paywalled("Tide tables", paragraphs[:5]),
+        private_site_login(site.url, site.url + post[1:]),
+    ):
+        site.pages[post] = (200, {"Content-Type": "text/html; charset=utf-8"}, wall.encode())
+        result = run_blogarchive("crawl", site.url, "--full", "--db", str(db), *LOOPBACK)
+        assert "1 failed" in result.stdout, result.stdout + result.stderr
+    assert len(rows(db, "SELECT id FROM captures WHERE url = ?", (site.url + post[1:],))) == 3
+    before = snapshot(db)
+    assert [p["title"] for p in before["posts"]] == ["Tide tables"]
+
+    result = run_blogarchive("reextract", "--db", str(db))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 posts re-extracted from their captures: 0 changed, 1 unchanged" in result.stdout
+    assert snapshot(db) == before
+
+
 def test_warc_dates_are_to_the_second_as_warc_1_0_defines_them(crawled: dict[str, Any]) -> None:
     """WARC/1.0 (ISO 28500:2009) has `WARC-Date: YYYY-MM-DDThh:mm:ssZ`; fractions of a second
     are WARC/1.1's. Validators that check the date by the record's version refused

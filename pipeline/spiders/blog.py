@@ -21,7 +21,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.internet.error import ConnectionDone
+from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
 from pipeline import discovery
 from pipeline.items import FailureItem, FetchState, PageItem, PostStatusItem, SourceItem
@@ -35,6 +38,7 @@ from pipeline.urls import (
     normalise_source_url,
     same_blog,
 )
+from pipeline.walls import page_wall
 from pipeline.warc import payload_digest
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -275,6 +279,7 @@ class BlogSpider(Spider):
             )
             return
         home = discovery.parse_home(response.body, response.url)
+        self._check_home_wall(response, source)
         self.home_pages[source] = (
             canonical_url(response.url),
             len(response.body),
@@ -322,6 +327,22 @@ class BlogSpider(Spider):
             # own request would be dropped as a duplicate, so it is archived from here.
             self.crawler.stats.inc_value("blogarchive/discovery/home_is_a_post")
             yield from self.parse_post(response, hints={})
+
+    def _check_home_wall(self, response: Response, source: str) -> None:
+        """A home page that is a login wall: the blog went private or members-only. Said
+        once per run (its posts' walls are refused and recorded one by one)."""
+        try:
+            wall = page_wall(discovery.parse_html(response.body))
+        except discovery.DiscoveryError:
+            return
+        if wall:
+            self.crawler.stats.inc_value("blogarchive/discovery/home_login_wall")
+            self.logger.warning(
+                "%s: the home page is a %s; is the blog private or members-only now? Its "
+                "archived posts are kept",
+                source,
+                wall.removesuffix(": not archived"),
+            )
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         source = response.meta["source_url"]
@@ -689,4 +710,26 @@ def _declared_encoding(response: Response) -> str | None:
 def _describe(failure: Failure) -> str:
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
+    if _closed_mid_headers(failure.value):
+        return (
+            f"{failure.type.__name__}: the connection was closed before the response's headers "
+            f"ended: a header line longer than {LineReceiver.MAX_LENGTH} bytes, which "
+            "Twisted's HTTP client refuses (a runaway cookie, say), or a server that stopped "
+            "in the middle of its headers"
+        )
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"
+
+
+def _closed_mid_headers(error: BaseException) -> bool:
+    """Whether a download failed because the connection was closed cleanly after the
+    response began and before its headers ended. Twisted's HTTP client says only
+    "ConnectionDone: Connection was closed cleanly" both when the server closed it there and
+    when the client itself did, at a header line longer than its line limit (16 KiB): it
+    keeps no trace of which, so the message names both."""
+    cause = error.__cause__ if not isinstance(error, ResponseFailed) else error
+    if not isinstance(cause, ResponseFailed) or isinstance(cause, ResponseNeverReceived):
+        return False
+    reasons = getattr(cause, "reasons", None) or []
+    return bool(reasons) and all(
+        isinstance(reason, Failure) and reason.check(ConnectionDone) for reason in reasons
+    )
