@@ -105,7 +105,7 @@ def test_a_pager_that_goes_on_forever_is_followed_once(crawled) -> None:
     pager_loop = crawled["sites"].pager_loop
     assert line_of(crawled, pager_loop).startswith(f"{pager_loop.url}: ok, 2 posts found, 2 new")
     # the home page, then ?page=2 (the same posts again): not ?page=3 and on to the budget.
-    # Distinct paths: on a loaded machine a page can outlast DOWNLOAD_TIMEOUT=3 and be retried
+    # Distinct paths: on a loaded machine a page can outlast DOWNLOAD_TIMEOUT and be retried
     assert list(dict.fromkeys(s.path for s in pager_loop.requested("/"))) == ["/", "/?page=2"]
     assert "listing page" in crawled["result"].stderr
 
@@ -203,7 +203,7 @@ def test_a_home_page_refreshing_to_another_host_is_a_blog_that_moved(crawled) ->
 def test_a_meta_refresh_loop_between_two_hosts_is_stopped(crawled) -> None:
     # the old home refreshes to a new host, whose home refreshes back: followed once, then
     # stopped as a loop, each page asked for once (twice when a loaded machine makes it
-    # outlast DOWNLOAD_TIMEOUT=3 and it is retried)
+    # outlast DOWNLOAD_TIMEOUT and it is retried)
     sites = crawled["sites"]
     assert 1 <= len([s for s in sites.meta_loop.log if s.path == "/"]) <= 2
     assert 1 <= len([s for s in sites.meta_loop_back.log if s.path == "/"]) <= 2
