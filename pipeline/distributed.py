@@ -74,6 +74,9 @@ ITEM_TYPES: dict[str, type] = {
 
 INGESTER_KEY = "blogarchive:ingester"  # the lease of the one ingester: `host:pid started`
 INGESTER_LEASE_SECONDS = 60
+# where the ingester's WARC files stood before its batch in hand: what a killed ingester wrote
+# past it for a batch it did not commit is cut by the next one
+INGESTER_WARC_KEY = "blogarchive:ingester:warc"
 
 
 class DistributedError(ValueError):
@@ -807,14 +810,56 @@ class Ingester:
                 logger.warning("cannot give the ingester lease up: %s", error)
             self.lease = None
 
-    def _store_capture(self, capture: PushedCapture) -> None:
-        if self.warc is None:
+    def _writer(self) -> RollingWarcWriter:
+        if self.warc is None:  # its first file is made by its first record
             self.warc = RollingWarcWriter(
                 self.warc_dir,
                 prefix="blogarchive-ingest",
                 info={"operator-software": "Scrapy, scrapy-redis", "robots": "obey"},
                 gzip_level=self.gzip_level,
             )
+        return self.warc
+
+    def _mark_warc(self) -> tuple[int, int]:
+        """Note, in Redis, where this ingester's WARC files stand before it takes a batch."""
+        writer = self._writer()
+        count, size = writer.mark()
+        where = {
+            "dir": str(writer.directory.resolve()),
+            "names": writer.name_prefix,
+            "files": [path.name for path in writer.files[:count]],
+            "size": size,
+        }
+        self.server.set(INGESTER_WARC_KEY, json.dumps(where))
+        return count, size
+
+    def _cut_uncommitted_warc(self) -> None:
+        """Remove what a killed ingester wrote into its WARC files for the batch it did not
+        commit (records no `captures` row names; the batch is written again)."""
+        data = self.server.get(INGESTER_WARC_KEY)
+        if not data:
+            return
+        where = json.loads(data)
+        directory, kept = Path(where["dir"]), set(where["files"])
+        cut = 0
+        for path in directory.glob(f"{where['names']}*.warc.gz"):
+            if path.name not in kept:
+                path.unlink(missing_ok=True)
+                cut += 1
+        if where["files"] and where["size"] >= 0:
+            last = directory / where["files"][-1]
+            if last.exists() and last.stat().st_size > where["size"]:
+                os.truncate(last, where["size"])
+                cut += 1
+        if cut:
+            logger.warning(
+                "cut the WARC records of the interrupted ingest's uncommitted batch from %s",
+                directory,
+            )
+        self.server.delete(INGESTER_WARC_KEY)
+
+    def _store_capture(self, capture: PushedCapture) -> None:
+        self._writer()
         try:
             capture_id, record_type = archive_exchange(
                 self.warc, self.archive, capture.exchange, mime=capture.mime, hints=capture.hints
@@ -844,7 +889,7 @@ class Ingester:
         # the processing list holds the newest taken leftmost
         taken = list(reversed(self.server.lrange(PROCESSING_KEY, 0, -1)))
         if taken and self.archive.ingested_batch(batch_digest(taken)):
-            self.server.delete(PROCESSING_KEY)
+            self.server.delete(PROCESSING_KEY, INGESTER_WARC_KEY)
             self.stats.inc_value("blogarchive/ingest/committed_batch_dropped")
             logger.warning(
                 "the %d items an interrupted ingest left in Redis were written before it "
@@ -852,6 +897,8 @@ class Ingester:
                 len(taken),
             )
             return 0
+        if taken:
+            self._cut_uncommitted_warc()
         moved = 0
         # taken from the queue's right end and pushed on the processing list's left, so the
         # newest taken is leftmost: put back leftmost first, each at the right end, and the
@@ -908,6 +955,7 @@ class Ingester:
     def ingest_batch(self, block: float = 0) -> int:
         """Take up to `batch_size` items, write them in one transaction; return how many."""
         self._renew()  # before anything is taken: a lost lease takes nothing
+        warc_mark = self._mark_warc()
         raw: list[bytes] = []
         if block > 0:
             first = self.server.blmove(ITEMS_KEY, PROCESSING_KEY, block, "RIGHT", "LEFT")
@@ -922,7 +970,6 @@ class Ingester:
         if not raw:
             return 0
         touched: set[tuple[str, str]] = set()
-        warc_mark = self.warc.mark() if self.warc is not None else (0, -1)
         try:
             self._write_batch(raw, touched)
         except BaseException:

@@ -302,10 +302,9 @@ class RollingWarcWriter:
         self.close()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            stamp = self.started.strftime("%Y%m%dT%H%M%SZ")
             while True:
                 self._serial += 1
-                path = self.directory / f"{self.prefix}-{stamp}-{self._serial:05d}.warc.gz"
+                path = self.directory / f"{self.name_prefix}{self._serial:05d}.warc.gz"
                 try:
                     self._file = open(path, "xb")  # noqa: SIM115 - closed in close()
                     break
@@ -428,6 +427,11 @@ class RollingWarcWriter:
             date=date,
             digest=digest,
         )
+
+    @property
+    def name_prefix(self) -> str:
+        """How the names of this writer's files begin (the serial number follows)."""
+        return f"{self.prefix}-{self.started.strftime('%Y%m%dT%H%M%SZ')}-"
 
     def mark(self) -> tuple[int, int]:
         """Where the next record goes, for `rewind`: (files so far, size of the open one, or

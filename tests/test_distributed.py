@@ -511,3 +511,41 @@ def test_a_redis_that_wants_a_password_or_is_no_redis_gets_one_line(
         assert rows(Path(db), "SELECT count(*) AS n FROM posts")[0]["n"] > 5
     finally:
         server.stop()
+
+
+def test_an_ingester_killed_while_it_writes_warc_records_leaves_none_unindexed(
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+) -> None:
+    """kill -9 of `ingest` after it wrote part of its batch's WARC records, before the commit:
+    those records stayed in its WARC file with no `captures` row (and the next ingest wrote
+    them again). Now the next ingest cuts them (where the files stood before the batch is
+    noted in Redis), so every record is indexed once."""
+    import redis
+
+    db = tmp_path / "archive.db"
+    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+    client = redis.Redis.from_url(redis_url)
+    worker = _workers(1, redis_url, "warc-killed", urls, "-s", "BLOGARCHIVE_REDIS_IDLE_SECONDS=1")
+    worker[0].communicate(timeout=120)
+    assert worker[0].returncode == 0
+    ingester = subprocess.Popen(
+        [BLOGARCHIVE, "ingest", "--redis", redis_url, "--db", str(db), "--once"]
+        + ["--batch-size", "1000"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+    def writing() -> bool:
+        assert ingester.poll() is None, "the batch was committed before it could be killed"
+        return sum(path.stat().st_size for path in (tmp_path / "warc").glob("*.warc.gz")) > 20000
+
+    _wait_for(writing, "no WARC record written")
+    ingester.send_signal(signal.SIGKILL)
+    ingester.communicate(timeout=10)
+    assert rows(db, "SELECT count(*) AS n FROM captures") == [{"n": 0}]
+
+    _ingest(redis_url, db)
+    assert rows(db, ROWS) == single_rows
+    check_captures(db, sorted((tmp_path / "warc").glob("*.warc.gz")))
+    assert client.llen("blogarchive:items:processing") == 0
