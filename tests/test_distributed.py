@@ -361,7 +361,8 @@ def test_a_redis_restart_mid_crawl_fails_the_worker_clearly_and_the_next_run_com
     (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis", persist).start()
     db = tmp_path / "archive.db"
-    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+    urls = [demo_blogs.blogger.url]  # one blog: enough to be cut short, and quicker
+    wanted = [row for row in single_rows if row["url"].startswith(urls[0])]
     try:
         client = redis.Redis.from_url(server.url)
         slow = ["-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.1"]
@@ -380,8 +381,8 @@ def test_a_redis_restart_mid_crawl_fails_the_worker_clearly_and_the_next_run_com
         ingested = int(ingest.stdout.split()[0])
         if persist:  # what was pushed before Redis stopped is archived
             assert ingested >= pushed >= 10
-        assert len(rows(db, ROWS)) < len(single_rows)
-        _run_again_completes(server.url, "restarted-next", urls, db, single_rows)
+        assert len(rows(db, ROWS)) < len(wanted)
+        _run_again_completes(server.url, "restarted-next", urls, db, wanted)
     finally:
         server.stop()
 
@@ -397,7 +398,8 @@ def test_a_redis_that_restarted_empty_before_the_worker_ended_is_reported(
     (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis").start()
     db = tmp_path / "archive.db"
-    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+    urls = [demo_blogs.blogger.url]  # one blog: enough to be cut short, and quicker
+    wanted = [row for row in single_rows if row["url"].startswith(urls[0])]
     try:
         client = redis.Redis.from_url(server.url)
         worker = _workers(1, server.url, "emptied", urls, "-s", "BLOGARCHIVE_REDIS_IDLE_SECONDS=6")[
@@ -417,10 +419,10 @@ def test_a_redis_that_restarted_empty_before_the_worker_ended_is_reported(
         out, err = worker.communicate(timeout=120)
         assert worker.returncode == 1, (out, err)
         assert "run emptied is incomplete" in err
-        assert "Redis no longer holds" in err
+        assert "Redis no longer holds" in err and "Traceback" not in err
         _ingest(server.url, db)
         assert rows(db, ROWS) == []
-        _run_again_completes(server.url, "emptied-next", urls, db, single_rows)
+        _run_again_completes(server.url, "emptied-next", urls, db, wanted)
     finally:
         server.stop()
 
