@@ -17,8 +17,9 @@ version to the capture of its page.
 
 Keys of one run (`--run NAME`, default the UTC date) are namespaced:
 `blogarchive:run:NAME:requests` (the priority queue), `...:dupefilter` (request fingerprints),
-`...:platforms` (what each source's home page said it is), `...:workers` (heartbeats) and
-`...:crawls` (the ingester's `crawls` row per source). They persist across workers (the
+`...:platforms` (what each source's home page said it is), `...:workers` (heartbeats),
+`...:written` (each running worker's count of its writes, `RedisLink`) and `...:crawls` (the
+ingester's `crawls` row per source). They persist across workers (the
 first worker to finish must not wipe the queue of the others) and expire
 `BLOGARCHIVE_REDIS_RUN_TTL` seconds after a worker last closed; a new run name starts afresh.
 
@@ -35,6 +36,10 @@ scrapy-redis 0.9.1 against Scrapy 2.19, adapted in the subclasses below:
   is kept in Redis. Incremental crawling needs the archive, which workers do not have: they
   run without `archive_view` (every listed post is fetched) and without the sweep of
   unlisted posts.
+
+A worker whose Redis fails (a command failing past redis-py's retry) or comes back without
+the worker's writes (restarted without persistence) stops and says its run is incomplete
+(`RedisLink`), instead of taking the empty queue for the end of the crawl.
 
 The engine closes a spider whose scheduler is empty; `WorkerKeepAlive` keeps a worker open
 while the shared queue holds requests or another worker has been busy in the last
