@@ -1035,7 +1035,14 @@ def _crawl_worker(
     urls: list[str], redis_url: str, run_name: str | None, overrides: dict[str, str]
 ) -> None:
     """`crawl --redis`: one worker of a shared crawl (pipeline/distributed.py)."""
-    from pipeline.distributed import DistributedError, default_run_name, run_key, run_worker
+    from pipeline.distributed import (
+        REDIS_LOST_STAT,
+        DistributedError,
+        default_run_name,
+        redacted,
+        run_key,
+        run_worker,
+    )
 
     if not urls:
         raise click.UsageError("a worker needs the blog URLs: blogarchive crawl --redis URL BLOG")
@@ -1047,9 +1054,14 @@ def _crawl_worker(
         raise click.ClickException(str(error)) from error
     click.echo(
         f"worker of run {run}: {stats.get('response_received_count', 0)} responses, "
-        f"{stats.get('blogarchive/redis/items_pushed', 0)} items pushed to {redis_url} "
-        f"({stats.get('finish_reason', 'not started')})"
+        f"{stats.get('blogarchive/redis/items_pushed', 0)} items pushed to "
+        f"{redacted(redis_url)} ({stats.get('finish_reason', 'not started')})"
     )
+    if stats.get(REDIS_LOST_STAT):
+        raise click.ClickException(
+            f"{stats[REDIS_LOST_STAT]}: run {run} is incomplete; what Redis kept is ingested "
+            "once, and a crawl under a new --run name fetches the rest"
+        )
     if stats.get("finish_reason") == "shutdown":
         sys.exit(EXIT_INTERRUPTED)
 
@@ -1065,7 +1077,15 @@ def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) ->
     """The single writer of a distributed crawl: move the items and captures workers pushed
     to Redis into the archive (captures as WARC files in warc/ beside it). Idempotent; can
     be stopped and restarted at any time."""
-    from pipeline.distributed import DistributedError, Ingester, IngesterBusy, redis_client
+    import redis
+
+    from pipeline.distributed import (
+        DistributedError,
+        Ingester,
+        IngesterBusy,
+        redacted,
+        redis_client,
+    )
 
     try:
         server = redis_client(redis_url)
@@ -1090,6 +1110,13 @@ def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) ->
             pass
         except DistributedError as error:
             raise click.ClickException(str(error)) from error
+        except redis.RedisError as error:
+            # the batch being written was rolled back; what it took stays in the processing
+            # list, put back (or, if it was committed, dropped) by the next ingest
+            raise click.ClickException(
+                f"lost Redis at {redacted(redis_url)} ({error}) after {ingester.items} items; "
+                "run ingest again once Redis is back: it takes up the batch in hand"
+            ) from error
         finally:
             ingester.close()
     click.echo(f"{ingester.items} items ingested into {db_path or default_db_path()}")

@@ -17,8 +17,9 @@ version to the capture of its page.
 
 Keys of one run (`--run NAME`, default the UTC date) are namespaced:
 `blogarchive:run:NAME:requests` (the priority queue), `...:dupefilter` (request fingerprints),
-`...:platforms` (what each source's home page said it is), `...:workers` (heartbeats) and
-`...:crawls` (the ingester's `crawls` row per source). They persist across workers (the
+`...:platforms` (what each source's home page said it is), `...:workers` (heartbeats),
+`...:written` (each running worker's count of its writes, `RedisLink`) and `...:crawls` (the
+ingester's `crawls` row per source). They persist across workers (the
 first worker to finish must not wipe the queue of the others) and expire
 `BLOGARCHIVE_REDIS_RUN_TTL` seconds after a worker last closed; a new run name starts afresh.
 
@@ -35,6 +36,10 @@ scrapy-redis 0.9.1 against Scrapy 2.19, adapted in the subclasses below:
   is kept in Redis. Incremental crawling needs the archive, which workers do not have: they
   run without `archive_view` (every listed post is fetched) and without the sweep of
   unlisted posts.
+
+A worker whose Redis fails (a command failing past redis-py's retry) or comes back without
+the worker's writes (restarted without persistence) stops and says its run is incomplete
+(`RedisLink`), instead of taking the empty queue for the end of the crawl.
 
 The engine closes a spider whose scheduler is empty; `WorkerKeepAlive` keeps a worker open
 while the shared queue holds requests or another worker has been busy in the last
@@ -74,6 +79,9 @@ ITEM_TYPES: dict[str, type] = {
 
 INGESTER_KEY = "blogarchive:ingester"  # the lease of the one ingester: `host:pid started`
 INGESTER_LEASE_SECONDS = 60
+# where the ingester's WARC files stood before its batch in hand: what a killed ingester wrote
+# past it for a batch it did not commit is cut by the next one
+INGESTER_WARC_KEY = "blogarchive:ingester:warc"
 
 
 class DistributedError(ValueError):
@@ -107,15 +115,51 @@ def run_key(run: str, name: str) -> str:
     return f"blogarchive:run:{run}:{name}"
 
 
-def redis_client(url: str) -> Any:
+REDIS_TIMEOUT = 30  # seconds: a host that accepts the connection but never answers
+
+
+def redacted(url: str) -> str:
+    """`url` with its password, if any, as `***` (for what is printed and logged)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        user = parts.username or ""
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    except ValueError:
+        return url
+
+
+def redis_problem(url: str, error: BaseException) -> str:
+    """What went wrong talking to the Redis at `url`, in words, with no password."""
+    import redis
+
+    where = redacted(url)
+    if isinstance(error, redis.AuthenticationError):
+        from urllib.parse import urlsplit
+
+        if urlsplit(url).password is None:
+            return f"Redis at {where} needs a password: redis://:PASSWORD@HOST:PORT/DB"
+        return f"Redis at {where} refused the password ({error})"
+    if isinstance(error, redis.TimeoutError | redis.ResponseError) or (
+        isinstance(error, redis.ConnectionError) and "closed by server" in str(error)
+    ):
+        return f"no Redis answered at {where} ({error}): is it the Redis port?"
+    return f"cannot reach Redis at {where}: {error}"
+
+
+def redis_client(url: str, *, timeout: float = REDIS_TIMEOUT) -> Any:
     """A redis-py client for `url`, checked with PING."""
     import redis
 
     try:
-        client = redis.Redis.from_url(url)
+        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         client.ping()
     except (redis.RedisError, ValueError) as error:
-        raise DistributedError(f"cannot reach Redis at {url}: {error}") from error
+        raise DistributedError(redis_problem(url, error)) from error
     return client
 
 
@@ -198,6 +242,7 @@ def decode_item(data: bytes | str) -> tuple[str, Any]:
 import redis  # noqa: E402 - scrapy-redis's own client library
 from scrapy import signals  # noqa: E402 - kept below the Scrapy-free helpers above
 from scrapy.exceptions import DontCloseSpider, NotConfigured  # noqa: E402
+from scrapy.utils.defer import deferred_from_coro  # noqa: E402
 from scrapy_redis.connection import get_redis_from_settings  # noqa: E402
 from scrapy_redis.dupefilter import RFPDupeFilter  # noqa: E402
 from scrapy_redis.scheduler import Scheduler  # noqa: E402
@@ -230,29 +275,156 @@ def redis_of(crawler: Any) -> tuple[Any, str]:
     return get_redis_from_settings(crawler.settings), run
 
 
+REDIS_LOST_STAT = "blogarchive/redis/lost"  # why this worker's part of the run is incomplete
+
+
+class RedisLink:
+    """What a worker knows of its writes to the shared Redis, so that a Redis that failed
+    (unreachable past redis-py's retry) or came back without them (restarted without
+    persistence, flushed) is noticed and said, not taken for the end of the crawl.
+
+    Each item, capture and request the worker writes also counts one in the run's hash
+    `...:written` (field: this worker), in the same transaction for items; at the end the
+    worker compares Redis's count with its own. Redis keeps (or loses) a prefix of the
+    writes it received, so a count that came through means the writes before it did too."""
+
+    def __init__(self, crawler: Any, server: Any, run: str):
+        self.crawler = crawler
+        self.server = server
+        self.run = run
+        self.worker = worker_name()
+        self.written_key = run_key(run, "written")
+        self.writes = 0
+
+    @classmethod
+    def of(cls, crawler: Any) -> RedisLink:
+        """The crawler's one link (made by the first component that asks)."""
+        link = getattr(crawler, "_blogarchive_redis_link", None)
+        if link is None:
+            link = cls(crawler, *redis_of(crawler))
+            crawler._blogarchive_redis_link = link
+        return link
+
+    @property
+    def lost(self) -> str | None:
+        return self.crawler.stats.get_value(REDIS_LOST_STAT)
+
+    def push(self, data: str) -> bool:
+        """LPUSH one record onto `blogarchive:items`, counted; False when Redis failed."""
+        try:
+            pipe = self.server.pipeline(transaction=True)
+            pipe.lpush(ITEMS_KEY, data)
+            pipe.hincrby(self.written_key, self.worker, 1)
+            pipe.execute()
+        except redis.RedisError as error:
+            self.fail(f"cannot push to Redis: {error}")
+            return False
+        self.writes += 1
+        return True
+
+    def count(self) -> None:
+        """Count one write made elsewhere (a request the scheduler queued)."""
+        try:
+            self.server.hincrby(self.written_key, self.worker, 1)
+        except redis.RedisError as error:
+            self.fail(f"cannot write to Redis: {error}")
+            return
+        self.writes += 1
+
+    def fail(self, why: str) -> None:
+        """Redis failed this worker: what it had not written is lost, so it stops; the
+        first reason is kept for its summary (`REDIS_LOST_STAT`)."""
+        self.crawler.stats.inc_value("blogarchive/redis/errors")
+        if self.lost is not None:
+            logger.warning("%s", why)
+            return
+        self.crawler.stats.set_value(REDIS_LOST_STAT, why)
+        logger.error("%s; this worker stops: run %s is incomplete", why, self.run)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="redis_lost"))
+
+    def check(self) -> None:
+        """At the end: does Redis still hold every write of this worker? Then the keys of
+        the run get their expiry."""
+        if self.lost is not None:
+            return
+        try:
+            held = int(self.server.hget(self.written_key, self.worker) or 0)
+            self.server.hdel(self.written_key, self.worker)
+        except redis.RedisError as error:
+            self.fail(f"cannot check this worker's writes in Redis: {error}")
+            return
+        if held < self.writes:
+            self.fail(
+                f"Redis no longer holds {self.writes - held} of the {self.writes} items and "
+                "requests this worker wrote (was it restarted without persistence?)"
+            )
+
+
 class RedisScheduler(Scheduler):
     """scrapy-redis's scheduler, adapted to Scrapy 2.19 and to many workers (see above)."""
 
+    link: RedisLink | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RedisScheduler:
+        scheduler = super().from_crawler(crawler)
+        scheduler.link = RedisLink.of(crawler)
+        return scheduler
+
     def enqueue_request(self, request: Any) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
+        if self.link is not None and self.link.lost:
+            return False  # the worker is stopping
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.queue.push(request)
+        except redis.RedisError as error:
+            if self.link is None:
+                raise
+            self.link.fail(f"cannot queue {request.url} in Redis: {error}")
             return False
+        if self.link is not None:
+            self.link.count()
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Any:
-        request = self.queue.pop(self.idle_before_close)
+        if self.link is not None and self.link.lost:
+            return None
+        try:
+            request = self.queue.pop(self.idle_before_close)
+        except redis.RedisError as error:
+            if self.link is None:
+                raise
+            self.link.fail(f"cannot take a request from Redis: {error}")
+            return None
         if request and self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
+    def has_pending_requests(self) -> bool:
+        if self.link is not None and self.link.lost:
+            return False
+        try:
+            return super().has_pending_requests()
+        except redis.RedisError as error:
+            if self.link is None:
+                raise
+            self.link.fail(f"cannot read the queue in Redis: {error}")
+            return False
+
     def close(self, reason: str) -> None:
         ttl = self.spider.settings.getint("BLOGARCHIVE_REDIS_RUN_TTL", 7 * 86400)
         if ttl > 0:
-            for key in (self.queue.key, self.df.key):
-                self.server.expire(key, ttl)
+            try:
+                for key in (self.queue.key, self.df.key, run_key(self.link.run, "written")):
+                    self.server.expire(key, ttl)
+            except redis.RedisError as error:  # they expire with the next worker's close
+                logger.warning("cannot set the expiry of run %s's keys: %s", self.link.run, error)
 
 
 class RedisDupeFilter(RFPDupeFilter):
@@ -265,18 +437,31 @@ class RedisDupeFilter(RFPDupeFilter):
 class RedisDict(dict):
     """A dict mirrored in a Redis hash: what one worker learns, the others read."""
 
-    def __init__(self, server: Any, key: str):
+    def __init__(self, server: Any, key: str, link: RedisLink | None = None):
         super().__init__()
         self.server = server
         self.key = key
+        self.link = link  # told when Redis fails (then this worker's own copy is used)
+
+    def _failed(self, error: redis.RedisError) -> None:
+        if self.link is None:
+            raise error
+        self.link.fail(f"cannot share what a blog's home page said in Redis: {error}")
 
     def __setitem__(self, name: str, value: str) -> None:
         super().__setitem__(name, value)
-        self.server.hset(self.key, name, value)
+        try:
+            self.server.hset(self.key, name, value)
+        except redis.RedisError as error:
+            self._failed(error)
 
     def _load(self, name: Any) -> None:
         if not super().__contains__(name):
-            value = self.server.hget(self.key, name)
+            try:
+                value = self.server.hget(self.key, name)
+            except redis.RedisError as error:
+                self._failed(error)
+                return
             if value is not None:
                 super().__setitem__(name, value.decode())
 
@@ -299,8 +484,8 @@ class DistributedBlogSpider(BlogSpider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> DistributedBlogSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        server, run = redis_of(crawler)
-        spider.platforms = RedisDict(server, run_key(run, "platforms"))
+        link = RedisLink.of(crawler)
+        spider.platforms = RedisDict(link.server, run_key(link.run, "platforms"), link)
         return spider
 
     def _open_archive_view(self) -> None:
@@ -320,6 +505,7 @@ class WorkerKeepAlive:
         self.idle_seconds = crawler.settings.getfloat("BLOGARCHIVE_REDIS_IDLE_SECONDS", 10.0)
         self.last_beat = 0.0
         self.idle_since: float | None = None
+        self.link = RedisLink.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> WorkerKeepAlive:
@@ -333,16 +519,26 @@ class WorkerKeepAlive:
     def busy(self, *args: Any, **kwargs: Any) -> None:
         self.idle_since = None
         now = time.time()
-        if now - self.last_beat >= 1.0:
+        if now - self.last_beat >= 1.0 and not self.link.lost:
             self.last_beat = now
-            self.server.zadd(self.key, {self.worker: now})
+            try:
+                self.server.zadd(self.key, {self.worker: now})
+            except redis.RedisError as error:
+                self.link.fail(f"cannot reach Redis: {error}")
 
     def spider_idle(self, spider: Any = None) -> None:
+        if self.link.lost:
+            return  # stopping: nothing more can be shared
         now = time.time()
-        self.server.zrem(self.key, self.worker)
+        try:
+            self.server.zrem(self.key, self.worker)
+            others = self.server.zcount(self.key, now - self.idle_seconds, "+inf")
+            queued = self.server.zcard(self.queue_key)
+        except redis.RedisError as error:
+            self.link.fail(f"cannot reach Redis: {error}")
+            return
         self.last_beat = 0.0
-        others = self.server.zcount(self.key, now - self.idle_seconds, "+inf")
-        if self.server.zcard(self.queue_key) or others:
+        if queued or others:
             self.idle_since = None
             self.crawler.stats.inc_value("blogarchive/redis/kept_alive")
             raise DontCloseSpider
@@ -352,7 +548,10 @@ class WorkerKeepAlive:
             raise DontCloseSpider
 
     def spider_closed(self, spider: Any = None) -> None:
-        self.server.zrem(self.key, self.worker)
+        try:
+            self.server.zrem(self.key, self.worker)
+        except redis.RedisError as error:  # a heartbeat ages out by itself
+            logger.warning("cannot withdraw this worker's heartbeat: %s", error)
 
 
 class RedisCaptureMiddleware:
@@ -367,6 +566,7 @@ class RedisCaptureMiddleware:
         self.run = run
         self.worker = worker_name()
         self.body_limit = crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
+        self.link = RedisLink.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedisCaptureMiddleware:
@@ -385,11 +585,8 @@ class RedisCaptureMiddleware:
             kept.mime,
             kept.hints,
         )
-        try:
-            self.server.lpush(ITEMS_KEY, encode_capture(capture, self.run, self.worker))
-        except redis.RedisError as error:
-            self.stats.inc_value("blogarchive/warc/failed")
-            logger.error("%s: cannot push its capture to Redis: %s", response.url, error)
+        if not self.link.push(encode_capture(capture, self.run, self.worker)):
+            self.stats.inc_value("blogarchive/warc/failed")  # the worker stops (RedisLink)
             return response
         request.meta["capture_key"] = capture.key
         self.stats.inc_value("blogarchive/redis/captures_pushed")
@@ -408,6 +605,7 @@ class RedisPushPipeline:
         self.run = run
         self.worker = worker_name()
         self.traffic: dict[str, list[int]] = {}
+        self.link = RedisLink.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedisPushPipeline:
@@ -417,8 +615,8 @@ class RedisPushPipeline:
         return pipeline
 
     def push(self, item: Any) -> None:
-        self.server.lpush(ITEMS_KEY, encode_item(item, self.run, self.worker))
-        self.stats.inc_value("blogarchive/redis/items_pushed")
+        if self.link.push(encode_item(item, self.run, self.worker)):
+            self.stats.inc_value("blogarchive/redis/items_pushed")
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PostItem | FailureItem | PostStatusItem | SourceItem):
@@ -440,9 +638,31 @@ class RedisPushPipeline:
 
     def close_spider(self) -> None:
         for source, (requests, size) in self.traffic.items():
+            if self.link.lost:
+                break
             record = {"source_url": source, "requests": requests, "bytes": size}
             envelope = {"type": "WorkerStats", "run": self.run, "worker": self.worker}
-            self.server.lpush(ITEMS_KEY, json.dumps({**envelope, "item": record}))
+            self.link.push(json.dumps({**envelope, "item": record}))
+        self.link.check()
+
+
+def finished_run(server: Any, run: str, idle_seconds: float, sources: list[str]) -> str | None:
+    """Why a worker of run `run` would fetch nothing, when the run has finished: its
+    fingerprints kept (for `BLOGARCHIVE_REDIS_RUN_TTL`), its queue empty, none of its
+    workers busy in the last `idle_seconds`, every blog given already in it. None when the
+    run is new, going on, or the worker brings a blog of its own."""
+    fingerprints = run_key(run, "dupefilter")
+    if not server.exists(fingerprints) or server.zcard(run_key(run, "requests")):
+        return None
+    if server.zcount(run_key(run, "workers"), time.time() - idle_seconds, "+inf"):
+        return None
+    known = server.hkeys(run_key(run, "platforms"))
+    if not {source.encode() for source in sources} <= set(known):
+        return None
+    return (
+        f"run {run} has finished: it fetched these blogs already and its fingerprints "
+        "keep it from fetching them again; crawl them under a new --run name"
+    )
 
 
 def run_worker(
@@ -453,8 +673,13 @@ def run_worker(
 
     from pipeline.crawl import crawl_settings
 
-    redis_client(redis_url)  # fail early and clearly
+    server = redis_client(redis_url)  # fail early and clearly
     settings = crawl_settings("", {**worker_settings(redis_url, run), **(overrides or {})})
+    finished = finished_run(
+        server, run, settings.getfloat("BLOGARCHIVE_REDIS_IDLE_SECONDS", 10.0), sources
+    )
+    if finished:
+        raise DistributedError(finished)
     if "LOG_LEVEL" not in (overrides or {}):
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     process = CrawlerProcess(settings)
@@ -584,18 +809,62 @@ class Ingester:
         if self.lease is not None:
             try:
                 self.server.eval(self._RELEASE, 1, INGESTER_KEY, self.lease)
+            except redis.ConnectionError as error:  # Redis is gone: the lease with it
+                logger.info("cannot give the ingester lease up: %s", error)
             except Exception as error:  # noqa: BLE001 - it expires by itself
                 logger.warning("cannot give the ingester lease up: %s", error)
             self.lease = None
 
-    def _store_capture(self, capture: PushedCapture) -> None:
-        if self.warc is None:
+    def _writer(self) -> RollingWarcWriter:
+        if self.warc is None:  # its first file is made by its first record
             self.warc = RollingWarcWriter(
                 self.warc_dir,
                 prefix="blogarchive-ingest",
                 info={"operator-software": "Scrapy, scrapy-redis", "robots": "obey"},
                 gzip_level=self.gzip_level,
             )
+        return self.warc
+
+    def _mark_warc(self) -> tuple[int, int]:
+        """Note, in Redis, where this ingester's WARC files stand before it takes a batch."""
+        writer = self._writer()
+        count, size = writer.mark()
+        where = {
+            "dir": str(writer.directory.resolve()),
+            "names": writer.name_prefix,
+            "files": [path.name for path in writer.files[:count]],
+            "size": size,
+        }
+        self.server.set(INGESTER_WARC_KEY, json.dumps(where))
+        return count, size
+
+    def _cut_uncommitted_warc(self) -> None:
+        """Remove what a killed ingester wrote into its WARC files for the batch it did not
+        commit (records no `captures` row names; the batch is written again)."""
+        data = self.server.get(INGESTER_WARC_KEY)
+        if not data:
+            return
+        where = json.loads(data)
+        directory, kept = Path(where["dir"]), set(where["files"])
+        cut = 0
+        for path in directory.glob(f"{where['names']}*.warc.gz"):
+            if path.name not in kept:
+                path.unlink(missing_ok=True)
+                cut += 1
+        if where["files"] and where["size"] >= 0:
+            last = directory / where["files"][-1]
+            if last.exists() and last.stat().st_size > where["size"]:
+                os.truncate(last, where["size"])
+                cut += 1
+        if cut:
+            logger.warning(
+                "cut the WARC records of the interrupted ingest's uncommitted batch from %s",
+                directory,
+            )
+        self.server.delete(INGESTER_WARC_KEY)
+
+    def _store_capture(self, capture: PushedCapture) -> None:
+        self._writer()
         try:
             capture_id, record_type = archive_exchange(
                 self.warc, self.archive, capture.exchange, mime=capture.mime, hints=capture.hints
@@ -625,7 +894,7 @@ class Ingester:
         # the processing list holds the newest taken leftmost
         taken = list(reversed(self.server.lrange(PROCESSING_KEY, 0, -1)))
         if taken and self.archive.ingested_batch(batch_digest(taken)):
-            self.server.delete(PROCESSING_KEY)
+            self.server.delete(PROCESSING_KEY, INGESTER_WARC_KEY)
             self.stats.inc_value("blogarchive/ingest/committed_batch_dropped")
             logger.warning(
                 "the %d items an interrupted ingest left in Redis were written before it "
@@ -633,6 +902,8 @@ class Ingester:
                 len(taken),
             )
             return 0
+        if taken:
+            self._cut_uncommitted_warc()
         moved = 0
         # taken from the queue's right end and pushed on the processing list's left, so the
         # newest taken is leftmost: put back leftmost first, each at the right end, and the
@@ -689,6 +960,7 @@ class Ingester:
     def ingest_batch(self, block: float = 0) -> int:
         """Take up to `batch_size` items, write them in one transaction; return how many."""
         self._renew()  # before anything is taken: a lost lease takes nothing
+        warc_mark = self._mark_warc()
         raw: list[bytes] = []
         if block > 0:
             first = self.server.blmove(ITEMS_KEY, PROCESSING_KEY, block, "RIGHT", "LEFT")
@@ -703,6 +975,19 @@ class Ingester:
         if not raw:
             return 0
         touched: set[tuple[str, str]] = set()
+        try:
+            self._write_batch(raw, touched)
+        except BaseException:
+            # rolled back (Redis lost, Ctrl-C, a full disk): the batch's WARC records go too,
+            # or the next ingest would leave them in the files unindexed beside its own
+            if self.warc is not None:
+                self.warc.rewind(warc_mark)
+            raise
+        self.server.delete(PROCESSING_KEY)  # committed: the batch is done
+        self.items += len(raw)
+        return len(raw)
+
+    def _write_batch(self, raw: list[bytes], touched: set[tuple[str, str]]) -> None:
         with self.archive.transaction():
             for data in raw:
                 self._renew(if_due=True)  # a batch of large captures may take a while
@@ -723,9 +1008,6 @@ class Ingester:
                 )
             self.archive.record_ingested_batch(batch_digest(raw), len(raw))
             self._renew()  # still the one ingester: commit (raising here rolls back)
-        self.server.delete(PROCESSING_KEY)  # committed: the batch is done
-        self.items += len(raw)
-        return len(raw)
 
     def drain(self) -> int:
         """Ingest until the queue is empty (`--once`); return the number of items."""

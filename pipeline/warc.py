@@ -302,10 +302,9 @@ class RollingWarcWriter:
         self.close()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            stamp = self.started.strftime("%Y%m%dT%H%M%SZ")
             while True:
                 self._serial += 1
-                path = self.directory / f"{self.prefix}-{stamp}-{self._serial:05d}.warc.gz"
+                path = self.directory / f"{self.name_prefix}{self._serial:05d}.warc.gz"
                 try:
                     self._file = open(path, "xb")  # noqa: SIM115 - closed in close()
                     break
@@ -428,6 +427,29 @@ class RollingWarcWriter:
             date=date,
             digest=digest,
         )
+
+    @property
+    def name_prefix(self) -> str:
+        """How the names of this writer's files begin (the serial number follows)."""
+        return f"{self.prefix}-{self.started.strftime('%Y%m%dT%H%M%SZ')}-"
+
+    def mark(self) -> tuple[int, int]:
+        """Where the next record goes, for `rewind`: (files so far, size of the open one, or
+        -1 when none is open)."""
+        return len(self.files), self._file.tell() if self._file is not None else -1
+
+    def rewind(self, mark: tuple[int, int]) -> None:
+        """Take back every record written since `mark` (their index was rolled back, so
+        they would be records that no `captures` row names): files opened since are
+        removed, the one open then is cut back to its size then. The writer is closed; the
+        next write opens a new file."""
+        count, size = mark
+        self.close()
+        for path in self.files[count:]:
+            path.unlink(missing_ok=True)
+        del self.files[count:]
+        if count and size >= 0:
+            os.truncate(self.files[-1], size)
 
     def _abandon(self, size: int) -> None:
         """After a write that failed (a full disk): close the file and cut it back to its

@@ -27,28 +27,58 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    server = shutil.which("redis-server")
-    assert server, "redis-server is not installed (apt-get install redis-server)"
-    port = _free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import redis
+class RedisServer:
+    """A real redis-server on a free loopback port that a test can kill and start again, with
+    its data kept on disk (`persist`: AOF, fsync on every write) or not."""
 
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    def __init__(self, directory: Path, persist: bool = False, *extra: str):
+        server = shutil.which("redis-server")
+        assert server, "redis-server is not installed (apt-get install redis-server)"
+        self.port = _free_port()
+        self.command = [server, "--port", str(self.port), "--bind", "127.0.0.1"]
+        self.command += ["--dir", str(directory), "--save", "", *extra]
+        if persist:
+            self.command += ["--appendonly", "yes", "--appendfsync", "always"]
+        else:
+            self.command += ["--appendonly", "no"]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        self.process = subprocess.Popen(
+            self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(200):  # listening (a PING would need the password of some)
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: what an out-of-memory kill or a lost machine does."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    (tmp_path / "redis").mkdir()
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    return redis_server.url
 
 
 def _workers(
@@ -293,3 +323,229 @@ def test_a_second_ingester_steps_back_while_one_is_running(
     assert held.client.llen("blogarchive:items:processing") == 0
     # the lease was given up: the next ingester runs
     assert run_blogarchive(*command).returncode == 0
+
+
+def _wait_for(condition: Any, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+def _run_again_completes(
+    redis_url: str, run: str, urls: list[str], db: Path, single_rows: list[dict]
+) -> None:
+    """The next run (a new name) fetches every post again; the archive then holds each post
+    once, every capture indexed and linked."""
+    again = _workers(1, redis_url, run, urls, "-s", "BLOGARCHIVE_REDIS_IDLE_SECONDS=1")[0]
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, (out, err)
+    _ingest(redis_url, db)
+    assert rows(db, ROWS) == single_rows
+    check_captures(db, sorted((db.parent / "warc").glob("*.warc.gz")))
+    # `blogarchive stats` counts each post once as new, over the two runs
+    assert rows(db, "SELECT sum(new) AS new FROM crawls") == [{"new": len(single_rows)}]
+
+
+@pytest.mark.parametrize("persist", [False, True], ids=["memory-only", "appendonly"])
+def test_a_redis_restart_mid_crawl_fails_the_worker_clearly_and_the_next_run_completes(
+    demo_blogs: Any, tmp_path: Path, single_rows: list[dict], persist: bool
+) -> None:
+    """Redis killed and started again while a worker crawls. Before, the worker printed pages
+    of tracebacks (every item and request it pushed meanwhile was lost), then found the
+    queue empty and exited 0, "finished": the run looked complete with half its posts
+    missing. Now it stops at once with one line saying the run is incomplete, status 1; what
+    Redis kept is ingested, and the next run stores every post once."""
+    import redis
+
+    (tmp_path / "redis").mkdir()
+    server = RedisServer(tmp_path / "redis", persist).start()
+    db = tmp_path / "archive.db"
+    urls = [demo_blogs.blogger.url]  # one blog: enough to be cut short, and quicker
+    wanted = [row for row in single_rows if row["url"].startswith(urls[0])]
+    try:
+        client = redis.Redis.from_url(server.url)
+        slow = ["-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.1"]
+        worker = _workers(1, server.url, "restarted", urls, *slow)[0]
+        _wait_for(lambda: client.llen("blogarchive:items") >= 10, "the worker pushed nothing")
+        pushed = client.llen("blogarchive:items")
+        server.kill()
+        time.sleep(1)
+        server.start()
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 1, (out, err)
+        assert "run restarted is incomplete" in err
+        assert "Traceback" not in err
+        ingest = run_blogarchive("ingest", "--redis", server.url, "--db", str(db), "--once")
+        assert ingest.returncode == 0, ingest.stderr
+        ingested = int(ingest.stdout.split()[0])
+        if persist:  # what was pushed before Redis stopped is archived
+            assert ingested >= pushed >= 10
+        assert len(rows(db, ROWS)) < len(wanted)
+        _run_again_completes(server.url, "restarted-next", urls, db, wanted)
+    finally:
+        server.stop()
+
+
+def test_a_redis_that_restarted_empty_before_the_worker_ended_is_reported(
+    demo_blogs: Any, tmp_path: Path, single_rows: list[dict]
+) -> None:
+    """Redis (no persistence) restarted while the worker waited for the others at the end of
+    the crawl: everything it had pushed and not yet ingested was gone, and the worker, finding
+    the queue empty, exited 0. Now it notices that Redis no longer holds its writes."""
+    import redis
+
+    (tmp_path / "redis").mkdir()
+    server = RedisServer(tmp_path / "redis").start()
+    db = tmp_path / "archive.db"
+    urls = [demo_blogs.blogger.url]  # one blog: enough to be cut short, and quicker
+    wanted = [row for row in single_rows if row["url"].startswith(urls[0])]
+    try:
+        client = redis.Redis.from_url(server.url)
+        worker = _workers(1, server.url, "emptied", urls, "-s", "BLOGARCHIVE_REDIS_IDLE_SECONDS=6")[
+            0
+        ]
+        # the crawl is done (the queue empty, the worker idle: its heartbeat withdrawn)
+        _wait_for(
+            lambda: (
+                client.llen("blogarchive:items") > len(single_rows)
+                and not client.zcard("blogarchive:run:emptied:requests")
+                and not client.zcard("blogarchive:run:emptied:workers")
+            ),
+            "the worker did not finish its crawl",
+        )
+        server.kill()
+        server.start()
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 1, (out, err)
+        assert "run emptied is incomplete" in err
+        assert "Redis no longer holds" in err and "Traceback" not in err
+        _ingest(server.url, db)
+        assert rows(db, ROWS) == []
+        _run_again_completes(server.url, "emptied-next", urls, db, wanted)
+    finally:
+        server.stop()
+
+
+def test_a_worker_of_a_finished_run_says_so_instead_of_crawling_nothing(
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+) -> None:
+    """`crawl --redis` again under the name of a run that has finished (the default name,
+    today's date, from a second cron line): every blog's home page was in the run's
+    fingerprints, so it fetched nothing and exited 0 "finished". Now it refuses, status 1."""
+    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+    first = _workers(1, redis_url, "done", urls)[0]
+    first.communicate(timeout=120)
+    assert first.returncode == 0
+    again = _workers(1, redis_url, "done", urls)[0]
+    out, err = again.communicate(timeout=60)
+    assert again.returncode == 1, (out, err)
+    assert "run done has finished" in err and "new --run" in err
+    assert err.count("\n") == 1
+    db = tmp_path / "archive.db"
+    _ingest(redis_url, db)
+    assert rows(db, ROWS) == single_rows
+
+
+def test_an_ingester_that_loses_redis_mid_batch_says_so_and_the_next_completes(
+    demo_blogs: Any, tmp_path: Path, single_rows: list[dict]
+) -> None:
+    """Redis (appendonly) killed while `ingest` writes a batch: before, a traceback; now one
+    line, status 1, nothing of the batch committed; Redis started again, the next `ingest`
+    stores every post and capture once."""
+    (tmp_path / "redis").mkdir()
+    server = RedisServer(tmp_path / "redis", True).start()
+    try:
+        held = _held_batch(demo_blogs, server.url, tmp_path, "ingest-lost")
+        server.kill()
+        held.release()
+        out, err = held.ingester.communicate(timeout=60)
+        assert held.ingester.returncode == 1, (out, err)
+        assert err.startswith("Error: lost Redis at redis://127.0.0.1:")
+        assert "Traceback" not in err and err.count("\n") == 1
+        assert rows(held.db, "SELECT count(*) AS n FROM posts") == [{"n": 0}]
+        server.start()
+        _ingest(server.url, held.db)
+        assert rows(held.db, ROWS) == single_rows
+        check_captures(held.db, sorted((tmp_path / "warc").glob("*.warc.gz")))
+        assert held.client.llen("blogarchive:items:processing") == 0
+    finally:
+        server.stop()
+
+
+def test_a_redis_that_wants_a_password_or_is_no_redis_gets_one_line(
+    demo_blogs: Any, tmp_path: Path
+) -> None:
+    """A Redis that needs a password, a wrong password, an HTTP server: one line, status 1. A password in the URL is never printed (it was, in the
+    worker's summary line and in every error)."""
+    (tmp_path / "redis").mkdir()
+    server = RedisServer(tmp_path / "redis", False, "--requirepass", "s3cret").start()
+    blog = demo_blogs.blogger.url
+    http_port = blog.rstrip("/").rsplit(":", 1)[1]
+    db = str(tmp_path / "archive.db")
+    cases = {
+        f"redis://127.0.0.1:{server.port}/0": "needs a password",
+        f"redis://:wrong@127.0.0.1:{server.port}/0": "refused the password",
+        f"redis://127.0.0.1:{http_port}/0": "no Redis answered",
+    }
+    try:
+        for url, says in cases.items():
+            commands = [["crawl", "--redis", url, "--run", "pw", blog]]
+            if says == "needs a password":  # `ingest` checks its Redis with the same code
+                commands.append(["ingest", "--redis", url, "--db", db, "--once"])
+            for command in commands:
+                result = run_blogarchive(*command)
+                assert result.returncode == 1, (command, result.stderr)
+                assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+                assert says in result.stderr, result.stderr
+                assert "wrong" not in result.stderr
+        good = f"redis://:s3cret@127.0.0.1:{server.port}/0"
+        worker = run_blogarchive("crawl", "--redis", good, "--run", "pw", blog, *FAST)
+        assert worker.returncode == 0, worker.stderr
+        assert worker.stdout.startswith("worker of run pw: ")
+        assert "s3cret" not in worker.stdout + worker.stderr
+        assert f"redis://:***@127.0.0.1:{server.port}/0" in worker.stdout
+        ingest = run_blogarchive("ingest", "--redis", good, "--db", db, "--once")
+        assert ingest.returncode == 0, ingest.stderr
+        assert "s3cret" not in ingest.stdout + ingest.stderr
+        assert rows(Path(db), "SELECT count(*) AS n FROM posts")[0]["n"] > 5
+    finally:
+        server.stop()
+
+
+def test_an_ingester_killed_while_it_writes_warc_records_leaves_none_unindexed(
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+) -> None:
+    """kill -9 of `ingest` after it wrote part of its batch's WARC records, before the commit:
+    those records stayed in its WARC file with no `captures` row (and the next ingest wrote
+    them again). Now the next ingest cuts them (where the files stood before the batch is
+    noted in Redis), so every record is indexed once."""
+    import redis
+
+    db = tmp_path / "archive.db"
+    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+    client = redis.Redis.from_url(redis_url)
+    worker = _workers(1, redis_url, "warc-killed", urls, "-s", "BLOGARCHIVE_REDIS_IDLE_SECONDS=1")
+    worker[0].communicate(timeout=120)
+    assert worker[0].returncode == 0
+    ingester = subprocess.Popen(
+        [BLOGARCHIVE, "ingest", "--redis", redis_url, "--db", str(db), "--once"]
+        + ["--batch-size", "1000"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+    def writing() -> bool:
+        assert ingester.poll() is None, "the batch was committed before it could be killed"
+        return sum(path.stat().st_size for path in (tmp_path / "warc").glob("*.warc.gz")) > 20000
+
+    _wait_for(writing, "no WARC record written")
+    ingester.send_signal(signal.SIGKILL)
+    ingester.communicate(timeout=10)
+    assert rows(db, "SELECT count(*) AS n FROM captures") == [{"n": 0}]
+
+    _ingest(redis_url, db)
+    assert rows(db, ROWS) == single_rows
+    check_captures(db, sorted((tmp_path / "warc").glob("*.warc.gz")))
+    assert client.llen("blogarchive:items:processing") == 0
