@@ -39,10 +39,12 @@ from urllib.parse import urljoin, urlsplit
 from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
-from scrapy.resolver import CachingThreadedResolver
+from scrapy.resolver import CachingHostnameResolver, CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import get_meta_refresh
 from twisted.internet.error import DNSLookupError
+from twisted.internet.interfaces import IResolutionReceiver
+from zope.interface import implementer
 
 from pipeline.addresses import SETTING as ALLOW_PRIVATE_SETTING
 from pipeline.addresses import AddressPolicy, literal_address
@@ -125,6 +127,53 @@ class PrivateAddressResolver(CachingThreadedResolver):
         return address
 
 
+@implementer(IResolutionReceiver)
+class _CheckedResolutionReceiver:
+    """Passes on the addresses the policy lets `name` be fetched at; without any, the
+    connection fails (DNSLookupError) and the reason is in the policy's `refused`."""
+
+    def __init__(self, receiver: Any, name: str):
+        self.receiver = receiver
+        self.name = name
+
+    def resolutionBegan(self, resolution: Any) -> None:  # noqa: N802 - Twisted's API
+        self.receiver.resolutionBegan(resolution)
+
+    def addressResolved(self, address: Any) -> None:  # noqa: N802 - Twisted's API
+        if not ADDRESS_POLICY.check_resolved(self.name, getattr(address, "host", "")):
+            self.receiver.addressResolved(address)
+
+    def resolutionComplete(self) -> None:  # noqa: N802 - Twisted's API
+        self.receiver.resolutionComplete()
+
+
+class PrivateAddressHostnameResolver(CachingHostnameResolver):
+    """Scrapy's IPv4 and IPv6 resolver (`scrapy.resolver.CachingHostnameResolver`) with the
+    same check as `PrivateAddressResolver`: set `TWISTED_DNS_RESOLVER` to it to crawl blogs
+    over IPv6. A refused address is not passed on to the connection."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: Any) -> PrivateAddressHostnameResolver:
+        ADDRESS_POLICY.allow_private = crawler.settings.getbool(ALLOW_PRIVATE_SETTING, False)
+        return super().from_crawler(crawler, reactor)
+
+    def resolveHostName(  # noqa: N802 - Twisted's API
+        self,
+        resolutionReceiver: Any,  # noqa: N803
+        hostName: str,  # noqa: N803
+        portNumber: int = 0,  # noqa: N803
+        addressTypes: Any = None,  # noqa: N803
+        transportSemantics: str = "TCP",  # noqa: N803
+    ) -> Any:
+        receiver = _CheckedResolutionReceiver(resolutionReceiver, hostName)
+        return super().resolveHostName(
+            receiver, hostName, portNumber, addressTypes, transportSemantics
+        )
+
+
+CHECKING_RESOLVERS = (PrivateAddressResolver, PrivateAddressHostnameResolver)
+
+
 class PrivateAddressMiddleware:
     """No request to a host that is, or resolves to, a loopback, private, link-local, shared,
     multicast, reserved or unspecified address, unless the user named that host (a source's
@@ -138,22 +187,32 @@ class PrivateAddressMiddleware:
     def __init__(self, stats: Any, policy: AddressPolicy):
         self.stats = stats
         self.policy = policy
+        self.resolver_checked = False
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> PrivateAddressMiddleware:
         policy = address_policy(crawler)
         if policy.allow_private:
             raise NotConfigured(f"{ALLOW_PRIVATE_SETTING} is on")
-        from twisted.internet import reactor
-
-        if not isinstance(getattr(reactor, "resolver", None), PrivateAddressResolver):
-            logger.warning(
-                "TWISTED_DNS_RESOLVER is not pipeline.middlewares.PrivateAddressResolver: "
-                "host names resolving to private addresses are not refused"
-            )
         return cls(crawler.stats, policy)
 
+    def _check_resolver(self) -> None:
+        """Said once, at the first request: Scrapy installs its resolver as the reactor
+        starts, after the middlewares are built."""
+        self.resolver_checked = True
+        from twisted.internet import reactor
+
+        resolvers = [getattr(reactor, "resolver", None), getattr(reactor, "nameResolver", None)]
+        if not any(isinstance(resolver, CHECKING_RESOLVERS) for resolver in resolvers):
+            logger.warning(
+                "TWISTED_DNS_RESOLVER is neither pipeline.middlewares.PrivateAddressResolver "
+                "nor PrivateAddressHostnameResolver: host names resolving to private "
+                "addresses are not refused"
+            )
+
     def process_request(self, request: Request) -> None:
+        if not self.resolver_checked:
+            self._check_resolver()
         reason = self.policy.check_host(_hostname(request.url))
         if reason:
             self._refuse(request, reason)

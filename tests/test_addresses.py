@@ -107,34 +107,58 @@ def test_a_named_name_that_answered_public_is_not_fetched_at_a_private_address_l
 
 RESOLVE = """
 import sys
-from twisted.internet.defer import ensureDeferred
+from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.task import react
-from pipeline.middlewares import ADDRESS_POLICY, PrivateAddressResolver
+from pipeline.middlewares import ADDRESS_POLICY, PrivateAddressHostnameResolver, PrivateAddressResolver
 
-ADDRESS_POLICY.name_hosts(sys.argv[1:])
+ADDRESS_POLICY.name_hosts(sys.argv[2:])
+
+class Receiver:
+    def __init__(self):
+        self.addresses, self.done = [], Deferred()
+    def resolutionBegan(self, resolution):
+        pass
+    def addressResolved(self, address):
+        self.addresses.append(address.host)
+    def resolutionComplete(self):
+        self.done.callback(self.addresses)
 
 async def main(reactor):
-    resolver = PrivateAddressResolver(reactor, 0, 5.0)
-    try:
-        print(await resolver.getHostByName("localhost"))
-    except Exception as error:
-        print(type(error).__name__, error)
+    if sys.argv[1] == "simple":
+        try:
+            print(await PrivateAddressResolver(reactor, 0, 5.0).getHostByName("localhost"))
+        except Exception as error:
+            print(type(error).__name__, error)
+    else:
+        receiver = Receiver()
+        PrivateAddressHostnameResolver(reactor, 0).resolveHostName(receiver, "localhost", 80)
+        print(" ".join(sorted(set(await receiver.done))) or "nothing")
+    print(ADDRESS_POLICY.refused.get("localhost"))
 
 react(lambda reactor: ensureDeferred(main(reactor)))
 """
 
 
+@pytest.mark.parametrize("resolver", ["simple", "hostname"])
 @pytest.mark.parametrize("named", [[], ["http://localhost:8080/"]])
-def test_the_crawl_resolver_checks_the_address_it_answers(named: list[str]) -> None:
-    """The check made as the connection is made: Scrapy's resolver, run on a real reactor."""
+def test_the_crawl_resolvers_check_the_addresses_they_answer(
+    resolver: str, named: list[str]
+) -> None:
+    """The check made as the connection is made: Scrapy's resolvers (IPv4, and IPv4 and
+    IPv6), run on a real reactor."""
     result = subprocess.run(
-        [sys.executable, "-c", RESOLVE, *named], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", RESOLVE, resolver, *named],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
+    answer, reason = result.stdout.strip().split("\n")
     if named:
-        assert result.stdout.strip() == "127.0.0.1", result
+        assert "127.0.0.1" in answer.split(), result
+        assert reason == "None"
     else:
-        assert result.stdout.startswith("DNSLookupError"), result
-        assert "localhost resolves to 127.0.0.1, a loopback address" in result.stdout
+        assert answer.startswith("DNSLookupError" if resolver == "simple" else "nothing"), result
+        assert "localhost resolves to " in reason and "a loopback address" in reason
 
 
 def machine_name() -> tuple[str, ipaddress.IPv4Address | ipaddress.IPv6Address] | None:
@@ -200,6 +224,7 @@ def test_the_crawl_goes_on_and_the_refused_hosts_see_no_request(hostile, targets
     assert targets["here"].log == []
     assert targets["there"].log == []
     assert "'blogarchive/address/refused'" in result.stderr
+    assert "TWISTED_DNS_RESOLVER is neither" not in result.stderr  # the checking resolver
 
 
 @pytest.mark.parametrize("name", ["moved_local", "moved_there", "refreshed"])
@@ -224,6 +249,34 @@ def test_a_post_redirecting_to_a_private_host_is_refused_however_spelled(hostile
     warnings = [line for line in hostile["result"].stderr.splitlines() if "WARNING" in line]
     assert sum("private address refused" in line for line in warnings) >= len(hostile["redirects"])
     assert rows(hostile["db"], "SELECT url FROM posts") == []
+
+
+def test_the_ipv6_resolver_keeps_the_rule(targets, tmp_path: Path) -> None:
+    """Crawling with Scrapy's IPv4 and IPv6 resolver, in its checking form: a named blog is
+    crawled, a move to a private host it did not name is refused; any other resolver is said
+    to leave names unchecked."""
+    blog = RawServer(routes=small_blog("Named Here"))
+    moved = RawServer(routes={"/": redirect(targets["there"].url, 301)})
+    resolver = ("-s", "TWISTED_DNS_RESOLVER=pipeline.middlewares.PrivateAddressHostnameResolver")
+    try:
+        crawled = crawl(tmp_path / "archive.db", blog.url, moved.url, extra=resolver)
+        plain = crawl(
+            tmp_path / "plain.db",
+            blog.url,
+            extra=("-s", "TWISTED_DNS_RESOLVER=scrapy.resolver.CachingHostnameResolver"),
+        )
+    finally:
+        blog.stop()
+        moved.stop()
+    out = crawled["result"].stdout
+    assert f"{blog.url}: ok, 2 posts found" in out, crawled["result"]
+    assert f"{moved.url}: failed" in out
+    assert any(
+        "127.0.0.2 is a loopback address" in e for e in failure_errors(crawled["db"], moved.url)
+    )
+    assert "TWISTED_DNS_RESOLVER is neither" not in crawled["result"].stderr
+    assert "TWISTED_DNS_RESOLVER is neither" in plain["result"].stderr
+    assert targets["there"].log == []
 
 
 def test_the_setting_lets_a_blog_move_to_a_private_host(targets, tmp_path: Path) -> None:
