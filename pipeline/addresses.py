@@ -137,6 +137,10 @@ class AddressPolicy:
                 continue
             if host:
                 self.named.add(_normal_host(host))
+                try:  # as the resolver is asked for it: `xn--bcher-kva.example`
+                    self.named.add(_normal_host(host.encode("idna").decode("ascii")))
+                except UnicodeError:
+                    pass
 
     def is_named(self, host: str) -> bool:
         return _normal_host(host) in self.named

@@ -97,6 +97,13 @@ def test_named_hosts_are_fetched_others_refused_and_the_setting_lifts_it() -> No
     assert allowing.check_resolved("moved.example", "169.254.169.254") is None
 
 
+def test_a_named_international_name_is_named_as_the_resolver_is_asked_for_it() -> None:
+    policy = AddressPolicy()
+    policy.name_hosts(["http://bücher.intranet/"])
+    assert policy.check_resolved("xn--bcher-kva.intranet", "10.0.0.7") is None
+    assert policy.check_resolved("xn--bcher-kva.other", "10.0.0.7")
+
+
 def test_a_named_name_that_answered_public_is_not_fetched_at_a_private_address_later() -> None:
     policy = AddressPolicy()
     policy.name_hosts(["https://blog.example/"])
