@@ -206,3 +206,21 @@ class AddressPolicy:
         reason = f"private address refused: {what}, {why}; -s {SETTING}=True allows it"
         self.refused[_normal_host(host)] = reason
         return reason
+
+
+def resolved_refusal(policy: AddressPolicy, host: str, port: int | None = None) -> str | None:
+    """The reason `host` is refused, from its text or from every address the system resolver
+    gives it now (for a fetch outside the crawl, whose connection resolves it again); None
+    when it may be fetched or does not resolve (the fetch says so)."""
+    reason = policy.check_host(host)
+    if reason or policy.allow_private or literal_address(host) is not None:
+        return reason
+    try:
+        answers = socket.getaddrinfo(host, port or 80, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return None
+    for answer in answers:
+        reason = policy.check_resolved(host, str(answer[4][0]))
+        if reason:
+            return reason
+    return None

@@ -333,3 +333,25 @@ def test_a_named_host_name_resolving_to_a_private_address_is_crawled(tmp_path: P
     finally:
         blog.stop()
     assert crawled["result"].stdout.startswith(f"{url}: ok, 2 posts found"), crawled["result"]
+
+
+# -- `blogarchive extract URL`, outside the crawl
+
+
+def test_extract_refuses_a_redirect_to_a_private_host_not_typed(targets) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    site = RawServer(routes={"/post.html": redirect(f"{targets['there'].url}2023/05/first.html")})
+    try:
+        refused = CliRunner().invoke(cli, ["extract", f"{site.url}post.html"])
+        typed = CliRunner().invoke(cli, ["extract", f"{targets['there'].url}2023/05/first.html"])
+    finally:
+        site.stop()
+    assert refused.exit_code == 1
+    assert "127.0.0.2 is a loopback address" in refused.output
+    assert "give that address itself" in refused.output
+    assert typed.exit_code == 0, typed.output
+    assert [s.path for s in targets["there"].log] == ["/2023/05/first.html"]  # the typed one
+    targets["there"].log.clear()
