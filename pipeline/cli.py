@@ -551,12 +551,40 @@ def extract(inputs: tuple[str, ...], original_url: str | None) -> None:
         sys.exit(1)
 
 
+def _redirect_handler(url: str) -> object:
+    """urllib's redirect handling, refusing a redirect to a private address (loopback,
+    10.x, link-local...) on a host other than the one typed (pipeline/addresses.py)."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    from pipeline.addresses import AddressPolicy, resolved_refusal
+
+    policy = AddressPolicy()
+    policy.name_hosts([url])
+
+    class PrivateAddressRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(  # urllib's API
+            self, req: object, fp: object, code: int, msg: str, headers: object, newurl: str
+        ) -> object:
+            parts = urlsplit(newurl)
+            reason = resolved_refusal(policy, parts.hostname or "", parts.port)
+            if reason:
+                raise ValueError(
+                    f"redirect to {newurl}: {reason.split('; -s ')[0]}; "
+                    "give that address itself to extract from it"
+                )
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    return PrivateAddressRedirects()
+
+
 def _read_input(item: str, original_url: str | None) -> tuple[bytes, str, str | None]:
     if item.startswith(("http://", "https://")):
         import urllib.request  # here: it costs ~30 ms of every command's start-up
 
         request = urllib.request.Request(item, headers={"User-Agent": "blogarchive"})
-        with urllib.request.urlopen(request, timeout=30) as response:
+        opener = urllib.request.build_opener(_redirect_handler(item))
+        with opener.open(request, timeout=30) as response:
             return (
                 response.read(),
                 original_url or response.url,

@@ -15,6 +15,9 @@
   same source and recorded in `sources.moved_to`.
 - `SoftNotFoundMiddleware` (520): a post page that answers 200 with "Page not found" is
   not archived.
+- `PrivateAddressMiddleware` (50) and `PrivateAddressResolver` (TWISTED_DNS_RESOLVER): no
+  request to a loopback, private, link-local... address unless the user named that host
+  (pipeline/addresses.py); `BLOGARCHIVE_ALLOW_PRIVATE_ADDRESSES` lifts it.
 - `DecompressionGuardMiddleware` (960, next to the downloader, before the WARC capture
   decompresses anything): a compressed body that inflates past `DOWNLOAD_MAXSIZE` is refused.
 
@@ -36,8 +39,15 @@ from urllib.parse import urljoin, urlsplit
 from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
+from scrapy.resolver import CachingHostnameResolver, CachingThreadedResolver
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import get_meta_refresh
+from twisted.internet.error import DNSLookupError
+from twisted.internet.interfaces import IResolutionReceiver
+from zope.interface import implementer
 
+from pipeline.addresses import SETTING as ALLOW_PRIVATE_SETTING
+from pipeline.addresses import AddressPolicy, literal_address
 from pipeline.extraction import says_not_found
 from pipeline.store import Archive, ArchiveError
 from pipeline.urls import canonical_url, same_blog
@@ -75,6 +85,156 @@ def _is_robots(request: Request) -> bool:
     return bool(request.meta.get("dont_obey_robotstxt")) and urlsplit(request.url).path == (
         "/robots.txt"
     )
+
+
+# ---------------------------------------------------------------- private addresses
+
+# One per crawler process: the DNS resolver (built by Scrapy's CrawlerProcess, before any
+# crawler) and the downloader middlewares share it.
+ADDRESS_POLICY = AddressPolicy()
+
+
+def address_policy(crawler: Any) -> AddressPolicy:
+    """The process's policy, with this crawl's setting and the hosts its spider was given."""
+    ADDRESS_POLICY.allow_private = crawler.settings.getbool(ALLOW_PRIVATE_SETTING, False)
+    spider = getattr(crawler, "spider", None)
+    ADDRESS_POLICY.name_hosts(list(getattr(spider, "sources", None) or []))
+    return ADDRESS_POLICY
+
+
+class PrivateAddressResolver(CachingThreadedResolver):
+    """Scrapy's default resolver (`TWISTED_DNS_RESOLVER`), whose every answer is checked
+    against the address policy (pipeline/addresses.py) as the connection is made: the address
+    checked is the one connected to, so a name that answers a public address to one lookup and
+    a private one to the next (DNS rebinding) cannot slip past. A refused answer fails the
+    lookup (DNSLookupError); `PrivateAddressMiddleware` turns it into a refusal."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: Any) -> PrivateAddressResolver:
+        ADDRESS_POLICY.allow_private = crawler.settings.getbool(ALLOW_PRIVATE_SETTING, False)
+        return super().from_crawler(crawler, reactor)
+
+    def getHostByName(self, name: str, timeout: Any = ()) -> Any:  # noqa: N802 - Twisted's API
+        lookup = super().getHostByName(name, timeout)
+        lookup.addCallback(self._checked, name)
+        return lookup
+
+    @staticmethod
+    def _checked(address: str, name: str) -> str:
+        reason = ADDRESS_POLICY.check_resolved(name, address)
+        if reason:
+            raise DNSLookupError(reason)
+        return address
+
+
+@implementer(IResolutionReceiver)
+class _CheckedResolutionReceiver:
+    """Passes on the addresses the policy lets `name` be fetched at; without any, the
+    connection fails (DNSLookupError) and the reason is in the policy's `refused`."""
+
+    def __init__(self, receiver: Any, name: str):
+        self.receiver = receiver
+        self.name = name
+
+    def resolutionBegan(self, resolution: Any) -> None:  # noqa: N802 - Twisted's API
+        self.receiver.resolutionBegan(resolution)
+
+    def addressResolved(self, address: Any) -> None:  # noqa: N802 - Twisted's API
+        if not ADDRESS_POLICY.check_resolved(self.name, getattr(address, "host", "")):
+            self.receiver.addressResolved(address)
+
+    def resolutionComplete(self) -> None:  # noqa: N802 - Twisted's API
+        self.receiver.resolutionComplete()
+
+
+class PrivateAddressHostnameResolver(CachingHostnameResolver):
+    """Scrapy's IPv4 and IPv6 resolver (`scrapy.resolver.CachingHostnameResolver`) with the
+    same check as `PrivateAddressResolver`: set `TWISTED_DNS_RESOLVER` to it to crawl blogs
+    over IPv6. A refused address is not passed on to the connection."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: Any) -> PrivateAddressHostnameResolver:
+        ADDRESS_POLICY.allow_private = crawler.settings.getbool(ALLOW_PRIVATE_SETTING, False)
+        return super().from_crawler(crawler, reactor)
+
+    def resolveHostName(  # noqa: N802 - Twisted's API
+        self,
+        resolutionReceiver: Any,  # noqa: N803
+        hostName: str,  # noqa: N803
+        portNumber: int = 0,  # noqa: N803
+        addressTypes: Any = None,  # noqa: N803
+        transportSemantics: str = "TCP",  # noqa: N803
+    ) -> Any:
+        receiver = _CheckedResolutionReceiver(resolutionReceiver, hostName)
+        return super().resolveHostName(
+            receiver, hostName, portNumber, addressTypes, transportSemantics
+        )
+
+
+CHECKING_RESOLVERS = (PrivateAddressResolver, PrivateAddressHostnameResolver)
+
+
+class PrivateAddressMiddleware:
+    """No request to a host that is, or resolves to, a loopback, private, link-local, shared,
+    multicast, reserved or unspecified address, unless the user named that host (a source's
+    host): a hostile blog's move, redirect or link cannot send the crawler to
+    `http://169.254.169.254/` or `http://127.0.0.1:6379/`. Addresses written in the URL
+    (`127.0.0.2`, `[::1]`, `2130706433`, `localhost`) are refused here, before anything is
+    sent; host names once resolved, by `PrivateAddressResolver`. Each refusal is logged at
+    WARNING, counted (`blogarchive/address/refused`) and recorded in `failures`.
+    `BLOGARCHIVE_ALLOW_PRIVATE_ADDRESSES=True` turns it off (NotConfigured)."""
+
+    def __init__(self, stats: Any, policy: AddressPolicy):
+        self.stats = stats
+        self.policy = policy
+        self.resolver_checked = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> PrivateAddressMiddleware:
+        policy = address_policy(crawler)
+        if policy.allow_private:
+            raise NotConfigured(f"{ALLOW_PRIVATE_SETTING} is on")
+        return cls(crawler.stats, policy)
+
+    def _check_resolver(self) -> None:
+        """Said once, at the first request: Scrapy installs its resolver as the reactor
+        starts, after the middlewares are built."""
+        self.resolver_checked = True
+        from twisted.internet import reactor
+
+        resolvers = [getattr(reactor, "resolver", None), getattr(reactor, "nameResolver", None)]
+        if not any(isinstance(resolver, CHECKING_RESOLVERS) for resolver in resolvers):
+            logger.warning(
+                "TWISTED_DNS_RESOLVER is neither pipeline.middlewares.PrivateAddressResolver "
+                "nor PrivateAddressHostnameResolver: host names resolving to private "
+                "addresses are not refused"
+            )
+
+    def process_request(self, request: Request) -> None:
+        if not self.resolver_checked:
+            self._check_resolver()
+        reason = self.policy.check_host(_hostname(request.url))
+        if reason:
+            self._refuse(request, reason)
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, DNSLookupError):
+            reason = self.policy.refused.get(_hostname(request.url).lower().rstrip("."))
+            if reason:
+                self._refuse(request, reason)
+
+    def _refuse(self, request: Request, reason: str) -> None:
+        if not _is_robots(request):  # its page is refused next, and said once
+            self.stats.inc_value("blogarchive/address/refused")
+            logger.warning("%s: %s", request.url, reason)
+        raise FetchRefused(reason)
+
+
+def _hostname(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 # ---------------------------------------------------------------- budgets
@@ -360,6 +520,7 @@ class RedirectPolicyMiddleware:
         self.meta_refresh = settings.getbool("METAREFRESH_ENABLED", True)
         self.meta_refresh_ignore_tags = settings.getlist("METAREFRESH_IGNORE_TAGS")
         self.meta_refresh_max_delay = settings.getint("METAREFRESH_MAXDELAY", 100)
+        self.addresses = ADDRESS_POLICY
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedirectPolicyMiddleware:
@@ -367,12 +528,13 @@ class RedirectPolicyMiddleware:
         if not crawler.settings.getbool("REDIRECT_ENABLED", True):
             raise NotConfigured("REDIRECT_ENABLED is off")
         middleware = cls(crawler, crawler.settings.getint("REDIRECT_MAX_TIMES", 20))
+        middleware.addresses = address_policy(crawler)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response:
         if response.status == 200:
-            self._check_meta_refresh(request, response)
+            await self._check_meta_refresh(request, response)
             return response
         if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
             return response
@@ -389,6 +551,9 @@ class RedirectPolicyMiddleware:
             self._refuse(
                 request, "scheme", f"redirect to a {scheme or 'bad'}: URL refused: {target}"
             )
+        private = self.addresses.check_host(_hostname(target))
+        if private:
+            self._refuse(request, "private_address", f"redirect to {target}: {private}")
         seen = [*request.meta.get("redirect_urls", []), request.url]
         if canonical_url(target) in {canonical_url(u) for u in seen}:
             self._forget_move(request)
@@ -408,12 +573,13 @@ class RedirectPolicyMiddleware:
         if not source or same_blog(target, source) or same_blog(target, self.moved.get(source, "")):
             return response
         if self._is_home(request, source) and response.status in (301, 308):
+            await self._refuse_private_move(request, target)
             self._follow_move(source, target)
             return response
         self._refuse(request, "other_host", f"redirect to another host refused: {target}")
         return response  # not reached
 
-    def _check_meta_refresh(self, request: Request, response: Response) -> None:
+    async def _check_meta_refresh(self, request: Request, response: Response) -> None:
         """A page whose `<meta http-equiv="refresh">` Scrapy would follow (a delay under
         METAREFRESH_MAXDELAY) to its own address (a reload), to another host or scheme, in a
         loop or past REDIRECT_MAX_TIMES: not followed, the page is taken as it is (archived
@@ -452,6 +618,7 @@ class RedirectPolicyMiddleware:
             if self._is_home(request, source) and _callback(request) == "parse_home":
                 # the blog's home page sends its readers to a new host: moved, as a
                 # 301/308 says; Scrapy's MetaRefreshMiddleware follows it
+                await self._refuse_private_move(request, target)
                 self._follow_move(source, target, how=f"its home page's meta refresh ({target})")
                 return
             why = "to another host"
@@ -466,6 +633,27 @@ class RedirectPolicyMiddleware:
             why,
             target,
         )
+
+    async def _refuse_private_move(self, request: Request, target: str) -> None:
+        """A move to a host that is, or resolves to, a private address (and is not one the
+        user named) is not followed: `sources.moved_to` is not set, nothing is sent there.
+        The name is resolved through the crawl's resolver, whose answer is cached: the
+        connection would use the same one (and is checked again)."""
+        host = _hostname(target)
+        reason = self.addresses.check_host(host)
+        if not reason and not self.addresses.allow_private and literal_address(host) is None:
+            from twisted.internet import reactor
+
+            try:
+                address = await maybe_deferred_to_future(reactor.resolve(host))
+            except DNSLookupError:  # refused by PrivateAddressResolver, or no such name
+                reason = self.addresses.refused.get(host.lower().rstrip("."))
+            except Exception:  # noqa: BLE001 - a lookup that fails is the fetch's to report
+                reason = None
+            else:
+                reason = self.addresses.check_resolved(host, address)
+        if reason:
+            self._refuse(request, "private_address", f"the blog's move to {target}: {reason}")
 
     def _post_sent_home(self, request: Request, source: str, target: str) -> bool:
         """Whether a post's address redirects to its blog's home page (or the site's root),
@@ -514,6 +702,8 @@ class RedirectPolicyMiddleware:
 
     def _refuse(self, request: Request, kind: str, message: str) -> None:
         self.stats.inc_value(f"blogarchive/redirect/refused_{kind}")
+        if kind == "private_address":
+            self.stats.inc_value("blogarchive/address/refused")
         logger.warning("%s: %s", request.url, message)
         raise FetchRefused(message)
 

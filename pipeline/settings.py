@@ -50,7 +50,14 @@ BLOGARCHIVE_WARC_GZIP_LEVEL = 6
 # seconds after a worker closed.
 BLOGARCHIVE_REDIS_IDLE_SECONDS = 10.0
 BLOGARCHIVE_REDIS_RUN_TTL = 7 * 86400
+# Private addresses (pipeline/addresses.py): a host you did not name (a move's, a redirect's,
+# a link's) that is or resolves to a loopback, private, link-local... address is refused.
+BLOGARCHIVE_ALLOW_PRIVATE_ADDRESSES = False
+# Scrapy's default resolver, checking each answer as the connection is made (DNS rebinding).
+TWISTED_DNS_RESOLVER = "pipeline.middlewares.PrivateAddressResolver"
 DOWNLOADER_MIDDLEWARES = {
+    # first of all: no request, robots.txt included, to a private address not named
+    "pipeline.middlewares.PrivateAddressMiddleware": 50,
     # next to the downloader: it sees responses before redirects, retries and decompression
     "pipeline.capture.WarcCaptureMiddleware": 950,
     # hostile sites (pipeline/middlewares.py); each has a BLOGARCHIVE_..._ENABLED switch

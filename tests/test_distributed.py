@@ -549,3 +549,37 @@ def test_an_ingester_killed_while_it_writes_warc_records_leaves_none_unindexed(
     assert rows(db, ROWS) == single_rows
     check_captures(db, sorted((tmp_path / "warc").glob("*.warc.gz")))
     assert client.llen("blogarchive:items:processing") == 0
+
+
+def test_a_worker_refuses_a_move_to_a_private_host_not_named(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """The private-address rule of a single crawl (tests/test_addresses.py) holds in a worker:
+    a blog named at 127.0.0.1 whose home page moves to 127.0.0.2, or whose post redirects to
+    localhost, sends nothing there; the ingester records why."""
+    from hostile_server import RawServer, html, page, redirect, small_blog
+
+    there = RawServer("127.0.0.2", small_blog("Not Named There"))
+    here = RawServer("127.0.0.1", small_blog("Not Named Here"))
+    moved = RawServer(routes={"/": redirect(there.url, 301)})
+    post = "/2024/01/to-localhost.html"
+    posts = RawServer(
+        routes={
+            "/": html(text=page("Redirecting", f"<h1>Posts</h1><h2><a href='{post}'>x</a></h2>")),
+            post: redirect(f"http://localhost:{here.port}/2023/05/first.html", 302),
+        }
+    )
+    try:
+        worker = _workers(1, redis_url, "private", [moved.url, posts.url])[0]
+        worker.communicate(timeout=120)
+    finally:
+        for server in (there, here, moved, posts):
+            server.stop()
+    assert worker.returncode == 0
+    db = tmp_path / "archive.db"
+    _ingest(redis_url, db)
+    assert there.log == [] and here.log == []
+    errors = {r["url"]: r["error"] for r in rows(db, "SELECT url, error FROM failures")}
+    assert "127.0.0.2 is a loopback address" in errors[moved.url], errors
+    assert "localhost resolves to 127.0.0.1" in errors[posts.url[:-1] + post], errors
+    assert all("BLOGARCHIVE_ALLOW_PRIVATE_ADDRESSES=True" in e for e in errors.values())
