@@ -21,6 +21,7 @@ import yaml
 from datasette.app import Datasette
 from datasette.tracer import capture_traces
 
+from conftest import datasette_command
 from pipeline.serving import ARCHIVE_DIR, ServingConfigError, make_datasette, serve_command_args
 from pipeline.store import RANKED_MATCHES, Archive
 
@@ -439,6 +440,70 @@ def test_plain_datasettes_in_the_same_process_are_untouched(
         assert "characters of HTML" not in plain.ok("/archive/posts").text
     finally:
         plain.close()
+
+
+def _add_capture(path: Path, capture_id: int, url: str) -> int:
+    """A real WARC capture of `url` (an HTML page), recorded as capture `capture_id` of the
+    archive's first post; the post's id."""
+    from pipeline.warc import Exchange, RollingWarcWriter
+
+    folder = path.parent / f"{path.stem}-warc"
+    with RollingWarcWriter(folder) as writer:
+        body = f"<html><body><p>captured at {url}</p></body></html>".encode()
+        record = writer.write_response(
+            Exchange(url, 200, [("Content-Type", "text/html; charset=utf-8")], body)
+        )
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "insert into captures (id, url, warc_file, offset, length, status, mime, "
+            "fetched_at, record_type) values (?, ?, ?, ?, ?, 200, 'text/html', "
+            "'2024-02-01T00:00:00+00:00', 'response')",
+            [
+                capture_id,
+                url,
+                str(record.warc_file.relative_to(path.parent)),
+                record.offset,
+                record.length,
+            ],
+        )
+        post_id = conn.execute("select min(id) from posts").fetchone()[0]
+        conn.execute(
+            "update post_versions set capture_id = ? where post_id = ?", [capture_id, post_id]
+        )
+    return post_id
+
+
+def test_two_archives_served_together_each_show_their_own_captures(tmp_path: Path) -> None:
+    # `datasette serve first.db second.db --metadata archive/metadata.yml ...`: capture 7
+    # exists in both archives, of different pages. A post's capture link must open the
+    # capture of the post's own archive, not whichever archive is served first.
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    for path, url in (
+        (first, "https://first.example/page"),
+        (second, "https://second.example/page"),
+    ):
+        build_archive(path)
+        post_id = _add_capture(path, 7, url)
+    served = Site(datasette_command([first, second]), "second")
+    try:
+        page = served.ok(f"/second/posts/{post_id}").text
+        links = re.findall(r'class="archive-capture" href="([^"]+)"', page)
+        assert links, "the post page links its capture"
+        capture = served.ok(links[0].replace("&amp;", "&")).text
+        assert "https://second.example/page" in capture
+        assert "https://first.example/page" not in capture
+        raw = re.findall(r"<iframe sandbox src='([^']+)'", capture) + re.findall(
+            r"href='([^']+/raw[^']*)'", capture
+        )
+        assert raw and all("db=second" in href for href in raw), raw
+        body = served.ok(raw[0].replace("&amp;", "&")).text
+        assert "captured at https://second.example/page" in body
+        version = served.ok("/second/post_versions/1").text
+        assert all(
+            "db=second" in href for href in re.findall(r'href="(/-/capture/[^"]+)"', version)
+        )
+    finally:
+        served.close()
 
 
 @pytest.mark.parametrize(
@@ -954,7 +1019,7 @@ def test_post_versions_diff_capture_and_date_provenance(tmp_path: Path) -> None:
             f"/-/diff?db=archive&amp;post={post_id}&amp;from={versions[0]}&amp;to={versions[1]}"
         )
         assert diff_href in page
-        assert 'class="archive-capture" href="/-/capture/7"' in page
+        assert 'class="archive-capture" href="/-/capture/7?db=archive"' in page
         assert 'title="Date from the blog&#39;s feed"' in page
         assert "(from the blog&#39;s feed)" in page
 

@@ -24,7 +24,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from pipeline.serving import is_archive
+from pipeline.serving import capture_path, is_archive
 
 WRAP_COLUMN = 80
 #: above these sizes (both versions together) the diff is a line diff, not side by side
@@ -144,9 +144,7 @@ async def diff_page(datasette, request):
     post_url = datasette.urls.row(name, "posts", str(post_id))
     for version in (old, new):
         version["capture_href"] = (
-            datasette.urls.path(f"/-/capture/{version['capture_id']}")
-            if version["capture_id"]
-            else None
+            capture_path(datasette, name, version["capture_id"]) if version["capture_id"] else None
         )
         version["row_href"] = datasette.urls.row(name, "post_versions", str(version["id"]))
     context = {

@@ -40,7 +40,7 @@ from datasette.utils import tilde_decode, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from pipeline.serving import SECURITY_HEADERS, archive_block, is_archive
+from pipeline.serving import SECURITY_HEADERS, archive_block, capture_path, is_archive
 from pipeline.urls import http_url
 
 DATABASE_CSV_HELP = (
@@ -176,9 +176,7 @@ async def _post_context(datasette, database, request) -> dict:
             "published_from": _date_source(post.get("published_source")),
             "updated_from": _date_source(post.get("updated_source")),
             "date_flags": _tags(post.get("date_flags")),
-            "capture_href": (
-                datasette.urls.path(f"/-/capture/{capture_id}") if capture_id else None
-            ),
+            "capture_href": (capture_path(datasette, database, capture_id) if capture_id else None),
         },
         "archive_versions": versions,
         "archive_comments": comments,
@@ -256,7 +254,7 @@ async def _versions(datasette, db, database: str, post_id: int) -> tuple[list[di
             else None
         )
         version["capture_href"] = (
-            datasette.urls.path(f"/-/capture/{version['capture_id']}")
+            capture_path(datasette, database, version["capture_id"])
             if version["capture_id"]
             else None
         )
