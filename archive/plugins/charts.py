@@ -509,10 +509,19 @@ def _is_archive(datasette) -> bool:
     return isinstance((local.get("databases") or {}).get("*"), dict)
 
 
-def _archive_db(datasette):
+async def _archive_db(datasette, request):
+    """The archive whose charts are asked for: ``?db=NAME``, or the first database served
+    that is an archive (has ``posts``). Several archives can be served at once
+    (``datasette serve a.db b.db --metadata archive/metadata.yml ...``), and another
+    database besides them."""
+    wanted = request.args.get("db")
     for db in datasette.databases.values():
-        if not db.is_memory:
+        if db.is_memory or (wanted and db.name != wanted):
+            continue
+        if await db.table_exists("posts"):
             return db
+    if wanted:
+        raise NotFound(f"no archive named {wanted} is served")
     raise NotFound("no archive database is served")
 
 
@@ -562,8 +571,10 @@ async def _charts_for(datasette, request, db, page: str, params: dict[str, Any])
     return [await _run_chart(datasette, db, chart, params, can_query) for chart in charts], None
 
 
-def blog_href(datasette, site: str) -> str:
-    return datasette.urls.path("/-/blog/" + quote(site, safe=":"))
+def blog_href(datasette, site: str, database: str) -> str:
+    return datasette.urls.path(
+        "/-/blog/" + quote(site, safe=":") + "?" + urlencode({"db": database})
+    )
 
 
 async def _blogs(db) -> list[dict[str, Any]]:
@@ -579,12 +590,12 @@ async def _blogs(db) -> list[dict[str, Any]]:
 
 
 async def dashboard(datasette, request):
-    db = _archive_db(datasette)
+    db = await _archive_db(datasette, request)
     await _check_access(datasette, request, db.name)
     results, config_error = await _charts_for(datasette, request, db, "dashboard", {})
     blogs = await _blogs(db)
     for blog in blogs:
-        blog["href"] = blog_href(datasette, blog["site"])
+        blog["href"] = blog_href(datasette, blog["site"], db.name)
     return Response.html(
         await datasette.render_template(
             "dashboard.html",
@@ -602,7 +613,7 @@ async def dashboard(datasette, request):
 
 
 async def blog_page(datasette, request):
-    db = _archive_db(datasette)
+    db = await _archive_db(datasette, request)
     await _check_access(datasette, request, db.name)
     site = request.url_vars["site"]
     rows = (
@@ -637,7 +648,7 @@ async def blog_page(datasette, request):
                 "posts_href": datasette.urls.table(db.name, "posts")
                 + "?"
                 + urlencode({"site": site}),
-                "dashboard_href": datasette.urls.path("/-/dashboard"),
+                "dashboard_href": datasette.urls.path("/-/dashboard?" + urlencode({"db": db.name})),
             },
             request=request,
         )
