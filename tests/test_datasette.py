@@ -473,6 +473,36 @@ def _add_capture(path: Path, capture_id: int, url: str) -> int:
     return post_id
 
 
+def test_the_datasette_command_without_static_still_has_the_archive_scripts_and_styles(
+    built: tuple[Path, dict[str, int]],
+) -> None:
+    # `datasette serve archive.db --metadata archive/metadata.yml --plugins-dir archive/plugins
+    # --template-dir archive/templates`, without `--static static:archive/static`: every
+    # page asked for /static/archive.css and the scripts that replace Datasette's inline ones
+    # (table menus, form labels) and got 404s, pages unstyled and their menus dead.
+    path, ids = built
+    served = Site(datasette_command([path]), "archive")
+    try:
+        pages = [f"/archive/posts/{ids['coppice']}", "/archive/posts", "/-/dashboard", "/"]
+        wanted = set()
+        for page in pages:
+            wanted |= set(re.findall(r'(?:href|src)="(/static/[^"?]+)', served.ok(page).text))
+        assert {"/static/archive.css", "/static/archive-table.js", "/static/charts.css"} <= wanted
+        for asset in sorted(wanted):
+            response = served.ok(asset)
+            assert response.content == (ARCHIVE_DIR / asset.removeprefix("/")).read_bytes()
+        assert served.get("/static/%2e%2e/metadata.yml").status_code == 404
+        assert served.get("/static/nothing.js").status_code == 404
+    finally:
+        served.close()
+    # a Datasette that is not an archive gets no /static/ of ours
+    plain = Site(Datasette([str(path)]), "archive")
+    try:
+        assert plain.get("/static/archive.css").status_code == 404
+    finally:
+        plain.close()
+
+
 def test_two_archives_served_together_each_show_their_own_captures(tmp_path: Path) -> None:
     # `datasette serve first.db second.db --metadata archive/metadata.yml ...`: capture 7
     # exists in both archives, of different pages. A post's capture link must open the

@@ -22,6 +22,8 @@
   archive/static/ by the templates in archive/templates/), plus ``nosniff`` and a referrer
   policy; and a 400 for ``/<database>.csv`` with no ``sql``, which Datasette 0.65 answers with
   a 500 (``KeyError: 'columns'``): a database has no rows of its own to export.
+- register_routes: ``/static/`` from archive/static/ when Datasette was started without
+  ``--static static:archive/static`` (a Datasette user's own command line).
 
 Datasette registers plugins globally per process (by file name), so every hook checks that the
 Datasette instance uses our metadata (the ``"*"`` block) before doing anything.
@@ -32,15 +34,22 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+from pathlib import Path
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import nh3
 from datasette import hookimpl
 from datasette.utils import tilde_decode, urlsafe_components
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import Response, asgi_static
 from markupsafe import Markup
 
-from pipeline.serving import SECURITY_HEADERS, archive_block, capture_path, is_archive
+from pipeline.serving import (
+    SECURITY_HEADERS,
+    STATIC_MOUNT,
+    archive_block,
+    capture_path,
+    is_archive,
+)
 from pipeline.urls import http_url
 
 DATABASE_CSV_HELP = (
@@ -57,6 +66,8 @@ DATE_SOURCES = {
     "htmldate": "a guess from the page (htmldate)",
 }
 LATEST_POSTS = 10
+# archive/static/, beside the archive/plugins/ this file is loaded from
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 POSTS = "posts"
 VERSIONS = "post_versions"
 HTML_TABLES = {"posts", "post_versions"}
@@ -356,6 +367,18 @@ def _is_database_csv_without_sql(datasette, scope: dict) -> bool:
         return False
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     return not any(value.strip() for value in query.get("sql", []))
+
+
+@hookimpl
+def register_routes(datasette):
+    """``/static/`` from archive/static/ (the folder beside this plugin's), when Datasette was
+    not given it: ``datasette serve ... --plugins-dir archive/plugins --template-dir
+    archive/templates`` without ``--static static:archive/static``. Our templates load the
+    archive's styles and the scripts that replace Datasette's inline ones from there."""
+    mounted = any(name == STATIC_MOUNT for name, _ in datasette.static_mounts)
+    if mounted or not is_archive(datasette) or not STATIC_DIR.is_dir():
+        return []
+    return [(rf"^/{STATIC_MOUNT}/(?P<path>.*)$", asgi_static(STATIC_DIR))]
 
 
 @hookimpl
