@@ -503,6 +503,33 @@ def test_the_datasette_command_without_static_still_has_the_archive_scripts_and_
         plain.close()
 
 
+def test_a_row_limit_below_the_page_sizes_is_said_not_a_broken_page(tmp_path: Path) -> None:
+    # `--setting max_returned_rows 20` (a Datasette user's own limit): the posts table, whose
+    # metadata asks for 50 rows a page, answered 400 "_size must be <= 20", and the search
+    # page showed 20 of its 100 results a page with no link to the rest and no word of it.
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        source = archive.add_source(WREN)
+        for number in range(30):
+            post = {**COPPICE, "url": f"{WREN}post-{number}", "title": f"Hazel {number}"}
+            archive.save_post(post, source_id=source)
+    served = Site(datasette_command([path], settings={"max_returned_rows": 20}), "archive")
+    try:
+        table = served.json("/archive/posts.json?_shape=objects")
+        assert len(table["rows"]) == 20 and table["next"]
+        assert served.ok("/archive/posts").status_code == 200
+        page = served.ok("/archive/search?q=hazel").text
+        assert page.count('<li class="archive-result">') == 20
+        assert "max_returned_rows" in page
+        assert "only the first 20" in page
+        assert 'rel="next" href="/archive/search?q=hazel&amp;page=2"' in page
+        # under the limit, nothing is said
+        small = served.ok("/archive/search?q=hazel&site=nowhere.example").text
+        assert "max_returned_rows" not in small
+    finally:
+        served.close()
+
+
 def test_two_archives_served_together_each_show_their_own_captures(tmp_path: Path) -> None:
     # `datasette serve first.db second.db --metadata archive/metadata.yml ...`: capture 7
     # exists in both archives, of different pages. A post's capture link must open the

@@ -119,7 +119,20 @@ def get_metadata(datasette, key, database, table):
         return None
     names = [name for name, db in datasette.databases.items() if not db.is_memory]
     # Datasette merges metadata dictionaries in place: hand it copies, never our block.
-    return {"databases": {name: copy.deepcopy(block) for name in names}}
+    return {"databases": {name: _within_row_limit(datasette, block) for name in names}}
+
+
+def _within_row_limit(datasette, block: dict) -> dict:
+    """A copy of the block whose tables' page sizes (``size``) are at most the server's
+    ``max_returned_rows``: Datasette answers a table whose metadata asks for more with a 400
+    (``_size must be <= N``), as under ``--setting max_returned_rows 20``."""
+    block = copy.deepcopy(block)
+    limit = datasette.setting("max_returned_rows")
+    for table in (block.get("tables") or {}).values():
+        size = table.get("size") if isinstance(table, dict) else None
+        if isinstance(size, int) and isinstance(limit, int) and size > limit:
+            table["size"] = limit
+    return block
 
 
 @hookimpl
