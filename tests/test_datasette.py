@@ -530,6 +530,32 @@ def test_a_row_limit_below_the_page_sizes_is_said_not_a_broken_page(tmp_path: Pa
         served.close()
 
 
+def test_a_database_served_beside_an_archive_is_left_as_it_is(
+    built: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    # `datasette archive/` serves every *.db in archive/, and `datasette serve archive.db
+    # notes.db --metadata archive/metadata.yml ...` both: the metadata's "*" block made
+    # notes.db a "Blog archive" with the search and blogs queries, and its search page was a
+    # server error (no such table: posts).
+    notes = tmp_path / "notes.db"
+    with sqlite3.connect(notes) as db:
+        db.execute("create table notes (id integer primary key, text text)")
+        db.execute("insert into notes (text) values ('a note')")
+    served = Site(datasette_command([built[0], notes]), "notes")
+    try:
+        page = served.ok("/notes").text
+        assert "<h1>Blog archive</h1>" not in page
+        assert "/notes/search" not in page
+        for path in ("/notes/search?q=note", "/notes/search_comments?q=note", "/notes/blogs"):
+            assert served.get(path).status_code == 404, path
+        assert served.json("/notes/notes.json?_shape=array") == [{"id": 1, "text": "a note"}]
+        # the archive beside it is served as before
+        assert "<h1>Blog archive</h1>" in served.ok("/archive").text
+        assert served.json("/archive/search.json?q=hurdles&_shape=array")
+    finally:
+        served.close()
+
+
 def test_two_archives_served_together_each_show_their_own_captures(tmp_path: Path) -> None:
     # `datasette serve first.db second.db --metadata archive/metadata.yml ...`: capture 7
     # exists in both archives, of different pages. A post's capture link must open the

@@ -1,6 +1,6 @@
 """Datasette plugin for the blog archive (loaded from archive/plugins/ with --plugins-dir).
 
-- get_metadata: applies the ``databases: "*"`` block of archive/metadata.yml to every file
+- get_metadata: applies the ``databases: "*"`` block of archive/metadata.yml to every archive
   database served, whatever its name (archive, demo, ...).
 - prepare_jinja2_environment: the ``archive_html`` filter, which sanitises stored post HTML
   again with nh3 at render time and only then marks it safe. The post page sanitises its body
@@ -34,8 +34,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import sqlite3
 from pathlib import Path
-from urllib.parse import parse_qs, quote_plus, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 import nh3
 from datasette import hookimpl
@@ -117,9 +118,38 @@ def get_metadata(datasette, key, database, table):
     block = archive_block(datasette)
     if block is None:
         return None
-    names = [name for name, db in datasette.databases.items() if not db.is_memory]
+    names = [name for name, db in datasette.databases.items() if _is_archive_file(db)]
     # Datasette merges metadata dictionaries in place: hand it copies, never our block.
     return {"databases": {name: _within_row_limit(datasette, block) for name in names}}
+
+
+# the database files found to be archives (a file never stops being one)
+_ARCHIVE_FILES: set[str] = set()
+
+
+def _is_archive_file(db) -> bool:
+    """Whether a served database is an archive (has a ``posts`` table): only archives get the
+    ``"*"`` block, not another database served beside them (``datasette archive/`` serves
+    every ``*.db`` there). A file that cannot be read here counts as an archive, as before;
+    one that is not an archive yet (a crawl is creating it) is looked at again next time."""
+    if db.is_memory or not db.path:
+        return False
+    if db.path in _ARCHIVE_FILES:
+        return True
+    mode = "mode=ro" if db.is_mutable else "immutable=1"
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(db.path))}?{mode}", uri=True)
+        try:
+            found = conn.execute(
+                "select 1 from sqlite_master where type = 'table' and name = ?", [POSTS]
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return True
+    if found:
+        _ARCHIVE_FILES.add(db.path)
+    return found is not None
 
 
 def _within_row_limit(datasette, block: dict) -> dict:
