@@ -176,6 +176,8 @@ def test_each_archive_served_together_has_its_own_dashboard(
     assert default.status_code == 200
     assert "chart-error" not in default.text  # the first archive, not notes.db
     assert 'href="/-/blog/beta.example?db=first"' in default.text
+    assert 'class="chart-other-archive" href="/-/dashboard?db=second"' in default.text
+    assert "db=notes" not in default.text
 
     other = get(ds, "/-/dashboard?db=second")
     assert other.status_code == 200

@@ -525,6 +525,15 @@ async def _archive_db(datasette, request):
     raise NotFound("no archive database is served")
 
 
+async def _archive_names(datasette) -> list[str]:
+    """The names of the archives served (databases with ``posts``), in order."""
+    return [
+        db.name
+        for db in datasette.databases.values()
+        if not db.is_memory and await db.table_exists("posts")
+    ]
+
+
 async def _check_access(datasette, request, database: str) -> None:
     await datasette.ensure_permissions(
         request.actor, [("view-database", database), "view-instance"]
@@ -606,6 +615,11 @@ async def dashboard(datasette, request):
                 "blogs": blogs,
                 "database": db.name,
                 "posts_href": datasette.urls.table(db.name, "posts"),
+                "other_archives": [
+                    {"name": name, "href": datasette.urls.path("/-/dashboard?db=" + quote(name))}
+                    for name in await _archive_names(datasette)
+                    if name != db.name
+                ],
             },
             request=request,
         )
