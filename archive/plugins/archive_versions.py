@@ -95,10 +95,15 @@ async def _error(datasette, request, message: str, status: int = 404) -> Respons
 
 
 async def diff_page(datasette, request):
-    names = [name for name, db in datasette.databases.items() if not db.is_memory]
+    # the archives served (a database served beside them has no posts to compare)
+    names = [
+        name
+        for name, db in datasette.databases.items()
+        if not db.is_memory and await db.table_exists("posts")
+    ]
     name = request.args.get("db") or (names[0] if names else None)
     if name not in names:
-        return await _error(datasette, request, "No such database.")
+        return await _error(datasette, request, "No such archive.")
     db = datasette.get_database(name)
     for key in ("from", "to"):
         if request.args.get(key) and _int(request.args.get(key)) is None:
