@@ -1171,6 +1171,22 @@ def test_every_page_has_a_csp_and_no_inline_script(site: Site, ids: dict[str, in
         )
 
 
+def test_a_sort_by_a_column_the_table_lacks_is_a_bad_request_not_a_server_error(
+    site: Site,
+) -> None:
+    # Datasette 0.65 answers `?_sort=NAME` for a column the table does not have with a 500.
+    for path, name in (
+        ("/archive/posts?_sort=nope", "nope"),
+        ("/archive/posts.json?_sort_desc=nope", "nope"),
+        ("/archive/comments.json?_sort_desc=rowid", "rowid"),  # comments has its own id
+    ):
+        response = site.get(path)
+        assert response.status_code == 400, (path, response.status_code)
+        assert f"Cannot sort table by {name}" in response.text
+    assert site.json("/archive/posts.json?_sort=title&_shape=array")
+    assert site.json("/archive/comments.json?_sort_desc=id&_shape=array")
+
+
 def test_a_database_csv_without_sql_is_a_bad_request_not_a_server_error(site: Site) -> None:
     # Datasette 0.65 answers /<database>.csv with no sql with a 500 (KeyError: 'columns').
     for path in ("/archive.csv", "/archive.csv?sql=", "/archive.csv?_stream=1"):

@@ -41,7 +41,7 @@ from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 import nh3
 from datasette import hookimpl
 from datasette.utils import tilde_decode, urlsafe_components
-from datasette.utils.asgi import Response, asgi_static
+from datasette.utils.asgi import BadRequest, Response, asgi_static
 from markupsafe import Markup
 
 from pipeline.serving import (
@@ -410,6 +410,30 @@ def _is_database_csv_without_sql(datasette, scope: dict) -> bool:
         return False
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     return not any(value.strip() for value in query.get("sql", []))
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    """A 400 for ``?_sort=`` or ``?_sort_desc=`` naming a column the table does not have:
+    Datasette 0.65 answers it with a 500 ("Cannot sort table by NAME")."""
+    wanted = [request.args.get(key) for key in ("_sort", "_sort_desc")]
+    wanted = [name for name in wanted if name]
+    if table is None or not wanted or not is_archive(datasette):
+        return None
+
+    async def inner():
+        sortable = datasette.table_metadata(database, table).get("sortable_columns")
+        if sortable is None:
+            db = datasette.get_database(database)
+            sortable = await db.table_columns(table)
+            if not await db.primary_keys(table):
+                sortable.append("rowid")  # as Datasette does for a table without one
+        for name in wanted:
+            if name not in sortable:
+                raise BadRequest(f"Cannot sort table by {name}: it has no such column")
+        return None
+
+    return inner
 
 
 @hookimpl
