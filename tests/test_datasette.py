@@ -1187,6 +1187,26 @@ def test_a_sort_by_a_column_the_table_lacks_is_a_bad_request_not_a_server_error(
     assert site.json("/archive/comments.json?_sort_desc=id&_shape=array")
 
 
+def test_a_csv_of_a_query_over_the_time_limit_is_a_bad_request_not_a_server_error(
+    built: tuple[Path, dict[str, int]],
+) -> None:
+    # Datasette 0.65 answers a query over sql_time_limit_ms with 400 "SQL Interrupted" as a
+    # page or JSON, but with a 500 (and a traceback in the log) as CSV.
+    slow = quote(
+        "with recursive n(x) as (select 1 union all select x + 1 from n where x < 50000000) "
+        "select count(*) from n"
+    )
+    served = Site(datasette_command([built[0]], settings={"sql_time_limit_ms": 20}), "archive")
+    try:
+        for path in (f"/archive.csv?sql={slow}", f"/archive.json?sql={slow}"):
+            response = served.get(path)
+            assert response.status_code == 400, (path, response.status_code)
+            assert "took too long" in response.text
+            assert "sql_time_limit_ms" in response.text
+    finally:
+        served.close()
+
+
 def test_a_database_csv_without_sql_is_a_bad_request_not_a_server_error(site: Site) -> None:
     # Datasette 0.65 answers /<database>.csv with no sql with a 500 (KeyError: 'columns').
     for path in ("/archive.csv", "/archive.csv?sql=", "/archive.csv?_stream=1"):

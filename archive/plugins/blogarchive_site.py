@@ -40,8 +40,11 @@ from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 import nh3
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.handle_exception import handle_exception as default_handle_exception
 from datasette.utils import tilde_decode, urlsafe_components
 from datasette.utils.asgi import BadRequest, Response, asgi_static
+from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
 from pipeline.serving import (
@@ -434,6 +437,23 @@ def filters_from_request(request, database, table, datasette):
         return None
 
     return inner
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """A query over ``sql_time_limit_ms`` that reached Datasette's handler uncaught (a
+    ``.csv``, which Datasette 0.65 answers with a 500) answers as its pages and JSON do: 400
+    "SQL Interrupted", naming the setting."""
+    if not isinstance(exception, QueryInterrupted) or not is_archive(datasette):
+        return None
+    limit = datasette.setting("sql_time_limit_ms")
+    error = DatasetteError(
+        f"SQL query took too long: this server stops a query after {limit} ms "
+        "(its sql_time_limit_ms setting). Narrow the query, or ask for fewer rows.",
+        title="SQL Interrupted",
+        status=400,
+    )
+    return default_handle_exception(datasette, request, error)
 
 
 @hookimpl
