@@ -561,6 +561,27 @@ def test_a_database_served_beside_an_archive_is_left_as_it_is(
         served.close()
 
 
+def test_two_archives_served_together_are_told_apart_on_the_home_page(tmp_path: Path) -> None:
+    # The home page showed one search box, blog table and latest posts per archive, each
+    # the same but for its numbers: nothing said which archive a search box searched.
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    build_archive(first)
+    build_archive(second)
+    served = Site(datasette_command([first, second]), "first")
+    try:
+        page = served.ok("/").text
+        names = re.findall(r'<h2 class="archive-home-name"><a href="/(\w+)">(\w+)</a></h2>', page)
+        assert names == [("first", "first"), ("second", "second")]
+        assert 'aria-label="Search posts in second"' in page
+    finally:
+        served.close()
+    alone = Site(datasette_command([first]), "first")
+    try:
+        assert "archive-home-name" not in alone.ok("/").text  # one archive: no name to tell
+    finally:
+        alone.close()
+
+
 def test_two_archives_served_together_each_show_their_own_captures(tmp_path: Path) -> None:
     # `datasette serve first.db second.db --metadata archive/metadata.yml ...`: capture 7
     # exists in both archives, of different pages. A post's capture link must open the
