@@ -503,6 +503,28 @@ def test_the_datasette_command_without_static_still_has_the_archive_scripts_and_
         plain.close()
 
 
+def test_the_datasette_command_without_template_dir_still_has_the_archive_pages(
+    built: tuple[Path, dict[str, int]],
+) -> None:
+    # `datasette serve archive.db --metadata archive/metadata.yml --plugins-dir
+    # archive/plugins` without `--template-dir archive/templates`: the dashboard, blog and
+    # diff pages were server errors (their templates not found) and the post and search pages
+    # Datasette's generic ones, with inline scripts the Content-Security-Policy blocks.
+    path, ids = built
+    served = Site(datasette_command([path], template_dir=False), "archive")
+    try:
+        post = served.ok(f"/archive/posts/{ids['coppice']}").text
+        assert '<html lang="en">' in post and "dead hedge" in post
+        assert "archive-result" in served.ok("/archive/search?q=hurdles").text
+        assert "<h1>Dashboard</h1>" in served.ok("/-/dashboard").text
+        assert served.ok("/-/blog/wrenfield.example").status_code == 200
+        assert "Coppicing the hazel" in served.ok(f"/-/diff?post={ids['coppice']}").text
+        for page in ("/", "/archive", "/archive/posts", "/archive?sql=select+1"):
+            assert "<script>" not in served.ok(page).text, page
+    finally:
+        served.close()
+
+
 def test_a_row_limit_below_the_page_sizes_is_said_not_a_broken_page(tmp_path: Path) -> None:
     # `--setting max_returned_rows 20` (a Datasette user's own limit): the posts table, whose
     # metadata asks for 50 rows a page, answered 400 "_size must be <= 20", and the search

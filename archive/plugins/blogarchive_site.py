@@ -2,7 +2,8 @@
 
 - get_metadata: applies the ``databases: "*"`` block of archive/metadata.yml to every archive
   database served, whatever its name (archive, demo, ...).
-- prepare_jinja2_environment: the ``archive_html`` filter, which sanitises stored post HTML
+- prepare_jinja2_environment: archive/templates/ first, when Datasette was started without
+  ``--template-dir``; and the ``archive_html`` filter, which sanitises stored post HTML
   again with nh3 at render time and only then marks it safe. The post page sanitises its body
   in a worker thread instead (``archive_post.body_html``): nh3's parser takes time that grows
   with the square of the nesting depth (seconds for 20,000 nested ``<div>``), and on the event
@@ -45,6 +46,7 @@ from datasette.handle_exception import handle_exception as default_handle_except
 from datasette.utils import tilde_decode, urlsafe_components
 from datasette.utils.asgi import BadRequest, Response, asgi_static
 from datasette.views.base import DatasetteError
+from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
 from pipeline.serving import (
@@ -70,8 +72,9 @@ DATE_SOURCES = {
     "htmldate": "a guess from the page (htmldate)",
 }
 LATEST_POSTS = 10
-# archive/static/, beside the archive/plugins/ this file is loaded from
+# archive/static/ and archive/templates/, beside the archive/plugins/ this file is loaded from
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 POSTS = "posts"
 VERSIONS = "post_versions"
 HTML_TABLES = {"posts", "post_versions"}
@@ -171,6 +174,11 @@ def _within_row_limit(datasette, block: dict) -> dict:
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     env.filters["archive_html"] = sanitise
+    if datasette.template_dir is None and is_archive(datasette) and TEMPLATES_DIR.is_dir():
+        # started without --template-dir archive/templates: the archive's pages (the
+        # dashboard, the diff, the post page; Datasette's own without their inline scripts)
+        # come from archive/templates/ all the same, before Datasette's defaults
+        env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR)), env.loader])
 
 
 @hookimpl
