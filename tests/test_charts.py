@@ -188,6 +188,9 @@ def test_each_archive_served_together_has_its_own_dashboard(
     assert blog.status_code == 200
     assert "/second/posts?site=gamma.example" in blog.text
     assert get(ds, "/-/blog/gamma.example?db=first").status_code == 404
+    # the menu of an archive's pages opens that archive's dashboard
+    assert 'href="/-/dashboard?db=second"' in get(ds, "/second/posts").text
+    assert 'href="/-/dashboard"' in get(ds, "/first/posts").text
 
     for wrong in ("notes", "nothing"):
         response = get(ds, f"/-/dashboard?db={wrong}")

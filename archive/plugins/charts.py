@@ -689,7 +689,13 @@ def menu_links(datasette, actor, request):
             await datasette.ensure_permissions(actor, ["view-instance"])
         except Forbidden:
             return []
-        return [{"href": datasette.urls.path("/-/dashboard"), "label": "Dashboard (charts)"}]
+        # on a page of an archive other than the first served, that archive's dashboard
+        database = (request.url_vars or {}).get("database") if request else None
+        archives = await _archive_names(datasette) if database else []
+        query = f"?db={quote(database)}" if database in archives[1:] else ""
+        return [
+            {"href": datasette.urls.path("/-/dashboard" + query), "label": "Dashboard (charts)"}
+        ]
 
     return inner
 
