@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import uvicorn
 import yaml
@@ -206,6 +207,16 @@ def archive_block(datasette: Datasette) -> dict[str, Any] | None:
     local = getattr(datasette, "_metadata_local", None) or {}
     block = (local.get("databases") or {}).get(WILDCARD)
     return block if isinstance(block, dict) else None
+
+
+def capture_path(
+    datasette: Datasette, database: str, capture_id: int | str, raw: bool = False
+) -> str:
+    """The address of a capture's page (archive/plugins/captures.py), or of its body with
+    `raw`, in the archive `database`: capture ids are per archive, and several archives can
+    be served at once (``datasette serve a.db b.db --metadata archive/metadata.yml ...``)."""
+    suffix = "/raw" if raw else ""
+    return datasette.urls.path(f"/-/capture/{capture_id}{suffix}?{urlencode({'db': database})}")
 
 
 def is_archive(datasette: Datasette) -> bool:

@@ -310,3 +310,27 @@ def static_site() -> Iterator[Callable[[dict], StaticSite]]:
     yield make
     for site in sites:
         site.stop()
+
+
+def datasette_command(
+    files: list[Path], *, settings: dict[str, Any] | None = None, template_dir: bool = True
+) -> Any:
+    """The Datasette that a Datasette user's own command line builds around archive/:
+
+        datasette serve FILE ... --metadata archive/metadata.yml \\
+            --plugins-dir archive/plugins --template-dir archive/templates
+
+    (no ``--static``, no archive/settings.json, no `blogarchive serve` options), in-process;
+    without ``--template-dir`` unless `template_dir`.
+    """
+    from datasette.app import Datasette
+    from datasette.utils import parse_metadata
+
+    archive = PROJECT_ROOT / "archive"
+    return Datasette(
+        [str(path) for path in files],
+        metadata=parse_metadata((archive / "metadata.yml").read_text(encoding="utf-8")),
+        plugins_dir=str(archive / "plugins"),
+        template_dir=str(archive / "templates") if template_dir else None,
+        settings=settings or {},
+    )

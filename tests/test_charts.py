@@ -12,6 +12,7 @@ import httpx
 import pytest
 import yaml
 
+from conftest import datasette_command
 from pipeline.serving import ARCHIVE_DIR, make_datasette
 from pipeline.store import Archive
 
@@ -110,8 +111,8 @@ def test_dashboard_draws_every_chart_from_the_archive(archive_db: Path) -> None:
     assert "TimeoutError · extract: 1" in reasons
 
     # the blogs, each linked to its own charts
-    assert 'href="/-/blog/alpha.example"' in response.text
-    assert 'href="/-/blog/beta.example"' in response.text
+    assert 'href="/-/blog/alpha.example?db=charts"' in response.text
+    assert 'href="/-/blog/beta.example?db=charts"' in response.text
 
 
 def test_crawled_text_is_escaped_in_charts(archive_db: Path) -> None:
@@ -154,6 +155,47 @@ def test_blog_page_links_the_blog_only_by_a_web_address(archive_db: Path, tmp_pa
     assert 'href="javascript:' not in alpha
     beta = get(ds, "/-/blog/beta.example").text
     assert '<a href="https://beta.example/" rel="nofollow noopener noreferrer">' in beta
+
+
+def test_each_archive_served_together_has_its_own_dashboard(
+    archive_db: Path, tmp_path: Path
+) -> None:
+    # `datasette serve notes.db first.db second.db --metadata archive/metadata.yml ...`: the
+    # dashboard drew the first database served, whatever it was, and no other archive had one.
+    notes = tmp_path / "notes.db"
+    with sqlite3.connect(notes) as db:
+        db.execute("create table notes (id integer primary key, text text)")
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    shutil.copy(archive_db, first)
+    shutil.copy(archive_db, second)
+    with sqlite3.connect(second) as db:
+        db.execute("update posts set site = 'gamma.example' where site = 'beta.example'")
+    ds = datasette_command([notes, first, second])
+
+    default = get(ds, "/-/dashboard")
+    assert default.status_code == 200
+    assert "chart-error" not in default.text  # the first archive, not notes.db
+    assert 'href="/-/blog/beta.example?db=first"' in default.text
+    assert 'class="chart-other-archive" href="/-/dashboard?db=second"' in default.text
+    assert "db=notes" not in default.text
+
+    other = get(ds, "/-/dashboard?db=second")
+    assert other.status_code == 200
+    assert "chart-error" not in other.text
+    assert 'href="/-/blog/gamma.example?db=second"' in other.text
+    assert "beta.example" not in other.text
+    blog = get(ds, "/-/blog/gamma.example?db=second")
+    assert blog.status_code == 200
+    assert "/second/posts?site=gamma.example" in blog.text
+    assert get(ds, "/-/blog/gamma.example?db=first").status_code == 404
+    # the menu of an archive's pages opens that archive's dashboard
+    assert 'href="/-/dashboard?db=second"' in get(ds, "/second/posts").text
+    assert 'href="/-/dashboard"' in get(ds, "/first/posts").text
+
+    for wrong in ("notes", "nothing"):
+        response = get(ds, f"/-/dashboard?db={wrong}")
+        assert response.status_code == 404, wrong
+        assert "no archive" in response.text.lower()
 
 
 def test_dashboard_is_linked_from_every_page(archive_db: Path) -> None:

@@ -21,6 +21,7 @@ import yaml
 from datasette.app import Datasette
 from datasette.tracer import capture_traces
 
+from conftest import datasette_command
 from pipeline.serving import ARCHIVE_DIR, ServingConfigError, make_datasette, serve_command_args
 from pipeline.store import RANKED_MATCHES, Archive
 
@@ -439,6 +440,201 @@ def test_plain_datasettes_in_the_same_process_are_untouched(
         assert "characters of HTML" not in plain.ok("/archive/posts").text
     finally:
         plain.close()
+
+
+def _add_capture(path: Path, capture_id: int, url: str) -> int:
+    """A real WARC capture of `url` (an HTML page), recorded as capture `capture_id` of the
+    archive's first post; the post's id."""
+    from pipeline.warc import Exchange, RollingWarcWriter
+
+    folder = path.parent / f"{path.stem}-warc"
+    with RollingWarcWriter(folder) as writer:
+        body = f"<html><body><p>captured at {url}</p></body></html>".encode()
+        record = writer.write_response(
+            Exchange(url, 200, [("Content-Type", "text/html; charset=utf-8")], body)
+        )
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "insert into captures (id, url, warc_file, offset, length, status, mime, "
+            "fetched_at, record_type) values (?, ?, ?, ?, ?, 200, 'text/html', "
+            "'2024-02-01T00:00:00+00:00', 'response')",
+            [
+                capture_id,
+                url,
+                str(record.warc_file.relative_to(path.parent)),
+                record.offset,
+                record.length,
+            ],
+        )
+        post_id = conn.execute("select min(id) from posts").fetchone()[0]
+        conn.execute(
+            "update post_versions set capture_id = ? where post_id = ?", [capture_id, post_id]
+        )
+    return post_id
+
+
+def test_the_datasette_command_without_static_still_has_the_archive_scripts_and_styles(
+    built: tuple[Path, dict[str, int]],
+) -> None:
+    # `datasette serve archive.db --metadata archive/metadata.yml --plugins-dir archive/plugins
+    # --template-dir archive/templates`, without `--static static:archive/static`: every
+    # page asked for /static/archive.css and the scripts that replace Datasette's inline ones
+    # (table menus, form labels) and got 404s, pages unstyled and their menus dead.
+    path, ids = built
+    served = Site(datasette_command([path]), "archive")
+    try:
+        pages = [f"/archive/posts/{ids['coppice']}", "/archive/posts", "/-/dashboard", "/"]
+        wanted = set()
+        for page in pages:
+            wanted |= set(re.findall(r'(?:href|src)="(/static/[^"?]+)', served.ok(page).text))
+        assert {"/static/archive.css", "/static/archive-table.js", "/static/charts.css"} <= wanted
+        for asset in sorted(wanted):
+            response = served.ok(asset)
+            assert response.content == (ARCHIVE_DIR / asset.removeprefix("/")).read_bytes()
+        assert served.get("/static/%2e%2e/metadata.yml").status_code == 404
+        assert served.get("/static/nothing.js").status_code == 404
+    finally:
+        served.close()
+    # a Datasette that is not an archive gets no /static/ of ours
+    plain = Site(Datasette([str(path)]), "archive")
+    try:
+        assert plain.get("/static/archive.css").status_code == 404
+    finally:
+        plain.close()
+
+
+def test_the_datasette_command_without_template_dir_still_has_the_archive_pages(
+    built: tuple[Path, dict[str, int]],
+) -> None:
+    # `datasette serve archive.db --metadata archive/metadata.yml --plugins-dir
+    # archive/plugins` without `--template-dir archive/templates`: the dashboard, blog and
+    # diff pages were server errors (their templates not found) and the post and search pages
+    # Datasette's generic ones, with inline scripts the Content-Security-Policy blocks.
+    path, ids = built
+    served = Site(datasette_command([path], template_dir=False), "archive")
+    try:
+        post = served.ok(f"/archive/posts/{ids['coppice']}").text
+        assert '<html lang="en">' in post and "dead hedge" in post
+        assert "archive-result" in served.ok("/archive/search?q=hurdles").text
+        assert "<h1>Dashboard</h1>" in served.ok("/-/dashboard").text
+        assert served.ok("/-/blog/wrenfield.example").status_code == 200
+        assert "Coppicing the hazel" in served.ok(f"/-/diff?post={ids['coppice']}").text
+        for page in ("/", "/archive", "/archive/posts", "/archive?sql=select+1"):
+            assert "<script>" not in served.ok(page).text, page
+    finally:
+        served.close()
+
+
+def test_a_row_limit_below_the_page_sizes_is_said_not_a_broken_page(tmp_path: Path) -> None:
+    # `--setting max_returned_rows 20` (a Datasette user's own limit): the posts table, whose
+    # metadata asks for 50 rows a page, answered 400 "_size must be <= 20", and the search
+    # page showed 20 of its 100 results a page with no link to the rest and no word of it.
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        source = archive.add_source(WREN)
+        for number in range(30):
+            post = {**COPPICE, "url": f"{WREN}post-{number}", "title": f"Hazel {number}"}
+            archive.save_post(post, source_id=source)
+    served = Site(datasette_command([path], settings={"max_returned_rows": 20}), "archive")
+    try:
+        table = served.json("/archive/posts.json?_shape=objects")
+        assert len(table["rows"]) == 20 and table["next"]
+        assert served.ok("/archive/posts").status_code == 200
+        page = served.ok("/archive/search?q=hazel").text
+        assert page.count('<li class="archive-result">') == 20
+        assert "max_returned_rows" in page
+        assert "only the first 20" in page
+        assert 'rel="next" href="/archive/search?q=hazel&amp;page=2"' in page
+        # under the limit, nothing is said
+        small = served.ok("/archive/search?q=hazel&site=nowhere.example").text
+        assert "max_returned_rows" not in small
+    finally:
+        served.close()
+
+
+def test_a_database_served_beside_an_archive_is_left_as_it_is(
+    built: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    # `datasette archive/` serves every *.db in archive/, and `datasette serve archive.db
+    # notes.db --metadata archive/metadata.yml ...` both: the metadata's "*" block made
+    # notes.db a "Blog archive" with the search and blogs queries, and its search page was a
+    # server error (no such table: posts).
+    notes = tmp_path / "notes.db"
+    with sqlite3.connect(notes) as db:
+        db.execute("create table notes (id integer primary key, text text)")
+        db.execute("insert into notes (text) values ('a note')")
+    served = Site(datasette_command([notes, built[0]]), "notes")
+    try:
+        page = served.ok("/notes").text
+        assert "<h1>Blog archive</h1>" not in page
+        assert "/notes/search" not in page
+        for path in ("/notes/search?q=note", "/notes/search_comments?q=note", "/notes/blogs"):
+            assert served.get(path).status_code == 404, path
+        assert served.json("/notes/notes.json?_shape=array") == [{"id": 1, "text": "a note"}]
+        # the archive beside it is served as before, though it comes second: a diff without
+        # ?db= is of the first archive served (it was a server error: notes.db has no posts)
+        assert "<h1>Blog archive</h1>" in served.ok("/archive").text
+        assert served.json("/archive/search.json?q=hurdles&_shape=array")
+        post = built[1]["coppice"]
+        assert "Coppicing the hazel" in served.ok(f"/-/diff?post={post}").text
+        not_an_archive = served.get(f"/-/diff?db=notes&post={post}")
+        assert not_an_archive.status_code == 404 and "No such archive" in not_an_archive.text
+    finally:
+        served.close()
+
+
+def test_two_archives_served_together_are_told_apart_on_the_home_page(tmp_path: Path) -> None:
+    # The home page showed one search box, blog table and latest posts per archive, each
+    # the same but for its numbers: nothing said which archive a search box searched.
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    build_archive(first)
+    build_archive(second)
+    served = Site(datasette_command([first, second]), "first")
+    try:
+        page = served.ok("/").text
+        names = re.findall(r'<h2 class="archive-home-name"><a href="/(\w+)">(\w+)</a></h2>', page)
+        assert names == [("first", "first"), ("second", "second")]
+        assert 'aria-label="Search posts in second"' in page
+    finally:
+        served.close()
+    alone = Site(datasette_command([first]), "first")
+    try:
+        assert "archive-home-name" not in alone.ok("/").text  # one archive: no name to tell
+    finally:
+        alone.close()
+
+
+def test_two_archives_served_together_each_show_their_own_captures(tmp_path: Path) -> None:
+    # `datasette serve first.db second.db --metadata archive/metadata.yml ...`: capture 7
+    # exists in both archives, of different pages. A post's capture link must open the
+    # capture of the post's own archive, not whichever archive is served first.
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    for path, url in (
+        (first, "https://first.example/page"),
+        (second, "https://second.example/page"),
+    ):
+        build_archive(path)
+        post_id = _add_capture(path, 7, url)
+    served = Site(datasette_command([first, second]), "second")
+    try:
+        page = served.ok(f"/second/posts/{post_id}").text
+        links = re.findall(r'class="archive-capture" href="([^"]+)"', page)
+        assert links, "the post page links its capture"
+        capture = served.ok(links[0].replace("&amp;", "&")).text
+        assert "https://second.example/page" in capture
+        assert "https://first.example/page" not in capture
+        raw = re.findall(r"<iframe sandbox src='([^']+)'", capture) + re.findall(
+            r"href='([^']+/raw[^']*)'", capture
+        )
+        assert raw and all("db=second" in href for href in raw), raw
+        body = served.ok(raw[0].replace("&amp;", "&")).text
+        assert "captured at https://second.example/page" in body
+        version = served.ok("/second/post_versions/1").text
+        assert all(
+            "db=second" in href for href in re.findall(r'href="(/-/capture/[^"]+)"', version)
+        )
+    finally:
+        served.close()
 
 
 @pytest.mark.parametrize(
@@ -954,7 +1150,7 @@ def test_post_versions_diff_capture_and_date_provenance(tmp_path: Path) -> None:
             f"/-/diff?db=archive&amp;post={post_id}&amp;from={versions[0]}&amp;to={versions[1]}"
         )
         assert diff_href in page
-        assert 'class="archive-capture" href="/-/capture/7"' in page
+        assert 'class="archive-capture" href="/-/capture/7?db=archive"' in page
         assert 'title="Date from the blog&#39;s feed"' in page
         assert "(from the blog&#39;s feed)" in page
 
@@ -1016,6 +1212,42 @@ def test_every_page_has_a_csp_and_no_inline_script(site: Site, ids: dict[str, in
             "document" in site.ok(f"/static/{name}").text
             or "window" in site.ok(f"/static/{name}").text
         )
+
+
+def test_a_sort_by_a_column_the_table_lacks_is_a_bad_request_not_a_server_error(
+    site: Site,
+) -> None:
+    # Datasette 0.65 answers `?_sort=NAME` for a column the table does not have with a 500.
+    for path, name in (
+        ("/archive/posts?_sort=nope", "nope"),
+        ("/archive/posts.json?_sort_desc=nope", "nope"),
+        ("/archive/comments.json?_sort_desc=rowid", "rowid"),  # comments has its own id
+    ):
+        response = site.get(path)
+        assert response.status_code == 400, (path, response.status_code)
+        assert f"Cannot sort table by {name}" in response.text
+    assert site.json("/archive/posts.json?_sort=title&_shape=array")
+    assert site.json("/archive/comments.json?_sort_desc=id&_shape=array")
+
+
+def test_a_csv_of_a_query_over_the_time_limit_is_a_bad_request_not_a_server_error(
+    built: tuple[Path, dict[str, int]],
+) -> None:
+    # Datasette 0.65 answers a query over sql_time_limit_ms with 400 "SQL Interrupted" as a
+    # page or JSON, but with a 500 (and a traceback in the log) as CSV.
+    slow = quote(
+        "with recursive n(x) as (select 1 union all select x + 1 from n where x < 50000000) "
+        "select count(*) from n"
+    )
+    served = Site(datasette_command([built[0]], settings={"sql_time_limit_ms": 20}), "archive")
+    try:
+        for path in (f"/archive.csv?sql={slow}", f"/archive.json?sql={slow}"):
+            response = served.get(path)
+            assert response.status_code == 400, (path, response.status_code)
+            assert "took too long" in response.text
+            assert "sql_time_limit_ms" in response.text
+    finally:
+        served.close()
 
 
 def test_a_database_csv_without_sql_is_a_bad_request_not_a_server_error(site: Site) -> None:

@@ -414,6 +414,8 @@ async def _search_context(datasette, database: str, query_name: str, request) ->
             "action": this_query,
             "page": page,
             "page_size": PAGE_SIZE,
+            # a server limit below the page size (--setting max_returned_rows 20) cuts each page
+            "row_limit": min(PAGE_SIZE, datasette.setting("max_returned_rows") or PAGE_SIZE),
             "max_pages": MAX_PAGES,
             "skipped": (page - 1) * PAGE_SIZE,
             "previous_url": page_url(page - 1) if page > 1 else None,

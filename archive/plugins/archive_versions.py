@@ -24,7 +24,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from pipeline.serving import is_archive
+from pipeline.serving import capture_path, is_archive
 
 WRAP_COLUMN = 80
 #: above these sizes (both versions together) the diff is a line diff, not side by side
@@ -95,10 +95,15 @@ async def _error(datasette, request, message: str, status: int = 404) -> Respons
 
 
 async def diff_page(datasette, request):
-    names = [name for name, db in datasette.databases.items() if not db.is_memory]
+    # the archives served (a database served beside them has no posts to compare)
+    names = [
+        name
+        for name, db in datasette.databases.items()
+        if not db.is_memory and await db.table_exists("posts")
+    ]
     name = request.args.get("db") or (names[0] if names else None)
     if name not in names:
-        return await _error(datasette, request, "No such database.")
+        return await _error(datasette, request, "No such archive.")
     db = datasette.get_database(name)
     for key in ("from", "to"):
         if request.args.get(key) and _int(request.args.get(key)) is None:
@@ -144,9 +149,7 @@ async def diff_page(datasette, request):
     post_url = datasette.urls.row(name, "posts", str(post_id))
     for version in (old, new):
         version["capture_href"] = (
-            datasette.urls.path(f"/-/capture/{version['capture_id']}")
-            if version["capture_id"]
-            else None
+            capture_path(datasette, name, version["capture_id"]) if version["capture_id"] else None
         )
         version["row_href"] = datasette.urls.row(name, "post_versions", str(version["id"]))
     context = {

@@ -1,8 +1,9 @@
 """Datasette plugin for the blog archive (loaded from archive/plugins/ with --plugins-dir).
 
-- get_metadata: applies the ``databases: "*"`` block of archive/metadata.yml to every file
+- get_metadata: applies the ``databases: "*"`` block of archive/metadata.yml to every archive
   database served, whatever its name (archive, demo, ...).
-- prepare_jinja2_environment: the ``archive_html`` filter, which sanitises stored post HTML
+- prepare_jinja2_environment: archive/templates/ first, when Datasette was started without
+  ``--template-dir``; and the ``archive_html`` filter, which sanitises stored post HTML
   again with nh3 at render time and only then marks it safe. The post page sanitises its body
   in a worker thread instead (``archive_post.body_html``): nh3's parser takes time that grows
   with the square of the nesting depth (seconds for 20,000 nested ``<div>``), and on the event
@@ -22,6 +23,8 @@
   archive/static/ by the templates in archive/templates/), plus ``nosniff`` and a referrer
   policy; and a 400 for ``/<database>.csv`` with no ``sql``, which Datasette 0.65 answers with
   a 500 (``KeyError: 'columns'``): a database has no rows of its own to export.
+- register_routes: ``/static/`` from archive/static/ when Datasette was started without
+  ``--static static:archive/static`` (a Datasette user's own command line).
 
 Datasette registers plugins globally per process (by file name), so every hook checks that the
 Datasette instance uses our metadata (the ``"*"`` block) before doing anything.
@@ -32,15 +35,27 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from urllib.parse import parse_qs, quote_plus, urlsplit
+import sqlite3
+from pathlib import Path
+from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 import nh3
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.handle_exception import handle_exception as default_handle_exception
 from datasette.utils import tilde_decode, urlsafe_components
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import BadRequest, Response, asgi_static
+from datasette.views.base import DatasetteError
+from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
-from pipeline.serving import SECURITY_HEADERS, archive_block, is_archive
+from pipeline.serving import (
+    SECURITY_HEADERS,
+    STATIC_MOUNT,
+    archive_block,
+    capture_path,
+    is_archive,
+)
 from pipeline.urls import http_url
 
 DATABASE_CSV_HELP = (
@@ -57,6 +72,9 @@ DATE_SOURCES = {
     "htmldate": "a guess from the page (htmldate)",
 }
 LATEST_POSTS = 10
+# archive/static/ and archive/templates/, beside the archive/plugins/ this file is loaded from
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 POSTS = "posts"
 VERSIONS = "post_versions"
 HTML_TABLES = {"posts", "post_versions"}
@@ -106,14 +124,61 @@ def get_metadata(datasette, key, database, table):
     block = archive_block(datasette)
     if block is None:
         return None
-    names = [name for name, db in datasette.databases.items() if not db.is_memory]
+    names = [name for name, db in datasette.databases.items() if _is_archive_file(db)]
     # Datasette merges metadata dictionaries in place: hand it copies, never our block.
-    return {"databases": {name: copy.deepcopy(block) for name in names}}
+    return {"databases": {name: _within_row_limit(datasette, block) for name in names}}
+
+
+# the database files found to be archives (a file never stops being one)
+_ARCHIVE_FILES: set[str] = set()
+
+
+def _is_archive_file(db) -> bool:
+    """Whether a served database is an archive (has a ``posts`` table): only archives get the
+    ``"*"`` block, not another database served beside them (``datasette archive/`` serves
+    every ``*.db`` there). A file that cannot be read here counts as an archive, as before;
+    one that is not an archive yet (a crawl is creating it) is looked at again next time."""
+    if db.is_memory or not db.path:
+        return False
+    if db.path in _ARCHIVE_FILES:
+        return True
+    mode = "mode=ro" if db.is_mutable else "immutable=1"
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(db.path))}?{mode}", uri=True)
+        try:
+            found = conn.execute(
+                "select 1 from sqlite_master where type = 'table' and name = ?", [POSTS]
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return True
+    if found:
+        _ARCHIVE_FILES.add(db.path)
+    return found is not None
+
+
+def _within_row_limit(datasette, block: dict) -> dict:
+    """A copy of the block whose tables' page sizes (``size``) are at most the server's
+    ``max_returned_rows``: Datasette answers a table whose metadata asks for more with a 400
+    (``_size must be <= N``), as under ``--setting max_returned_rows 20``."""
+    block = copy.deepcopy(block)
+    limit = datasette.setting("max_returned_rows")
+    for table in (block.get("tables") or {}).values():
+        size = table.get("size") if isinstance(table, dict) else None
+        if isinstance(size, int) and isinstance(limit, int) and size > limit:
+            table["size"] = limit
+    return block
 
 
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     env.filters["archive_html"] = sanitise
+    if datasette.template_dir is None and is_archive(datasette) and TEMPLATES_DIR.is_dir():
+        # started without --template-dir archive/templates: the archive's pages (the
+        # dashboard, the diff, the post page; Datasette's own without their inline scripts)
+        # come from archive/templates/ all the same, before Datasette's defaults
+        env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR)), env.loader])
 
 
 @hookimpl
@@ -176,9 +241,7 @@ async def _post_context(datasette, database, request) -> dict:
             "published_from": _date_source(post.get("published_source")),
             "updated_from": _date_source(post.get("updated_source")),
             "date_flags": _tags(post.get("date_flags")),
-            "capture_href": (
-                datasette.urls.path(f"/-/capture/{capture_id}") if capture_id else None
-            ),
+            "capture_href": (capture_path(datasette, database, capture_id) if capture_id else None),
         },
         "archive_versions": versions,
         "archive_comments": comments,
@@ -256,7 +319,7 @@ async def _versions(datasette, db, database: str, post_id: int) -> tuple[list[di
             else None
         )
         version["capture_href"] = (
-            datasette.urls.path(f"/-/capture/{version['capture_id']}")
+            capture_path(datasette, database, version["capture_id"])
             if version["capture_id"]
             else None
         )
@@ -358,6 +421,59 @@ def _is_database_csv_without_sql(datasette, scope: dict) -> bool:
         return False
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     return not any(value.strip() for value in query.get("sql", []))
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    """A 400 for ``?_sort=`` or ``?_sort_desc=`` naming a column the table does not have:
+    Datasette 0.65 answers it with a 500 ("Cannot sort table by NAME")."""
+    wanted = [request.args.get(key) for key in ("_sort", "_sort_desc")]
+    wanted = [name for name in wanted if name]
+    if table is None or not wanted or not is_archive(datasette):
+        return None
+
+    async def inner():
+        sortable = datasette.table_metadata(database, table).get("sortable_columns")
+        if sortable is None:
+            db = datasette.get_database(database)
+            sortable = await db.table_columns(table)
+            if not await db.primary_keys(table):
+                sortable.append("rowid")  # as Datasette does for a table without one
+        for name in wanted:
+            if name not in sortable:
+                raise BadRequest(f"Cannot sort table by {name}: it has no such column")
+        return None
+
+    return inner
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """A query over ``sql_time_limit_ms`` that reached Datasette's handler uncaught (a
+    ``.csv``, which Datasette 0.65 answers with a 500) answers as its pages and JSON do: 400
+    "SQL Interrupted", naming the setting."""
+    if not isinstance(exception, QueryInterrupted) or not is_archive(datasette):
+        return None
+    limit = datasette.setting("sql_time_limit_ms")
+    error = DatasetteError(
+        f"SQL query took too long: this server stops a query after {limit} ms "
+        "(its sql_time_limit_ms setting). Narrow the query, or ask for fewer rows.",
+        title="SQL Interrupted",
+        status=400,
+    )
+    return default_handle_exception(datasette, request, error)
+
+
+@hookimpl
+def register_routes(datasette):
+    """``/static/`` from archive/static/ (the folder beside this plugin's), when Datasette was
+    not given it: ``datasette serve ... --plugins-dir archive/plugins --template-dir
+    archive/templates`` without ``--static static:archive/static``. Our templates load the
+    archive's styles and the scripts that replace Datasette's inline ones from there."""
+    mounted = any(name == STATIC_MOUNT for name, _ in datasette.static_mounts)
+    if mounted or not is_archive(datasette) or not STATIC_DIR.is_dir():
+        return []
+    return [(rf"^/{STATIC_MOUNT}/(?P<path>.*)$", asgi_static(STATIC_DIR))]
 
 
 @hookimpl

@@ -22,6 +22,7 @@ from pathlib import Path
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
+from pipeline.serving import capture_path
 from pipeline.warc import WarcError, read_record
 
 RAW_CSP = (
@@ -196,7 +197,7 @@ async def capture_page(datasette, request):
     else:
         headers = "\n".join(f"{key}: {value}" for key, value in own.http_headers)
         parts.append(f"<h2>HTTP headers</h2><pre>{escape(headers)}</pre>")
-        raw = datasette.urls.path(f"/-/capture/{capture_id}/raw")
+        raw = capture_path(datasette, name, capture_id, raw=True)
         if payload.mime in HTML_TYPES and payload.payload:
             parts.append(
                 "<h2>Page</h2><p>Rendered without scripts or outside resources.</p>"

@@ -509,11 +509,29 @@ def _is_archive(datasette) -> bool:
     return isinstance((local.get("databases") or {}).get("*"), dict)
 
 
-def _archive_db(datasette):
+async def _archive_db(datasette, request):
+    """The archive whose charts are asked for: ``?db=NAME``, or the first database served
+    that is an archive (has ``posts``). Several archives can be served at once
+    (``datasette serve a.db b.db --metadata archive/metadata.yml ...``), and another
+    database besides them."""
+    wanted = request.args.get("db")
     for db in datasette.databases.values():
-        if not db.is_memory:
+        if db.is_memory or (wanted and db.name != wanted):
+            continue
+        if await db.table_exists("posts"):
             return db
+    if wanted:
+        raise NotFound(f"no archive named {wanted} is served")
     raise NotFound("no archive database is served")
+
+
+async def _archive_names(datasette) -> list[str]:
+    """The names of the archives served (databases with ``posts``), in order."""
+    return [
+        db.name
+        for db in datasette.databases.values()
+        if not db.is_memory and await db.table_exists("posts")
+    ]
 
 
 async def _check_access(datasette, request, database: str) -> None:
@@ -562,8 +580,10 @@ async def _charts_for(datasette, request, db, page: str, params: dict[str, Any])
     return [await _run_chart(datasette, db, chart, params, can_query) for chart in charts], None
 
 
-def blog_href(datasette, site: str) -> str:
-    return datasette.urls.path("/-/blog/" + quote(site, safe=":"))
+def blog_href(datasette, site: str, database: str) -> str:
+    return datasette.urls.path(
+        "/-/blog/" + quote(site, safe=":") + "?" + urlencode({"db": database})
+    )
 
 
 async def _blogs(db) -> list[dict[str, Any]]:
@@ -579,12 +599,12 @@ async def _blogs(db) -> list[dict[str, Any]]:
 
 
 async def dashboard(datasette, request):
-    db = _archive_db(datasette)
+    db = await _archive_db(datasette, request)
     await _check_access(datasette, request, db.name)
     results, config_error = await _charts_for(datasette, request, db, "dashboard", {})
     blogs = await _blogs(db)
     for blog in blogs:
-        blog["href"] = blog_href(datasette, blog["site"])
+        blog["href"] = blog_href(datasette, blog["site"], db.name)
     return Response.html(
         await datasette.render_template(
             "dashboard.html",
@@ -595,6 +615,11 @@ async def dashboard(datasette, request):
                 "blogs": blogs,
                 "database": db.name,
                 "posts_href": datasette.urls.table(db.name, "posts"),
+                "other_archives": [
+                    {"name": name, "href": datasette.urls.path("/-/dashboard?db=" + quote(name))}
+                    for name in await _archive_names(datasette)
+                    if name != db.name
+                ],
             },
             request=request,
         )
@@ -602,7 +627,7 @@ async def dashboard(datasette, request):
 
 
 async def blog_page(datasette, request):
-    db = _archive_db(datasette)
+    db = await _archive_db(datasette, request)
     await _check_access(datasette, request, db.name)
     site = request.url_vars["site"]
     rows = (
@@ -637,7 +662,7 @@ async def blog_page(datasette, request):
                 "posts_href": datasette.urls.table(db.name, "posts")
                 + "?"
                 + urlencode({"site": site}),
-                "dashboard_href": datasette.urls.path("/-/dashboard"),
+                "dashboard_href": datasette.urls.path("/-/dashboard?" + urlencode({"db": db.name})),
             },
             request=request,
         )
@@ -664,7 +689,13 @@ def menu_links(datasette, actor, request):
             await datasette.ensure_permissions(actor, ["view-instance"])
         except Forbidden:
             return []
-        return [{"href": datasette.urls.path("/-/dashboard"), "label": "Dashboard (charts)"}]
+        # on a page of an archive other than the first served, that archive's dashboard
+        database = (request.url_vars or {}).get("database") if request else None
+        archives = await _archive_names(datasette) if database else []
+        query = f"?db={quote(database)}" if database in archives[1:] else ""
+        return [
+            {"href": datasette.urls.path("/-/dashboard" + query), "label": "Dashboard (charts)"}
+        ]
 
     return inner
 
