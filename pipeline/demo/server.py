@@ -692,6 +692,9 @@ class BloggerSite(BlogSite):
     feed_default_results = 10
     sitemap_page_size = 10
     home_posts = 7
+    comments_in_page = 200  # Blogger's: the rest only in the comment feed
+    comment_feed_default_results = 25
+    comment_feed_max_results = 500
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -963,14 +966,21 @@ class BloggerSite(BlogSite):
             )
 
         n = len(post.comments)
+        # Blogger puts the first 200 comments in the page; "Load more..." (its script) reads
+        # the rest from the post's comment feed
+        shown = {c.comment_id for c in post.comments[: self.comments_in_page]}
+        children = {
+            parent: [c for c in kids if c.comment_id in shown] for parent, kids in children.items()
+        }
         thread = ""
         if n:
+            more = "loadmore" if n > len(shown) else "loadmore hidden"
             thread = (
                 '<div class="comment-thread toplevel-thread"><ol id="top-ra">'
                 + "".join(one(c) for c in children.get(None, []))
                 + '</ol><div id="top-continue" class="continue"><a class="comment-reply" '
                 'target="_self">Add comment</a></div><div class="comment-replybox-thread" '
-                f'id="top-ce"></div><div class="loadmore hidden" data-post-id="{post_id}">'
+                f'id="top-ce"></div><div class="{more}" data-post-id="{post_id}">'
                 '<a target="_self">Load more...</a></div></div>'
             )
         kind = "threaded" if n else "embed"
@@ -1636,7 +1646,22 @@ Read more
         pid = ix.ids[id(post)]
         url = req.base + self.post_path(post)
         entries = []
-        for c in sorted(post.comments, key=lambda c: c.published, reverse=True):
+        ordered = sorted(post.comments, key=lambda c: c.published, reverse=True)
+        start = max(1, int(req.q("start-index") or 1))
+        maxr = int(req.q("max-results") or self.comment_feed_default_results)
+        maxr = max(1, min(maxr, self.comment_feed_max_results))
+        page = ordered[start - 1 : start - 1 + maxr]
+        feed_url = f"{req.base}/feeds/{pid}/comments/default"
+        paging = (
+            f"<openSearch:startIndex>{start}</openSearch:startIndex>"
+            f"<openSearch:itemsPerPage>{maxr}</openSearch:itemsPerPage>"
+        )
+        if start - 1 + maxr < len(ordered):
+            paging += (
+                f"<link rel='next' type='application/atom+xml' href='{feed_url}?start-index="
+                f"{start + maxr}&amp;max-results={maxr}'/>"
+            )
+        for c in page:
             reply = ""
             if c.parent:
                 reply = (
@@ -1664,6 +1689,7 @@ Read more
             f"<title type='text'>{xesc(self.title)}: {xesc(post.title)}</title>"
             f"<link rel='alternate' type='text/html' href='{url}'/>"
             f"<openSearch:totalResults>{len(post.comments)}</openSearch:totalResults>"
+            + paging
             + "".join(entries)
             + "</feed>"
         )
@@ -1757,6 +1783,10 @@ class WordPressSite(BlogSite):
     ``/?rest_route=/wp/v2/...``, ``/wp-sitemap*.xml``, ``/robots.txt``.
     """
 
+    # WordPress's "Break comments into pages with N top level comments per page" (off: 0);
+    # the post's own address shows the last page (its default "newest" page), the others
+    # are at /YYYY/MM/DD/slug/comment-page-N/
+    comments_per_page = 0
     default_title = _content.WORDPRESS_BLOG_TITLE
     default_description = _content.WORDPRESS_BLOG_DESCRIPTION
     server_header = "nginx"
@@ -1891,6 +1921,12 @@ class WordPressSite(BlogSite):
             return self.render_listing(req, m.group(1), m.group(2))
         if m := re.fullmatch(r"/(\d{4})/(?:(\d{2})/)?(?:page/\d+/)?", p):
             return self.render_listing(req, "date", p[: 6 if m.group(2) is None else 9])
+        if m := re.fullmatch(r"(/\d{4}/\d{2}/\d{2}/[^/]+/)comment-page-(\d+)/", p):
+            ix = self.index()
+            post = ix.by_path.get(m.group(1))
+            if not post or not self.comments_per_page:
+                return None
+            return self.render_post(req, ix, post, comment_page=int(m.group(2)))
         if re.fullmatch(r"/\d{4}/\d{2}/\d{2}/[^/]+/", p):
             ix = self.index()
             post = ix.by_path.get(p)
@@ -2172,13 +2208,44 @@ var sharing_js_options = {{"sharing_delete_service_nonce":"2b3c4d5e6f","is_stats
             'items-visual jp-relatedposts-grid ">' + "".join(related) + "</div></div>"
         )
 
-    def _comments(self, req: _Request, ix: SiteIndex, post: DemoPost, url: str) -> str:
+    def _comments(
+        self,
+        req: _Request,
+        ix: SiteIndex,
+        post: DemoPost,
+        url: str,
+        comment_page: int | None = None,
+    ) -> str:
         pid = ix.ids[id(post)]
         known = {c.comment_id for c in post.comments}
         children: dict[str | None, list[DemoComment]] = {}
         for c in post.comments:
             children.setdefault(c.parent if c.parent in known else None, []).append(c)
         counter = [0]
+        nav = ""
+        if self.comments_per_page and len(children.get(None, [])) > self.comments_per_page:
+            top = children[None]
+            pages = -(-len(top) // self.comments_per_page)
+            page = min(comment_page or pages, pages)
+            first = (page - 1) * self.comments_per_page
+            children[None] = top[first : first + self.comments_per_page]
+            links = []
+            if page > 1:
+                links.append(
+                    f'<div class="nav-previous"><a href="{esc(url)}comment-page-{page - 1}/'
+                    '#comments"><span class="nav-prev-text">Older comments</span></a></div>'
+                )
+            if page < pages:
+                links.append(
+                    f'<div class="nav-next"><a href="{esc(url)}comment-page-{page + 1}/'
+                    '#comments"><span class="nav-next-text">Newer comments</span></a></div>'
+                )
+            nav = (
+                '<nav class="navigation comment-navigation" aria-label="Comments"><h2 class='
+                '"screen-reader-text">Comments navigation</h2><div class="nav-links">'
+                + "".join(links)
+                + "</div></nav>"
+            )
 
         def one(c: DemoComment, depth: int) -> str:
             counter[0] += 1
@@ -2225,6 +2292,7 @@ var sharing_js_options = {{"sharing_delete_service_nonce":"2b3c4d5e6f","is_stats
                 '\t\t<ol class="comment-list">\n'
                 + "".join(one(c, 1) for c in children.get(None, []))
                 + "\t\t</ol><!-- .comment-list -->\n\n"
+                + nav
             )
         parts.append(
             f"""	<div id="respond" class="comment-respond">
@@ -2311,11 +2379,15 @@ var sharing_js_options = {{"sharing_delete_service_nonce":"2b3c4d5e6f","is_stats
         )
 
     # -- pages ---------------------------------------------------------------
-    def render_post(self, req: _Request, ix: SiteIndex, post: DemoPost) -> Response:
+    def render_post(
+        self, req: _Request, ix: SiteIndex, post: DemoPost, comment_page: int | None = None
+    ) -> Response:
         url = req.base + self.post_path(post)
         lm = self.last_modified(ix, post)
-        key = ("post", req.base, self.content_key(post), "replytocom" in req.query)
-        data = self.cached(key, lambda: self._render_post(req, ix, post, url).encode("utf-8"))
+        key = ("post", req.base, self.content_key(post), "replytocom" in req.query, comment_page)
+        data = self.cached(
+            key, lambda: self._render_post(req, ix, post, url, comment_page).encode("utf-8")
+        )
         return _resp(
             200,
             data,
@@ -2328,7 +2400,14 @@ var sharing_js_options = {{"sharing_delete_service_nonce":"2b3c4d5e6f","is_stats
             ),
         )
 
-    def _render_post(self, req: _Request, ix: SiteIndex, post: DemoPost, url: str) -> str:
+    def _render_post(
+        self,
+        req: _Request,
+        ix: SiteIndex,
+        post: DemoPost,
+        url: str,
+        comment_page: int | None = None,
+    ) -> str:
         b = req.base
         pid = ix.ids[id(post)]
         cats, tags = self.terms_of(ix, post)
@@ -2429,7 +2508,7 @@ var sharing_js_options = {{"sharing_delete_service_nonce":"2b3c4d5e6f","is_stats
 
 </article><!-- #post-{pid} -->
 
-{self._comments(req, ix, post, url)}
+{self._comments(req, ix, post, url, comment_page)}
 	<nav class="navigation post-navigation" aria-label="Posts">
 		<h2 class="screen-reader-text">Post navigation</h2>
 		<div class="nav-links">{"".join(nav)}</div>
@@ -3051,7 +3130,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
-        demo._count()
+        demo._count(self.path)
         try:
             status, headers, body = demo.site.handle(self.command, self.path, self.headers)
         except Exception:  # pragma: no cover - a bug in the demo site
@@ -3097,6 +3176,7 @@ class DemoServer:
         self._thread: threading.Thread | None = None
         self._count_lock = threading.Lock()
         self._requests = 0
+        self.paths: list[str] = []  # the path and query of each request, in order
 
     def start(self) -> DemoServer:
         if self._httpd is not None:
@@ -3141,10 +3221,12 @@ class DemoServer:
     def reset_requests(self) -> None:
         with self._count_lock:
             self._requests = 0
+            self.paths.clear()
 
-    def _count(self) -> None:
+    def _count(self, path: str = "") -> None:
         with self._count_lock:
             self._requests += 1
+            self.paths.append(path)
 
     def __enter__(self) -> DemoServer:
         return self.start()

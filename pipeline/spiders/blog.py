@@ -11,6 +11,7 @@ each becomes a `PageItem` for the extraction and storage pipelines.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -27,6 +28,7 @@ from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
 from pipeline import discovery
+from pipeline.extraction import ExtractionError, more_comment_pages, read_comment_page
 from pipeline.items import FailureItem, FetchState, PageItem, PostStatusItem, SourceItem
 from pipeline.middlewares import BudgetSpent, FetchRefused
 from pipeline.store import Archive, ArchiveError, utcnow
@@ -81,6 +83,7 @@ class BlogSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.max_listing_pages = settings.getint("BLOGARCHIVE_MAX_LISTING_PAGES", 500)
+        spider.max_comment_pages = settings.getint("BLOGARCHIVE_MAX_COMMENT_PAGES", 50)
         spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
         spider.url_length_limit = settings.getint("URLLENGTH_LIMIT")
         spider.full = settings.getbool("BLOGARCHIVE_FULL", False)
@@ -602,7 +605,7 @@ class BlogSpider(Spider):
             for u in response.meta.get("redirect_urls", [])
             if self._same_blog(u, source)
         ]
-        yield PageItem(
+        item = PageItem(
             url=url,
             source_url=source,
             body=response.body,
@@ -617,6 +620,92 @@ class BlogSpider(Spider):
             ),
             capture_id=response.meta.get("capture_id"),
             capture_key=response.meta.get("capture_key"),
+        )
+        pages = []
+        if self.max_comment_pages > 0:
+            pages = more_comment_pages(response.body, response.url, _declared_encoding(response))
+        if not pages:
+            yield item
+            return
+        yield self._comment_page_request(item, pages, set(pages), 0)
+
+    # -- comments the post page does not show
+
+    def _comment_page_request(
+        self, item: PageItem, waiting: list[str], asked: set[str], fetched: int
+    ) -> Request:
+        """The next page of the post's comments (the post's item waits for them all)."""
+        return Request(
+            waiting[0],
+            callback=self.parse_comment_page,
+            errback=self.comment_page_failed,
+            priority=10,
+            dont_filter=True,  # a dropped duplicate would lose the post waiting for it
+            meta={"source_url": item.source_url, "optional": True},
+            cb_kwargs={
+                "item": item,
+                "waiting": waiting[1:],
+                "asked": asked,
+                "fetched": fetched + 1,
+            },
+        )
+
+    def parse_comment_page(
+        self,
+        response: Response,
+        item: PageItem,
+        waiting: list[str],
+        asked: set[str],
+        fetched: int,
+    ) -> Iterator[Any]:
+        self.crawler.stats.inc_value("blogarchive/fetch/comment_pages")
+        try:
+            page = read_comment_page(response.body, response.url, _declared_encoding(response))
+        except ExtractionError as error:
+            yield FailureItem(
+                response.url,
+                item.source_url,
+                "extract",
+                f"comment page of {item.url}: {error}; its comments are not archived this run",
+            )
+            page = None
+        if page is not None:
+            item.more_comments.extend(asdict(c) for c in page.comments)
+            for url in page.more:
+                if url not in asked:
+                    asked.add(url)
+                    waiting.append(url)
+        yield from self._next_comment_page(item, waiting, asked, fetched)
+
+    def _next_comment_page(
+        self, item: PageItem, waiting: list[str], asked: set[str], fetched: int
+    ) -> Iterator[Any]:
+        if waiting and fetched >= self.max_comment_pages:
+            self.crawler.stats.inc_value("blogarchive/fetch/comment_pages_budget_hit")
+            self.logger.warning(
+                "%s: stopped reading its comments after %d pages (BLOGARCHIVE_MAX_COMMENT_PAGES)",
+                item.url,
+                fetched,
+            )
+            waiting = []
+        if waiting:
+            yield self._comment_page_request(item, waiting, asked, fetched)
+        else:
+            yield item
+
+    def comment_page_failed(self, failure: Failure) -> Iterator[Any]:
+        """A comment page that cannot be read costs its comments, not the post."""
+        kwargs = failure.request.cb_kwargs
+        item = kwargs["item"]
+        if not failure.check(BudgetSpent):
+            message = (
+                f"comment page of {item.url}: {_describe(failure)}; the comments on it are "
+                "not archived this run"
+            )
+            self.logger.warning("%s: %s", failure.request.url, message)
+            yield FailureItem(failure.request.url, item.source_url, "fetch", message)
+        yield from self._next_comment_page(
+            item, kwargs["waiting"], kwargs["asked"], kwargs["fetched"]
         )
 
     def _is_home_page(self, response: Response, source: str, url: str) -> bool:
