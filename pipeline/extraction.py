@@ -829,6 +829,9 @@ _COMMENT_JUNK_XPATH = (
     f".//*[{_cls('comment-actions')} or {_cls('reply')} or {_cls('comment-reply-link')}"
     f" or {_cls('comment-reply')} or {_cls('item-control')} or {_cls('says')}"
     f" or {_cls('comment-edit-link')} or {_cls('blog-admin')} or {_cls('thread-toggle')}"
+    f" or {_cls('comment-awaiting-moderation')}"
+    # Blogger's "This comment has been removed by ...": what is left of a deleted comment
+    f" or {_cls('deleted-comment')}"
     # like and vote counts (Jetpack's comment likes, wpDiscuz): they change, the comment not
     f" or {_cls('comment-likes')} or {_cls('wpd-vote-result')} or {_cls('wc-vote-result')}]"
     " | .//script | .//style | .//form | .//button"
@@ -836,7 +839,15 @@ _COMMENT_JUNK_XPATH = (
 _COMMENT_JUNK_LINES = {"reply", "delete", "replies", "says:", "said...", "edit", "report"}
 
 
+# the notice Blogger leaves where a deleted comment was (classic templates say "post")
+_REMOVED_COMMENT = re.compile(
+    r"^this (comment|post) has been removed by (the author|a blog administrator)\.?$", re.I
+)
+
+
 def _comment_text(el) -> str:
+    """The reader's text of a comment element: without reply, edit, like and moderation
+    furniture, one line per line break or block; empty for a removed comment's notice."""
     if el is None:
         return ""
     el = copy.deepcopy(el)
@@ -848,7 +859,8 @@ def _comment_text(el) -> str:
     for block in el.xpath(".//p | .//div | .//li | .//blockquote"):
         block.tail = "\n" + (block.tail or "")
     lines = [_norm(line) for line in el.text_content().splitlines()]
-    return "\n".join(ln for ln in lines if ln and ln.lower() not in _COMMENT_JUNK_LINES)
+    text = "\n".join(ln for ln in lines if ln and ln.lower() not in _COMMENT_JUNK_LINES)
+    return "" if _REMOVED_COMMENT.match(text) else text
 
 
 def _showcomment_date(el) -> str | None:
@@ -956,15 +968,30 @@ def _wordpress(root) -> list[Comment]:
             f".//*[{_cls('comment-content')} or {_cls('wp-block-comment-content')}]"
         )
         if not content:
-            content = [
-                p.getparent() for p in body.xpath("./p[1]") if p.getparent() is not None
-            ] or [None]
+            # the classic `comment()` walker: the text is the body's own paragraphs, beside
+            # the author, moderation-notice and date blocks
+            content = [_classic_wordpress_text(body)] if body.xpath("./p") else [None]
         parent_li = li.xpath(f"ancestor::li[{_cls('comment')} and starts-with(@id,'comment-')][1]")
         parent = _key_from_id(parent_li[0].get("id"), "comment-") if parent_li else None
         text = _comment_text(content[0])
         if text:
             out.append(Comment(_norm(author), published, text, parent or None, key))
     return out
+
+
+_CLASSIC_WORDPRESS_FURNITURE = (
+    f"./*[{_cls('comment-author')} or {_cls('comment-meta')} or {_cls('commentmetadata')}"
+    f" or {_cls('comment-awaiting-moderation')} or {_cls('vcard')}]"
+)
+
+
+def _classic_wordpress_text(body):
+    """A copy of a classic WordPress comment body without its author, date and moderation
+    notice (what :func:`_comment_text` would read as lines of the comment)."""
+    body = copy.deepcopy(body)
+    for furniture in body.xpath(_CLASSIC_WORDPRESS_FURNITURE):
+        furniture.drop_tree()
+    return body
 
 
 def _microdata(root) -> list[Comment]:

@@ -240,6 +240,29 @@ def test_an_edited_comment_is_kept_beside_the_first_text(fresh_demo_blogs, tmp_p
     assert rows(db, "SELECT count(*) AS n FROM comments") == count
 
 
+def test_a_comment_removed_on_the_blog_stays_as_archived(fresh_demo_blogs, tmp_path: Path) -> None:
+    """Blogger shows "This comment has been removed by the author." where a deleted comment
+    was: the archive keeps the comment as first archived and adds no "edit" holding the
+    notice (before, it did), and no comment row is ever the notice."""
+    server, db = fresh_demo_blogs.blogger, tmp_path / "removed.db"
+    post = next(p for p in server.site.posts if len(p.comments) >= 2)
+    url, removed = server.post_url(post), post.comments[0]
+    crawl(db, server.url)
+    before = rows(db, "SELECT * FROM comments ORDER BY id")
+    original = (removed.author, removed.text)
+    removed.author, removed.text = "Unknown", "This comment has been removed by the author."
+    post.updated = datetime.now(UTC).isoformat(timespec="seconds")
+    crawl(db, server.url)
+    assert rows(db, "SELECT * FROM comments ORDER BY id") == before
+    kept = rows(
+        db,
+        "SELECT comments.author, comments.text FROM comments JOIN posts ON posts.id = post_id "
+        "WHERE posts.url = ? AND comment_key LIKE ?",
+        (url, removed.comment_id + "%"),
+    )
+    assert [(c["author"], c["text"]) for c in kept] == [original]
+
+
 def test_a_post_changed_back_to_an_earlier_version_says_so(
     fresh_demo_blogs, tmp_path: Path
 ) -> None:
