@@ -602,6 +602,18 @@ def test_a_blogger_post_with_more_than_200_comments_keeps_them_all(
         )
         assert kept["published"] == comment.published.replace("+00:00", "") + "+00:00"
 
+    async def search_comments() -> list[dict]:
+        response = await make_datasette(db).client.get(
+            f"/{db.stem}/search_comments.json?q=%22remark+number+258%22&_shape=array"
+        )
+        return response.json()
+
+    import asyncio
+
+    post_id = rows(db, "SELECT id FROM posts WHERE url = ?", (server.post_url(post),))[0]["id"]
+    found = asyncio.run(search_comments())
+    assert [(hit["author"], hit["post_id"]) for hit in found] == [("Reader 258", post_id)]
+
 
 def test_comments_past_200_on_recrawls_are_added_kept_and_cost_nothing_unchanged(
     fresh_demo_blogs, tmp_path: Path
@@ -659,3 +671,55 @@ def test_a_wordpress_post_with_comment_pages_keeps_every_comment(
         assert kept["text"] == comment.text  # its line break kept
     # the comment pages are no posts of their own
     assert not rows(db, "SELECT url FROM posts WHERE url LIKE '%comment-page%'")
+
+
+def test_a_comment_page_that_fails_costs_its_comments_not_the_post(
+    static_site, tmp_path: Path
+) -> None:
+    """An "Older comments" page answering 500: the post is archived with the comments it
+    shows, and the failure is recorded under the comment page's address."""
+
+    def comment(key: int, text: str) -> str:
+        return (
+            f"<li class='comment depth-1' id='comment-{key}'><article class='comment-body'>"
+            f"<footer class='comment-meta'><div class='comment-author vcard'><b class='fn'>"
+            f"Reader {key}</b></div><div class='comment-metadata'><time datetime="
+            f"'2024-05-0{key}T10:00:00+02:00'>May {key}</time></div></footer><div "
+            f"class='comment-content'><p>{text}</p></div></article></li>"
+        )
+
+    site = static_site(
+        {
+            "/": html_page(
+                "<h1>Kite notes</h1><article><h2><a href='/notes/kites/'>Kites</a></h2></article>"
+            ),
+            "/notes/kites/": html_page(
+                "<article><h1>Kites</h1>"
+                + "<p>A diamond kite of ripstop nylon climbs fast in a steady onshore breeze "
+                "and sulks in the gusts that come over the dunes.</p>"
+                * 4
+                + "</article><div id='comments'><ol class='comment-list'>"
+                + comment(3, "Mine snapped a spar.")
+                + "</ol><nav class='comment-navigation'><div class='nav-previous'><a href="
+                "'/notes/kites/comment-page-1/#comments'>Older comments</a></div></nav></div>",
+                "Kites",
+            ),
+            "/notes/kites/comment-page-1/": (500, {"Content-Type": "text/html"}, b"oops"),
+        }
+    )
+    db = tmp_path / "kites.db"
+    result = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    assert rows(db, "SELECT author, text, published FROM comments") == [
+        {
+            "author": "Reader 3",
+            "text": "Mine snapped a spar.",
+            "published": "2024-05-03T10:00:00+02:00",
+        }
+    ]
+    assert [r["url"] for r in rows(db, "SELECT url FROM posts")] == [site.url + "notes/kites/"]
+    failures = rows(db, "SELECT url, stage, error FROM failures")
+    assert [(f["url"], f["stage"]) for f in failures] == [
+        (site.url + "notes/kites/comment-page-1/", "discover")
+    ]
+    assert "HTTP 500" in failures[0]["error"]
+    assert ": partial, 1 posts found, 1 new," in result.stdout, result.stdout

@@ -1419,6 +1419,8 @@ Read more
     def render_feed(self, req: _Request) -> Response | None:
         ix = self.index()
         p = req.path.rstrip("/")
+        if p in ("/feeds/comments/default", "/feeds/comments/summary"):
+            return self.render_blog_comment_feed(req, ix)
         if m := re.fullmatch(r"/feeds/(\d+)/comments/(default|summary)", p):
             post = next((x for x in ix.posts if ix.ids[id(x)] == m.group(1)), None)
             return self.render_comment_feed(req, ix, post) if post else None
@@ -1695,6 +1697,50 @@ Read more
         )
         return _resp(200, body, "application/atom+xml; charset=UTF-8")
 
+    def render_blog_comment_feed(self, req: _Request, ix: SiteIndex) -> Response:
+        """``/feeds/comments/default``: every post's comments, newest first, paged by
+        ``start-index`` and ``max-results`` (25 by default)."""
+        every = sorted(
+            ((c, p) for p in ix.posts for c in p.comments), key=lambda cp: cp[0].published
+        )[::-1]
+        start = max(1, int(req.q("start-index") or 1))
+        maxr = int(req.q("max-results") or self.comment_feed_default_results)
+        maxr = max(1, min(maxr, self.comment_feed_max_results))
+        entries = []
+        for c, post in every[start - 1 : start - 1 + maxr]:
+            url = req.base + self.post_path(post)
+            ms = int(parse_iso(c.published).timestamp() * 1000)
+            entries.append(
+                f"<entry><id>tag:blogger.com,1999:blog-{self.blog_id}.post-{c.comment_id}</id>"
+                f"<published>{_bdate(parse_iso(c.published))}</published><updated>"
+                f"{_bdate(parse_iso(c.published))}</updated><title type='text'>"
+                f"{xesc(c.text[:60])}</title><content type='html'>{xesc(esc(c.text))}</content>"
+                f"<link rel='alternate' type='text/html' href='{url}?showComment={ms}"
+                f"#c{c.comment_id}' title=''/><author><name>{xesc(c.author)}</name></author>"
+                f"<thr:in-reply-to href='{url}' ref='tag:blogger.com,1999:blog-{self.blog_id}."
+                f"post-{ix.ids[id(post)]}' type='text/html'/></entry>"
+            )
+        nxt = ""
+        if start - 1 + maxr < len(every):
+            nxt = (
+                f"<link rel='next' type='application/atom+xml' href='{req.base}/feeds/comments/"
+                f"default?start-index={start + maxr}&amp;max-results={maxr}'/>"
+            )
+        body = (
+            "<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom' "
+            "xmlns:openSearch='http://a9.com/-/spec/opensearchrss/1.0/' xmlns:thr="
+            "'http://purl.org/syndication/thread/1.0'>"
+            f"<id>tag:blogger.com,1999:blog-{self.blog_id}.comments</id>"
+            f"<title type='text'>{xesc(self.title)}</title>"
+            f"<openSearch:totalResults>{len(every)}</openSearch:totalResults>"
+            f"<openSearch:startIndex>{start}</openSearch:startIndex>"
+            f"<openSearch:itemsPerPage>{maxr}</openSearch:itemsPerPage>"
+            + nxt
+            + "".join(entries)
+            + "</feed>"
+        )
+        return _resp(200, body, "application/atom+xml; charset=UTF-8")
+
     # -- sitemaps ------------------------------------------------------------
     def render_sitemap(self, req: _Request) -> Response | None:
         ix = self.index()
@@ -1907,6 +1953,8 @@ class WordPressSite(BlogSite):
                 return None
             path = self.post_path(post) if pid in ix.cache["by_id"] else self.page_path(post)  # type: ignore
             return _redirect(req.base + path)
+        if p == "/comments/feed/":
+            return self.render_comment_feed(req)
         if p == "/feed/" or (p == "/" and req.q("feed")):
             return self.render_feed(req)
         if p == "/feed":
@@ -2747,6 +2795,45 @@ var sharing_js_options = {{"sharing_delete_service_nonce":"2b3c4d5e6f","is_stats
         )
 
     # -- sitemaps ------------------------------------------------------------
+    def render_comment_feed(self, req: _Request) -> Response | None:
+        """``/comments/feed/``: the newest comments of every post (RSS 2.0), ten a page,
+        ``?paged=N``."""
+        ix = self.index()
+        try:
+            paged = int(req.q("paged") or 1)
+        except ValueError:
+            paged = 1
+        every = sorted(
+            ((c, p) for p in ix.posts for c in p.comments), key=lambda cp: cp[0].published
+        )[::-1]
+        chunk = every[(paged - 1) * 10 : paged * 10]
+        if paged < 1 or (paged > 1 and not chunk):
+            return None
+        items = "".join(
+            f"""	<item>
+		<title>Comment on {xesc(p.title)} by {xesc(c.author)}</title>
+		<link>{req.base}{self.post_path(p)}#comment-{c.comment_id}</link>
+		<dc:creator>{_cdata(c.author)}</dc:creator>
+		<pubDate>{rfc822(parse_iso(c.published))}</pubDate>
+		<guid isPermaLink="false">{req.base}/?p={ix.ids[id(p)]}#comment-{c.comment_id}</guid>
+		<description>{_cdata(esc(c.text))}</description>
+	</item>
+"""
+            for c, p in chunk
+        )
+        body = f"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"
+	xmlns:content="http://purl.org/rss/1.0/modules/content/"
+	xmlns:dc="http://purl.org/dc/elements/1.1/"
+	xmlns:atom="http://www.w3.org/2005/Atom">
+<channel>
+	<title>Comments for {xesc(self.title)}</title>
+	<atom:link href="{req.base}/comments/feed/" rel="self" type="application/rss+xml" />
+	<link>{req.base}/</link>
+{items}</channel>
+</rss>
+"""
+        return _resp(200, body, "application/rss+xml; charset=UTF-8")
+
     def render_sitemap(self, req: _Request) -> Response | None:
         ix = self.index()
         b = req.base
