@@ -1110,6 +1110,8 @@ def parse_comments(root) -> list[Comment]:
 
 # how many comments one request to a Blogger comment feed asks for (Blogger answers up to 500)
 COMMENT_FEED_PAGE_SIZE = 200
+# how many comments Blogger puts in a post page before "Load more..."
+BLOGGER_COMMENTS_IN_PAGE = 200
 _WP_COMMENT_PAGE = re.compile(r"/comment-page-(\d+)/?$")
 _ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -1131,13 +1133,15 @@ def _blogger_comment_feed_url(root, url: str) -> str | None:
     """Blogger's page holds the first 200 comments of a post; "Load more..." reads the rest
     from the post's comment feed. When the page says it has more comments
     (``data-num-comments``) than it shows, the feed's first page is where they are."""
-    counts = root.xpath("//*[@id='comments']/@data-num-comments")
     more = root.xpath(f"//*[{_cls('loadmore')}]/@data-post-id")
-    if not counts or not more or not counts[0].strip().isdigit():
+    if not more or not more[0].strip().isdigit():
         return None
     shown = len(root.xpath(f"//li[{_cls('comment')} and starts-with(@id, 'c')]"))
-    if int(counts[0]) <= shown or not more[0].strip().isdigit():
+    counts = [c for c in root.xpath("//*[@id='comments']/@data-num-comments") if c.isdigit()]
+    if counts and int(counts[0]) <= shown:
         return None
+    if not counts and shown < BLOGGER_COMMENTS_IN_PAGE:
+        return None  # a layout without the count: only a full page can hide more
     return join_url(
         url,
         f"/feeds/{more[0].strip()}/comments/default?start-index=1"

@@ -1558,3 +1558,38 @@ def test_a_removed_blogger_comment_is_no_comment() -> None:
         ("112", "Tom Pike", "111", "Agreed.\nFleece works."),
         ("114", "Anonymous", None, "Nice one"),
     ]
+
+
+def test_more_comment_pages_of_blogger_and_wordpress_pages() -> None:
+    """Where the comments a post page does not show are: Blogger's comment feed when the page
+    shows fewer than it has (its count, or, in layouts without one, a full page of 200 and a
+    "Load more..."), WordPress's other comment pages of the same post, nothing otherwise."""
+    from pipeline.extraction import more_comment_pages
+
+    url = "http://blog.example/2024/05/beans.html"
+
+    def blogger(shown: int, count: str) -> str:
+        items = "".join(
+            f"<li class='comment' id='c{n}'><div class='comment-block'><p class='comment-content'>"
+            f"Remark {n}</p></div></li>"
+            for n in range(shown)
+        )
+        return (
+            f"<html><body><div class='comments' id='comments' {count}><ol>{items}</ol>"
+            "<div class='loadmore hidden' data-post-id='4242'><a>Load more...</a></div></div>"
+            "</body></html>"
+        )
+
+    feed = "http://blog.example/feeds/4242/comments/default?start-index=1&max-results=200"
+    assert more_comment_pages(blogger(3, "data-num-comments='250'"), url) == [feed]
+    assert more_comment_pages(blogger(200, ""), url) == [feed]
+    assert more_comment_pages(blogger(3, "data-num-comments='3'"), url) == []
+    assert more_comment_pages(blogger(3, ""), url) == []
+    wordpress = (
+        "<html><body><div id='comments'><a href='/2024/05/01/beans/comment-page-2/#comments'>"
+        "Older comments</a><a href='/2024/05/01/other/comment-page-2/'>elsewhere</a>"
+        "<a href='/2024/05/01/beans/?replytocom=4#respond'>Reply</a></div></body></html>"
+    )
+    assert more_comment_pages(wordpress, "http://blog.example/2024/05/01/beans/") == [
+        "http://blog.example/2024/05/01/beans/comment-page-2/"
+    ]

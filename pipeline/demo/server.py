@@ -680,7 +680,8 @@ class BloggerSite(BlogSite):
     URLs: ``/``, ``/YYYY/MM/slug.html``, ``/YYYY/MM/``, ``/YYYY/``, ``/p/slug.html``,
     ``/search/label/NAME``, ``/search?updated-max=...&max-results=N``, ``/search?q=``,
     ``/feeds/posts/default`` (+``/summary``, ``/-/LABEL``, ``?alt=rss``),
-    ``/feeds/POSTID/comments/default``, ``/sitemap.xml`` (+``?page=N``),
+    ``/feeds/POSTID/comments/default`` and ``/feeds/comments/default`` (``start-index``,
+    ``max-results``; a post page shows its first 200 comments), ``/sitemap.xml`` (+``?page=N``),
     ``/sitemap-pages.xml``, ``/robots.txt``, ``/img/b/*`` (tiny images).
     """
 
@@ -1826,7 +1827,8 @@ class WordPressSite(BlogSite):
     URLs: ``/``, ``/page/N/``, ``/YYYY/MM/DD/slug/``, ``/category/SLUG/``,
     ``/tag/SLUG/``, ``/author/SLUG/`` (each with ``page/N/``), ``/SLUG/`` pages,
     ``/?p=ID`` (redirect), ``/feed/`` (``?paged=N``), ``/wp-json/...``,
-    ``/?rest_route=/wp/v2/...``, ``/wp-sitemap*.xml``, ``/robots.txt``.
+    ``/?rest_route=/wp/v2/...``, ``/wp-sitemap*.xml``, ``/robots.txt``, ``/comments/feed/``
+    (``?paged=N``), ``/YYYY/MM/DD/slug/comment-page-N/`` (with ``comments_per_page``).
     """
 
     # WordPress's "Break comments into pages with N top level comments per page" (off: 0);
