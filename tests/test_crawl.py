@@ -725,3 +725,28 @@ def test_a_comment_page_that_fails_costs_its_comments_not_the_post(
     ]
     assert "HTTP 500" in failures[0]["error"]
     assert ": partial, 1 posts found, 1 new," in result.stdout, result.stdout
+
+
+def test_comment_pages_stop_at_their_budget_and_the_post_is_kept(
+    fresh_demo_blogs, tmp_path: Path
+) -> None:
+    """BLOGARCHIVE_MAX_COMMENT_PAGES bounds the requests per post: past it the post is
+    archived with the comments read so far, and the log says so."""
+    server, db = fresh_demo_blogs.wordpress, tmp_path / "budget.db"
+    server.site.comments_per_page = 2
+    post = server.site.posts[0]
+    post.comments[:] = []
+    _many_comments(post, 12)  # 10 threads (every fifth comment is a reply): 5 pages
+    result = run_blogarchive(
+        "crawl", server.url, "--db", str(db), *LOOPBACK, "-s", "BLOGARCHIVE_MAX_COMMENT_PAGES=2"
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = rows(
+        db,
+        "SELECT count(*) AS n FROM comments JOIN posts ON posts.id = post_id WHERE url = ?",
+        (server.post_url(post),),
+    )
+    # the page shown (the newest) and the two before it: three pages of two threads
+    assert stored == [{"n": 7}]
+    log = (tmp_path / "logs" / "blogarchive.log").read_text(encoding="utf-8")
+    assert "stopped reading its comments after 2 pages" in log

@@ -85,7 +85,7 @@ class BlogSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.max_listing_pages = settings.getint("BLOGARCHIVE_MAX_LISTING_PAGES", 500)
-        spider.max_comment_pages = settings.getint("BLOGARCHIVE_MAX_COMMENT_PAGES", 50)
+        spider.max_comment_pages = settings.getint("BLOGARCHIVE_MAX_COMMENT_PAGES", 100)
         spider.max_comment_feed_pages = settings.getint("BLOGARCHIVE_MAX_COMMENT_FEED_PAGES", 20)
         spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
         spider.url_length_limit = settings.getint("URLLENGTH_LIMIT")
