@@ -829,6 +829,9 @@ _COMMENT_JUNK_XPATH = (
     f".//*[{_cls('comment-actions')} or {_cls('reply')} or {_cls('comment-reply-link')}"
     f" or {_cls('comment-reply')} or {_cls('item-control')} or {_cls('says')}"
     f" or {_cls('comment-edit-link')} or {_cls('blog-admin')} or {_cls('thread-toggle')}"
+    f" or {_cls('comment-awaiting-moderation')}"
+    # Blogger's "This comment has been removed by ...": what is left of a deleted comment
+    f" or {_cls('deleted-comment')}"
     # like and vote counts (Jetpack's comment likes, wpDiscuz): they change, the comment not
     f" or {_cls('comment-likes')} or {_cls('wpd-vote-result')} or {_cls('wc-vote-result')}]"
     " | .//script | .//style | .//form | .//button"
@@ -836,7 +839,15 @@ _COMMENT_JUNK_XPATH = (
 _COMMENT_JUNK_LINES = {"reply", "delete", "replies", "says:", "said...", "edit", "report"}
 
 
+# the notice Blogger leaves where a deleted comment was (classic templates say "post")
+_REMOVED_COMMENT = re.compile(
+    r"^this (comment|post) has been removed by (the author|a blog administrator)\.?$", re.I
+)
+
+
 def _comment_text(el) -> str:
+    """The reader's text of a comment element: without reply, edit, like and moderation
+    furniture, one line per line break or block; empty for a removed comment's notice."""
     if el is None:
         return ""
     el = copy.deepcopy(el)
@@ -848,7 +859,8 @@ def _comment_text(el) -> str:
     for block in el.xpath(".//p | .//div | .//li | .//blockquote"):
         block.tail = "\n" + (block.tail or "")
     lines = [_norm(line) for line in el.text_content().splitlines()]
-    return "\n".join(ln for ln in lines if ln and ln.lower() not in _COMMENT_JUNK_LINES)
+    text = "\n".join(ln for ln in lines if ln and ln.lower() not in _COMMENT_JUNK_LINES)
+    return "" if _REMOVED_COMMENT.match(text) else text
 
 
 def _showcomment_date(el) -> str | None:
@@ -956,15 +968,30 @@ def _wordpress(root) -> list[Comment]:
             f".//*[{_cls('comment-content')} or {_cls('wp-block-comment-content')}]"
         )
         if not content:
-            content = [
-                p.getparent() for p in body.xpath("./p[1]") if p.getparent() is not None
-            ] or [None]
+            # the classic `comment()` walker: the text is the body's own paragraphs, beside
+            # the author, moderation-notice and date blocks
+            content = [_classic_wordpress_text(body)] if body.xpath("./p") else [None]
         parent_li = li.xpath(f"ancestor::li[{_cls('comment')} and starts-with(@id,'comment-')][1]")
         parent = _key_from_id(parent_li[0].get("id"), "comment-") if parent_li else None
         text = _comment_text(content[0])
         if text:
             out.append(Comment(_norm(author), published, text, parent or None, key))
     return out
+
+
+_CLASSIC_WORDPRESS_FURNITURE = (
+    f"./*[{_cls('comment-author')} or {_cls('comment-meta')} or {_cls('commentmetadata')}"
+    f" or {_cls('comment-awaiting-moderation')} or {_cls('vcard')}]"
+)
+
+
+def _classic_wordpress_text(body):
+    """A copy of a classic WordPress comment body without its author, date and moderation
+    notice (what :func:`_comment_text` would read as lines of the comment)."""
+    body = copy.deepcopy(body)
+    for furniture in body.xpath(_CLASSIC_WORDPRESS_FURNITURE):
+        furniture.drop_tree()
+    return body
 
 
 def _microdata(root) -> list[Comment]:
@@ -1075,6 +1102,156 @@ def parse_comments(root) -> list[Comment]:
         if comments:
             return comments
     return []
+
+
+# --------------------------------------------------------------------------------------------
+# Comments the post page does not show
+# --------------------------------------------------------------------------------------------
+
+# how many comments one request to a Blogger comment feed asks for (Blogger answers up to 500)
+COMMENT_FEED_PAGE_SIZE = 200
+# how many comments Blogger puts in a post page before "Load more..."
+BLOGGER_COMMENTS_IN_PAGE = 200
+_WP_COMMENT_PAGE = re.compile(r"/comment-page-(\d+)/?$")
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@dataclass
+class CommentPage:
+    """What one page of comments gave: its comments, and the further pages it links to."""
+
+    comments: list[Comment]
+    more: list[str] = field(default_factory=list)
+
+
+def _comment_root(body: bytes | str, encoding: str | None = None):
+    decoded = decode_page(body, encoding)
+    return parse_html(decoded.text) if decoded.text.strip() else None
+
+
+def _blogger_comment_feed_url(root, url: str) -> str | None:
+    """Blogger's page holds the first 200 comments of a post; "Load more..." reads the rest
+    from the post's comment feed. When the page says it has more comments
+    (``data-num-comments``) than it shows, the feed's first page is where they are."""
+    more = root.xpath(f"//*[{_cls('loadmore')}]/@data-post-id")
+    if not more or not more[0].strip().isdigit():
+        return None
+    shown = len(root.xpath(f"//li[{_cls('comment')} and starts-with(@id, 'c')]"))
+    counts = [c for c in root.xpath("//*[@id='comments']/@data-num-comments") if c.isdigit()]
+    if counts and int(counts[0]) <= shown:
+        return None
+    if not counts and shown < BLOGGER_COMMENTS_IN_PAGE:
+        return None  # a layout without the count: only a full page can hide more
+    return join_url(
+        url,
+        f"/feeds/{more[0].strip()}/comments/default?start-index=1"
+        f"&max-results={COMMENT_FEED_PAGE_SIZE}",
+    )
+
+
+def _post_path(url: str) -> str:
+    path = urlsplit(url).path
+    path = _WP_COMMENT_PAGE.sub("/", path)
+    return path if path.endswith("/") else path + "/"
+
+
+def _wordpress_comment_pages(root, url: str) -> list[str]:
+    """WordPress's other comment pages of the same post (``/slug/comment-page-2/``, or
+    ``?p=1&cpage=2`` without pretty permalinks), linked by "Older Comments" / "Newer
+    Comments" and the numbered comment pager."""
+    own = _post_path(url)
+    found: list[str] = []
+    for href in root.xpath("//a/@href"):
+        target = join_url(url, href.strip())
+        if not target:
+            continue
+        parts = urlsplit(target)
+        if parts.netloc != urlsplit(url).netloc:
+            continue
+        if _WP_COMMENT_PAGE.search(parts.path) and _post_path(target) == own:
+            found.append(target.split("#")[0])
+        elif "cpage=" in parts.query and parts.path == urlsplit(url).path:
+            query = parse_qs(parts.query)
+            if query.get("cpage", [""])[0].isdigit():
+                found.append(target.split("#")[0])
+    return list(dict.fromkeys(u for u in found if u != url.split("#")[0]))
+
+
+def more_comment_pages(body: bytes | str, url: str, encoding: str | None = None) -> list[str]:
+    """Where the comments of a post page that the page itself does not show are: Blogger's
+    comment feed when the page shows fewer comments than it says it has (a post with more
+    than 200), WordPress's other comment pages. Empty for a page that shows them all."""
+    root = _comment_root(body, encoding)
+    if root is None:
+        return []
+    feed = _blogger_comment_feed_url(root, url)
+    if feed:
+        return [feed]
+    return _wordpress_comment_pages(root, url)
+
+
+def _blogger_feed_comments(feed) -> list[Comment]:
+    out: list[Comment] = []
+    for entry in feed.iter(f"{_ATOM}entry"):
+        entry_id = (entry.findtext(f"{_ATOM}id") or "").strip()
+        key = entry_id.rpartition(".post-")[2] if ".post-" in entry_id else ""
+        if not key.isdigit():
+            continue
+        published = None
+        parent = None
+        for link in entry.iter(f"{_ATOM}link"):
+            href = link.get("href") or ""
+            if link.get("rel") == "alternate":
+                query = parse_qs(href.partition("?")[2].partition("#")[0])
+                stamp = query.get("showComment", [""])[0]
+                if _EPOCH_MS.match(stamp):
+                    published = normalise_date(stamp)  # as the page gives it: UTC
+            elif link.get("rel") == "related" and "/comments/default/" in href:
+                parent = href.rstrip("/").rpartition("/")[2] or None
+        if published is None:
+            published = normalise_date((entry.findtext(f"{_ATOM}published") or "").strip())
+        author = _norm(entry.findtext(f"{_ATOM}author/{_ATOM}name") or "")
+        content = entry.find(f"{_ATOM}content")
+        text = ""
+        if content is not None and (content.text or "").strip():
+            if content.get("type") in ("html", "xhtml"):
+                fragment = lxml.html.fragment_fromstring(content.text, create_parent="p")
+                text = _comment_text(fragment)
+            else:
+                text = "\n".join(ln for ln in (_norm(x) for x in content.text.splitlines()) if ln)
+        if text:
+            out.append(Comment(author, published, text, parent, key))
+    return out
+
+
+def _next_feed_page(feed, url: str, count: int) -> list[str]:
+    for link in feed.iter(f"{_ATOM}link"):
+        if link.get("rel") == "next" and link.get("href"):
+            return [join_url(url, link.get("href"))]
+    return []
+
+
+def read_comment_page(body: bytes | str, url: str, encoding: str | None = None) -> CommentPage:
+    """The comments of a page `more_comment_pages` named (a Blogger comment feed page, a
+    WordPress comment page) and the further pages it links to. Raises
+    :class:`ExtractionError` when it is neither a feed nor HTML."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    head = raw[:512].lstrip().lower()
+    if head.startswith(b"<?xml") or head.startswith(b"<feed"):
+        try:
+            feed = etree.fromstring(
+                raw, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+            )
+        except etree.XMLSyntaxError as error:
+            raise ExtractionError(f"unreadable comment feed: {error}") from error
+        if feed is None or feed.tag != f"{_ATOM}feed":
+            raise ExtractionError("not an Atom comment feed")
+        comments = _blogger_feed_comments(feed)
+        return CommentPage(comments, _next_feed_page(feed, url, len(comments)))
+    root = _comment_root(raw, encoding)
+    if root is None:
+        raise ExtractionError("not HTML: lxml could not parse the comment page")
+    return CommentPage(parse_comments(root), _wordpress_comment_pages(root, url))
 
 
 # --------------------------------------------------------------------------------------------

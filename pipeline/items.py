@@ -31,6 +31,9 @@ class PageItem:
     # a distributed worker's name for the capture it pushed through Redis; the ingester
     # turns it into `capture_id` (pipeline/distributed.py)
     capture_key: str | None = None
+    # the comments read from the pages the post page does not show them on (Blogger's comment
+    # feed past 200 comments, WordPress's other comment pages), as extraction's dicts
+    more_comments: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

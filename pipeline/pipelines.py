@@ -64,6 +64,20 @@ def dropped_page_failure(item: PageItem, exception: BaseException) -> FailureIte
     return FailureItem(item.url, item.source_url, "extract", str(exception))
 
 
+def with_more_comments(
+    comments: list[dict[str, Any]], more: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The post page's comments, then those of its other comment pages that the page does
+    not show (by key: the page's own rendition of a comment is the one kept)."""
+    keys = {c.get("comment_key") for c in comments}
+    added = []
+    for comment in more:
+        if comment.get("comment_key") not in keys:
+            keys.add(comment.get("comment_key"))
+            added.append(comment)
+    return [*comments, *added]
+
+
 class ExtractPipeline:
     """Runs extraction (trafilatura plus platform cleaning) on every fetched post page.
 
@@ -123,6 +137,10 @@ class ExtractPipeline:
             self.stats.inc_value("blogarchive/extract/crashed")
             raise DropItem(f"extraction crashed: {type(error).__name__}: {error}") from error
         self.stats.inc_value("blogarchive/extract/ok")
+        if item.more_comments:
+            record["comments"] = with_more_comments(
+                record.get("comments") or [], item.more_comments
+            )
         return PostItem(
             url=item.url,
             source_url=item.source_url,

@@ -17,6 +17,12 @@ COMMANDS_MODULE = "pipeline.commands"
 BLOGARCHIVE_DB = str(default_db_path())
 # Pager pages followed per source on blogs without a feed or sitemap.
 BLOGARCHIVE_MAX_LISTING_PAGES = 500
+# requests per post for the comments its page does not show (Blogger's comment feed past
+# 200 comments, 200 a request; WordPress's other comment pages); 0: the page's comments only
+BLOGARCHIVE_MAX_COMMENT_PAGES = 100
+# pages of a blog's own comment feed read per re-crawl (Blogger's /feeds/comments/default,
+# WordPress's /comments/feed/) to find the posts commented on since the last crawl; 0: not read
+BLOGARCHIVE_MAX_COMMENT_FEED_PAGES = 20
 BLOGARCHIVE_EXTRACT_ENABLED = True
 # Extraction worker processes: "auto" = one per core, 0 = in the crawler process.
 BLOGARCHIVE_EXTRACT_WORKERS = "auto"

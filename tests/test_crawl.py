@@ -548,3 +548,205 @@ def test_a_post_keeps_the_day_and_zone_its_blogs_feed_dates_it(tmp_path: Path, s
     assert asyncio.run(month_facet()) == {
         "2020-01": 2, "2019-12": 2, "2019-03": 1, "2020": 2, "2019": 3,
     }  # fmt: skip
+
+
+def _many_comments(post, count: int, *, start_id: int = 900000) -> list:
+    """`count` comments of our own on `post`, one minute apart; every fifth answers the one
+    before it."""
+    from datetime import datetime, timedelta
+
+    from pipeline.demo.content import DemoComment
+
+    base = datetime.fromisoformat(post.published)
+    made: list = []
+    for n in range(count):
+        parent = made[-1].comment_id if n % 5 == 4 else None
+        made.append(
+            DemoComment(
+                comment_id=str(start_id + n),
+                author="Anonymous" if n % 7 == 0 else f"Reader {n}",
+                published=(base + timedelta(days=1, minutes=n)).isoformat(),
+                text=f"Remark number {n} on the lentil question.\nSecond line {n}.",
+                parent=parent,
+            )
+        )
+    post.comments.extend(made)
+    return made
+
+
+def test_a_blogger_post_with_more_than_200_comments_keeps_them_all(
+    fresh_demo_blogs, tmp_path: Path
+) -> None:
+    """Blogger's page shows the first 200 comments; "Load more..." reads the others from the
+    post's comment feed (/feeds/POSTID/comments/default), which the crawl pages through."""
+    server, db = fresh_demo_blogs.blogger, tmp_path / "many.db"
+    post = server.site.posts[0]
+    made = _many_comments(post, 260)
+    result = run_blogarchive("crawl", server.url, "--db", str(db), *LOOPBACK)
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = rows(
+        db,
+        "SELECT comment_key, comments.author, comments.text, parent, comments.published "
+        "FROM comments "
+        "JOIN posts ON posts.id = post_id WHERE posts.url = ?",
+        (server.post_url(post),),
+    )
+    by_key = {c["comment_key"]: c for c in stored}
+    assert len(stored) == len(post.comments) == len(by_key)
+    for comment in made:
+        kept = by_key[comment.comment_id]
+        assert (kept["author"], kept["text"], kept["parent"]) == (
+            comment.author,
+            comment.text,
+            comment.parent,
+        )
+        assert kept["published"] == comment.published.replace("+00:00", "") + "+00:00"
+
+    async def search_comments() -> list[dict]:
+        response = await make_datasette(db).client.get(
+            f"/{db.stem}/search_comments.json?q=%22remark+number+258%22&_shape=array"
+        )
+        return response.json()
+
+    import asyncio
+
+    post_id = rows(db, "SELECT id FROM posts WHERE url = ?", (server.post_url(post),))[0]["id"]
+    found = asyncio.run(search_comments())
+    assert [(hit["author"], hit["post_id"]) for hit in found] == [("Reader 258", post_id)]
+
+
+def test_comments_past_200_on_recrawls_are_added_kept_and_cost_nothing_unchanged(
+    fresh_demo_blogs, tmp_path: Path
+) -> None:
+    """An unchanged post's comment feed is not asked for again; comments added past 200
+    are archived on the next run, and one deleted on the blog stays in the archive."""
+    from datetime import UTC, datetime
+
+    server, db = fresh_demo_blogs.blogger, tmp_path / "recrawl.db"
+    post = server.site.posts[0]
+    _many_comments(post, 230)
+    crawl = ("crawl", server.url, "--db", str(db), *LOOPBACK)
+    assert run_blogarchive(*crawl).returncode == 0
+    count = "SELECT count(*) AS n FROM comments JOIN posts ON posts.id = post_id WHERE url = ?"
+    url = server.post_url(post)
+    assert rows(db, count, (url,)) == [{"n": len(post.comments)}]
+
+    server.reset_requests()
+    assert run_blogarchive(*crawl).returncode == 0
+    # the post's comment feed is not read again (the blog's own, /feeds/comments/, once)
+    assert not [p for p in server.paths if p.startswith("/feeds/") and "/comments/" in p[7:]]
+    assert len([p for p in server.paths if p.startswith("/feeds/comments/")]) == 1
+
+    deleted = post.comments.pop(210)
+    _many_comments(post, 15, start_id=950000)
+    post.updated = datetime.now(UTC).isoformat(timespec="seconds")
+    assert run_blogarchive(*crawl).returncode == 0
+    assert rows(db, count, (url,)) == [{"n": len(post.comments) + 1}]
+    kept = rows(db, "SELECT text FROM comments WHERE comment_key = ?", (deleted.comment_id,))
+    assert kept == [{"text": deleted.text}]
+
+
+def test_a_wordpress_post_with_comment_pages_keeps_every_comment(
+    fresh_demo_blogs, tmp_path: Path
+) -> None:
+    """WordPress with "Break comments into pages": the post shows the newest page, the older
+    ones are at /slug/comment-page-N/ behind "Older comments"; each comment is archived once,
+    replies with their parents."""
+    server, db = fresh_demo_blogs.wordpress, tmp_path / "pages.db"
+    server.site.comments_per_page = 10
+    post = server.site.posts[0]
+    made = _many_comments(post, 60)
+    post_url = server.post_url(post)
+    result = run_blogarchive("crawl", server.url, "--db", str(db), *LOOPBACK)
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = rows(
+        db,
+        "SELECT comment_key, comments.author, comments.text, parent FROM comments "
+        "JOIN posts ON posts.id = post_id WHERE posts.url = ?",
+        (post_url,),
+    )
+    assert sorted(c["comment_key"] for c in stored) == sorted(c.comment_id for c in post.comments)
+    by_key = {c["comment_key"]: c for c in stored}
+    for comment in made:
+        kept = by_key[comment.comment_id]
+        assert (kept["author"], kept["parent"]) == (comment.author, comment.parent)
+        assert kept["text"] == comment.text  # its line break kept
+    # the comment pages are no posts of their own
+    assert not rows(db, "SELECT url FROM posts WHERE url LIKE '%comment-page%'")
+
+
+def test_a_comment_page_that_fails_costs_its_comments_not_the_post(
+    static_site, tmp_path: Path
+) -> None:
+    """An "Older comments" page answering 500: the post is archived with the comments it
+    shows, and the failure is recorded under the comment page's address."""
+
+    def comment(key: int, text: str) -> str:
+        return (
+            f"<li class='comment depth-1' id='comment-{key}'><article class='comment-body'>"
+            f"<footer class='comment-meta'><div class='comment-author vcard'><b class='fn'>"
+            f"Reader {key}</b></div><div class='comment-metadata'><time datetime="
+            f"'2024-05-0{key}T10:00:00+02:00'>May {key}</time></div></footer><div "
+            f"class='comment-content'><p>{text}</p></div></article></li>"
+        )
+
+    site = static_site(
+        {
+            "/": html_page(
+                "<h1>Kite notes</h1><article><h2><a href='/notes/kites/'>Kites</a></h2></article>"
+            ),
+            "/notes/kites/": html_page(
+                "<article><h1>Kites</h1>"
+                + "<p>A diamond kite of ripstop nylon climbs fast in a steady onshore breeze "
+                "and sulks in the gusts that come over the dunes.</p>"
+                * 4
+                + "</article><div id='comments'><ol class='comment-list'>"
+                + comment(3, "Mine snapped a spar.")
+                + "</ol><nav class='comment-navigation'><div class='nav-previous'><a href="
+                "'/notes/kites/comment-page-1/#comments'>Older comments</a></div></nav></div>",
+                "Kites",
+            ),
+            "/notes/kites/comment-page-1/": (500, {"Content-Type": "text/html"}, b"oops"),
+        }
+    )
+    db = tmp_path / "kites.db"
+    result = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    assert rows(db, "SELECT author, text, published FROM comments") == [
+        {
+            "author": "Reader 3",
+            "text": "Mine snapped a spar.",
+            "published": "2024-05-03T10:00:00+02:00",
+        }
+    ]
+    assert [r["url"] for r in rows(db, "SELECT url FROM posts")] == [site.url + "notes/kites/"]
+    failures = rows(db, "SELECT url, stage, error FROM failures")
+    assert [(f["url"], f["stage"]) for f in failures] == [
+        (site.url + "notes/kites/comment-page-1/", "discover")
+    ]
+    assert "HTTP 500" in failures[0]["error"]
+    assert ": partial, 1 posts found, 1 new," in result.stdout, result.stdout
+
+
+def test_comment_pages_stop_at_their_budget_and_the_post_is_kept(
+    fresh_demo_blogs, tmp_path: Path
+) -> None:
+    """BLOGARCHIVE_MAX_COMMENT_PAGES bounds the requests per post: past it the post is
+    archived with the comments read so far, and the log says so."""
+    server, db = fresh_demo_blogs.wordpress, tmp_path / "budget.db"
+    server.site.comments_per_page = 2
+    post = server.site.posts[0]
+    post.comments[:] = []
+    _many_comments(post, 12)  # 10 threads (every fifth comment is a reply): 5 pages
+    result = run_blogarchive(
+        "crawl", server.url, "--db", str(db), *LOOPBACK, "-s", "BLOGARCHIVE_MAX_COMMENT_PAGES=2"
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = rows(
+        db,
+        "SELECT count(*) AS n FROM comments JOIN posts ON posts.id = post_id WHERE url = ?",
+        (server.post_url(post),),
+    )
+    # the page shown (the newest) and the two before it: three pages of two threads
+    assert stored == [{"n": 7}]
+    log = (tmp_path / "logs" / "blogarchive.log").read_text(encoding="utf-8")
+    assert "stopped reading its comments after 2 pages" in log

@@ -1467,3 +1467,129 @@ def test_a_date_with_a_named_zone_is_that_zones_time_on_every_machine(
         "2019-03-31T23:30:00-05:00",
         "2019-04-02T20:00:00+09:00",
     )
+
+
+_ARTICLE = (
+    "<article class='post'><div class='entry-content'><p>Notes on the winter allotment: the "
+    "broad beans went in late, the shed roof leaks again and the compost is finally warm."
+    "</p><p>Next week the trellis comes down and the raspberry canes get cut back.</p></div>"
+    "</article>"
+)
+
+
+def test_classic_wordpress_comments_keep_only_what_the_reader_wrote() -> None:
+    """WordPress's classic comment markup (the `comment()` walker of themes without html5
+    comment lists: no `comment-content`, the text is the body's paragraphs beside the author
+    and date blocks): before, the author's name, the date and "Your comment is awaiting
+    moderation." were lines of each comment's text. Pingbacks and trackbacks are no reader's
+    comment and are not stored."""
+    page = (
+        "<html><head><meta name='generator' content='WordPress 6.5'><title>Beans</title>"
+        f"</head><body>{_ARTICLE}<div id='comments'><ol class='commentlist'>"
+        "<li class='comment even thread-even depth-1' id='comment-12'>"
+        "<div id='div-comment-12' class='comment-body'><div class='comment-author vcard'>"
+        "<img alt='Avatar of Jo Marsh' src='a.png' class='avatar avatar-32 photo'/>"
+        "<cite class='fn'>Jo Marsh</cite> <span class='says'>says:</span></div>"
+        "<em class='comment-awaiting-moderation'>Your comment is awaiting moderation.</em><br/>"
+        "<div class='comment-meta commentmetadata'><a href='/2024/05/01/beans/#comment-12'>"
+        "May 1, 2024 at 3:02 pm</a>&nbsp;&nbsp;<a class='comment-edit-link' href='#'>(Edit)</a>"
+        "</div><p>Mine came up <a href='http://example.org/'>in April</a>.</p><p>Try fleece."
+        "</p><div class='reply'><a class='comment-reply-link' href='#'>Reply</a></div></div>"
+        "<ul class='children'><li class='comment bypostauthor odd alt depth-2' id='comment-13'>"
+        "<div id='div-comment-13' class='comment-body'><div class='comment-author vcard'>"
+        "<cite class='fn'><a href='http://example.org' class='url'>Ann Gale</a></cite> "
+        "<span class='says'>says:</span></div><div class='comment-meta commentmetadata'>"
+        "<a href='#comment-13'>May 2, 2024 at 9:15 am</a></div><p>Thanks, I will.</p>"
+        "</div></li></ul></li>"
+        "<li class='pingback odd alt thread-odd depth-1' id='comment-14'><div "
+        "id='div-comment-14' class='comment-body'>Pingback: <a href='http://other.example/p' "
+        "class='url'>Another blog &raquo; Beans</a> <span class='edit-link'><a "
+        "class='comment-edit-link' href='#'>(Edit)</a></span></div></li>"
+        "<li class='trackback even depth-1' id='comment-15'><div class='comment-body'>"
+        "Trackback: <a href='http://other2.example/' class='url'>Some site</a></div></li>"
+        "</ol></div></body></html>"
+    )
+    record = extract_post(page, "http://blog.example/2024/05/01/beans/")
+    assert [(c.comment_key, c.author, c.parent, c.text) for c in record.comments] == [
+        ("12", "Jo Marsh", None, "Mine came up in April.\nTry fleece."),
+        ("13", "Ann Gale", "12", "Thanks, I will."),
+    ]
+    assert record.comments[0].published == "2024-05-01T15:02:00"
+
+
+def test_a_removed_blogger_comment_is_no_comment() -> None:
+    """Blogger leaves "This comment has been removed by the author." (or "by a blog
+    administrator.") where a deleted comment was: no reader wrote it, so it is not stored as
+    a comment (before, it was, and on a re-crawl it became an "edit" of the archived text).
+    Its replies keep their parent's id; Anonymous and Unknown authors are kept as shown."""
+    url = "http://blog.example/2024/05/beans.html"
+
+    def item(key: str, author: str, content: str, replies: str = "") -> str:
+        return (
+            f"<li class='comment' id='c{key}'><div class='avatar-image-container'><img "
+            f"src='a.png' alt='Avatar of {author}'/></div><div class='comment-block'><div "
+            f"class='comment-header'><cite class='user'>{author}</cite><span class='datetime "
+            f"secondary-text'><a href='{url}?showComment=17150{key}000#c{key}'>May 6</a></span>"
+            f"</div><p class='comment-content'>{content}</p><span class='comment-actions "
+            f"secondary-text'><a class='comment-reply' data-comment-id='{key}'>Reply</a></span>"
+            f"</div>{replies}</li>"
+        )
+
+    reply = item("112", "Tom Pike", "Agreed.<br>Fleece works.")
+    thread = (
+        item(
+            "111",
+            "Unknown",
+            "<span class='deleted-comment'>This comment has been removed by the author.</span>",
+            f"<div class='comment-replies'><div class='comment-thread inline-thread'><ol>"
+            f"<div>{reply}</div></ol></div></div>",
+        )
+        + item("113", "Anonymous", "This comment has been removed by a blog administrator.")
+        + item("114", "Anonymous", "Nice one")
+    )
+    page = (
+        "<html><head><meta name='generator' content='blogger'><title>Beans</title></head><body>"
+        f"<div class='post-body entry-content'>{_ARTICLE}</div><section class='comments "
+        f"threaded' id='comments'><div class='comment-thread toplevel-thread'><ol id='top-ra'>"
+        f"{thread}</ol></div></section></body></html>"
+    )
+    record = extract_post(page, url)
+    assert [(c.comment_key, c.author, c.parent, c.text) for c in record.comments] == [
+        ("112", "Tom Pike", "111", "Agreed.\nFleece works."),
+        ("114", "Anonymous", None, "Nice one"),
+    ]
+
+
+def test_more_comment_pages_of_blogger_and_wordpress_pages() -> None:
+    """Where the comments a post page does not show are: Blogger's comment feed when the page
+    shows fewer than it has (its count, or, in layouts without one, a full page of 200 and a
+    "Load more..."), WordPress's other comment pages of the same post, nothing otherwise."""
+    from pipeline.extraction import more_comment_pages
+
+    url = "http://blog.example/2024/05/beans.html"
+
+    def blogger(shown: int, count: str) -> str:
+        items = "".join(
+            f"<li class='comment' id='c{n}'><div class='comment-block'><p class='comment-content'>"
+            f"Remark {n}</p></div></li>"
+            for n in range(shown)
+        )
+        return (
+            f"<html><body><div class='comments' id='comments' {count}><ol>{items}</ol>"
+            "<div class='loadmore hidden' data-post-id='4242'><a>Load more...</a></div></div>"
+            "</body></html>"
+        )
+
+    feed = "http://blog.example/feeds/4242/comments/default?start-index=1&max-results=200"
+    assert more_comment_pages(blogger(3, "data-num-comments='250'"), url) == [feed]
+    assert more_comment_pages(blogger(200, ""), url) == [feed]
+    assert more_comment_pages(blogger(3, "data-num-comments='3'"), url) == []
+    assert more_comment_pages(blogger(3, ""), url) == []
+    wordpress = (
+        "<html><body><div id='comments'><a href='/2024/05/01/beans/comment-page-2/#comments'>"
+        "Older comments</a><a href='/2024/05/01/other/comment-page-2/'>elsewhere</a>"
+        "<a href='/2024/05/01/beans/?replytocom=4#respond'>Reply</a></div></body></html>"
+    )
+    assert more_comment_pages(wordpress, "http://blog.example/2024/05/01/beans/") == [
+        "http://blog.example/2024/05/01/beans/comment-page-2/"
+    ]

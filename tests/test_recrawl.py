@@ -3,6 +3,7 @@ redirects recorded as aliases, and a killed crawl completed by the next one."""
 
 from __future__ import annotations
 
+import re
 import signal
 import sqlite3
 import subprocess
@@ -10,6 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from churn_blog import CHURN, ChurnPost, churn_site_pages
 from hostile_server import invited_readers_only, password_protected, paywalled, private_site_login
 
@@ -238,6 +240,67 @@ def test_an_edited_comment_is_kept_beside_the_first_text(fresh_demo_blogs, tmp_p
     count = rows(db, "SELECT count(*) AS n FROM comments")
     crawl(db, server.url, "--full")  # seen again, edited the same way: nothing added
     assert rows(db, "SELECT count(*) AS n FROM comments") == count
+
+
+def test_a_comment_removed_on_the_blog_stays_as_archived(fresh_demo_blogs, tmp_path: Path) -> None:
+    """Blogger shows "This comment has been removed by the author." where a deleted comment
+    was: the archive keeps the comment as first archived and adds no "edit" holding the
+    notice (before, it did), and no comment row is ever the notice."""
+    server, db = fresh_demo_blogs.blogger, tmp_path / "removed.db"
+    post = next(p for p in server.site.posts if len(p.comments) >= 2)
+    url, removed = server.post_url(post), post.comments[0]
+    crawl(db, server.url)
+    before = rows(db, "SELECT * FROM comments ORDER BY id")
+    original = (removed.author, removed.text)
+    removed.author, removed.text = "Unknown", "This comment has been removed by the author."
+    post.updated = datetime.now(UTC).isoformat(timespec="seconds")
+    crawl(db, server.url)
+    assert rows(db, "SELECT * FROM comments ORDER BY id") == before
+    kept = rows(
+        db,
+        "SELECT comments.author, comments.text FROM comments JOIN posts ON posts.id = post_id "
+        "WHERE posts.url = ? AND comment_key LIKE ?",
+        (url, removed.comment_id + "%"),
+    )
+    assert [(c["author"], c["text"]) for c in kept] == [original]
+
+
+@pytest.mark.parametrize("platform", ["blogger", "wordpress"])
+def test_a_comment_on_an_old_post_is_archived_by_the_next_run(
+    fresh_demo_blogs, tmp_path: Path, platform: str
+) -> None:
+    """A new comment does not change the post's feed `updated`, sitemap `lastmod` or
+    `modified_gmt`, so the post is listed unchanged: the blog's comment feed
+    (Blogger's /feeds/comments/default, WordPress's /comments/feed/) says which posts were
+    commented on since the last run, and those are fetched again."""
+    from pipeline.demo.content import DemoComment
+
+    server = getattr(fresh_demo_blogs, platform)
+    db = tmp_path / "late.db"
+    post = server.site.posts[1]
+    crawl(db, server.url)
+    post.comments.append(
+        DemoComment(
+            comment_id="870001",
+            author="Late Reader",
+            published=datetime.now(UTC).isoformat(timespec="seconds"),
+            text="Coming to this years later: the lentils still work.",
+        )
+    )
+    server.reset_requests()
+    crawl(db, server.url)
+    assert rows(
+        db,
+        "SELECT comments.author, comments.text FROM comments JOIN posts ON posts.id = post_id "
+        "WHERE posts.url = ? AND comment_key = '870001'",
+        (server.post_url(post),),
+    ) == [{"author": "Late Reader", "text": post.comments[-1].text}]
+    # what it costs: one page of the comment feed, and that post the only post fetched
+    post_page = re.compile(r"/\d{4}/\d{2}/(\d{2}/[^/]+/|[^/]+\.html)")
+    assert [p for p in server.paths if post_page.fullmatch(p)] == [
+        server.post_url(post).removeprefix(server.url.rstrip("/"))
+    ]
+    assert len([p for p in server.paths if "comments" in p]) == 1, server.paths
 
 
 def test_a_post_changed_back_to_an_earlier_version_says_so(

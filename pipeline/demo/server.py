@@ -680,7 +680,8 @@ class BloggerSite(BlogSite):
     URLs: ``/``, ``/YYYY/MM/slug.html``, ``/YYYY/MM/``, ``/YYYY/``, ``/p/slug.html``,
     ``/search/label/NAME``, ``/search?updated-max=...&max-results=N``, ``/search?q=``,
     ``/feeds/posts/default`` (+``/summary``, ``/-/LABEL``, ``?alt=rss``),
-    ``/feeds/POSTID/comments/default``, ``/sitemap.xml`` (+``?page=N``),
+    ``/feeds/POSTID/comments/default`` and ``/feeds/comments/default`` (``start-index``,
+    ``max-results``; a post page shows its first 200 comments), ``/sitemap.xml`` (+``?page=N``),
     ``/sitemap-pages.xml``, ``/robots.txt``, ``/img/b/*`` (tiny images).
     """
 
@@ -692,6 +693,9 @@ class BloggerSite(BlogSite):
     feed_default_results = 10
     sitemap_page_size = 10
     home_posts = 7
+    comments_in_page = 200  # Blogger's: the rest only in the comment feed
+    comment_feed_default_results = 25
+    comment_feed_max_results = 500
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -963,14 +967,21 @@ class BloggerSite(BlogSite):
             )
 
         n = len(post.comments)
+        # Blogger puts the first 200 comments in the page; "Load more..." (its script) reads
+        # the rest from the post's comment feed
+        shown = {c.comment_id for c in post.comments[: self.comments_in_page]}
+        children = {
+            parent: [c for c in kids if c.comment_id in shown] for parent, kids in children.items()
+        }
         thread = ""
         if n:
+            more = "loadmore" if n > len(shown) else "loadmore hidden"
             thread = (
                 '<div class="comment-thread toplevel-thread"><ol id="top-ra">'
                 + "".join(one(c) for c in children.get(None, []))
                 + '</ol><div id="top-continue" class="continue"><a class="comment-reply" '
                 'target="_self">Add comment</a></div><div class="comment-replybox-thread" '
-                f'id="top-ce"></div><div class="loadmore hidden" data-post-id="{post_id}">'
+                f'id="top-ce"></div><div class="{more}" data-post-id="{post_id}">'
                 '<a target="_self">Load more...</a></div></div>'
             )
         kind = "threaded" if n else "embed"
@@ -1409,6 +1420,8 @@ Read more
     def render_feed(self, req: _Request) -> Response | None:
         ix = self.index()
         p = req.path.rstrip("/")
+        if p in ("/feeds/comments/default", "/feeds/comments/summary"):
+            return self.render_blog_comment_feed(req, ix)
         if m := re.fullmatch(r"/feeds/(\d+)/comments/(default|summary)", p):
             post = next((x for x in ix.posts if ix.ids[id(x)] == m.group(1)), None)
             return self.render_comment_feed(req, ix, post) if post else None
@@ -1636,7 +1649,22 @@ Read more
         pid = ix.ids[id(post)]
         url = req.base + self.post_path(post)
         entries = []
-        for c in sorted(post.comments, key=lambda c: c.published, reverse=True):
+        ordered = sorted(post.comments, key=lambda c: c.published, reverse=True)
+        start = max(1, int(req.q("start-index") or 1))
+        maxr = int(req.q("max-results") or self.comment_feed_default_results)
+        maxr = max(1, min(maxr, self.comment_feed_max_results))
+        page = ordered[start - 1 : start - 1 + maxr]
+        feed_url = f"{req.base}/feeds/{pid}/comments/default"
+        paging = (
+            f"<openSearch:startIndex>{start}</openSearch:startIndex>"
+            f"<openSearch:itemsPerPage>{maxr}</openSearch:itemsPerPage>"
+        )
+        if start - 1 + maxr < len(ordered):
+            paging += (
+                f"<link rel='next' type='application/atom+xml' href='{feed_url}?start-index="
+                f"{start + maxr}&amp;max-results={maxr}'/>"
+            )
+        for c in page:
             reply = ""
             if c.parent:
                 reply = (
@@ -1664,6 +1692,51 @@ Read more
             f"<title type='text'>{xesc(self.title)}: {xesc(post.title)}</title>"
             f"<link rel='alternate' type='text/html' href='{url}'/>"
             f"<openSearch:totalResults>{len(post.comments)}</openSearch:totalResults>"
+            + paging
+            + "".join(entries)
+            + "</feed>"
+        )
+        return _resp(200, body, "application/atom+xml; charset=UTF-8")
+
+    def render_blog_comment_feed(self, req: _Request, ix: SiteIndex) -> Response:
+        """``/feeds/comments/default``: every post's comments, newest first, paged by
+        ``start-index`` and ``max-results`` (25 by default)."""
+        every = sorted(
+            ((c, p) for p in ix.posts for c in p.comments), key=lambda cp: cp[0].published
+        )[::-1]
+        start = max(1, int(req.q("start-index") or 1))
+        maxr = int(req.q("max-results") or self.comment_feed_default_results)
+        maxr = max(1, min(maxr, self.comment_feed_max_results))
+        entries = []
+        for c, post in every[start - 1 : start - 1 + maxr]:
+            url = req.base + self.post_path(post)
+            ms = int(parse_iso(c.published).timestamp() * 1000)
+            entries.append(
+                f"<entry><id>tag:blogger.com,1999:blog-{self.blog_id}.post-{c.comment_id}</id>"
+                f"<published>{_bdate(parse_iso(c.published))}</published><updated>"
+                f"{_bdate(parse_iso(c.published))}</updated><title type='text'>"
+                f"{xesc(c.text[:60])}</title><content type='html'>{xesc(esc(c.text))}</content>"
+                f"<link rel='alternate' type='text/html' href='{url}?showComment={ms}"
+                f"#c{c.comment_id}' title=''/><author><name>{xesc(c.author)}</name></author>"
+                f"<thr:in-reply-to href='{url}' ref='tag:blogger.com,1999:blog-{self.blog_id}."
+                f"post-{ix.ids[id(post)]}' type='text/html'/></entry>"
+            )
+        nxt = ""
+        if start - 1 + maxr < len(every):
+            nxt = (
+                f"<link rel='next' type='application/atom+xml' href='{req.base}/feeds/comments/"
+                f"default?start-index={start + maxr}&amp;max-results={maxr}'/>"
+            )
+        body = (
+            "<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom' "
+            "xmlns:openSearch='http://a9.com/-/spec/opensearchrss/1.0/' xmlns:thr="
+            "'http://purl.org/syndication/thread/1.0'>"
+            f"<id>tag:blogger.com,1999:blog-{self.blog_id}.comments</id>"
+            f"<title type='text'>{xesc(self.title)}</title>"
+            f"<openSearch:totalResults>{len(every)}</openSearch:totalResults>"
+            f"<openSearch:startIndex>{start}</openSearch:startIndex>"
+            f"<openSearch:itemsPerPage>{maxr}</openSearch:itemsPerPage>"
+            + nxt
             + "".join(entries)
             + "</feed>"
         )
@@ -1754,9 +1827,14 @@ class WordPressSite(BlogSite):
     URLs: ``/``, ``/page/N/``, ``/YYYY/MM/DD/slug/``, ``/category/SLUG/``,
     ``/tag/SLUG/``, ``/author/SLUG/`` (each with ``page/N/``), ``/SLUG/`` pages,
     ``/?p=ID`` (redirect), ``/feed/`` (``?paged=N``), ``/wp-json/...``,
-    ``/?rest_route=/wp/v2/...``, ``/wp-sitemap*.xml``, ``/robots.txt``.
+    ``/?rest_route=/wp/v2/...``, ``/wp-sitemap*.xml``, ``/robots.txt``, ``/comments/feed/``
+    (``?paged=N``), ``/YYYY/MM/DD/slug/comment-page-N/`` (with ``comments_per_page``).
     """
 
+    # WordPress's "Break comments into pages with N top level comments per page" (off: 0);
+    # the post's own address shows the last page (its default "newest" page), the others
+    # are at /YYYY/MM/DD/slug/comment-page-N/
+    comments_per_page = 0
     default_title = _content.WORDPRESS_BLOG_TITLE
     default_description = _content.WORDPRESS_BLOG_DESCRIPTION
     server_header = "nginx"
@@ -1877,6 +1955,8 @@ class WordPressSite(BlogSite):
                 return None
             path = self.post_path(post) if pid in ix.cache["by_id"] else self.page_path(post)  # type: ignore
             return _redirect(req.base + path)
+        if p == "/comments/feed/":
+            return self.render_comment_feed(req)
         if p == "/feed/" or (p == "/" and req.q("feed")):
             return self.render_feed(req)
         if p == "/feed":
@@ -1891,6 +1971,12 @@ class WordPressSite(BlogSite):
             return self.render_listing(req, m.group(1), m.group(2))
         if m := re.fullmatch(r"/(\d{4})/(?:(\d{2})/)?(?:page/\d+/)?", p):
             return self.render_listing(req, "date", p[: 6 if m.group(2) is None else 9])
+        if m := re.fullmatch(r"(/\d{4}/\d{2}/\d{2}/[^/]+/)comment-page-(\d+)/", p):
+            ix = self.index()
+            post = ix.by_path.get(m.group(1))
+            if not post or not self.comments_per_page:
+                return None
+            return self.render_post(req, ix, post, comment_page=int(m.group(2)))
         if re.fullmatch(r"/\d{4}/\d{2}/\d{2}/[^/]+/", p):
             ix = self.index()
             post = ix.by_path.get(p)
@@ -2172,13 +2258,44 @@ var sharing_js_options = {{"sharing_delete_service_nonce":"2b3c4d5e6f","is_stats
             'items-visual jp-relatedposts-grid ">' + "".join(related) + "</div></div>"
         )
 
-    def _comments(self, req: _Request, ix: SiteIndex, post: DemoPost, url: str) -> str:
+    def _comments(
+        self,
+        req: _Request,
+        ix: SiteIndex,
+        post: DemoPost,
+        url: str,
+        comment_page: int | None = None,
+    ) -> str:
         pid = ix.ids[id(post)]
         known = {c.comment_id for c in post.comments}
         children: dict[str | None, list[DemoComment]] = {}
         for c in post.comments:
             children.setdefault(c.parent if c.parent in known else None, []).append(c)
         counter = [0]
+        nav = ""
+        if self.comments_per_page and len(children.get(None, [])) > self.comments_per_page:
+            top = children[None]
+            pages = -(-len(top) // self.comments_per_page)
+            page = min(comment_page or pages, pages)
+            first = (page - 1) * self.comments_per_page
+            children[None] = top[first : first + self.comments_per_page]
+            links = []
+            if page > 1:
+                links.append(
+                    f'<div class="nav-previous"><a href="{esc(url)}comment-page-{page - 1}/'
+                    '#comments"><span class="nav-prev-text">Older comments</span></a></div>'
+                )
+            if page < pages:
+                links.append(
+                    f'<div class="nav-next"><a href="{esc(url)}comment-page-{page + 1}/'
+                    '#comments"><span class="nav-next-text">Newer comments</span></a></div>'
+                )
+            nav = (
+                '<nav class="navigation comment-navigation" aria-label="Comments"><h2 class='
+                '"screen-reader-text">Comments navigation</h2><div class="nav-links">'
+                + "".join(links)
+                + "</div></nav>"
+            )
 
         def one(c: DemoComment, depth: int) -> str:
             counter[0] += 1
@@ -2225,6 +2342,7 @@ var sharing_js_options = {{"sharing_delete_service_nonce":"2b3c4d5e6f","is_stats
                 '\t\t<ol class="comment-list">\n'
                 + "".join(one(c, 1) for c in children.get(None, []))
                 + "\t\t</ol><!-- .comment-list -->\n\n"
+                + nav
             )
         parts.append(
             f"""	<div id="respond" class="comment-respond">
@@ -2311,11 +2429,15 @@ var sharing_js_options = {{"sharing_delete_service_nonce":"2b3c4d5e6f","is_stats
         )
 
     # -- pages ---------------------------------------------------------------
-    def render_post(self, req: _Request, ix: SiteIndex, post: DemoPost) -> Response:
+    def render_post(
+        self, req: _Request, ix: SiteIndex, post: DemoPost, comment_page: int | None = None
+    ) -> Response:
         url = req.base + self.post_path(post)
         lm = self.last_modified(ix, post)
-        key = ("post", req.base, self.content_key(post), "replytocom" in req.query)
-        data = self.cached(key, lambda: self._render_post(req, ix, post, url).encode("utf-8"))
+        key = ("post", req.base, self.content_key(post), "replytocom" in req.query, comment_page)
+        data = self.cached(
+            key, lambda: self._render_post(req, ix, post, url, comment_page).encode("utf-8")
+        )
         return _resp(
             200,
             data,
@@ -2328,7 +2450,14 @@ var sharing_js_options = {{"sharing_delete_service_nonce":"2b3c4d5e6f","is_stats
             ),
         )
 
-    def _render_post(self, req: _Request, ix: SiteIndex, post: DemoPost, url: str) -> str:
+    def _render_post(
+        self,
+        req: _Request,
+        ix: SiteIndex,
+        post: DemoPost,
+        url: str,
+        comment_page: int | None = None,
+    ) -> str:
         b = req.base
         pid = ix.ids[id(post)]
         cats, tags = self.terms_of(ix, post)
@@ -2429,7 +2558,7 @@ var sharing_js_options = {{"sharing_delete_service_nonce":"2b3c4d5e6f","is_stats
 
 </article><!-- #post-{pid} -->
 
-{self._comments(req, ix, post, url)}
+{self._comments(req, ix, post, url, comment_page)}
 	<nav class="navigation post-navigation" aria-label="Posts">
 		<h2 class="screen-reader-text">Post navigation</h2>
 		<div class="nav-links">{"".join(nav)}</div>
@@ -2668,6 +2797,45 @@ var sharing_js_options = {{"sharing_delete_service_nonce":"2b3c4d5e6f","is_stats
         )
 
     # -- sitemaps ------------------------------------------------------------
+    def render_comment_feed(self, req: _Request) -> Response | None:
+        """``/comments/feed/``: the newest comments of every post (RSS 2.0), ten a page,
+        ``?paged=N``."""
+        ix = self.index()
+        try:
+            paged = int(req.q("paged") or 1)
+        except ValueError:
+            paged = 1
+        every = sorted(
+            ((c, p) for p in ix.posts for c in p.comments), key=lambda cp: cp[0].published
+        )[::-1]
+        chunk = every[(paged - 1) * 10 : paged * 10]
+        if paged < 1 or (paged > 1 and not chunk):
+            return None
+        items = "".join(
+            f"""	<item>
+		<title>Comment on {xesc(p.title)} by {xesc(c.author)}</title>
+		<link>{req.base}{self.post_path(p)}#comment-{c.comment_id}</link>
+		<dc:creator>{_cdata(c.author)}</dc:creator>
+		<pubDate>{rfc822(parse_iso(c.published))}</pubDate>
+		<guid isPermaLink="false">{req.base}/?p={ix.ids[id(p)]}#comment-{c.comment_id}</guid>
+		<description>{_cdata(esc(c.text))}</description>
+	</item>
+"""
+            for c, p in chunk
+        )
+        body = f"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"
+	xmlns:content="http://purl.org/rss/1.0/modules/content/"
+	xmlns:dc="http://purl.org/dc/elements/1.1/"
+	xmlns:atom="http://www.w3.org/2005/Atom">
+<channel>
+	<title>Comments for {xesc(self.title)}</title>
+	<atom:link href="{req.base}/comments/feed/" rel="self" type="application/rss+xml" />
+	<link>{req.base}/</link>
+{items}</channel>
+</rss>
+"""
+        return _resp(200, body, "application/rss+xml; charset=UTF-8")
+
     def render_sitemap(self, req: _Request) -> Response | None:
         ix = self.index()
         b = req.base
@@ -3051,7 +3219,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
-        demo._count()
+        demo._count(self.path)
         try:
             status, headers, body = demo.site.handle(self.command, self.path, self.headers)
         except Exception:  # pragma: no cover - a bug in the demo site
@@ -3097,6 +3265,7 @@ class DemoServer:
         self._thread: threading.Thread | None = None
         self._count_lock = threading.Lock()
         self._requests = 0
+        self.paths: list[str] = []  # the path and query of each request, in order
 
     def start(self) -> DemoServer:
         if self._httpd is not None:
@@ -3141,10 +3310,12 @@ class DemoServer:
     def reset_requests(self) -> None:
         with self._count_lock:
             self._requests = 0
+            self.paths.clear()
 
-    def _count(self) -> None:
+    def _count(self, path: str = "") -> None:
         with self._count_lock:
             self._requests += 1
+            self.paths.append(path)
 
     def __enter__(self) -> DemoServer:
         return self.start()

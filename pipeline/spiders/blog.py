@@ -11,6 +11,7 @@ each becomes a `PageItem` for the extraction and storage pipelines.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -27,6 +28,7 @@ from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
 from pipeline import discovery
+from pipeline.extraction import ExtractionError, more_comment_pages, read_comment_page
 from pipeline.items import FailureItem, FetchState, PageItem, PostStatusItem, SourceItem
 from pipeline.middlewares import BudgetSpent, FetchRefused
 from pipeline.store import Archive, ArchiveError, utcnow
@@ -75,12 +77,16 @@ class BlogSpider(Spider):
         # warc.payload_digest (a post page's digest is computed only when it has that length:
         # hashing every post page cost ~0.3 ms each)
         self.home_pages: dict[str, tuple[str, int, str]] = {}
+        # posts asked for again because the blog's comment feed names a new comment on them
+        self.commented_posts: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BlogSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.max_listing_pages = settings.getint("BLOGARCHIVE_MAX_LISTING_PAGES", 500)
+        spider.max_comment_pages = settings.getint("BLOGARCHIVE_MAX_COMMENT_PAGES", 100)
+        spider.max_comment_feed_pages = settings.getint("BLOGARCHIVE_MAX_COMMENT_FEED_PAGES", 20)
         spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
         spider.url_length_limit = settings.getint("URLLENGTH_LIMIT")
         spider.full = settings.getbool("BLOGARCHIVE_FULL", False)
@@ -312,6 +318,7 @@ class BlogSpider(Spider):
             yield self._request(
                 feed, source, self.parse_feed, errback=self.feed_failed, optional=True, priority=60
             )
+        yield from self._blog_comment_feed_request(source, root, home.platform)
         if not feeds or home.platform == "blogger":
             # Blogger's sitemaps list posts only; without a feed there is no post to learn
             # the shape of post addresses from: the sitemaps are read at once.
@@ -327,6 +334,72 @@ class BlogSpider(Spider):
             # own request would be dropped as a duplicate, so it is archived from here.
             self.crawler.stats.inc_value("blogarchive/discovery/home_is_a_post")
             yield from self.parse_post(response, hints={})
+
+    def _blog_comment_feed_request(self, source: str, root: str, platform: str) -> Iterator[Any]:
+        """On a re-crawl, the blog's own comment feed (newest comments of every post): a new
+        comment changes no feed `updated`, sitemap `lastmod` or `modified_gmt`, so the posts it
+        names as commented on since the last crawl are fetched again (conditionally)."""
+        if not self.cutoffs.get(source) or self.max_comment_feed_pages <= 0:
+            return
+        if platform == "blogger":
+            url = urljoin(root, "/feeds/comments/default?start-index=1&max-results=100")
+        elif platform == "wordpress":
+            url = urljoin(root, "/comments/feed/")
+        else:
+            return
+        yield self._request(
+            url, source, self.parse_blog_comment_feed, optional=True, priority=55, page=1
+        )
+
+    def parse_blog_comment_feed(self, response: Response, page: int) -> Iterator[Any]:
+        source = response.meta["source_url"]
+        try:
+            feed = discovery.parse_feed(response.body, response.url)
+        except discovery.DiscoveryError as error:
+            self.logger.info("%s: comment feed not usable: %s", source, error)
+            return
+        self.crawler.stats.inc_value("blogarchive/discovery/comment_feed_pages")
+        cutoff = discovery.parse_timestamp(self.cutoffs.get(source))
+        platform = self.platforms.get(source, "generic")
+        reached_older = False
+        for link in feed.posts:
+            moment = discovery.latest_moment(link.updated or link.published)
+            if cutoff is not None and moment is not None and moment < cutoff - self.clock_skew:
+                reached_older = True  # newest first: the rest of the feed is older still
+                continue
+            url = canonical_url_or_none(link.url)
+            if not url or not self._same_blog(url, source) or not is_post_url(url, platform):
+                continue
+            if url in self.commented_posts:
+                continue
+            self.commented_posts.add(url)
+            self.crawler.stats.inc_value("blogarchive/discovery/commented_posts")
+            yield self.post_request(url, source)
+        if reached_older or not feed.posts:
+            return
+        if page >= self.max_comment_feed_pages:
+            self.crawler.stats.inc_value("blogarchive/discovery/comment_feed_budget_hit")
+            self.logger.warning(
+                "%s: stopped reading the blog's comment feed after %d pages "
+                "(BLOGARCHIVE_MAX_COMMENT_FEED_PAGES): posts commented on earlier since the "
+                "last crawl are checked when their listing says they changed",
+                source,
+                page,
+            )
+            return
+        if platform == "blogger":
+            next_url = discovery.next_blogger_page(response.url, feed)
+        else:
+            next_url = discovery.next_wordpress_feed_page(response.url, feed)
+        if next_url and self._same_blog(next_url, source) and next_url != response.url:
+            yield self._request(
+                next_url,
+                source,
+                self.parse_blog_comment_feed,
+                optional=True,
+                priority=55,
+                page=page + 1,
+            )
 
     def _check_home_wall(self, response: Response, source: str) -> None:
         """A home page that is a login wall: the blog went private or members-only. Said
@@ -602,7 +675,7 @@ class BlogSpider(Spider):
             for u in response.meta.get("redirect_urls", [])
             if self._same_blog(u, source)
         ]
-        yield PageItem(
+        item = PageItem(
             url=url,
             source_url=source,
             body=response.body,
@@ -617,6 +690,93 @@ class BlogSpider(Spider):
             ),
             capture_id=response.meta.get("capture_id"),
             capture_key=response.meta.get("capture_key"),
+        )
+        pages = []
+        if self.max_comment_pages > 0:
+            pages = more_comment_pages(response.body, response.url, _declared_encoding(response))
+        if not pages:
+            yield item
+            return
+        yield self._comment_page_request(item, pages, set(pages), 0)
+
+    # -- comments the post page does not show
+
+    def _comment_page_request(
+        self, item: PageItem, waiting: list[str], asked: set[str], fetched: int
+    ) -> Request:
+        """The next page of the post's comments (the post's item waits for them all)."""
+        return Request(
+            waiting[0],
+            callback=self.parse_comment_page,
+            errback=self.comment_page_failed,
+            priority=10,
+            dont_filter=True,  # a dropped duplicate would lose the post waiting for it
+            meta={"source_url": item.source_url, "optional": True},
+            cb_kwargs={
+                "item": item,
+                "waiting": waiting[1:],
+                "asked": asked,
+                "fetched": fetched + 1,
+            },
+        )
+
+    def parse_comment_page(
+        self,
+        response: Response,
+        item: PageItem,
+        waiting: list[str],
+        asked: set[str],
+        fetched: int,
+    ) -> Iterator[Any]:
+        self.crawler.stats.inc_value("blogarchive/fetch/comment_pages")
+        try:
+            page = read_comment_page(response.body, response.url, _declared_encoding(response))
+        except ExtractionError as error:
+            yield FailureItem(
+                response.url,
+                item.source_url,
+                "discover",
+                f"comment page of {item.url}: {error}; its comments are not archived this run",
+            )
+            page = None
+        if page is not None:
+            item.more_comments.extend(asdict(c) for c in page.comments)
+            for url in page.more:
+                if url not in asked:
+                    asked.add(url)
+                    waiting.append(url)
+        yield from self._next_comment_page(item, waiting, asked, fetched)
+
+    def _next_comment_page(
+        self, item: PageItem, waiting: list[str], asked: set[str], fetched: int
+    ) -> Iterator[Any]:
+        if waiting and fetched >= self.max_comment_pages:
+            self.crawler.stats.inc_value("blogarchive/fetch/comment_pages_budget_hit")
+            self.logger.warning(
+                "%s: stopped reading its comments after %d pages (BLOGARCHIVE_MAX_COMMENT_PAGES)",
+                item.url,
+                fetched,
+            )
+            waiting = []
+        if waiting:
+            yield self._comment_page_request(item, waiting, asked, fetched)
+        else:
+            yield item
+
+    def comment_page_failed(self, failure: Failure) -> Iterator[Any]:
+        """A comment page that cannot be read costs its comments, not the post."""
+        kwargs = failure.request.cb_kwargs
+        item = kwargs["item"]
+        if not failure.check(BudgetSpent):
+            message = (
+                f"comment page of {item.url}: {_describe(failure)}; the comments on it are "
+                "not archived this run"
+            )
+            self.logger.warning("%s: %s", failure.request.url, message)
+            # stage `discover`: a `fetch` failure counts a post found, and the post is stored
+            yield FailureItem(failure.request.url, item.source_url, "discover", message)
+        yield from self._next_comment_page(
+            item, kwargs["waiting"], kwargs["asked"], kwargs["fetched"]
         )
 
     def _is_home_page(self, response: Response, source: str, url: str) -> bool:
