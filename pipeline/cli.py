@@ -277,6 +277,7 @@ def _crawl(
         parse_overrides,
         run_crawl,
     )
+    from pipeline.pipelines import CLOSED_EARLY
 
     try:
         overrides = parse_overrides(settings)
@@ -340,8 +341,8 @@ def _crawl(
             run_log.info("%s", summary.line())
         if not all(summary.ok for summary in summaries):
             sys.exit(1)
-        if any(summary.status == "interrupted" for summary in summaries):
-            sys.exit(EXIT_INTERRUPTED)
+        if any(s.status == "interrupted" and s.message != CLOSED_EARLY for s in summaries):
+            sys.exit(EXIT_INTERRUPTED)  # (a run closed by CLOSESPIDER_* was not stopped)
 
 
 def _check_folders(db_path: Path, overrides: dict[str, str]) -> None:

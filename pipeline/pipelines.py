@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 
 #: the stat holding why the archive (or a WARC capture) could not be written, if it could not
 WRITE_ERROR_STAT = "blogarchive/store/error"
+#: the message of a run closed before it finished by one of Scrapy's CLOSESPIDER_* settings
+CLOSED_EARLY = (
+    "closed before the crawl finished (a CLOSESPIDER_* setting); the next run fetches the rest"
+)
 #: pages refused as login walls (pipeline/walls.py)
 LOGIN_WALL_STAT = "blogarchive/fetch/login_wall"
 
@@ -210,6 +214,12 @@ class StorePipeline:
         self.run_lock: RunLock | None = None
         self.writer: ItemWriter | None = None
         self.written_counts: dict[int, dict[str, int]] = {}  # as the crawls rows hold them
+        # Whether the crawl went idle with nothing left to ask for since its last response: a
+        # crawl closed otherwise (CLOSESPIDER_ITEMCOUNT and the other CLOSESPIDER_* settings,
+        # which do not stop the engine as a signal does) did not finish.
+        self.ran_out_of_requests = False
+        # post pages that reached this pipeline unextracted, per source (extraction off)
+        self.pages_not_extracted: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -298,14 +308,17 @@ class StorePipeline:
         if self.write_error:
             self._finish_after_write_error()
             return
-        # stopped by SIGINT/SIGTERM (finish_reason is set only after pipelines close)
-        stopped = reason == "shutdown" or (
+        # stopped by SIGINT/SIGTERM (finish_reason is set only after pipelines close), or
+        # closed before it ran out of requests (CLOSESPIDER_*)
+        signalled = reason == "shutdown" or (
             self.crawler.engine is not None and not self.crawler.engine.running
         )
+        closed_early = not signalled and not self.ran_out_of_requests
+        stopped = signalled or closed_early
         for source_url, run in self.runs.items():
             if not run.fatal and not stopped and run.found == 0:
                 # (a run stopped before it found anything has not shown the source is no blog)
-                run.fatal = "no posts found: not a blog, or its feeds and sitemaps list none"
+                run.fatal = self._nothing_found_reason(source_url)
                 self._failure(source_url, source_url, "discover", run.fatal)
             if run.fatal:
                 status = "failed"
@@ -313,10 +326,26 @@ class StorePipeline:
                 status = "interrupted"
             else:
                 status = "partial" if run.failed else "ok"
-            self.archive.finish_crawl(
-                run.crawl_id, status=status, message=run.fatal, **run.counts()
-            )
+            message = run.fatal or (CLOSED_EARLY if closed_early else None)
+            self.archive.finish_crawl(run.crawl_id, status=status, message=message, **run.counts())
         self.archive.close()
+
+    def _nothing_found_reason(self, source_url: str) -> str:
+        """Why a run that ended on its own found no post: the blog's, or a setting's."""
+        unextracted = self.pages_not_extracted.get(source_url, 0)
+        if unextracted:
+            return (
+                f"{unextracted} post pages fetched, none archived: extraction is off "
+                "(BLOGARCHIVE_EXTRACT_ENABLED)"
+            )
+        reason = "no posts found: not a blog, or its feeds and sitemaps list none"
+        depth_limit = self.crawler.settings.getint("DEPTH_LIMIT", 0)
+        if depth_limit > 0:
+            reason += (
+                f" (or DEPTH_LIMIT={depth_limit} stopped discovery before the posts, which are "
+                "two or three requests from the home page)"
+            )
+        return reason
 
     def _finish_after_write_error(self) -> None:
         """Try to record the failed runs; if even that cannot be written, their crawls rows
@@ -334,6 +363,7 @@ class StorePipeline:
     # -- signals
 
     def response_received(self, response: Any, request: Any, spider: Any = None) -> None:
+        self.ran_out_of_requests = False
         run = self.runs.get(request.meta.get("source_url", ""))
         if run:
             run.requests += 1
@@ -350,10 +380,11 @@ class StorePipeline:
         listing mentioned this run (deleted posts answer 404 or 410 and get `gone_at`)."""
         self.flush()
         spider = spider or self.crawler.spider
-        if not hasattr(spider, "post_request") or self.archive is None:
-            return
         if getattr(spider, "discovery_pending", bool)():
             return  # the spider asks for more listings first (BlogSpider.spider_idle)
+        self.ran_out_of_requests = True  # unless the sweep below asks for more
+        if not hasattr(spider, "post_request") or self.archive is None:
+            return
         scheduled = 0
         for source_url, run in self.runs.items():
             if run.swept or run.fatal:
@@ -371,6 +402,10 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PostItem | FailureItem | PostStatusItem | SourceItem):
             self._queue(item)
+        elif isinstance(item, PageItem):  # the extraction pipeline is off
+            self.pages_not_extracted[item.source_url] = (
+                self.pages_not_extracted.get(item.source_url, 0) + 1
+            )
         return item
 
     def _queue(self, item: Any) -> None:

@@ -133,6 +133,9 @@ ITEM_PIPELINES = {
     "pipeline.pipelines.StorePipeline": 800,
 }
 
+# `-o posts.csv`: one row per extracted post (pipeline/feeds.py); other formats as Scrapy's.
+FEED_EXPORTERS = {"csv": "pipeline.feeds.PostCsvItemExporter"}
+
 EXTENSIONS = {
     "pipeline.extensions.ProgressExtension": 500,
 }

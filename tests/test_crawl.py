@@ -8,6 +8,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import (
     BLOGARCHIVE,
     LOOPBACK,
@@ -750,3 +752,73 @@ def test_comment_pages_stop_at_their_budget_and_the_post_is_kept(
     assert stored == [{"n": 7}]
     log = (tmp_path / "logs" / "blogarchive.log").read_text(encoding="utf-8")
     assert "stopped reading its comments after 2 pages" in log
+
+
+def test_a_crawl_closed_early_by_closespider_is_not_recorded_as_complete(
+    demo_blogs, tmp_path: Path
+) -> None:
+    # Before, `-s CLOSESPIDER_ITEMCOUNT=5` left posts unfetched and recorded the run `ok` (a
+    # complete crawl, whose start the next run takes as its incremental cut-off), or `failed`
+    # with "no posts found: not a blog" when it stopped before the posts.
+    db = tmp_path / "closed.db"
+    scrapy = str(Path(BLOGARCHIVE).with_name("scrapy"))
+    command = [scrapy, "crawl", "blog", "-a", f"url={demo_blogs.wordpress.url}"]
+    settings = ["-s", f"BLOGARCHIVE_DB={db}", *LOOPBACK, "-s", "LOG_LEVEL=WARNING"]
+    settings += ["-s", "BLOGARCHIVE_WARC_ENABLED=False"]
+    result = subprocess.run(
+        [*command, *settings, "-s", "CLOSESPIDER_PAGECOUNT=3"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    (archived,) = rows(db, "SELECT count(*) AS n FROM posts")
+    assert archived["n"] < len(wordpress_posts())
+    assert rows(db, "SELECT status FROM crawls") == [{"status": "interrupted"}]
+    assert rows(db, "SELECT * FROM failures") == []
+
+    result = subprocess.run(
+        [*command, *settings], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert rows(db, "SELECT count(*) AS n FROM posts") == [{"n": len(wordpress_posts())}]
+    assert rows(db, "SELECT status FROM crawls ORDER BY id") == [
+        {"status": "interrupted"},
+        {"status": "ok"},
+    ]
+
+
+def test_blogarchive_crawl_closed_by_closespider_says_so_and_exits_0(
+    demo_blogs, tmp_path: Path
+) -> None:
+    # A run limited with -s CLOSESPIDER_TIMEOUT (or another CLOSESPIDER_*) was not stopped by
+    # a signal: exit status 0 as before, its line says why it is `interrupted`.
+    db = tmp_path / "limited.db"
+    result = run_blogarchive(
+        "crawl", demo_blogs.wordpress.url, "--db", str(db), *LOOPBACK,
+        "-s", "CLOSESPIDER_PAGECOUNT=3", "-s", "BLOGARCHIVE_WARC_ENABLED=False",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    (line,) = result.stdout.splitlines()
+    assert line.startswith(f"{demo_blogs.wordpress.url}: interrupted, ")
+    assert "(closed before the crawl finished (a CLOSESPIDER_* setting)" in line
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("BLOGARCHIVE_EXTRACT_ENABLED=False", "none archived: extraction is off"),
+        ("DEPTH_LIMIT=1", "(or DEPTH_LIMIT=1 stopped discovery before the posts"),
+    ],
+)
+def test_a_run_that_archived_nothing_because_of_a_setting_says_which(
+    demo_blogs, tmp_path: Path, setting: str, said: str
+) -> None:
+    # Before, the run recorded "no posts found: not a blog, ..." against a real blog.
+    db = tmp_path / "nothing.db"
+    result = run_blogarchive(
+        "crawl", demo_blogs.wordpress.url, "--db", str(db), *LOOPBACK,
+        "-s", setting, "-s", "BLOGARCHIVE_WARC_ENABLED=False",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr[-3000:]
+    (failure,) = rows(db, "SELECT url, stage, error FROM failures")
+    assert failure["url"] == demo_blogs.wordpress.url and said in failure["error"]
+    assert said in result.stdout

@@ -4,6 +4,9 @@ While another crawl of the archive (`BLOGARCHIVE_DB`) runs, it prints the same l
 `blogarchive crawl` on stderr and exits with the same status, 75, before Scrapy starts
 anything. (Before, the pipeline found the lock taken once the spider had opened, and Scrapy
 printed the refusal as a traceback.)
+
+`-a url=` given more than once crawls every blog given (Scrapy itself keeps the last one
+only), and `scrapy crawl blog` without a blog is a usage error, not a traceback.
 """
 
 from __future__ import annotations
@@ -12,13 +15,42 @@ import argparse
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
 
 from pipeline.runlock import EXIT_LOCKED, LockError, LockHeld, RunLock
 
+NO_BLOG_GIVEN = (
+    "give the blog to crawl: scrapy crawl blog -a url=URL "
+    "(several: -a url=URL -a url=URL2, or -a urls=URL,URL2)"
+)
+
+
+def gather_blog_arguments(arglist: list[str]) -> list[str]:
+    """The `-a` arguments with every `url=` given after the first folded into `urls`, in
+    the order given, so that none is lost when Scrapy turns them into a dict."""
+    urls = [arg.partition("=")[2] for arg in arglist if arg.partition("=")[0].strip() == "url"]
+    if len(urls) < 2:
+        return arglist
+    listed = [
+        url
+        for arg in arglist
+        if arg.partition("=")[0].strip() == "urls"
+        for url in arg.partition("=")[2].split(",")
+        if url
+    ]
+    others = [arg for arg in arglist if arg.partition("=")[0].strip() not in ("url", "urls")]
+    return [*others, f"url={urls[0]}", "urls=" + ",".join([*urls[1:], *listed])]
+
 
 class Command(ScrapyCrawl):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        opts.spargs = gather_blog_arguments(opts.spargs or [])
+        super().process_options(args, opts)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
+        if args == ["blog"] and not (opts.spargs.get("url") or opts.spargs.get("urls")):
+            raise UsageError(NO_BLOG_GIVEN)
         db_path = self.settings.get("BLOGARCHIVE_DB")
         if not db_path or self.settings.getbool("BLOGARCHIVE_RUN_LOCK_HELD"):
             super().run(args, opts)

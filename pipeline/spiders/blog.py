@@ -267,6 +267,13 @@ class BlogSpider(Spider):
         moved = self.moved_to.get(source)
         return same_blog(url, source) or bool(moved and same_blog(url, moved))
 
+    def _source_for(self, url: str) -> str:
+        """The blog given that `url` belongs to (the first one given when none)."""
+        return (
+            next((source for source in self.sources if self._same_blog(url, source)), "")
+            or (self.sources[0])
+        )
+
     def _source_of(self, response_or_failure: Any) -> str:
         request = getattr(response_or_failure, "request", None)
         return (request.meta if request is not None else {}).get("source_url", "")
@@ -641,8 +648,14 @@ class BlogSpider(Spider):
 
     # -- posts
 
-    def parse_post(self, response: Response, hints: dict[str, Any]) -> Iterator[Any]:
-        source = response.meta["source_url"]
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """A page asked for without a callback of ours (`scrapy parse --spider=blog URL`,
+        `scrapy shell`'s fetch): read as a post page."""
+        return self.parse_post(response, **kwargs)
+
+    def parse_post(self, response: Response, hints: dict[str, Any] | None = None) -> Iterator[Any]:
+        source = response.meta.get("source_url") or self._source_for(response.url)
+        hints = hints or {}
         url = canonical_url(response.url)
         if response.status == 304:
             yield PostStatusItem(url, source, "not_modified")
