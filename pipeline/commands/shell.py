@@ -6,6 +6,10 @@ long as the shell is open), no WARC capture into the archive, and Scrapy's memor
 shell gives its request the callback it waits on only after handing it to the scheduler, so
 a request that went through the disk queue (pipeline/scheduler.py) came back without it and
 `fetch(URL)` failed with "DefaultSpider.parse callback is not defined".
+
+The URL given to the shell is a host the user named (as a crawl's sources are): it may be at a
+private address (`scrapy shell http://127.0.0.1:8000/`); a redirect or a `fetch()` elsewhere
+follows the crawl's rule (pipeline/addresses.py).
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from __future__ import annotations
 import argparse
 
 from scrapy.commands.shell import Command as ScrapyShell
+from scrapy.utils.url import guess_scheme
+
+from pipeline.middlewares import ADDRESS_POLICY
 
 
 class Command(ScrapyShell):
@@ -25,3 +32,8 @@ class Command(ScrapyShell):
             ("BLOGARCHIVE_DISK_QUEUE", False),
         ):
             self.settings.set(name, value, priority="cmdline")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if args:
+            ADDRESS_POLICY.name_hosts([guess_scheme(args[0])])
+        super().run(args, opts)
