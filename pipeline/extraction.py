@@ -1177,10 +1177,32 @@ def _wordpress_comment_pages(root, url: str) -> list[str]:
     return list(dict.fromkeys(u for u in found if u != url.split("#")[0]))
 
 
+# What a page hiding some of its comments holds somewhere: Blogger's "Load more..." block
+# (class `loadmore`), a WordPress comment pager's links (`/comment-page-N/`, `?cpage=N`).
+_MORE_COMMENTS_MARKERS = ("loadmore", "comment-page-", "cpage=")
+_MORE_COMMENTS_BYTES = tuple(marker.encode() for marker in _MORE_COMMENTS_MARKERS)
+
+
+def _may_hide_comments(body: bytes | str) -> bool:
+    """Whether a page may link to comments it does not show: it holds one of the markers
+    (parsing and querying every post page for them cost the crawler's process several ms a
+    page). A page in UTF-16 or UTF-32 (NUL bytes) is looked at whole, after decoding."""
+    if isinstance(body, str):
+        return any(marker in body for marker in _MORE_COMMENTS_MARKERS)
+    if b"\x00" in body[:1024]:
+        return True
+    return any(marker in body for marker in _MORE_COMMENTS_BYTES)
+
+
 def more_comment_pages(body: bytes | str, url: str, encoding: str | None = None) -> list[str]:
     """Where the comments of a post page that the page itself does not show are: Blogger's
     comment feed when the page shows fewer comments than it says it has (a post with more
-    than 200), WordPress's other comment pages. Empty for a page that shows them all."""
+    than 200), WordPress's other comment pages. Empty for a page that shows them all.
+
+    Called for every post page in the crawler's own process: a page without any of the
+    markers such pages carry (`_MORE_COMMENTS_MARKERS`) is not parsed at all."""
+    if not _may_hide_comments(body):
+        return []
     root = _comment_root(body, encoding)
     if root is None:
         return []
