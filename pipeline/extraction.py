@@ -1661,10 +1661,11 @@ def extract_post(
         fb_text = clean_text(fb_text, drop)
         if len(fb_text) >= MIN_FALLBACK_CHARS:
             text, html = fb_text, fb_html
-    wall = login_wall(signs, word_count(text))
-    if signs and (wall or not text):
-        # a login page, a private blog's notice: said so, not "no article text"
-        raise LoginWall(wall or login_wall(signs, 0) or "login wall")
+    if signs:  # (the text's words are counted only for a page with a wall's signs)
+        wall = login_wall(signs, word_count(text))
+        if wall or not text:
+            # a login page, a private blog's notice: said so, not "no article text"
+            raise LoginWall(wall or login_wall(signs, 0) or "login wall")
     if text and len(text) < MIN_FALLBACK_CHARS and (has_password or not has_container):
         # A few short lines outside any post container (login forms, error pages): not a post.
         raise ExtractionError(

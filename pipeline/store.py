@@ -851,16 +851,7 @@ def same_date(a: str, b: str) -> bool:
     """Whether two stored dates say the same: the same instant written another way, or one
     the day (or month) of which the other gives the time."""
     a, b = a.strip(), b.strip()
-    if a.startswith(b) or b.startswith(a):
-        return True
-    try:
-        first = datetime.fromisoformat(a.replace("Z", "+00:00"))
-        second = datetime.fromisoformat(b.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    if (first.tzinfo is None) != (second.tzinfo is None):
-        return first.replace(tzinfo=None) == second.replace(tzinfo=None)
-    return first == second
+    return a.startswith(b) or b.startswith(a) or same_moment(a, b)
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
