@@ -437,6 +437,66 @@ def unwrap_content_noscript(root) -> int:
     return unwrapped
 
 
+_CF_PROTECTED_HREF = "/cdn-cgi/l/email-protection"
+
+
+def cloudflare_address(encoded: str) -> str | None:
+    """The e-mail address Cloudflare's e-mail protection hid in ``encoded`` (a
+    ``data-cfemail`` value or the fragment of a ``/cdn-cgi/l/email-protection#...`` link): a
+    key byte, then each byte of the UTF-8 address XOR the key, all in hex. None when it is not
+    such a value (odd length, not hex, not UTF-8, control characters)."""
+    encoded = (encoded or "").strip()
+    if len(encoded) < 4 or len(encoded) % 2:
+        return None
+    try:
+        raw = bytes.fromhex(encoded)
+        address = bytes(b ^ raw[0] for b in raw[1:]).decode("utf-8")
+    except ValueError:
+        return None
+    if not address.strip() or any(c < " " or c == "\x7f" for c in address):
+        return None
+    return address
+
+
+def decode_cloudflare_emails(root) -> int:
+    """Put back the e-mail addresses Cloudflare's e-mail protection replaced, in place, as the
+    page's own script shows them to its readers: an element with ``data-cfemail`` (its text
+    "[email protected]") gets the address as its text (and its link, ``mailto:`` it), and a
+    link to
+    ``/cdn-cgi/l/email-protection#HEX`` becomes ``mailto:`` the address (its text, when it
+    is the placeholder, the address too). Returns how many were decoded. Cloudflare picks a new
+    key for every response: the decoded address is the same on every fetch."""
+    decoded = 0
+    for el in root.xpath("//*[@data-cfemail]"):
+        address = cloudflare_address(el.get("data-cfemail"))
+        if address is None:
+            continue
+        for child in list(el):
+            _drop_keep_tail(child)
+        el.text = address
+        del el.attrib["data-cfemail"]
+        decoded += 1
+        link = el if el.tag == "a" else el.getparent()
+        if link is not None and link.tag == "a":
+            if (link.get("href") or "").partition("#")[0].endswith(_CF_PROTECTED_HREF):
+                link.set("href", f"mailto:{address}")
+    for link in root.xpath(f"//a[contains(@href, '{_CF_PROTECTED_HREF}')]"):
+        href = link.get("href") or ""
+        path, _, fragment = href.partition("#")
+        if not path.endswith(_CF_PROTECTED_HREF):
+            continue
+        address = cloudflare_address(fragment)
+        if address is None:
+            continue
+        link.set("href", f"mailto:{address}")
+        decoded += 1
+        if "email protected" in " ".join(link.text_content().split()).lower():
+            for child in list(link):
+                _drop_keep_tail(child)
+            link.text = address
+    return decoded
+
+
 # --------------------------------------------------------------------------------------------
 # Line-level clutter filter (applied to extracted text)
 # --------------------------------------------------------------------------------------------
