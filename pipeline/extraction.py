@@ -1274,6 +1274,7 @@ def read_comment_page(body: bytes | str, url: str, encoding: str | None = None) 
     root = _comment_root(raw, encoding)
     if root is None:
         raise ExtractionError("not HTML: lxml could not parse the comment page")
+    decode_cloudflare_emails(root)  # as on the post's own page
     return CommentPage(parse_comments(root), _wordpress_comment_pages(root, url))
 
 

@@ -1840,6 +1840,39 @@ def test_a_removed_blogger_comment_is_no_comment() -> None:
     ]
 
 
+def test_a_protected_address_in_a_comment_reads_the_same_on_every_comment_page() -> None:
+    """A reader's comment giving an address behind Cloudflare's protection, on the post page
+    and on a later comment page (fetched on its own): the address, as the page showed it."""
+    from churn_blog import cloudflare_hex
+
+    from pipeline.extraction import read_comment_page
+
+    def page(key: int) -> str:
+        hidden = cloudflare_hex("plotholder@allot.example", key)
+        comment = (
+            "<ol class='comment-list'><li id='comment-31' class='comment even thread-even'>"
+            "<article class='comment-body'><footer class='comment-meta'><div class='comment-"
+            "author vcard'><b class='fn'>Wyn</b> <span class='says'>says:</span></div>"
+            "<div class='comment-metadata'><time datetime='2024-05-19T08:00:00+00:00'>May 19"
+            "</time></div></footer><div class='comment-content'><p>Ask the secretary at "
+            "<a href='/cdn-cgi/l/email-protection' class='__cf_email__' "
+            f"data-cfemail='{hidden}'>[email&#160;protected]</a> for a key.</p></div>"
+            "</article></li></ol>"
+        )
+        return _post(
+            "<div class='entry-content'>{}</div><div id='comments' class='comments-area'>"
+            + comment.replace("{", "{{").replace("}", "}}")
+            + "</div>",
+            "",
+        )
+
+    expected = "Ask the secretary at plotholder@allot.example for a key."
+    post = extract_post(page(0x33), "https://allot.example/2024/05/keys/")
+    assert [c.text for c in post.comments] == [expected]
+    later = read_comment_page(page(0x71), "https://allot.example/2024/05/keys/comment-page-2/")
+    assert [c.text for c in later.comments] == [expected]
+
+
 def test_more_comment_pages_of_blogger_and_wordpress_pages() -> None:
     """Where the comments a post page does not show are: Blogger's comment feed when the page
     shows fewer than it has (its count, or, in layouts without one, a full page of 200 and a
