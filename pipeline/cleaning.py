@@ -437,6 +437,47 @@ def unwrap_content_noscript(root) -> int:
     return unwrapped
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none\s*(?:!important\s*)?;?", re.I)
+_SPOILER_LEVELS = 4  # the hidden block, and up to three of its ancestors
+
+
+def _is_spoiler(el) -> bool:
+    """Whether hidden ``el`` is text a reader shows with a click: inside a spoiler's markup
+    (a class naming it), or just after a button or link whose script sets ``display``
+    (Blogger's spoiler snippet), it or one of its nearest ancestors."""
+    node = el
+    for _ in range(_SPOILER_LEVELS):
+        if node is None or not isinstance(node.tag, str) or node.tag in ("body", "html"):
+            return False
+        if "spoiler" in (node.get("class") or "").lower():
+            return True
+        before = node.getprevious()  # the toggle stands just before the block it shows
+        if before is not None and isinstance(before.tag, str):
+            for toggle in before.iter("input", "button", "a"):
+                if "display" in (toggle.get("onclick") or "").lower():
+                    return True
+        node = node.getparent()
+    return False
+
+
+def show_spoilers(scope) -> int:
+    """Un-hide, in place, the blocks under ``scope`` (the post) that a reader shows by clicking
+    "Show" / "Click to show" (see :func:`_is_spoiler`): their ``display: none`` is taken off,
+    else trafilatura drops them as hidden. Other hidden blocks stay hidden. Returns how many."""
+    shown = 0
+    if scope is None:
+        return 0
+    for el in scope.xpath(".//*[contains(translate(@style, ' ', ''), 'display:none')]"):
+        if _is_spoiler(el):
+            style = _HIDDEN_STYLE.sub("", el.get("style") or "").strip()
+            if style:
+                el.set("style", style)
+            else:
+                del el.attrib["style"]
+            shown += 1
+    return shown
+
+
 _CF_PROTECTED_HREF = "/cdn-cgi/l/email-protection"
 
 

@@ -30,6 +30,7 @@ from pipeline.cleaning import (
     parse_html,
     remove_furniture,
     remove_noncontent,
+    show_spoilers,
     unwrap_content_noscript,
 )
 from pipeline.dates import (
@@ -1609,6 +1610,7 @@ def extract_post(
     signs = wall_signs(root)
     unwrap_content_noscript(root)
     decode_cloudflare_emails(root)  # the addresses the page's own script shows its readers
+    show_spoilers(_main_node(root))  # text behind a "Show" button is the post's
 
     comments = parse_comments(root)
     ld = _load_jsonld(root)
@@ -1871,6 +1873,9 @@ def _embed_link(src: str) -> str:
                 return f"https://www.youtube.com/playlist?list={query['list'][0]}"
             if re.fullmatch(r"[\w-]{6,}", video):
                 return f"https://www.youtube.com/watch?v={video}"
+    if host == "platform.twitter.com" and path.startswith("/embed/") and query.get("id"):
+        # a tweet as its script rendered it (a page saved from a browser)
+        return f"https://twitter.com/i/status/{query['id'][0]}"
     if host == "dailymotion.com" and path.startswith("/embed/video/"):
         return "https://www.dailymotion.com/video/" + path.removeprefix("/embed/video/")
     if host == "player.vimeo.com" and path.startswith("/video/"):

@@ -1160,6 +1160,14 @@ PLATFORM_EMBEDS = {
         'width="854" title="Loading the car deck" scrolling="no"></iframe></div></figure>',
         ["Embedded video “Loading the car deck”: https://www.youtube.com/watch?v=Ww1Xx2Yy3Zz"],
     ),
+    "a tweet as a browser rendered it": (
+        "<div class='entry-content'>{}</div>",
+        '<div class="twitter-tweet twitter-tweet-rendered"><iframe id="twitter-widget-0" '
+        'scrolling="no" frameborder="0" allowtransparency="true" allowfullscreen="true" '
+        'title="X Post" src="https://platform.twitter.com/embed/Tweet.html?dnt=true&amp;'
+        'frame=false&amp;id=1790000000000000002&amp;lang=en&amp;theme=light"></iframe></div>',
+        ["Embedded tweet “X Post”: https://twitter.com/i/status/1790000000000000002"],
+    ),
     "tiktok": (
         "<div class='entry-content'>{}</div>",
         '<blockquote class="tiktok-embed" cite="https://www.tiktok.com/@deckhand/video/'
@@ -1217,6 +1225,37 @@ def test_frames_that_are_page_machinery_are_not_embeds():
     # a frame of some other site is shown for what it is (its generic title left out)
     assert embeds_shown(record.html) == ["Embedded content: https://player.podhost.example/e/42"]
     assert_safe_html(record.html)
+
+
+def test_text_behind_a_show_button_is_kept_and_other_hidden_text_is_not():
+    """Blogger's spoiler snippet (a "Show" button whose script sets `display` on a hidden
+    `<div style="display: none;">`) and a spoiler plugin's hidden block hold the author's
+    text, which a reader sees with one click: before, it was dropped (trafilatura drops what
+    is hidden). A hidden block with no such button stays out (hidden keyword lists)."""
+    blogger = (
+        "<div style='margin: 5px 20px 20px;'><div class='smallfont' style='margin-bottom: 2px;'>"
+        '<b>Spoiler</b>: <input onclick="if (this.parentNode.parentNode.getElementsByTagName('
+        "'div')[1].getElementsByTagName('div')[0].style.display != '') { this.parentNode."
+        "parentNode.getElementsByTagName('div')[1].getElementsByTagName('div')[0].style.display "
+        "= ''; this.innerText = ''; this.value = 'Hide'; }\" type='button' value='Show' "
+        "style='width: 60px;' /></div><div class='alt2' style='border: 1px inset; padding: 6px;'>"
+        "<div style='display: none;'>The harbour master had the spare keys in his coat all "
+        "along, which he admitted only after the second ferry had gone.</div></div></div>"
+    )
+    plugin = (
+        "<div class='spoiler'><a class='spoiler-toggle' href='#'>Click to show</a>"
+        "<div class='spoiler-body' style='display:none'><p>And the coat was hanging in the "
+        "ticket office the whole time, on the hook marked lost property.</p></div></div>"
+    )
+    hidden = "<div style='display:none'>cheap ferry tickets best ferry deals ferry ferry</div>"
+    record = extract_post(
+        _post("<div class='post-body entry-content'>{}</div>", blogger + plugin + hidden),
+        "https://ferry.example/2024/05/keys.html",
+    )
+    assert "spare keys in his coat all along" in record.text
+    assert "hanging in the ticket office the whole time" in record.text
+    assert "spare keys in his coat" in record.html and "ticket office the whole" in record.html
+    assert "cheap ferry tickets" not in record.text + record.html
 
 
 def test_cloudflare_protected_addresses_are_decoded_the_same_whatever_the_key():
