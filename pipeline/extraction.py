@@ -1,9 +1,11 @@
 """Turn one saved blog page into a :class:`PostRecord` (title, author, dates, body, comments).
 
-Pipeline: decode bytes -> parse (huge_tree, deep trees flattened) -> parse comments ->
+Pipeline: decode bytes -> parse (huge_tree, deep trees flattened) -> Cloudflare-protected
+addresses decoded, spoilers shown -> parse comments ->
 remove non-content regions (comments, sidebars, widgets, pagers) -> read metadata ->
 remove post furniture (share menus, footers, author boxes) -> trafilatura ``bare_extraction``
--> whole-line clutter filter -> fallbacks -> nh3-sanitised HTML rendition.
+-> whole-line clutter filter -> fallbacks -> nh3-sanitised HTML rendition, with the post's
+pictures and what it embeds (as links) put back where they stood.
 
 This module imports neither Scrapy nor click and can be used on its own.
 """
@@ -1967,16 +1969,14 @@ def _embed_of(el, base: str) -> tuple[str, str, str, list[str]] | None:
         if kind is None:
             return None
         links = [_absolute_http(base, a.get("href")) for a in el.iter("a")]
-        if kind == "tweet":
-            candidates = [x for x in links if re.search(r"/status(?:es)?/\d", x)]
+        if kind == "tweet":  # the last link to a status: the date under the quoted text
+            candidates = [x for x in links if re.search(r"/status(?:es)?/\d", x)][::-1]
         elif kind == "Instagram post":
             candidates = [_absolute_http(base, el.get("data-instgrm-permalink"))]
             candidates += [x for x in links if re.search(r"instagram\.com/(?:p|reel|tv)/", x)]
         else:
             candidates = [_absolute_http(base, el.get("cite"))]
-        link = next((x for x in reversed(candidates) if x), "")
-        if kind != "tweet":
-            link = next((x for x in candidates if x), "")
+        link = next((x for x in candidates if x), "")
         if not link:
             return None
         link = link.split("?")[0]  # ?ref_src=twsrc..., ?utm_source=ig_embed...
