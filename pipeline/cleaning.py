@@ -437,6 +437,107 @@ def unwrap_content_noscript(root) -> int:
     return unwrapped
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none\s*(?:!important\s*)?;?", re.I)
+_SPOILER_LEVELS = 4  # the hidden block, and up to three of its ancestors
+
+
+def _is_spoiler(el) -> bool:
+    """Whether hidden ``el`` is text a reader shows with a click: inside a spoiler's markup
+    (a class naming it), or just after a button or link whose script sets ``display``
+    (Blogger's spoiler snippet), it or one of its nearest ancestors."""
+    node = el
+    for _ in range(_SPOILER_LEVELS):
+        if node is None or not isinstance(node.tag, str) or node.tag in ("body", "html"):
+            return False
+        if "spoiler" in (node.get("class") or "").lower():
+            return True
+        before = node.getprevious()  # the toggle stands just before the block it shows
+        if before is not None and isinstance(before.tag, str):
+            for toggle in before.iter("input", "button", "a"):
+                if "display" in (toggle.get("onclick") or "").lower():
+                    return True
+        node = node.getparent()
+    return False
+
+
+def show_spoilers(scope) -> int:
+    """Un-hide, in place, the blocks under ``scope`` (the post) that a reader shows by clicking
+    "Show" / "Click to show" (see :func:`_is_spoiler`): their ``display: none`` is taken off,
+    else trafilatura drops them as hidden. Other hidden blocks stay hidden. Returns how many."""
+    shown = 0
+    if scope is None:
+        return 0
+    for el in scope.xpath(".//*[contains(translate(@style, ' ', ''), 'display:none')]"):
+        if _is_spoiler(el):
+            style = _HIDDEN_STYLE.sub("", el.get("style") or "").strip()
+            if style:
+                el.set("style", style)
+            else:
+                del el.attrib["style"]
+            shown += 1
+    return shown
+
+
+_CF_PROTECTED_HREF = "/cdn-cgi/l/email-protection"
+
+
+def cloudflare_address(encoded: str) -> str | None:
+    """The e-mail address Cloudflare's e-mail protection hid in ``encoded`` (a
+    ``data-cfemail`` value or the fragment of a ``/cdn-cgi/l/email-protection#...`` link): a
+    key byte, then each byte of the UTF-8 address XOR the key, all in hex. None when it is not
+    such a value (odd length, not hex, not UTF-8, control characters)."""
+    encoded = (encoded or "").strip()
+    if len(encoded) < 4 or len(encoded) % 2:
+        return None
+    try:
+        raw = bytes.fromhex(encoded)
+        address = bytes(b ^ raw[0] for b in raw[1:]).decode("utf-8")
+    except ValueError:
+        return None
+    if not address.strip() or any(c < " " or c == "\x7f" for c in address):
+        return None
+    return address
+
+
+def decode_cloudflare_emails(root) -> int:
+    """Put back the e-mail addresses Cloudflare's e-mail protection replaced, in place, as the
+    page's own script shows them to its readers: an element with ``data-cfemail`` (its text
+    "[email protected]") gets the address as its text (and its link, ``mailto:`` it), and a
+    link to
+    ``/cdn-cgi/l/email-protection#HEX`` becomes ``mailto:`` the address (its text, when it
+    is the placeholder, the address too). Returns how many were decoded. Cloudflare picks a new
+    key for every response: the decoded address is the same on every fetch."""
+    decoded = 0
+    for el in root.xpath("//*[@data-cfemail]"):
+        address = cloudflare_address(el.get("data-cfemail"))
+        if address is None:
+            continue
+        for child in list(el):
+            _drop_keep_tail(child)
+        el.text = address
+        del el.attrib["data-cfemail"]
+        decoded += 1
+        link = el if el.tag == "a" else el.getparent()
+        if link is not None and link.tag == "a":
+            if (link.get("href") or "").partition("#")[0].endswith(_CF_PROTECTED_HREF):
+                link.set("href", f"mailto:{address}")
+    for link in root.xpath(f"//a[contains(@href, '{_CF_PROTECTED_HREF}')]"):
+        href = link.get("href") or ""
+        path, _, fragment = href.partition("#")
+        if not path.endswith(_CF_PROTECTED_HREF):
+            continue
+        address = cloudflare_address(fragment)
+        if address is None:
+            continue
+        link.set("href", f"mailto:{address}")
+        decoded += 1
+        if "email protected" in " ".join(link.text_content().split()).lower():
+            for child in list(link):
+                _drop_keep_tail(child)
+            link.text = address
+    return decoded
+
+
 # --------------------------------------------------------------------------------------------
 # Line-level clutter filter (applied to extracted text)
 # --------------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """Turn one saved blog page into a :class:`PostRecord` (title, author, dates, body, comments).
 
-Pipeline: decode bytes -> parse (huge_tree, deep trees flattened) -> parse comments ->
+Pipeline: decode bytes -> parse (huge_tree, deep trees flattened) -> Cloudflare-protected
+addresses decoded, spoilers shown -> parse comments ->
 remove non-content regions (comments, sidebars, widgets, pagers) -> read metadata ->
 remove post furniture (share menus, footers, author boxes) -> trafilatura ``bare_extraction``
--> whole-line clutter filter -> fallbacks -> nh3-sanitised HTML rendition.
+-> whole-line clutter filter -> fallbacks -> nh3-sanitised HTML rendition, with the post's
+pictures and what it embeds (as links) put back where they stood.
 
 This module imports neither Scrapy nor click and can be used on its own.
 """
@@ -25,10 +27,12 @@ from lxml import etree
 from pipeline.cleaning import (
     clean_text,
     clutter_flags,
+    decode_cloudflare_emails,
     is_menu_word,
     parse_html,
     remove_furniture,
     remove_noncontent,
+    show_spoilers,
     unwrap_content_noscript,
 )
 from pipeline.dates import (
@@ -1273,6 +1277,7 @@ def read_comment_page(body: bytes | str, url: str, encoding: str | None = None) 
     root = _comment_root(raw, encoding)
     if root is None:
         raise ExtractionError("not HTML: lxml could not parse the comment page")
+    decode_cloudflare_emails(root)  # as on the post's own page
     return CommentPage(parse_comments(root), _wordpress_comment_pages(root, url))
 
 
@@ -1606,6 +1611,8 @@ def extract_post(
     has_password = bool(root.xpath("//input[@type='password']"))
     signs = wall_signs(root)
     unwrap_content_noscript(root)
+    decode_cloudflare_emails(root)  # the addresses the page's own script shows its readers
+    show_spoilers(_main_node(root))  # text behind a "Show" button is the post's
 
     comments = parse_comments(root)
     ld = _load_jsonld(root)
@@ -1627,12 +1634,17 @@ def extract_post(
     tags = _dedupe([*hint_tags, *tags])
 
     remove_furniture(root)
+    embedding_scripts = []  # a gist's <script>: read with the pictures, then dropped
     for el in list(root.iter("script", "style")):
-        if "ld+json" not in (el.get("type") or ""):
+        if "gist.github.com/" in (el.get("src") or ""):
+            embedding_scripts.append(el)
+        elif "ld+json" not in (el.get("type") or ""):
             _drop(el)
     has_container = _has_article_container(root)
     _absolute_links(root, url)
-    images = _post_images(root)
+    media = _post_media(root, url)
+    for el in embedding_scripts:
+        _drop(el)
 
     # trafilatura's minimum size (250 characters) is a short English paragraph but a whole
     # short post in Chinese or Japanese: below it trafilatura adds stray page text (the blog's
@@ -1693,7 +1705,7 @@ def extract_post(
         tags=tags,
         language=language,
         text=text,
-        html=_with_images(_clean_html(html, url, drop), images) if html else "",
+        html=_with_media(_clean_html(html, url, drop), media) if html else "",
         comments=comments,
         published_source=published_source,
         updated_source=updated_source,
@@ -1790,52 +1802,288 @@ def _tiny(img) -> bool:
     return False
 
 
-def _post_images(root) -> list[_Image]:
-    """The post's pictures with their captions, each placed after the text it follows. Read
-    from the cleaned tree before trafilatura, which keeps neither images nor ``<figure>``s
-    (with images on it also moves captions and alt texts into the text)."""
+@dataclass
+class _Embed:
+    """Something the post embedded (a video, a tweet, a map, a gist...): none of it is kept as
+    it was (no frame, no script reaches the archive), so the HTML rendition says what was
+    there and where it pointed."""
+
+    kind: str  # "video", "audio", "map", "tweet", ..., "content" (another site's frame)
+    url: str  # where it pointed (a video's own page rather than its player)
+    title: str
+    quote: list[str]  # the embed's own text as the page shows it (a tweet's), by paragraph
+    caption: str
+    anchor: str  # as _Image.anchor
+
+
+_Media = _Image | _Embed
+
+# Frames that are the page's machinery, not something the author embedded: share and like
+# buttons, ads, tag managers.
+_NOT_EMBEDS = (
+    "facebook.com/plugins/like", "facebook.com/plugins/share_button", "facebook.com/plugins/follow",
+    "facebook.com/plugins/page", "platform.twitter.com/widgets/", "widgets.wp.com/", "doubleclick.net/",
+    "googlesyndication.com/", "amazon-adsystem.com/", "googletagmanager.com/", "blogger.com/comment",
+    "blogger.com/navbar", "disqus.com/", "facebook.com/connect/",
+)  # fmt: skip
+# What an embed is, by where it points (the first match of its address)
+_EMBED_KINDS = (
+    ("youtube.com/", "video"), ("youtube-nocookie.com/", "video"), ("youtu.be/", "video"),
+    ("vimeo.com/", "video"), ("dailymotion.com/", "video"), ("blogger.com/video", "video"),
+    ("wistia.", "video"), ("loom.com/", "video"), ("twitch.tv/", "video"), ("ted.com/", "video"),
+    ("facebook.com/plugins/video", "video"), ("spotify.com/", "audio"), ("soundcloud.com/", "audio"),
+    ("bandcamp.com/", "audio"), ("mixcloud.com/", "audio"), ("podcasts.apple.com/", "audio"),
+    ("anchor.fm/", "audio"), ("buzzsprout.com/", "audio"), ("google.com/maps", "map"),
+    ("maps.google.", "map"), ("openstreetmap.org/", "map"), ("gist.github.com/", "GitHub gist"),
+    ("twitter.com/", "tweet"), ("x.com/", "tweet"), ("instagram.com/", "Instagram post"),
+    ("tiktok.com/", "TikTok video"), ("codepen.io/", "code"), ("docs.google.com/", "document"),
+)  # fmt: skip
+# Embeds that are a quotation in the page (the platform's script turns them into a frame)
+_QUOTE_EMBEDS = {
+    "twitter-tweet": "tweet", "twitter-video": "tweet", "instagram-media": "Instagram post",
+    "tiktok-embed": "TikTok video",
+}  # fmt: skip
+_GENERIC_TITLES = re.compile(
+    r"^(?:(?:youtube|vimeo) )?(?:video )?player$|^(?:embedded )?(?:i?frame|embed)$", re.I
+)
+
+
+def _embed_kind(url: str) -> str:
+    lowered = url.lower()
+    return next((kind for mark, kind in _EMBED_KINDS if mark in lowered), "content")
+
+
+def _embed_link(src: str) -> str:
+    """Where an embed's player pointed, as a reader would open it: a YouTube or Vimeo video's
+    page, a Spotify item's page, a SoundCloud track, a gist (not its script); else ``src``."""
+    try:
+        parts = urlsplit(src)
+    except ValueError:
+        return src
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = parts.path
+    query = parse_qs(parts.query)
+    if host.endswith("embedly.com"):  # Medium's frames: the embedded address is a parameter
+        for name in ("url", "src"):
+            for value in query.get(name, []):
+                if value.startswith(("http://", "https://")):
+                    return _embed_link(value)
+    if host in ("youtube.com", "youtube-nocookie.com", "m.youtube.com"):
+        if path.startswith("/embed/"):
+            video = path.removeprefix("/embed/").split("/")[0]
+            if video == "videoseries" and query.get("list"):
+                return f"https://www.youtube.com/playlist?list={query['list'][0]}"
+            if re.fullmatch(r"[\w-]{6,}", video):
+                return f"https://www.youtube.com/watch?v={video}"
+    if host == "platform.twitter.com" and path.startswith("/embed/") and query.get("id"):
+        # a tweet as its script rendered it (a page saved from a browser)
+        return f"https://twitter.com/i/status/{query['id'][0]}"
+    if host == "dailymotion.com" and path.startswith("/embed/video/"):
+        return "https://www.dailymotion.com/video/" + path.removeprefix("/embed/video/")
+    if host == "player.vimeo.com" and path.startswith("/video/"):
+        video = path.removeprefix("/video/").split("/")[0]
+        if video.isdigit():
+            return f"https://vimeo.com/{video}"
+    if host == "open.spotify.com":
+        for prefix in ("/embed-podcast/", "/embed/"):
+            if path.startswith(prefix):
+                return "https://open.spotify.com/" + path.removeprefix(prefix)
+    if host == "w.soundcloud.com":
+        for value in query.get("url", []):
+            if value.startswith(("http://", "https://")):
+                return value
+    if host == "gist.github.com" and path.endswith(".js"):
+        return src.split("?")[0].removesuffix(".js") + (
+            f"#file-{query['file'][0]}" if query.get("file") else ""
+        )
+    return src
+
+
+def _absolute_http(base: str, value: str | None) -> str:
+    value = (value or "").strip()
+    if not value or value.startswith(("data:", "about:", "javascript:")):
+        return ""
+    absolute = join_url(base, value) or ""
+    return absolute if absolute.startswith(("http://", "https://")) else ""
+
+
+def _frame_source(el, base: str) -> str:
+    for attr in ("data-src", "data-lazy-src", "src"):  # lazy-loaded frames keep it in data-src
+        value = _absolute_http(base, el.get(attr))
+        if value:
+            return value
+    return ""
+
+
+def _quote_lines(el, kind: str) -> list[str]:
+    """A quotation embed's text by paragraph, as the page shows it before the platform's
+    script replaces it: a tweet's paragraphs and its "— Name (@handle) date" line."""
+    paragraphs = [_norm(p.text_content()) for p in el.iter("p", "section")]
+    paragraphs = [p for p in paragraphs if p]
+    if kind == "tweet":
+        rest = copy.deepcopy(el)
+        for p in list(rest.iter("p")):
+            _drop(p)
+        attribution = _norm(rest.text_content())
+        if attribution:
+            paragraphs.append(attribution)
+    if not paragraphs:
+        paragraphs = [_norm(el.text_content())]
+    return [p for p in paragraphs if p and p.casefold() != "view this post on instagram"]
+
+
+def _embed_of(el, base: str) -> tuple[str, str, str, list[str]] | None:
+    """(kind, address, title, quotation) of what ``el`` embeds, or None when it embeds
+    nothing: a frame, a gist's script, an ``<audio>``/``<video>`` (its ``src`` or first
+    ``<source>``), a tweet, Instagram or TikTok blockquote."""
+    tag = el.tag
+    if tag in ("iframe", "embed"):
+        src = _frame_source(el, base)
+        if not src or any(mark in src for mark in _NOT_EMBEDS):
+            return None
+        for attr in ("width", "height"):
+            value = (el.get(attr) or "").strip().removesuffix("px")
+            if value.isdigit() and int(value) <= 2:
+                return None  # a tracking frame
+        video = (el.get("youtube-src-id") or "").strip()  # Blogger's YouTube frames
+        link = f"https://www.youtube.com/watch?v={video}" if video else _embed_link(src)
+        title = _norm(el.get("title"))
+        if _GENERIC_TITLES.match(title):
+            title = ""
+        return _embed_kind(link), link, title, []
+    if tag == "script":
+        src = _absolute_http(base, el.get("src"))
+        if src and "gist.github.com/" in src:
+            return "GitHub gist", _embed_link(src), "", []
+        return None
+    if tag in ("video", "audio"):
+        src = _frame_source(el, base)
+        if not src:
+            src = next((s for s in (_frame_source(x, base) for x in el.iter("source")) if s), "")
+        if not src:
+            return None
+        return tag, src, _norm(el.get("title")), []
+    if tag == "blockquote":
+        classes = (el.get("class") or "").split()
+        kind = next((_QUOTE_EMBEDS[c] for c in classes if c in _QUOTE_EMBEDS), None)
+        if kind is None:
+            return None
+        links = [_absolute_http(base, a.get("href")) for a in el.iter("a")]
+        if kind == "tweet":  # the last link to a status: the date under the quoted text
+            candidates = [x for x in links if re.search(r"/status(?:es)?/\d", x)][::-1]
+        elif kind == "Instagram post":
+            candidates = [_absolute_http(base, el.get("data-instgrm-permalink"))]
+            candidates += [x for x in links if re.search(r"instagram\.com/(?:p|reel|tv)/", x)]
+        else:
+            candidates = [_absolute_http(base, el.get("cite"))]
+        link = next((x for x in candidates if x), "")
+        if not link:
+            return None
+        link = link.split("?")[0]  # ?ref_src=twsrc..., ?utm_source=ig_embed...
+        return kind, link, "", _quote_lines(el, kind)
+    return None
+
+
+_EMBED_TAGS = frozenset({"iframe", "embed", "script", "video", "audio", "blockquote"})
+
+
+def _post_media(root, url: str = "") -> list[_Media]:
+    """The post's pictures with their captions, and what it embeds, each placed after the
+    text it follows. Read from the cleaned tree before trafilatura, which keeps neither
+    images, ``<figure>``s nor frames (with images on it also moves captions and alt texts into
+    the text)."""
     scope = _main_node(root)
-    images: list[_Image] = []
+    base = page_base(root, url) if url else ""
+    media: list[_Media] = []
     seen: set[str] = set()
     before = ""
     inside = None  # the figure container being walked (its caption is not running text)
+    embedding = None  # the embed being walked (its own text is not the post's running text)
     for event, el in etree.iterwalk(scope, events=("start", "end")):
         if not isinstance(el.tag, str):
             continue
         if event == "start":
+            if embedding is not None:
+                continue
             if inside is None and (el.tag == "figure" or _has_class(el, _FIGURE_CLASSES)):
                 inside = el
+            if el.tag in _EMBED_TAGS:
+                embed = _embed_of(el, base)
+                if embed is not None:
+                    embedding = el
+                    kind, link, title, quote = embed
+                    if link not in seen:
+                        seen.add(link)
+                        anchor = _squash(before)[-_ANCHOR_CHARS:]
+                        media.append(_Embed(kind, link, title, quote, _caption(inside), anchor))
+                    continue
             if el.tag == "img" and not _tiny(el):
                 src = _image_source(el)
                 if src.startswith(("http://", "https://")) and src not in seen:
                     seen.add(src)
-                    container = inside if inside is not None else el
-                    caption = next(
-                        (
-                            _text_of(c)
-                            for c in container.iter()
-                            if isinstance(c.tag, str)
-                            and (c.tag == "figcaption" or _has_class(c, _CAPTION_CLASSES))
-                        ),
-                        "",
-                    )
+                    caption = _caption(inside if inside is not None else el)
                     anchor = _squash(before)[-_ANCHOR_CHARS:]
-                    images.append(_Image(src, _norm(el.get("alt")), caption, anchor))
-            if inside is None and el.text:
+                    media.append(_Image(src, _norm(el.get("alt")), caption, anchor))
+            if inside is None and el.text and el.tag not in ("script", "style"):
                 before = (before + " " + el.text)[-4 * _ANCHOR_CHARS :]
         else:
+            if el is embedding:
+                embedding = None
+            elif embedding is not None:
+                continue
             if el is inside:
                 inside = None
             if inside is None and el.tail and el is not scope:
                 before = (before + " " + el.tail)[-4 * _ANCHOR_CHARS :]
-    return images
+    return media
 
 
-def _with_images(html: str, images: list[_Image]) -> str:
+def _caption(container) -> str:
+    """The caption in an image's or embed's container (``<figcaption>``, caption markup)."""
+    if container is None:
+        return ""
+    return next(
+        (
+            _text_of(c)
+            for c in container.iter()
+            if isinstance(c.tag, str) and (c.tag == "figcaption" or _has_class(c, _CAPTION_CLASSES))
+        ),
+        "",
+    )
+
+
+def _media_element(item: _Media, whole: str):
+    """The ``<figure>`` that stands for ``item`` in the HTML rendition (``whole``: the
+    rendition's text, so that a caption or quotation it already holds is not repeated)."""
+    figure = etree.Element("figure")
+    if isinstance(item, _Image):
+        etree.SubElement(figure, "img", src=item.src, **({"alt": item.alt} if item.alt else {}))
+    else:
+        if item.quote and not _quote_shown(item, whole):
+            quote = etree.SubElement(figure, "blockquote")
+            for line in item.quote:
+                etree.SubElement(quote, "p").text = line
+        label = etree.SubElement(figure, "p")
+        label.text = f"Embedded {item.kind}" + (f" “{item.title}”: " if item.title else ": ")
+        etree.SubElement(label, "a", href=item.url).text = item.url
+    if item.caption and item.caption not in whole:
+        etree.SubElement(figure, "figcaption").text = item.caption
+    return figure
+
+
+def _quote_shown(item: _Embed, whole: str) -> bool:
+    """Whether the rendition already holds the embed's quotation (trafilatura keeps a tweet's
+    blockquote that stands alone in the post, and drops one in a ``<figure>``)."""
+    return bool(item.quote) and _norm(item.quote[0])[:200] in whole
+
+
+def _with_media(html: str, media: list[_Media]) -> str:
     """``html`` (the sanitised rendition) with each picture (and its caption, unless the text
-    already holds it) as a ``<figure>`` after the top-level block whose text its anchor ends;
-    a picture whose text is not in the rendition is left out."""
-    if not images or not html:
+    already holds it) as a ``<figure>`` after the top-level block whose text its anchor ends,
+    and each embed as a ``<figure>`` saying what was embedded and linking to it (a tweet's
+    text as a quotation, when the rendition does not hold it yet; after it, when it does). An
+    item whose text before it is not in the rendition is left out."""
+    if not media or not html:
         return html
     try:
         node = lxml.html.fragment_fromstring(html, create_parent="div")
@@ -1847,25 +2095,28 @@ def _with_images(html: str, images: list[_Image]) -> str:
     for block in blocks:
         joined += _squash(block.text_content())
         ends.append(len(joined))
-    position, offset = 0, 0  # images keep their order: each goes at or after the previous one
+    position, offset = 0, 0  # items keep their order: each goes at or after the previous one
     placed: list[tuple[int, lxml.html.HtmlElement]] = []
-    for image in images:
-        if image.anchor:
+    for item in media:
+        anchors: tuple[str, ...] = ()
+        if isinstance(item, _Embed) and _quote_shown(item, whole):
+            # after the quotation the rendition already holds
+            anchors = (_squash(" ".join(item.quote))[-_ANCHOR_CHARS:],)
+        elif item.anchor:
             # the longest end of the preceding text that the rendition holds (a short one
-            # when a line just before the image was left out as clutter)
-            for anchor in (image.anchor, image.anchor[-_SHORT_ANCHOR_CHARS:]):
-                hit = joined.find(anchor, offset)
-                if hit >= 0:
-                    break
-            if hit < 0:
-                continue
-            offset = hit  # the next image may follow the same text
+            # when a line just before the item was left out as clutter)
+            anchors = (item.anchor, item.anchor[-_SHORT_ANCHOR_CHARS:])
+        hit, anchor = -1, ""
+        for anchor in anchors:
+            hit = joined.find(anchor, offset)
+            if hit >= 0:
+                break
+        if anchors and hit < 0:
+            continue
+        if anchors:
+            offset = hit  # the next item may follow the same text
             position = next(i + 1 for i, end in enumerate(ends) if end >= hit + len(anchor))
-        figure = etree.Element("figure")
-        etree.SubElement(figure, "img", src=image.src, **({"alt": image.alt} if image.alt else {}))
-        if image.caption and image.caption not in whole:
-            etree.SubElement(figure, "figcaption").text = image.caption
-        placed.append((position, figure))
+        placed.append((position, _media_element(item, whole)))
     for index, figure in reversed(placed):
         node.insert(index, figure)
     inner = (node.text or "") + "".join(

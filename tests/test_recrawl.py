@@ -3,6 +3,7 @@ redirects recorded as aliases, and a killed crawl completed by the next one."""
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import sqlite3
@@ -696,3 +697,101 @@ def test_a_post_sent_to_the_blogs_login_page_keeps_its_text(static_site, tmp_pat
     failures = rows(db, "SELECT url, error FROM failures ORDER BY url")
     assert [f["url"] for f in failures] == [site.url + path[1:] for path in paths]
     assert all(f["error"].startswith("login wall:") for f in failures), failures
+
+
+def test_a_posts_embeds_are_archived_as_links_and_an_older_archive_gets_no_version_for_them(
+    static_site, tmp_path: Path
+) -> None:
+    """A post with a YouTube video and a tweet, and one with an address behind Cloudflare's
+    e-mail protection. Before, the archive kept no trace of either embed and "[email
+    protected]" for the address. Now the archived HTML (the row and Datasette's post page)
+    names each embed and links to it, with no frame or script, and the text holds the
+    address. An archive made before: the embeds change nothing that is compared (the text
+    is the same), and the address gives the post one new version, once, whatever key
+    Cloudflare picks on later fetches."""
+    import asyncio
+    import sqlite3
+
+    from conftest import datasette_command
+    from pipeline.store import content_hash
+
+    video = "https://www.youtube.com/embed/Rr2Ss3Tt4Uu?feature=oembed"
+    film = ChurnPost(
+        "film",
+        body_html=(
+            "<p>We borrowed a pump from the farm and filmed the whole sorry business of "
+            "draining the pond, which took most of a wet Sunday afternoon.</p>"
+            '<figure class="wp-block-embed is-type-video is-provider-youtube"><div '
+            f'class="wp-block-embed__wrapper"><iframe title="Draining the pond" src="{video}" '
+            'width="640" height="360" allowfullscreen></iframe></div></figure>'
+            "<p>The frogs were moved to the water butts first, one bucket at a time, and "
+            "returned the next morning when the pond had been cleaned and refilled.</p>"
+            '<figure class="wp-block-embed is-type-rich is-provider-twitter"><div '
+            'class="wp-block-embed__wrapper"><blockquote class="twitter-tweet"><p lang="en">'
+            "Forty frogs rehomed for the night on plot 14</p>&mdash; Plot 14 (@plot14) "
+            '<a href="https://twitter.com/plot14/status/1791000000000000003?ref_src=twsrc">'
+            'May 20, 2024</a></blockquote><script async src="https://platform.twitter.com/'
+            'widgets.js"></script></div></figure>'
+            "<p>Next year we will borrow a bigger pump, or better still, do it in the dry.</p>"
+        ),
+    )
+    mail = ChurnPost("lessons", churn="Cloudflare e-mail")
+    site = static_site({})
+    site.pages = churn_site_pages(site.url, [film, mail], fetch=1)
+    db = tmp_path / "archive.db"  # the name the post page template is for
+    crawl(db, site.url)
+
+    film_row, mail_row = (
+        rows(db, "SELECT * FROM posts WHERE url = ?", (site.url + post.path[1:],))[0]
+        for post in (film, mail)
+    )
+    watch = "https://www.youtube.com/watch?v=Rr2Ss3Tt4Uu"
+    tweet = "https://twitter.com/plot14/status/1791000000000000003"
+    assert (
+        f'Embedded video “Draining the pond”: <a href="{watch}" rel="nofollow noopener">'
+        in (film_row["html"])
+    )
+    assert f'Embedded tweet: <a href="{tweet}" rel="nofollow noopener">' in film_row["html"]
+    assert "<blockquote><p>Forty frogs rehomed for the night on plot 14</p>" in film_row["html"]
+    assert "<iframe" not in film_row["html"] and "<script" not in film_row["html"]
+    assert "Embedded" not in film_row["text"]
+    assert "Write to me at mara@plot14.example to book a lesson." in mail_row["text"]
+
+    async def post_page(post_id: int) -> str:
+        response = await datasette_command([db]).client.get(f"/{db.stem}/posts/{post_id}")
+        assert response.status_code == 200
+        return response.text
+
+    page = asyncio.run(post_page(film_row["id"]))
+    assert f'<a href="{watch}" rel="nofollow noopener noreferrer">{watch}</a>' in page
+    assert "Embedded video" in page and f'<a href="{tweet}"' in page
+    assert "<iframe" not in page
+    assert "mara@plot14.example" in asyncio.run(post_page(mail_row["id"]))
+
+    # the two posts as an older blogarchive archived them: no trace of the embeds, and the
+    # placeholder for the address
+    old_film_html = re.sub(r"<figure>.*?</figure>", "", film_row["html"])
+    old_text = mail_row["text"].replace("mara@plot14.example", "[email\xa0protected]")
+    old_hash = content_hash(mail_row["title"], old_text, json.loads(mail_row["tags"]))
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE posts SET html = ? WHERE id = ?", (old_film_html, film_row["id"]))
+        conn.execute(
+            "UPDATE post_versions SET html = ? WHERE post_id = ?", (old_film_html, film_row["id"])
+        )
+        for table, key in (("posts", "id"), ("post_versions", "post_id")):
+            conn.execute(
+                f"UPDATE {table} SET text = ?, content_hash = ? WHERE {key} = ?",
+                (old_text, old_hash, mail_row["id"]),
+            )
+    conn.close()
+
+    site.pages = churn_site_pages(site.url, [film, mail], fetch=2)  # another Cloudflare key
+    assert ", 0 new, 1 updated," in crawl(db, site.url).stdout
+    site.pages = churn_site_pages(site.url, [film, mail], fetch=3)  # and another
+    assert ", 0 new, 0 updated," in crawl(db, site.url).stdout
+    versions = rows(db, "SELECT post_id, text FROM post_versions ORDER BY id")
+    assert [v["text"] for v in versions if v["post_id"] == film_row["id"]] == [film_row["text"]]
+    assert [v["text"] for v in versions if v["post_id"] == mail_row["id"]] == [
+        old_text,
+        mail_row["text"],
+    ]
