@@ -8,7 +8,8 @@ wording of particular pages.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import lxml.html
 from lxml import etree
@@ -460,21 +461,32 @@ def _is_spoiler(el) -> bool:
     return False
 
 
-def show_spoilers(scope) -> int:
-    """Un-hide, in place, the blocks under ``scope`` (the post) that a reader shows by clicking
-    "Show" / "Click to show" (see :func:`_is_spoiler`): their ``display: none`` is taken off,
-    else trafilatura drops them as hidden. Other hidden blocks stay hidden. Returns how many."""
-    shown = 0
+def show_spoilers(root, post_scope: Callable[[Any], Any]) -> int:
+    """Un-hide, in place, the blocks of the post that a reader shows by clicking "Show" /
+    "Click to show" (see :func:`_is_spoiler`): their ``display: none`` is taken off, else
+    trafilatura drops them as hidden. Other hidden blocks stay hidden. ``post_scope(root)``
+    finds the post's element; it is asked only on a page with a spoiler, since finding it
+    costs more than the rest. Returns how many."""
+    spoilers = [
+        el
+        for el in root.xpath("//*[contains(translate(@style, ' ', ''), 'display:none')]")
+        if _is_spoiler(el)
+    ]
+    if not spoilers:
+        return 0
+    scope = post_scope(root)
     if scope is None:
         return 0
-    for el in scope.xpath(".//*[contains(translate(@style, ' ', ''), 'display:none')]"):
-        if _is_spoiler(el):
-            style = _HIDDEN_STYLE.sub("", el.get("style") or "").strip()
-            if style:
-                el.set("style", style)
-            else:
-                del el.attrib["style"]
-            shown += 1
+    shown = 0
+    for el in spoilers:
+        if not any(a is scope for a in el.iterancestors()):
+            continue  # a sidebar's or a menu's hidden block
+        style = _HIDDEN_STYLE.sub("", el.get("style") or "").strip()
+        if style:
+            el.set("style", style)
+        else:
+            del el.attrib["style"]
+        shown += 1
     return shown
 
 

@@ -1612,7 +1612,7 @@ def extract_post(
     signs = wall_signs(root)
     unwrap_content_noscript(root)
     decode_cloudflare_emails(root)  # the addresses the page's own script shows its readers
-    show_spoilers(_main_node(root))  # text behind a "Show" button is the post's
+    show_spoilers(root, _main_node)  # text behind a "Show" button is the post's
 
     comments = parse_comments(root)
     ld = _load_jsonld(root)
