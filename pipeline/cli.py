@@ -1101,7 +1101,13 @@ def _crawl_worker(
 )
 @db_option
 @click.option("--once", is_flag=True, help="Drain the queue, then exit (for cron and tests).")
-@click.option("--batch-size", default=100, show_default=True, help="Items per transaction.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Items per transaction.",
+)
 def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) -> None:
     """The single writer of a distributed crawl: move the items and captures workers pushed
     to Redis into the archive (captures as WARC files in warc/ beside it). Idempotent; can

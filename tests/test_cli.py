@@ -57,7 +57,12 @@ def test_bad_input_is_a_clear_error(archive_path: Path) -> None:
     assert bad_fetch.exception is None or isinstance(bad_fetch.exception, SystemExit)
     for command in (["serve", "--port", "99999"], ["demo", "--blogger-port", "-1"]):
         assert runner.invoke(cli, command).exit_code == 2, command
-    for command in (["search", "x", "--limit", "0"], ["stats", "--limit", "-1"]):
+    for command in (
+        ["search", "x", "--limit", "0"],
+        ["stats", "--limit", "-1"],
+        # a batch of 0 took nothing: `--once` said "0 items ingested" and left the queue
+        ["ingest", "--redis", "redis://127.0.0.1:1/0", "--once", "--batch-size", "0"],
+    ):
         result = runner.invoke(cli, [*command, "--db", str(archive_path)])
         assert result.exit_code == 2 and "is not in the range" in result.output, command
 
