@@ -964,7 +964,12 @@ def reextract(site: str | None, db_path: Path | None) -> None:
     help="jsonl or csv: the posts; warc: their captures (a gzip WARC file).",
 )
 @click.option("--site", help="Only this blog (its URL or host).")
-@click.option("--since", help="Only posts added or changed (captures fetched) since DATE.")
+@click.option(
+    "--since",
+    help="Only posts added, changed, commented on or given an event (deleted, returned...), "
+    "or captures fetched, since DATE (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], UTC unless it ends "
+    "in Z or an offset).",
+)
 @click.option(
     "-o",
     "--output",
