@@ -686,7 +686,11 @@ def demo(
     try:
         blogs = start_demo_blogs(blogger_port=blogger_port, wordpress_port=wordpress_port)
     except OSError as error:
-        raise click.ClickException(f"cannot start the demo blogs: {error}") from error
+        raise click.ClickException(
+            f"cannot start the demo blogs on 127.0.0.1:{blogger_port} and :{wordpress_port} "
+            f"({error.strerror or error}; another `blogarchive demo` or `python -m "
+            "pipeline.demo.server`? choose another --blogger-port and --wordpress-port)"
+        ) from error
     with blogs:
         sources = [blogs.blogger.url, blogs.wordpress.url]
         click.echo(f"demo blogs: {sources[0]} (Blogger) and {sources[1]} (WordPress)")

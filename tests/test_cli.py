@@ -699,6 +699,25 @@ def test_serve_and_demo_on_a_port_in_use_say_so_before_anything_else(tmp_path: P
     assert not demo_db.parent.exists()
 
 
+def test_demo_with_a_blog_port_in_use_names_the_ports_and_the_options(tmp_path: Path) -> None:
+    """A demo blog server left running holds 8101: before, `Error: cannot start the demo
+    blogs: [Errno 98] Address already in use`, naming neither the port nor what to change."""
+    import socket
+
+    with socket.socket() as other_server:
+        other_server.bind(("127.0.0.1", 0))
+        other_server.listen()
+        port = other_server.getsockname()[1]
+        demo = run_blogarchive(
+            "demo", "--no-serve", "--db", str(tmp_path / "demo.db"),
+            "--blogger-port", str(port), "--wordpress-port", "0", timeout=60,
+        )  # fmt: skip
+    assert demo.returncode == 1, demo.stdout + demo.stderr
+    assert demo.stderr.startswith(f"Error: cannot start the demo blogs on 127.0.0.1:{port} ")
+    assert "Address already in use" in demo.stderr
+    assert "--blogger-port" in demo.stderr and "--wordpress-port" in demo.stderr
+
+
 def test_commands_that_write_refuse_an_archive_they_cannot_write_and_write_nothing(
     tmp_path: Path,
 ) -> None:
