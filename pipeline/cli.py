@@ -686,7 +686,11 @@ def demo(
     try:
         blogs = start_demo_blogs(blogger_port=blogger_port, wordpress_port=wordpress_port)
     except OSError as error:
-        raise click.ClickException(f"cannot start the demo blogs: {error}") from error
+        raise click.ClickException(
+            f"cannot start the demo blogs on 127.0.0.1:{blogger_port} and :{wordpress_port} "
+            f"({error.strerror or error}; another `blogarchive demo` or `python -m "
+            "pipeline.demo.server`? choose another --blogger-port and --wordpress-port)"
+        ) from error
     with blogs:
         sources = [blogs.blogger.url, blogs.wordpress.url]
         click.echo(f"demo blogs: {sources[0]} (Blogger) and {sources[1]} (WordPress)")
@@ -964,7 +968,12 @@ def reextract(site: str | None, db_path: Path | None) -> None:
     help="jsonl or csv: the posts; warc: their captures (a gzip WARC file).",
 )
 @click.option("--site", help="Only this blog (its URL or host).")
-@click.option("--since", help="Only posts added or changed (captures fetched) since DATE.")
+@click.option(
+    "--since",
+    help="Only posts added, changed, commented on or given an event (deleted, returned...), "
+    "or captures fetched, since DATE (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], UTC unless it ends "
+    "in Z or an offset).",
+)
 @click.option(
     "-o",
     "--output",
@@ -1101,7 +1110,13 @@ def _crawl_worker(
 )
 @db_option
 @click.option("--once", is_flag=True, help="Drain the queue, then exit (for cron and tests).")
-@click.option("--batch-size", default=100, show_default=True, help="Items per transaction.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Items per transaction.",
+)
 def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) -> None:
     """The single writer of a distributed crawl: move the items and captures workers pushed
     to Redis into the archive (captures as WARC files in warc/ beside it). Idempotent; can

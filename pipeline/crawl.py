@@ -79,7 +79,7 @@ def parse_overrides(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise SettingError(f"expected NAME=VALUE, got {pair!r}")
+            raise SettingError(f"bad -s {pair}: expected NAME=VALUE")
         overrides[name.strip()] = value
     return overrides
 

@@ -11,6 +11,7 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
@@ -220,6 +221,11 @@ class StorePipeline:
         self.ran_out_of_requests = False
         # post pages that reached this pipeline unextracted, per source (extraction off)
         self.pages_not_extracted: dict[str, int] = {}
+        # Scrapy's JOBDIR keeps the requests a run saw (read before this run adds to them):
+        # given again after that run finished, every request is dropped as seen
+        self.jobdir = crawler.settings.get("JOBDIR") or ""
+        seen = Path(self.jobdir, "requests.seen") if self.jobdir else None
+        self.jobdir_had_requests = bool(seen and seen.is_file() and seen.stat().st_size > 0)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -344,6 +350,11 @@ class StorePipeline:
             reason += (
                 f" (or DEPTH_LIMIT={depth_limit} stopped discovery before the posts, which are "
                 "two or three requests from the home page)"
+            )
+        if self.jobdir_had_requests:
+            reason += (
+                f" (or JOBDIR={self.jobdir} holds the requests of a run that finished: Scrapy "
+                "skips every request seen there; give a new JOBDIR, or none)"
             )
         return reason
 

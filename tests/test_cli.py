@@ -43,7 +43,9 @@ def test_bad_input_is_a_clear_error(archive_path: Path) -> None:
     bad_setting = runner.invoke(
         cli, ["crawl", "https://a.example/", "-s", "NOEQUALS", "--db", str(archive_path)]
     )
-    assert bad_setting.exit_code == 1 and "expected NAME=VALUE" in bad_setting.output
+    assert bad_setting.exit_code == 1
+    # the README's "Error: bad -s NAME=VALUE: expected ...", like every other bad -s
+    assert "Error: bad -s NOEQUALS: expected NAME=VALUE" in bad_setting.output
     nothing = runner.invoke(cli, ["crawl", "--db", str(archive_path)])
     assert nothing.exit_code == 1 and "no sources" in nothing.output
     not_sqlite = archive_path.with_name("text.db")
@@ -57,7 +59,12 @@ def test_bad_input_is_a_clear_error(archive_path: Path) -> None:
     assert bad_fetch.exception is None or isinstance(bad_fetch.exception, SystemExit)
     for command in (["serve", "--port", "99999"], ["demo", "--blogger-port", "-1"]):
         assert runner.invoke(cli, command).exit_code == 2, command
-    for command in (["search", "x", "--limit", "0"], ["stats", "--limit", "-1"]):
+    for command in (
+        ["search", "x", "--limit", "0"],
+        ["stats", "--limit", "-1"],
+        # a batch of 0 took nothing: `--once` said "0 items ingested" and left the queue
+        ["ingest", "--redis", "redis://127.0.0.1:1/0", "--once", "--batch-size", "0"],
+    ):
         result = runner.invoke(cli, [*command, "--db", str(archive_path)])
         assert result.exit_code == 2 and "is not in the range" in result.output, command
 
@@ -690,6 +697,25 @@ def test_serve_and_demo_on_a_port_in_use_say_so_before_anything_else(tmp_path: P
         assert result.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
         assert "choose another --port" in result.stderr and "Traceback" not in result.stderr
     assert not demo_db.parent.exists()
+
+
+def test_demo_with_a_blog_port_in_use_names_the_ports_and_the_options(tmp_path: Path) -> None:
+    """A demo blog server left running holds 8101: before, `Error: cannot start the demo
+    blogs: [Errno 98] Address already in use`, naming neither the port nor what to change."""
+    import socket
+
+    with socket.socket() as other_server:
+        other_server.bind(("127.0.0.1", 0))
+        other_server.listen()
+        port = other_server.getsockname()[1]
+        demo = run_blogarchive(
+            "demo", "--no-serve", "--db", str(tmp_path / "demo.db"),
+            "--blogger-port", str(port), "--wordpress-port", "0", timeout=60,
+        )  # fmt: skip
+    assert demo.returncode == 1, demo.stdout + demo.stderr
+    assert demo.stderr.startswith(f"Error: cannot start the demo blogs on 127.0.0.1:{port} ")
+    assert "Address already in use" in demo.stderr
+    assert "--blogger-port" in demo.stderr and "--wordpress-port" in demo.stderr
 
 
 def test_commands_that_write_refuse_an_archive_they_cannot_write_and_write_nothing(

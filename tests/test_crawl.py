@@ -802,6 +802,22 @@ def test_blogarchive_crawl_closed_by_closespider_says_so_and_exits_0(
     assert "(closed before the crawl finished (a CLOSESPIDER_* setting)" in line
 
 
+def test_a_jobdir_given_again_after_its_run_finished_is_named_as_the_reason(
+    demo_blogs, tmp_path: Path
+) -> None:
+    # Scrapy's JOBDIR keeps the requests a run saw; the same folder given to the next run makes
+    # Scrapy drop every request as seen. Before, that run said "no posts found: not a blog".
+    db, jobdir = tmp_path / "job.db", tmp_path / "job"
+    command = ["crawl", demo_blogs.wordpress.url, "--db", str(db), *LOOPBACK]
+    command += ["-s", f"JOBDIR={jobdir}", "-s", "BLOGARCHIVE_WARC_ENABLED=False"]
+    first = run_blogarchive(*command)
+    assert first.returncode == 0, first.stderr[-3000:]
+    again = run_blogarchive(*command)
+    assert again.returncode == 1, again.stderr[-3000:]
+    assert f"(or JOBDIR={jobdir} holds the requests of a run that finished" in again.stdout
+    assert rows(db, "SELECT count(*) AS n FROM posts") == [{"n": len(wordpress_posts())}]
+
+
 @pytest.mark.parametrize(
     ("setting", "said"),
     [

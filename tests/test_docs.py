@@ -187,3 +187,26 @@ def test_the_readme_names_the_fields_extract_and_export_print(tmp_path: Path) ->
     assert post["comments"]
     comment_fields = fields[len(post) : len(post) + len(post["comments"][0])]
     assert comment_fields == list(post["comments"][0])
+
+
+def test_the_readme_verify_output_names_every_check_verify_prints(tmp_path: Path) -> None:
+    """The sample output under `blogarchive verify` has one line per check the command prints,
+    in its order, and the same last line."""
+    page = Path(__file__).parent / "fixtures" / "pages" / "blogger_contempo.html"
+    record = json.loads(
+        run_blogarchive("extract", str(page), "--url", "https://hedgerow.example/p.html").stdout
+    )
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.save_post(record)
+    verified = run_blogarchive("verify", "--db", str(tmp_path / "archive.db"))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    printed = verified.stdout.splitlines()
+    sample = re.search(r"```\n(ok  integrity_check.*?)```", README, re.S)
+    assert sample, "no sample output of `blogarchive verify` in README.md"
+    documented = sample.group(1).splitlines()
+
+    def checks(lines: list[str]) -> list[str]:
+        return [line.split(":", 1)[0] for line in lines if line.startswith("ok  ")]
+
+    assert checks(documented) == checks(printed)
+    assert documented[-1].endswith(": sound") and printed[-1].endswith(": sound")
