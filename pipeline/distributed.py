@@ -63,7 +63,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.items import FailureItem, FetchState, PageItem, PostItem, PostStatusItem, SourceItem
-from pipeline.pipelines import ItemWriter, SourceRun, dropped_page_failure
+from pipeline.pipelines import ItemWriter, SourceRun, dropped_page_failure, finished_status
 from pipeline.store import Archive, utcnow
 from pipeline.warc import DEFAULT_GZIP_LEVEL, Exchange, RollingWarcWriter, WarcError
 
@@ -1002,9 +1002,9 @@ class Ingester:
                     touched.add((run, source))
             for run, source in touched:
                 state = self.runs[run][source]
-                status = "failed" if state.fatal else ("partial" if state.failed else "ok")
+                status, message = finished_status(state)
                 self.archive.finish_crawl(
-                    state.crawl_id, status=status, message=state.fatal, **state.counts()
+                    state.crawl_id, status=status, message=message, **state.counts()
                 )
             self.archive.record_ingested_batch(batch_digest(raw), len(raw))
             self._renew()  # still the one ingester: commit (raising here rolls back)

@@ -43,6 +43,11 @@ CLOSED_EARLY = (
 )
 #: pages refused as login walls (pipeline/walls.py)
 LOGIN_WALL_STAT = "blogarchive/fetch/login_wall"
+#: the message of a run in which every post page failed (a `failed` run, exit status 1)
+EVERY_PAGE_FAILED = (
+    "every post page failed ({failed} of {found}): nothing was archived or found unchanged "
+    "this run; see the failures table"
+)
 
 
 def asked_url(item: PageItem | PostItem) -> str:
@@ -188,6 +193,24 @@ class SourceRun:
             if f.name not in ("source_id", "crawl_id", "started", "fatal", "swept", "listed_since")
         }
 
+    @property
+    def every_page_failed(self) -> bool:
+        """Posts were found, and not one of them was archived, found unchanged or gone."""
+        confirmed = self.new + self.changed + self.unchanged + self.not_modified + self.gone
+        return self.found > 0 and confirmed == 0
+
+
+def finished_status(run: SourceRun) -> tuple[str, str | None]:
+    """The status and message of a run that ended on its own: `failed` with its reason when
+    the source failed outright, or when every post page it found failed (a blog answering 500,
+    or a login wall, on every post: nothing was archived or checked, which cron must hear of);
+    `partial` when some pages failed; else `ok`."""
+    if run.fatal:
+        return "failed", run.fatal
+    if run.every_page_failed:
+        return "failed", EVERY_PAGE_FAILED.format(failed=run.found, found=run.found)
+    return ("partial" if run.failed else "ok"), None
+
 
 class StorePipeline:
     """The one writer into the SQLite archive.
@@ -320,13 +343,10 @@ class StorePipeline:
                 # (a run stopped before it found anything has not shown the source is no blog)
                 run.fatal = self._nothing_found_reason(source_url)
                 self._failure(source_url, source_url, "discover", run.fatal)
-            if run.fatal:
-                status = "failed"
-            elif stopped:
-                status = "interrupted"
+            if stopped and not run.fatal:
+                status, message = "interrupted", CLOSED_EARLY if closed_early else None
             else:
-                status = "partial" if run.failed else "ok"
-            message = run.fatal or (CLOSED_EARLY if closed_early else None)
+                status, message = finished_status(run)
             self.archive.finish_crawl(run.crawl_id, status=status, message=message, **run.counts())
         self.archive.close()
 

@@ -625,7 +625,10 @@ def test_a_blog_gone_private_keeps_its_posts_and_records_the_walls(
     home = private_site_login(site.url, site.url)
     for path, wall in zip(["/", *paths], [home, *walls], strict=True):
         site.pages[path] = (200, {"Content-Type": "text/html; charset=utf-8"}, wall.encode())
-    private = crawl(db, site.url, "-s", "LOG_LEVEL=INFO")
+    private = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK, "-s", "LOG_LEVEL=INFO")
+    # every post a wall: the run failed, exit status 1, so that cron says so (it was 0)
+    assert private.returncode == 1, private.stdout + private.stderr[-3000:]
+    assert ": failed, 4 posts found, 0 new" in private.stdout, private.stdout
     assert content_rows(db) == before  # the archive's face is the posts, not the walls
     assert rows(db, "SELECT count(*) AS n FROM post_versions") == [{"n": 4}]
     failures = rows(db, "SELECT url, stage, error FROM failures ORDER BY url")
@@ -662,8 +665,11 @@ def test_a_wall_on_a_first_crawl_archives_no_post(static_site, tmp_path: Path) -
         paywalled("Boats", WALL_PARAGRAPHS[:1]).encode(),
     )
     db = tmp_path / "members.db"
-    result = crawl(db, site.url)
-    assert ": partial, 2 posts found, 0 new" in result.stdout, result.stdout
+    result = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    # every post a wall: the run failed, exit status 1 (it was `partial`, 0)
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert ": failed, 2 posts found, 0 new" in result.stdout, result.stdout
+    assert "(every post page failed (2 of 2)" in result.stdout
     log = (db.parent / "logs" / "blogarchive.log").read_text()
     assert log.count(": login wall: the page shows") == 2
     assert "the home page is a login wall" not in log  # its home page is public
