@@ -31,7 +31,7 @@ from pipeline.store import (
     utcnow,
 )
 from pipeline.walls import login_wall
-from pipeline.workers import ExtractionPool, WorkerCrashed, extract_record
+from pipeline.workers import ExtractionPool, WorkerCrashed, extract_record, unguarded_main_line
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +106,15 @@ class ExtractPipeline:
         workers = settings.get("BLOGARCHIVE_EXTRACT_WORKERS")
         workers = None if workers in (None, "", "auto") else int(workers)
         pool = None
+        script_line = unguarded_main_line() if workers != 0 else None
+        if script_line:
+            logger.warning(
+                "%s starts a crawl when it is imported, outside 'if __name__ == \"__main__\":'; "
+                "each extraction worker would import it and run its crawl again, so pages are "
+                "extracted in this process (put the crawl under the guard to use the workers)",
+                script_line,
+            )
+            workers = 0
         if workers != 0:
             function = settings.get("BLOGARCHIVE_EXTRACT_FUNCTION") or extract_record
             if isinstance(function, str):
