@@ -209,6 +209,14 @@ class SourceRun:
         return self.found > 0 and confirmed == 0
 
 
+#: the message of a run some of whose answers Scrapy's HTTP cache gave (a `cached` run)
+FROM_HTTP_CACHE = (
+    "{cached} of {responses} responses came from Scrapy's HTTP cache (HTTPCACHE_ENABLED), not "
+    "from the blog: no check of the blog (posts deleted or edited since they were cached are "
+    "not seen), and not the next run's incremental cut-off"
+)
+
+
 def finished_status(run: SourceRun) -> tuple[str, str | None]:
     """The status and message of a run that ended on its own: `failed` with its reason when
     the source failed outright, or when every post page it found failed (a blog answering 500,
@@ -252,6 +260,9 @@ class StorePipeline:
         self.ran_out_of_requests = False
         # post pages that reached this pipeline unextracted, per source (extraction off)
         self.pages_not_extracted: dict[str, int] = {}
+        # responses Scrapy's HTTP cache gave (HTTPCACHE_ENABLED), per source
+        self.cached_responses: dict[str, int] = {}
+        self.fetched_urls: set[str] = set()  # addresses this run had from the blog itself
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -356,6 +367,12 @@ class StorePipeline:
                 status, message = "interrupted", CLOSED_EARLY if closed_early else None
             else:
                 status, message = finished_status(run)
+            cached = self.cached_responses.get(source_url, 0)
+            if cached and status in ("ok", "partial"):
+                # the blog was not asked: the run says so, and is no incremental cut-off
+                # (Archive.last_crawl_started takes `ok` and `partial` runs only)
+                status = "cached"
+                message = FROM_HTTP_CACHE.format(cached=cached, responses=run.requests)
             self.archive.finish_crawl(run.crawl_id, status=status, message=message, **run.counts())
         self.archive.close()
 
@@ -393,10 +410,18 @@ class StorePipeline:
 
     def response_received(self, response: Any, request: Any, spider: Any = None) -> None:
         self.ran_out_of_requests = False
-        run = self.runs.get(request.meta.get("source_url", ""))
+        source_url = request.meta.get("source_url", "")
+        # Scrapy's HttpCacheMiddleware answered with what an earlier run fetched (an address
+        # asked twice in this run is answered from what this run fetched: that is fresh)
+        from_cache = "cached" in response.flags and request.url not in self.fetched_urls
+        if "cached" not in response.flags:
+            self.fetched_urls.add(request.url)
+        run = self.runs.get(source_url)
         if run:
             run.requests += 1
             run.bytes += len(response.body)
+            if from_cache:
+                self.cached_responses[source_url] = self.cached_responses.get(source_url, 0) + 1
 
     def item_dropped(
         self, item: Any, response: Any, exception: BaseException, spider: Any = None

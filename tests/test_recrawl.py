@@ -18,6 +18,7 @@ from hostile_server import invited_readers_only, password_protected, paywalled, 
 from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, html_page, rows, run_blogarchive
 from pipeline.demo.content import synthetic_posts
 from pipeline.demo.server import start_demo_blogs
+from pipeline.store import Archive
 
 
 def crawl(db: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -702,3 +703,53 @@ def test_a_post_sent_to_the_blogs_login_page_keeps_its_text(static_site, tmp_pat
     failures = rows(db, "SELECT url, error FROM failures ORDER BY url")
     assert [f["url"] for f in failures] == [site.url + path[1:] for path in paths]
     assert all(f["error"].startswith("login wall:") for f in failures), failures
+
+
+def test_a_run_answered_from_scrapys_http_cache_is_no_check_of_the_blog(
+    static_site, tmp_path: Path
+) -> None:
+    """`-s HTTPCACHE_ENABLED=True` on a second run, after a post was deleted from the blog:
+    Scrapy's cache answers with the post's page and the listing that still names it. Before,
+    the run said `ok, ... 2 unchanged, 0 gone`, and became the next run's incremental cut-off
+    as if it had checked the blog. Now it is `cached`, says how many answers came from the
+    cache, exits 0, and is no cut-off; the next run without the cache finds the post gone."""
+    body = "<p>The lock keeper opens the upper gates at dawn and closes them at dusk.</p>" * 5
+    paths = ["/2024/01/lock-gates.html", "/2024/02/towpath.html"]
+
+    def sitemap(listed: list[str]) -> tuple[int, dict[str, str], bytes]:
+        locs = "".join(f"<url><loc>{site.url}{path[1:]}</loc></url>" for path in listed)
+        xml = "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>" + locs + "</urlset>"
+        return 200, {"Content-Type": "application/xml"}, xml.encode()
+
+    site = static_site({"/": html_page("<h1>Canal notes</h1>")})
+    for i, path in enumerate(paths):
+        site.pages[path] = html_page(f"<article><h1>Post {i}</h1>{body}</article>", f"Post {i}")
+    site.pages["/sitemap.xml"] = sitemap(paths)
+    db = tmp_path / "cached.db"
+    cache = ["-s", "HTTPCACHE_ENABLED=True"]
+
+    def crawl_in(*extra: str) -> subprocess.CompletedProcess[str]:
+        return run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK, *extra, cwd=tmp_path)
+
+    first = crawl_in(*cache)  # fills the cache: every answer is the blog's
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert first.stdout.startswith(f"{site.url}: ok, 2 posts found, 2 new"), first.stdout
+    del site.pages[paths[0]]
+    site.pages["/sitemap.xml"] = sitemap(paths[1:])
+
+    replayed = crawl_in(*cache)
+    assert replayed.returncode == 0, replayed.stderr[-3000:]
+    (line,) = replayed.stdout.splitlines()
+    assert line.startswith(f"{site.url}: cached, "), line
+    assert "responses came from Scrapy's HTTP cache (HTTPCACHE_ENABLED), not from the blog" in line
+    runs = rows(db, "SELECT status, started FROM crawls ORDER BY id")
+    assert [r["status"] for r in runs] == ["ok", "cached"]
+    with Archive(db) as archive:
+        source_id = archive.sources()[0]["id"]
+        assert archive.last_crawl_started(source_id) == runs[0]["started"]
+
+    fetched = crawl_in()
+    assert fetched.returncode == 0, fetched.stderr[-3000:]
+    assert ", 1 gone, 0 failed" in fetched.stdout, fetched.stdout
+    gone = rows(db, "SELECT url FROM posts WHERE gone_at IS NOT NULL")
+    assert gone == [{"url": site.url + paths[0][1:]}]
