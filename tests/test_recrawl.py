@@ -697,8 +697,11 @@ def test_a_post_sent_to_the_blogs_login_page_keeps_its_text(static_site, tmp_pat
             {"Content-Type": "text/html; charset=utf-8"},
             private_site_login(site.url, site.url + path[1:]).encode(),
         )
-    result = crawl(db, site.url, "--full")
-    assert ", 2 failed" in result.stdout, result.stdout
+    result = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK, "--full")
+    # every post a wall: the run failed, exit status 1 (it was `partial`, 0)
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert ": failed, 2 posts found, 0 new" in result.stdout, result.stdout
+    assert ", 2 failed (every post page failed (2 of 2)" in result.stdout, result.stdout
     assert content_rows(db) == before
     failures = rows(db, "SELECT url, error FROM failures ORDER BY url")
     assert [f["url"] for f in failures] == [site.url + path[1:] for path in paths]
