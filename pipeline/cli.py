@@ -1142,6 +1142,7 @@ def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) ->
         except IngesterBusy as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(EXIT_LOCKED)
+        redis_lost = False
         try:
             recovered = ingester.recover()
             if recovered:
@@ -1157,10 +1158,11 @@ def ingest(redis_url: str, db_path: Path | None, once: bool, batch_size: int) ->
         except redis.RedisError as error:
             # the batch being written was rolled back; what it took stays in the processing
             # list, put back (or, if it was committed, dropped) by the next ingest
+            redis_lost = True
             raise click.ClickException(
                 f"lost Redis at {redacted(redis_url)} ({error}) after {ingester.items} items; "
                 "run ingest again once Redis is back: it takes up the batch in hand"
             ) from error
         finally:
-            ingester.close()
+            ingester.close(release_lease=not redis_lost)
     click.echo(f"{ingester.items} items ingested into {db_path or default_db_path()}")

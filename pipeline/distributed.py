@@ -63,7 +63,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.items import FailureItem, FetchState, PageItem, PostItem, PostStatusItem, SourceItem
-from pipeline.pipelines import ItemWriter, SourceRun, dropped_page_failure
+from pipeline.pipelines import ItemWriter, SourceRun, dropped_page_failure, finished_status
 from pipeline.store import Archive, utcnow
 from pipeline.warc import DEFAULT_GZIP_LEVEL, Exchange, RollingWarcWriter, WarcError
 
@@ -743,6 +743,7 @@ class Ingester:
         self.capture_ids: dict[str, int] = {}  # a worker's capture key -> `captures` id
         self.lease: str | None = None  # ours once `claim` took it
         self._renewed = 0.0
+        self.redis_run_id: str | None = None  # changes when Redis restarts
 
     # -- the lease: one ingester at a time on a Redis (the items and processing lists are
     # shared: a second ingester's start would put the first one's batch back in the queue,
@@ -768,6 +769,7 @@ class Ingester:
         a killed ingester on this machine (its pid gone) is taken over at once, one on another
         machine when it expires."""
         lease = f"{worker_name()} {utcnow()}"
+        self.redis_run_id = self._redis_run_id()
         if self.server.set(INGESTER_KEY, lease, nx=True, ex=INGESTER_LEASE_SECONDS):
             self.lease = lease
             return
@@ -796,20 +798,41 @@ class Ingester:
         if if_due and now - self._renewed < INGESTER_LEASE_SECONDS / 4:
             return
         self._renewed = now
-        if not self.server.eval(self._RENEW, 1, INGESTER_KEY, self.lease, INGESTER_LEASE_SECONDS):
-            self.lease = None
-            raise IngesterBusy("this ingester's lease ran out and another ingester took over")
+        if self.server.eval(self._RENEW, 1, INGESTER_KEY, self.lease, INGESTER_LEASE_SECONDS):
+            return
+        restarted = self._redis_run_id()
+        if restarted != self.redis_run_id and self.server.set(
+            INGESTER_KEY, self.lease, nx=True, ex=INGESTER_LEASE_SECONDS
+        ):
+            # Redis restarted without its data: the lease is gone, and so is the batch in
+            # hand, of which this ingester holds the only copy; nobody else can have taken it
+            self.redis_run_id = restarted
+            logger.warning(
+                "Redis restarted without its data while this ingester ran (its lease was gone): "
+                "lease taken again; the items in hand are written, those Redis lost are not"
+            )
+            return
+        self.lease = None
+        raise IngesterBusy("this ingester's lease ran out and another ingester took over")
 
-    def close(self) -> None:
+    def _redis_run_id(self) -> str | None:
+        """Redis's `run_id`: a new one each time the server starts."""
+        try:
+            return str(self.server.info("server").get("run_id") or "") or None
+        except redis.ResponseError:  # INFO refused (a renamed command): no restart detection
+            return None
+
+    def close(self, *, release_lease: bool = True) -> None:
         """Close the WARC file being written and give the lease up (the archive is the
-        caller's)."""
+        caller's). `release_lease=False` when Redis was lost: asking it again would wait its
+        timeout a second time; the lease ends by itself (at once for a next ingester here)."""
         if self.warc is not None:
             self.warc.close()
             self.warc = None
-        if self.lease is not None:
+        if self.lease is not None and release_lease:
             try:
                 self.server.eval(self._RELEASE, 1, INGESTER_KEY, self.lease)
-            except redis.ConnectionError as error:  # Redis is gone: the lease with it
+            except (redis.ConnectionError, redis.TimeoutError) as error:  # Redis is gone
                 logger.info("cannot give the ingester lease up: %s", error)
             except Exception as error:  # noqa: BLE001 - it expires by itself
                 logger.warning("cannot give the ingester lease up: %s", error)
@@ -1002,9 +1025,9 @@ class Ingester:
                     touched.add((run, source))
             for run, source in touched:
                 state = self.runs[run][source]
-                status = "failed" if state.fatal else ("partial" if state.failed else "ok")
+                status, message = finished_status(state)
                 self.archive.finish_crawl(
-                    state.crawl_id, status=status, message=state.fatal, **state.counts()
+                    state.crawl_id, status=status, message=message, **state.counts()
                 )
             self.archive.record_ingested_batch(batch_digest(raw), len(raw))
             self._renew()  # still the one ingester: commit (raising here rolls back)

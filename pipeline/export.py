@@ -131,8 +131,9 @@ def text_output(stream: BinaryIO) -> io.TextIOWrapper:
 @contextmanager
 def output_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
     """A file to export into that replaces `path` only once the export is complete: written
-    as a temporary file beside it and renamed over it (with the permissions of the file it
-    replaces), so a failed export leaves an earlier file at `path` as it was. Anything but
+    as a temporary file beside it, synced to the disk and renamed over it (with the
+    permissions of the file it replaces), then the folder synced, so a failed export (or a
+    power cut) leaves an earlier file at `path` as it was. Anything but
     a regular file (a pipe, /dev/stdout) is written directly."""
     path = Path(path)
     if path.is_symlink():  # replace the file it names, not the link
@@ -143,13 +144,32 @@ def output_file(path: str | Path, *, binary: bool) -> Iterator[IO[Any]]:
         return
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
-        with os.fdopen(handle, "wb") as raw, _whole(raw, binary) as out:
-            yield out
+        with os.fdopen(handle, "wb") as raw:
+            with _whole(raw, binary) as out:
+                yield out
+            # on the disk before it takes the earlier file's name: after a power cut, the
+            # rename alone could leave an empty or truncated file where a good export was
+            os.fsync(raw.fileno())
         os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (the folder's entry is written on its own)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return  # a folder that cannot be opened (no read permission): the file is synced
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # some file systems refuse to sync a folder; the file itself is synced
+    finally:
+        os.close(descriptor)
 
 
 @contextmanager

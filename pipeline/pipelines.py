@@ -32,7 +32,7 @@ from pipeline.store import (
     utcnow,
 )
 from pipeline.walls import login_wall
-from pipeline.workers import ExtractionPool, WorkerCrashed, extract_record
+from pipeline.workers import ExtractionPool, WorkerCrashed, extract_record, unguarded_main_line
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,11 @@ CLOSED_EARLY = (
 )
 #: pages refused as login walls (pipeline/walls.py)
 LOGIN_WALL_STAT = "blogarchive/fetch/login_wall"
+#: the message of a run in which every post page failed (a `failed` run, exit status 1)
+EVERY_PAGE_FAILED = (
+    "every post page failed ({failed} of {found}): nothing was archived or found unchanged "
+    "this run; see the failures table"
+)
 
 
 def asked_url(item: PageItem | PostItem) -> str:
@@ -102,6 +107,15 @@ class ExtractPipeline:
         workers = settings.get("BLOGARCHIVE_EXTRACT_WORKERS")
         workers = None if workers in (None, "", "auto") else int(workers)
         pool = None
+        script_line = unguarded_main_line() if workers != 0 else None
+        if script_line:
+            logger.warning(
+                "%s starts a crawl when it is imported, outside 'if __name__ == \"__main__\":'; "
+                "each extraction worker would import it and run its crawl again, so pages are "
+                "extracted in this process (put the crawl under the guard to use the workers)",
+                script_line,
+            )
+            workers = 0
         if workers != 0:
             function = settings.get("BLOGARCHIVE_EXTRACT_FUNCTION") or extract_record
             if isinstance(function, str):
@@ -189,6 +203,32 @@ class SourceRun:
             if f.name not in ("source_id", "crawl_id", "started", "fatal", "swept", "listed_since")
         }
 
+    @property
+    def every_page_failed(self) -> bool:
+        """Posts were found, and not one of them was archived, found unchanged or gone."""
+        confirmed = self.new + self.changed + self.unchanged + self.not_modified + self.gone
+        return self.found > 0 and confirmed == 0
+
+
+#: the message of a run some of whose answers Scrapy's HTTP cache gave (a `cached` run)
+FROM_HTTP_CACHE = (
+    "{cached} of {responses} responses came from Scrapy's HTTP cache (HTTPCACHE_ENABLED), not "
+    "from the blog: no check of the blog (posts deleted or edited since they were cached are "
+    "not seen), and not the next run's incremental cut-off"
+)
+
+
+def finished_status(run: SourceRun) -> tuple[str, str | None]:
+    """The status and message of a run that ended on its own: `failed` with its reason when
+    the source failed outright, or when every post page it found failed (a blog answering 500,
+    or a login wall, on every post: nothing was archived or checked, which cron must hear of);
+    `partial` when some pages failed; else `ok`."""
+    if run.fatal:
+        return "failed", run.fatal
+    if run.every_page_failed:
+        return "failed", EVERY_PAGE_FAILED.format(failed=run.found, found=run.found)
+    return ("partial" if run.failed else "ok"), None
+
 
 class StorePipeline:
     """The one writer into the SQLite archive.
@@ -226,6 +266,12 @@ class StorePipeline:
         self.jobdir = crawler.settings.get("JOBDIR") or ""
         seen = Path(self.jobdir, "requests.seen") if self.jobdir else None
         self.jobdir_had_requests = bool(seen and seen.is_file() and seen.stat().st_size > 0)
+        # responses Scrapy's HTTP cache gave (HTTPCACHE_ENABLED), per source
+        self.cached_responses: dict[str, int] = {}
+        # addresses this run had from the blog itself, kept only with the cache on (a set of
+        # every address would grow with the blog)
+        self.http_cache = crawler.settings.getbool("HTTPCACHE_ENABLED")
+        self.fetched_urls: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -326,13 +372,16 @@ class StorePipeline:
                 # (a run stopped before it found anything has not shown the source is no blog)
                 run.fatal = self._nothing_found_reason(source_url)
                 self._failure(source_url, source_url, "discover", run.fatal)
-            if run.fatal:
-                status = "failed"
-            elif stopped:
-                status = "interrupted"
+            if stopped and not run.fatal:
+                status, message = "interrupted", CLOSED_EARLY if closed_early else None
             else:
-                status = "partial" if run.failed else "ok"
-            message = run.fatal or (CLOSED_EARLY if closed_early else None)
+                status, message = finished_status(run)
+            cached = self.cached_responses.get(source_url, 0)
+            if cached and status in ("ok", "partial"):
+                # the blog was not asked: the run says so, and is no incremental cut-off
+                # (Archive.last_crawl_started takes `ok` and `partial` runs only)
+                status = "cached"
+                message = FROM_HTTP_CACHE.format(cached=cached, responses=run.requests)
             self.archive.finish_crawl(run.crawl_id, status=status, message=message, **run.counts())
         self.archive.close()
 
@@ -375,10 +424,18 @@ class StorePipeline:
 
     def response_received(self, response: Any, request: Any, spider: Any = None) -> None:
         self.ran_out_of_requests = False
-        run = self.runs.get(request.meta.get("source_url", ""))
+        source_url = request.meta.get("source_url", "")
+        # Scrapy's HttpCacheMiddleware answered with what an earlier run fetched (an address
+        # asked twice in this run is answered from what this run fetched: that is fresh)
+        from_cache = "cached" in response.flags and request.url not in self.fetched_urls
+        if self.http_cache and "cached" not in response.flags:
+            self.fetched_urls.add(request.url)
+        run = self.runs.get(source_url)
         if run:
             run.requests += 1
             run.bytes += len(response.body)
+            if from_cache:
+                self.cached_responses[source_url] = self.cached_responses.get(source_url, 0) + 1
 
     def item_dropped(
         self, item: Any, response: Any, exception: BaseException, spider: Any = None

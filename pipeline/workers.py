@@ -8,10 +8,12 @@ behind it are retried in the new pool. No Scrapy or click here.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import multiprocessing
 import os
 import resource
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -62,6 +64,52 @@ def _exit_when_orphaned(parent_pid: int, interval: float = 0.5) -> None:
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def unguarded_main_line() -> str | None:
+    """`PATH:LINE` of the script being run when its module-level code, outside any `if
+    __name__ == "__main__":`, is what called us (a `CrawlerProcess` crawl started as the
+    script is imported); else None.
+
+    Worker processes are started as multiprocessing's "spawn" starts them, which imports the
+    main script again in each worker: such a script would run its crawl again in every one.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or not path:
+        return None  # `python -c`, an interactive session: nothing is imported again
+    frame = sys._getframe(1)
+    while frame is not None and not (
+        frame.f_globals is main.__dict__ and frame.f_code.co_name == "<module>"
+    ):
+        frame = frame.f_back
+    if frame is None:
+        return None  # called from elsewhere (a crawl started by a command, not the script)
+    line = frame.f_lineno
+    try:
+        with open(path, "rb") as handle:
+            tree = ast.parse(handle.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_main_guard(node.test):
+            first = node.body[0].lineno
+            last = max(getattr(n, "end_lineno", n.lineno) or n.lineno for n in node.body)
+            if first <= line <= last:
+                return None
+    return f"{path}:{line}"
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """`__name__ == "__main__"` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = [test.left, *test.comparators]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    mains = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return len(names) == 1 and len(mains) == 1
 
 
 class ExtractionPool:

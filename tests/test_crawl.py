@@ -838,3 +838,43 @@ def test_a_run_that_archived_nothing_because_of_a_setting_says_which(
     (failure,) = rows(db, "SELECT url, stage, error FROM failures")
     assert failure["url"] == demo_blogs.wordpress.url and said in failure["error"]
     assert said in result.stdout
+
+
+def _blog_of_two_posts(static_site, broken: list[str]):
+    """A blog whose home page links two posts; the paths in `broken` answer HTTP 500."""
+    paths = ["/2024/04/tide-tables.html", "/2024/05/sea-wall.html"]
+    links = "".join(f"<h2><a href='{path}'>Post {i}</a></h2>" for i, path in enumerate(paths))
+    site = static_site({"/": html_page(f"<h1>Estuary notes</h1>{links}", "Estuary notes")})
+    body = "<p>The sea wall was mended with granite blocks brought up the estuary by barge.</p>"
+    for i, path in enumerate(paths):
+        site.pages[path] = (
+            (500, {"Content-Type": "text/html"}, b"<h1>Internal Server Error</h1>")
+            if path in broken
+            else html_page(f"<article><h1>Post {i}</h1>{body * 5}</article>", f"Post {i}")
+        )
+    return site, paths
+
+
+def test_a_run_where_every_post_page_failed_fails_and_exits_1(static_site, tmp_path: Path) -> None:
+    """Every post page of a blog answering 500 (or a login wall, or failing extraction): before,
+    the run was `partial` and exited 0, so cron mailed nothing alarming about a blog of which
+    nothing was archived or checked. A run where only some pages failed stays `partial`, 0."""
+    half, paths = _blog_of_two_posts(static_site, broken=["/2024/05/sea-wall.html"])
+    db = tmp_path / "estuary.db"
+    some = run_blogarchive("crawl", half.url, "--db", str(db), *LOOPBACK)
+    assert some.returncode == 0, some.stdout + some.stderr[-3000:]
+    assert some.stdout.startswith(f"{half.url}: partial, 2 posts found, 1 new,"), some.stdout
+
+    down, _ = _blog_of_two_posts(static_site, broken=paths)
+    every = run_blogarchive("crawl", down.url, "--db", str(db), *LOOPBACK)
+    assert every.returncode == 1, every.stdout + every.stderr[-3000:]
+    assert every.stdout == (
+        f"{down.url}: failed, 2 posts found, 0 new, 0 updated, 0 unchanged, 0 gone, 2 failed "
+        "(every post page failed (2 of 2): nothing was archived or found unchanged this run; "
+        "see the failures table)\n"
+    )
+    assert "Traceback" not in every.stderr
+    runs = rows(db, "SELECT status, message FROM crawls ORDER BY id")
+    assert [r["status"] for r in runs] == ["partial", "failed"]
+    statuses = rows(db, "SELECT url, last_status FROM sources ORDER BY id")
+    assert [s["last_status"] for s in statuses] == ["partial", "failed"]

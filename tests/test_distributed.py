@@ -583,3 +583,61 @@ def test_a_worker_refuses_a_move_to_a_private_host_not_named(
     assert "127.0.0.2 is a loopback address" in errors[moved.url], errors
     assert "localhost resolves to 127.0.0.1" in errors[posts.url[:-1] + post], errors
     assert all("BLOGARCHIVE_ALLOW_PRIVATE_ADDRESSES=True" in e for e in errors.values())
+
+
+def test_an_ingester_whose_redis_restarts_empty_mid_batch_keeps_the_batch_in_hand(
+    demo_blogs: Any, tmp_path: Path, single_rows: list[dict]
+) -> None:
+    """Redis without persistence restarted (systemd, a reboot) while `ingest` writes a batch:
+    Redis forgot the batch and the ingester's lease, and the ingester holds the only copy of
+    the batch. Before, it took the missing lease for another ingester's ("this ingester's
+    lease ran out and another ingester took over"), rolled the batch back and exited 1: the
+    batch was lost. Now it sees that Redis restarted, takes its lease again and commits."""
+    (tmp_path / "redis").mkdir()
+    server = RedisServer(tmp_path / "redis", False).start()
+    try:
+        held = _held_batch(demo_blogs, server.url, tmp_path, "restarted-empty")
+        server.kill()
+        server.start()
+        held.release()
+        out, err = held.ingester.communicate(timeout=120)
+        assert held.ingester.returncode == 0, (out, err)
+        assert "another ingester" not in err and "Traceback" not in err
+        assert err.count("restarted") == 1, err
+        assert f"{held.pushed} items ingested" in out
+        assert rows(held.db, ROWS) == single_rows
+        check_captures(held.db, sorted((tmp_path / "warc").glob("*.warc.gz")))
+    finally:
+        server.stop()
+
+
+def test_an_ingester_whose_redis_stops_answering_exits_with_one_line(
+    demo_blogs: Any, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """A long-running `ingest` (no --once) whose Redis hangs (SIGSTOP here: a host that
+    accepts the connection and never answers): it gives up after its Redis timeout with one
+    line and exit status 1, for systemd or cron to start it again. Before, it waited the
+    timeout a second time to give its lease up and printed a second line about that."""
+    ingester = subprocess.Popen(
+        [BLOGARCHIVE, "ingest", "--redis", redis_server.url, "--db", str(tmp_path / "a.db")],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    deadline = time.monotonic() + 60
+    while not client.exists("blogarchive:ingester"):  # it holds its lease: it runs
+        assert time.monotonic() < deadline and ingester.poll() is None, ingester.stderr
+        time.sleep(0.05)
+    assert redis_server.process is not None
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        out, err = ingester.communicate(timeout=120)
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    assert ingester.returncode == 1, (out, err)
+    assert err.startswith(f"Error: lost Redis at {redis_server.url} (Timeout"), err
+    assert err.count("\n") == 1, err

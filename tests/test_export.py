@@ -9,6 +9,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -337,6 +338,73 @@ def test_an_export_over_an_earlier_one_keeps_its_permissions(
     fresh = tmp_path / "fresh.jsonl"
     assert run_blogarchive("export", "-o", str(fresh), "--db", str(history["db"])).returncode == 0
     assert fresh.stat().st_mode & 0o777 == 0o666 & ~current_umask()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "warc"])
+def test_a_failed_export_over_an_earlier_one_leaves_it_whole_and_a_good_one_is_synced(
+    history: dict[str, Any], tmp_path: Path, fmt: str
+) -> None:
+    """`export -o FILE` over a good earlier export: one that fails halfway (the disk fills up)
+    leaves the earlier file as it was, byte for byte, and no temporary file beside it; one that
+    succeeds is on the disk before it takes the earlier one's name (its data synced, then
+    renamed over, then the folder synced), so a power cut leaves the old file or the new one,
+    never an empty or truncated file in its place (before, the rename came unsynced)."""
+    if not shutil.which("strace"):
+        pytest.fail("strace is not installed (apt-get install strace; .ci/run installs it)")
+    earlier = tmp_path / f"posts.{fmt}"
+    good = run_blogarchive(
+        "export", "--format", fmt, "-o", str(earlier), "--db", str(history["db"])
+    )
+    assert good.returncode == 0, good.stderr
+    kept = earlier.read_bytes()
+    assert len(kept) > 150_000
+    failed = subprocess.run(
+        [BLOGARCHIVE, "export", "--format", fmt, "-o", str(earlier), "--db", str(history["db"])],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit_file_size(150_000),
+    )
+    assert failed.returncode == 1 and failed.stderr == "Error: [Errno 27] File too large\n"
+    assert earlier.read_bytes() == kept
+    assert [p.name for p in tmp_path.iterdir()] == [earlier.name]
+
+    trace = tmp_path.parent / f"strace-{fmt}.txt"
+    traced = subprocess.run(
+        ["strace", "-f", "-qq", "-e", "trace=openat,fsync,fdatasync,rename,renameat,renameat2"]
+        + ["-o", str(trace), BLOGARCHIVE, "export", "--format", fmt, "-o", str(earlier)]
+        + ["--db", str(history["db"])],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert traced.returncode == 0, traced.stderr
+    calls = [line.split(None, 1)[1] for line in trace.read_text().splitlines()]
+    temporary = next(
+        c for c in calls if c.startswith("openat(") and f"/.{earlier.name}." in c and "= " in c
+    )
+    temp_fd = temporary.rsplit("= ", 1)[1]
+    folder = [c for c in calls if c.startswith("openat(") and f'"{tmp_path}"' in c]
+    assert folder, "the folder is never opened to be synced"
+    folder_fd = folder[-1].rsplit("= ", 1)[1]
+    order = [
+        c.split("(")[0] + ("(temp)" if c.startswith(f"fsync({temp_fd})") else "")
+        for c in calls
+        if c.startswith(("fsync", "fdatasync", "rename"))
+    ]
+    rename = next(i for i, c in enumerate(calls) if c.startswith("rename") and str(earlier) in c)
+    synced_before = [
+        c for c in calls[:rename] if c.startswith((f"fsync({temp_fd})", f"fdatasync({temp_fd})"))
+    ]
+    synced_after = [
+        c
+        for c in calls[rename:]
+        if c.startswith((f"fsync({folder_fd})", f"fdatasync({folder_fd})"))
+    ]
+    assert synced_before, order
+    assert synced_after, order
 
 
 def current_umask() -> int:

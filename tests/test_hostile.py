@@ -259,7 +259,9 @@ def test_a_site_answering_every_address_with_its_home_page_archives_no_post(craw
     )
     home_answers = sorted(e["url"] for e in errors if "the blog's home page" in e["error"])
     assert home_answers == [site.url + "2023/05/first.html", site.url + "2023/06/second.html"]
-    assert line_of(crawled, site).startswith(f"{site.url}: partial, 2 posts found, 0 new")
+    # every post page failed: the source failed (it was `partial`, exit status 0)
+    assert line_of(crawled, site).startswith(f"{site.url}: failed, 2 posts found, 0 new")
+    assert "(every post page failed (2 of 2)" in line_of(crawled, site)
 
 
 def test_entities_in_a_feed_and_a_sitemap_are_not_expanded(crawled) -> None:

@@ -19,6 +19,7 @@ from hostile_server import invited_readers_only, password_protected, paywalled, 
 from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, html_page, rows, run_blogarchive
 from pipeline.demo.content import synthetic_posts
 from pipeline.demo.server import start_demo_blogs
+from pipeline.store import Archive
 
 
 def crawl(db: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -626,7 +627,10 @@ def test_a_blog_gone_private_keeps_its_posts_and_records_the_walls(
     home = private_site_login(site.url, site.url)
     for path, wall in zip(["/", *paths], [home, *walls], strict=True):
         site.pages[path] = (200, {"Content-Type": "text/html; charset=utf-8"}, wall.encode())
-    private = crawl(db, site.url, "-s", "LOG_LEVEL=INFO")
+    private = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK, "-s", "LOG_LEVEL=INFO")
+    # every post a wall: the run failed, exit status 1, so that cron says so (it was 0)
+    assert private.returncode == 1, private.stdout + private.stderr[-3000:]
+    assert ": failed, 4 posts found, 0 new" in private.stdout, private.stdout
     assert content_rows(db) == before  # the archive's face is the posts, not the walls
     assert rows(db, "SELECT count(*) AS n FROM post_versions") == [{"n": 4}]
     failures = rows(db, "SELECT url, stage, error FROM failures ORDER BY url")
@@ -663,8 +667,11 @@ def test_a_wall_on_a_first_crawl_archives_no_post(static_site, tmp_path: Path) -
         paywalled("Boats", WALL_PARAGRAPHS[:1]).encode(),
     )
     db = tmp_path / "members.db"
-    result = crawl(db, site.url)
-    assert ": partial, 2 posts found, 0 new" in result.stdout, result.stdout
+    result = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK)
+    # every post a wall: the run failed, exit status 1 (it was `partial`, 0)
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert ": failed, 2 posts found, 0 new" in result.stdout, result.stdout
+    assert "(every post page failed (2 of 2)" in result.stdout
     log = (db.parent / "logs" / "blogarchive.log").read_text()
     assert log.count(": login wall: the page shows") == 2
     assert "the home page is a login wall" not in log  # its home page is public
@@ -691,8 +698,11 @@ def test_a_post_sent_to_the_blogs_login_page_keeps_its_text(static_site, tmp_pat
             {"Content-Type": "text/html; charset=utf-8"},
             private_site_login(site.url, site.url + path[1:]).encode(),
         )
-    result = crawl(db, site.url, "--full")
-    assert ", 2 failed" in result.stdout, result.stdout
+    result = run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK, "--full")
+    # every post a wall: the run failed, exit status 1 (it was `partial`, 0)
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert ": failed, 2 posts found, 0 new" in result.stdout, result.stdout
+    assert ", 2 failed (every post page failed (2 of 2)" in result.stdout, result.stdout
     assert content_rows(db) == before
     failures = rows(db, "SELECT url, error FROM failures ORDER BY url")
     assert [f["url"] for f in failures] == [site.url + path[1:] for path in paths]
@@ -795,3 +805,53 @@ def test_a_posts_embeds_are_archived_as_links_and_an_older_archive_gets_no_versi
         old_text,
         mail_row["text"],
     ]
+
+
+def test_a_run_answered_from_scrapys_http_cache_is_no_check_of_the_blog(
+    static_site, tmp_path: Path
+) -> None:
+    """`-s HTTPCACHE_ENABLED=True` on a second run, after a post was deleted from the blog:
+    Scrapy's cache answers with the post's page and the listing that still names it. Before,
+    the run said `ok, ... 2 unchanged, 0 gone`, and became the next run's incremental cut-off
+    as if it had checked the blog. Now it is `cached`, says how many answers came from the
+    cache, exits 0, and is no cut-off; the next run without the cache finds the post gone."""
+    body = "<p>The lock keeper opens the upper gates at dawn and closes them at dusk.</p>" * 5
+    paths = ["/2024/01/lock-gates.html", "/2024/02/towpath.html"]
+
+    def sitemap(listed: list[str]) -> tuple[int, dict[str, str], bytes]:
+        locs = "".join(f"<url><loc>{site.url}{path[1:]}</loc></url>" for path in listed)
+        xml = "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>" + locs + "</urlset>"
+        return 200, {"Content-Type": "application/xml"}, xml.encode()
+
+    site = static_site({"/": html_page("<h1>Canal notes</h1>")})
+    for i, path in enumerate(paths):
+        site.pages[path] = html_page(f"<article><h1>Post {i}</h1>{body}</article>", f"Post {i}")
+    site.pages["/sitemap.xml"] = sitemap(paths)
+    db = tmp_path / "cached.db"
+    cache = ["-s", "HTTPCACHE_ENABLED=True"]
+
+    def crawl_in(*extra: str) -> subprocess.CompletedProcess[str]:
+        return run_blogarchive("crawl", site.url, "--db", str(db), *LOOPBACK, *extra, cwd=tmp_path)
+
+    first = crawl_in(*cache)  # fills the cache: every answer is the blog's
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert first.stdout.startswith(f"{site.url}: ok, 2 posts found, 2 new"), first.stdout
+    del site.pages[paths[0]]
+    site.pages["/sitemap.xml"] = sitemap(paths[1:])
+
+    replayed = crawl_in(*cache)
+    assert replayed.returncode == 0, replayed.stderr[-3000:]
+    (line,) = replayed.stdout.splitlines()
+    assert line.startswith(f"{site.url}: cached, "), line
+    assert "responses came from Scrapy's HTTP cache (HTTPCACHE_ENABLED), not from the blog" in line
+    runs = rows(db, "SELECT status, started FROM crawls ORDER BY id")
+    assert [r["status"] for r in runs] == ["ok", "cached"]
+    with Archive(db) as archive:
+        source_id = archive.sources()[0]["id"]
+        assert archive.last_crawl_started(source_id) == runs[0]["started"]
+
+    fetched = crawl_in()
+    assert fetched.returncode == 0, fetched.stderr[-3000:]
+    assert ", 1 gone, 0 failed" in fetched.stdout, fetched.stdout
+    gone = rows(db, "SELECT url FROM posts WHERE gone_at IS NOT NULL")
+    assert gone == [{"url": site.url + paths[0][1:]}]

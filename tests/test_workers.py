@@ -154,3 +154,76 @@ def test_workers_of_a_crawler_killed_with_sigkill_exit_too() -> None:
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in workers), "orphaned extraction workers still running"
+
+
+SCRIPT = """\
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+
+from pipeline.spiders.blog import BlogSpider
+
+settings = get_project_settings()
+settings.set("BLOGARCHIVE_DB", {db!r})
+settings.set("BLOGARCHIVE_EXTRACT_WORKERS", 2)
+settings.set("AUTOTHROTTLE_ENABLED", False)
+settings.set("DOWNLOAD_DELAY", 0)
+settings.set("LOG_LEVEL", "WARNING")
+settings.set("STATS_DUMP", False)
+process = CrawlerProcess(settings)
+process.crawl(BlogSpider, urls=[{url!r}])
+process.start()
+"""
+
+
+def test_a_script_that_crawls_without_the_main_guard_gets_one_line_and_its_crawl(
+    demo_blogs, tmp_path: Path
+) -> None:
+    """A user's script that runs the spider with `CrawlerProcess` at module level, without
+    `if __name__ == "__main__":`. The extraction workers are started as multiprocessing's
+    "spawn" starts processes, which imports the script again in each of them: before, each
+    worker ran the script's crawl too, refused by the run lock with a page of tracebacks
+    ("Unhandled error in Deferred", LockHeld) per worker. Now the crawl extracts in its own
+    process, with one warning line naming the script's line and the cure."""
+    db = tmp_path / "script.db"
+    script = tmp_path / "my_crawl.py"
+    script.write_text(SCRIPT.format(db=str(db), url=demo_blogs.blogger.url))
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr and "Unhandled error" not in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "__main__" in line]
+    assert len(warnings) == 1, result.stderr[-3000:]
+    assert f"{script}:14 starts a crawl when it is imported" in warnings[0]
+    assert 'if __name__ == "__main__":' in warnings[0]
+    assert rows_of(db) == [("ok", len(demo_blogs.blogger.site.posts))]  # one crawl, whole
+
+    # under the guard: no warning, and the pages are extracted in worker processes
+    guarded = tmp_path / "guarded.py"
+    imports, crawl = SCRIPT.split("settings = get_project_settings()\n")
+    crawl = "settings = get_project_settings()\n" + crawl
+    crawl = crawl.format(db=str(tmp_path / "guarded.db"), url=demo_blogs.blogger.url)
+    indented = "".join(f"    {line}\n" for line in crawl.splitlines())
+    guarded.write_text(f'{imports}if __name__ == "__main__":\n{indented}')
+    result = subprocess.run(
+        [sys.executable, str(guarded)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr == ""
+    assert rows_of(tmp_path / "guarded.db") == [("ok", len(demo_blogs.blogger.site.posts))]
+
+
+def rows_of(db: Path) -> list[tuple]:
+    connection = sqlite3.connect(db)
+    try:
+        return connection.execute("SELECT status, new FROM crawls").fetchall()
+    finally:
+        connection.close()
