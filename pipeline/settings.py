@@ -70,6 +70,9 @@ TWISTED_DNS_RESOLVER = "pipeline.middlewares.PrivateAddressResolver"
 DOWNLOADER_MIDDLEWARES = {
     # first of all: no request, robots.txt included, to a private address not named
     "pipeline.middlewares.PrivateAddressMiddleware": 50,
+    # Scrapy's, with every request that comes while robots.txt is fetched waiting for it
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "pipeline.middlewares.RobotsTxtMiddleware": 100,
     # next to the downloader: it sees responses before redirects, retries and decompression
     "pipeline.capture.WarcCaptureMiddleware": 950,
     # hostile sites (pipeline/middlewares.py); each has a BLOGARCHIVE_..._ENABLED switch

@@ -262,3 +262,23 @@ def test_a_post_page_shows_the_archived_copy_of_each_picture(
         assert site.get("/-/picture/999999?db=archive").status_code == 404
     finally:
         site.close()
+
+
+def test_a_picture_host_that_disallows_everything_gets_no_request(
+    picture_blog: PictureBlog, archive_path: Path
+) -> None:
+    """The pictures of a host are asked for together, before its robots.txt is read: every one
+    of them waits for it (Scrapy 2.19 let all but the first through)."""
+    picture_blog.pictures.pages["/robots.txt"] = (
+        200,
+        {"Content-Type": "text/plain"},
+        b"User-agent: *\nDisallow: /\n",
+    )
+    names = [f"tern-{n}.png" for n in range(8)]
+    for name in names:
+        picture_blog.pictures.pages[f"/{name}"] = (200, {"Content-Type": "image/png"}, b"\x89PNG")
+    title, sentence, _ = PictureBlog.POSTS["kestrel"]
+    picture_blog.blog.pages["/notes/kestrel/"] = picture_blog.post_page(title, sentence, names)
+    crawl(picture_blog, archive_path)
+    assert set(picture_captures(archive_path, picture_blog)) == {"robots.txt"}
+    assert all("robots.txt" in error for error in picture_failures(archive_path).values())
