@@ -62,7 +62,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.items import FailureItem, FetchState, PageItem, PostItem, PostStatusItem, SourceItem
+from pipeline.items import (
+    FailureItem,
+    FetchState,
+    PageItem,
+    PictureItem,
+    PostItem,
+    PostStatusItem,
+    SourceItem,
+)
 from pipeline.pipelines import ItemWriter, SourceRun, dropped_page_failure, finished_status
 from pipeline.store import Archive, utcnow
 from pipeline.warc import DEFAULT_GZIP_LEVEL, Exchange, RollingWarcWriter, WarcError
@@ -73,7 +81,7 @@ ITEMS_KEY = "blogarchive:items"
 PROCESSING_KEY = "blogarchive:items:processing"
 RUN_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 ITEM_TYPES: dict[str, type] = {
-    cls.__name__: cls for cls in (PostItem, FailureItem, PostStatusItem, SourceItem)
+    cls.__name__: cls for cls in (PostItem, FailureItem, PostStatusItem, SourceItem, PictureItem)
 }
 
 
@@ -619,7 +627,7 @@ class RedisPushPipeline:
             self.stats.inc_value("blogarchive/redis/items_pushed")
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, PostItem | FailureItem | PostStatusItem | SourceItem):
+        if isinstance(item, PostItem | FailureItem | PostStatusItem | SourceItem | PictureItem):
             self.push(item)
         return item
 
@@ -899,9 +907,9 @@ class Ingester:
         self.capture_ids[capture.key] = capture_id
         self.stats.inc_value(f"blogarchive/ingest/captures/{record_type}")
 
-    def _link_capture(self, item: PostItem) -> None:
-        """Give a post the id of the capture its worker pushed before it; after a restart of
-        the ingester (the key forgotten), the newest capture of its address."""
+    def _link_capture(self, item: PostItem | PictureItem) -> None:
+        """Give a post (a picture) the id of the capture its worker pushed before it; after a
+        restart of the ingester (the key forgotten), the newest capture of its address."""
         if item.capture_id is not None or not item.capture_key:
             return
         item.capture_id = self.capture_ids.pop(item.capture_key, None)
@@ -966,7 +974,7 @@ class Ingester:
         if isinstance(item, PushedCapture):
             self._store_capture(item)
             return None
-        if isinstance(item, PostItem):
+        if isinstance(item, PostItem | PictureItem):
             self._link_capture(item)
         source_run = self._run(
             run, item["source_url"] if isinstance(item, dict) else item.source_url

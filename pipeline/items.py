@@ -47,6 +47,23 @@ class PostItem:
     fetch: FetchState = field(default_factory=lambda: FetchState())
     capture_id: int | None = None
     capture_key: str | None = None
+    # the addresses of the pictures its HTML shows, to be tied to it in `post_pictures`
+    # (filled by `PicturePipeline`; empty when pictures are not kept)
+    pictures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PictureItem:
+    """A picture of one or more posts, fetched: `capture_id` (or a distributed worker's
+    `capture_key`) is its WARC capture when it came back as a picture; otherwise `error` says
+    why it is not kept (HTTP 404, not a picture, too big...)."""
+
+    url: str
+    source_url: str
+    post_url: str = ""
+    capture_id: int | None = None
+    capture_key: str | None = None
+    error: str = ""
 
 
 @dataclass

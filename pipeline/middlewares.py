@@ -37,11 +37,16 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.robotstxt import (
+    RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware,
+)
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.resolver import CachingHostnameResolver, CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import get_meta_refresh
+from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolutionReceiver
 from zope.interface import implementer
@@ -295,6 +300,31 @@ class BudgetMiddleware:
         self.stats.inc_value("blogarchive/budget/hit")
         logger.warning("%s: %s", source, message)
         raise FetchRefused(message, stage="discover")
+
+
+# ---------------------------------------------------------------- robots.txt, waited for
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, with every request that arrives while its host's
+    robots.txt is being fetched held until it is read. Scrapy 2.19 awaits the one shared
+    Deferred from each such request; the first awaiter's callback returns None, so the
+    second and later requests were given no rules and let through: the pictures of a post,
+    asked for together from an image host, were fetched against its `Disallow`. Each waiter
+    now has a Deferred of its own, fed by a callback that passes the rules on."""
+
+    async def robot_parser(self, request: Request) -> Any:
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        waiter: Deferred = Deferred()
+
+        def relay(result: Any) -> Any:
+            waiter.callback(result)
+            return result
+
+        pending.addCallback(relay)
+        return await maybe_deferred_to_future(waiter)
 
 
 # ---------------------------------------------------------------- robots.txt errors

@@ -21,7 +21,15 @@ from twisted.internet import task
 
 from pipeline.capture import WARC_ERROR_STAT
 from pipeline.extraction import ExtractionError, LoginWall
-from pipeline.items import FailureItem, PageItem, PostItem, PostStatusItem, SourceItem
+from pipeline.items import (
+    FailureItem,
+    PageItem,
+    PictureItem,
+    PostItem,
+    PostStatusItem,
+    SourceItem,
+)
+from pipeline.pictures import DEFAULT_PER_POST, picture_urls
 from pipeline.runlock import LockError, LockHeld, RunLock
 from pipeline.store import (
     Archive,
@@ -169,6 +177,94 @@ class ExtractPipeline:
             capture_id=item.capture_id,
             capture_key=item.capture_key,
         )
+
+
+class PicturePipeline:
+    """Keeps the pictures each post shows (`BLOGARCHIVE_PICTURES_ENABLED`, default on).
+
+    For each extracted post it reads the `<img src>` of its HTML rendition (at most
+    `BLOGARCHIVE_PICTURES_PER_POST`, in order), notes them on the item (`PostItem.pictures`:
+    `StorePipeline` ties them to the post in `post_pictures`) and schedules, through the
+    engine, one request per picture not already captured by an earlier run (a picture many
+    posts share is fetched once in a run: Scrapy's duplicate filter drops the other requests). The
+    spider's `parse_picture` turns the answer into a `PictureItem` (captured by
+    `WarcCaptureMiddleware` like every response) or a failure. Needs WARC captures: with
+    `BLOGARCHIVE_WARC_ENABLED` off it is off too. Stats under `blogarchive/pictures/...`.
+    """
+
+    def __init__(self, crawler: Any, db_path: str, per_post: int):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.db_path = db_path
+        self.per_post = per_post
+        self.archive: Archive | None = None
+        self.archive_tried = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> PicturePipeline:
+        settings = crawler.settings
+        if not settings.getbool("BLOGARCHIVE_PICTURES_ENABLED", True):
+            raise NotConfigured("BLOGARCHIVE_PICTURES_ENABLED is off")
+        if not settings.getbool("BLOGARCHIVE_WARC_ENABLED", True):
+            logger.info("the posts' pictures are not kept: WARC captures are off")
+            raise NotConfigured("BLOGARCHIVE_WARC_ENABLED is off")
+        per_post = settings.getint("BLOGARCHIVE_PICTURES_PER_POST", DEFAULT_PER_POST)
+        if per_post <= 0:
+            raise NotConfigured("BLOGARCHIVE_PICTURES_PER_POST is 0")
+        return cls(crawler, settings.get("BLOGARCHIVE_DB") or "", per_post)
+
+    def close_spider(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+            self.archive = None
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PostItem):
+            return item
+        urls = picture_urls(item.record.get("html"), self.per_post + 1)
+        if len(urls) > self.per_post:
+            self.stats.inc_value("blogarchive/pictures/per_post_cap_hit")
+            logger.info(
+                "%s: shows more than %d pictures; the first %d are kept "
+                "(BLOGARCHIVE_PICTURES_PER_POST)",
+                item.url,
+                self.per_post,
+                self.per_post,
+            )
+            urls = urls[: self.per_post]
+        item.pictures = urls
+        spider = self.crawler.spider
+        if not hasattr(spider, "picture_request"):
+            return item
+        for url in urls:
+            # a picture several posts show is asked for by each, and fetched once: Scrapy's
+            # duplicate filter drops the later requests (no set of addresses kept here, which
+            # would grow with the blog)
+            if self._archived(url):
+                self.stats.inc_value("blogarchive/pictures/already_archived")
+                continue
+            self.stats.inc_value("blogarchive/pictures/requested")
+            self.crawler.engine.crawl(spider.picture_request(url, item.url, item.source_url))
+        return item
+
+    def _archived(self, url: str) -> bool:
+        """Whether an earlier run captured this picture (read from the archive, read-only:
+        `StorePipeline` is the one writer). A distributed worker has no archive: its
+        pictures are fetched every run, and the ingester writes a revisit for one that has
+        not changed."""
+        if not self.archive_tried:
+            self.archive_tried = True
+            if self.db_path:
+                try:
+                    self.archive = Archive(self.db_path, readonly=True)
+                except ArchiveError as error:
+                    logger.info("no archive to look pictures up in: %s", error)
+        if self.archive is None:
+            return False
+        try:
+            return self.archive.picture_capture(url) is not None
+        except (ArchiveError, sqlite3.Error):
+            return False
 
 
 @dataclass
@@ -468,7 +564,7 @@ class StorePipeline:
     # -- items
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, PostItem | FailureItem | PostStatusItem | SourceItem):
+        if isinstance(item, PostItem | FailureItem | PostStatusItem | SourceItem | PictureItem):
             self._queue(item)
         elif isinstance(item, PageItem):  # the extraction pipeline is off
             self.pages_not_extracted[item.source_url] = (
@@ -569,6 +665,8 @@ class ItemWriter:
                 self._store_status(item, run)
             elif isinstance(item, FailureItem):
                 self.failure(item.url, item.source_url, item.stage, item.error, fatal=item.fatal)
+            elif isinstance(item, PictureItem):
+                self._store_picture(item, run)
             elif isinstance(item, SourceItem) and run:
                 self.archive.update_source(run.source_id, platform=item.platform, title=item.title)
         except (ArchiveError, sqlite3.IntegrityError, sqlite3.InterfaceError) as error:
@@ -597,10 +695,35 @@ class ItemWriter:
             last_modified=item.fetch.last_modified,
             capture_id=item.capture_id,
         )
+        if item.pictures:
+            self.archive.link_pictures(result.post_id, item.pictures, item.fetched_at or None)
         self.stats.inc_value(f"blogarchive/posts/{result.outcome}")
         if run:
             run.found += 1
             setattr(run, result.outcome, getattr(run, result.outcome) + 1)
+
+    def _store_picture(self, item: PictureItem, run: SourceRun | None) -> None:
+        """A fetched picture: tied to every post showing it that has no copy of it yet; or,
+        when it could not be kept, a `failures` row (stage `picture`). The post is archived
+        either way, and a picture that failed is asked for again by the next run. Not
+        counted in the run's `failed`, which counts posts."""
+        if item.error or item.capture_id is None:
+            self.stats.inc_value("blogarchive/pictures/failed")
+            message = (
+                f"picture of {item.post_url}: {item.error or 'not captured'}; the post is "
+                "archived with a link to it"
+            )
+            logger.warning("%s: %s", item.url, message)
+            self.archive.record_failure(
+                item.url,
+                "picture",
+                message,
+                source_id=run.source_id if run else None,
+                crawl_id=run.crawl_id if run else None,
+            )
+            return
+        self.archive.record_picture(item.url, item.capture_id)
+        self.stats.inc_value("blogarchive/pictures/archived")
 
     def _store_status(self, item: PostStatusItem, run: SourceRun | None) -> None:
         self.stats.inc_value(f"blogarchive/posts/{item.status}")

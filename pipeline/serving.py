@@ -219,6 +219,12 @@ def capture_path(
     return datasette.urls.path(f"/-/capture/{capture_id}{suffix}?{urlencode({'db': database})}")
 
 
+def picture_path(datasette: Datasette, database: str, capture_id: int | str) -> str:
+    """The address of an archived picture (archive/plugins/captures.py's ``/-/picture/ID``)
+    in the archive `database`."""
+    return datasette.urls.path(f"/-/picture/{capture_id}?{urlencode({'db': database})}")
+
+
 def is_archive(datasette: Datasette) -> bool:
     """Whether this Datasette serves archives (see archive_block)."""
     return archive_block(datasette) is not None

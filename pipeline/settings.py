@@ -51,6 +51,12 @@ BLOGARCHIVE_WARC_ENABLED = True
 BLOGARCHIVE_WARC_DIR = ""
 BLOGARCHIVE_WARC_MAX_SIZE = 1_000_000_000
 BLOGARCHIVE_WARC_GZIP_LEVEL = 6
+# The pictures each stored post shows (pipeline/pictures.py): fetched once, captured as WARC
+# records like every response and tied to the post in `post_pictures`; at most
+# BLOGARCHIVE_PICTURES_PER_POST per post, none larger than BLOGARCHIVE_PICTURE_MAX_SIZE bytes.
+BLOGARCHIVE_PICTURES_ENABLED = True
+BLOGARCHIVE_PICTURES_PER_POST = 50
+BLOGARCHIVE_PICTURE_MAX_SIZE = 20 * 1024 * 1024
 # `blogarchive crawl --redis` (pipeline/distributed.py): a worker exits once the run's queue was
 # empty and no other worker busy this many seconds; a run's Redis keys expire this many
 # seconds after a worker closed.
@@ -64,6 +70,9 @@ TWISTED_DNS_RESOLVER = "pipeline.middlewares.PrivateAddressResolver"
 DOWNLOADER_MIDDLEWARES = {
     # first of all: no request, robots.txt included, to a private address not named
     "pipeline.middlewares.PrivateAddressMiddleware": 50,
+    # Scrapy's, with every request that comes while robots.txt is fetched waiting for it
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "pipeline.middlewares.RobotsTxtMiddleware": 100,
     # next to the downloader: it sees responses before redirects, retries and decompression
     "pipeline.capture.WarcCaptureMiddleware": 950,
     # hostile sites (pipeline/middlewares.py); each has a BLOGARCHIVE_..._ENABLED switch
@@ -130,6 +139,7 @@ TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = {
     "pipeline.pipelines.ExtractPipeline": 300,
+    "pipeline.pipelines.PicturePipeline": 700,
     "pipeline.pipelines.StorePipeline": 800,
 }
 

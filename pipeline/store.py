@@ -793,6 +793,28 @@ def _year_of_published(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration("019_post_pictures")
+def _post_pictures(db: sqlite_utils.Database) -> None:
+    """The pictures each post shows (the `<img src>` of its HTML rendition, any version), each
+    tied to the WARC capture of the picture once the crawl has fetched it (`capture_id`, NULL
+    until then or when it could not be fetched): a post keeps its pictures when the blog or
+    its image host goes away (pipeline/pictures.py). Nothing else changes."""
+    db.executescript(
+        """
+        CREATE TABLE post_pictures (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts(id),
+            url TEXT NOT NULL,
+            capture_id INTEGER REFERENCES captures(id),
+            first_seen TEXT NOT NULL,
+            UNIQUE (post_id, url)
+        );
+        CREATE INDEX post_pictures_url ON post_pictures(url, capture_id);
+        CREATE INDEX post_pictures_capture_id ON post_pictures(capture_id);
+        """
+    )
+
+
 def _keeps_stored(name: str, stored: Any, new: Any, stored_source: str | None = None) -> bool:
     """Whether a post's stored metadata value stays when it is saved again: this extraction
     did not find the value, or found the same date no more precisely (another time zone's
@@ -1797,6 +1819,54 @@ class Archive:
                     "hints": json.dumps(dict(hints), ensure_ascii=False) if hints else None,
                 },
             )
+
+    # -- pictures (pipeline/pictures.py)
+
+    def picture_capture(self, url: str) -> int | None:
+        """The capture holding the picture at this address, when the crawl has fetched it
+        (for any post); None otherwise."""
+        row = self.conn.execute(
+            "SELECT max(capture_id) FROM post_pictures WHERE url = ? AND capture_id IS NOT NULL",
+            [url],
+        ).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    def link_pictures(self, post_id: int, urls: Iterable[str], seen_at: str | None = None) -> int:
+        """Tie a post to the pictures its HTML shows (`post_pictures`), each to its capture
+        when the crawl already holds one; a picture already tied to the post stays as it is.
+        Returns how many were tied to it now."""
+        now = seen_at or utcnow()
+        added = 0
+        with self._write():
+            for url in dict.fromkeys(urls):
+                cursor = self.conn.execute(
+                    "INSERT OR IGNORE INTO post_pictures (post_id, url, capture_id, first_seen) "
+                    "VALUES (?, ?, ?, ?)",
+                    [post_id, url, self.picture_capture(url), now],
+                )
+                added += cursor.rowcount
+                if not cursor.rowcount:  # tied before the picture was fetched: now, if it was
+                    self.conn.execute(
+                        "UPDATE post_pictures SET capture_id = ? "
+                        "WHERE post_id = ? AND url = ? AND capture_id IS NULL",
+                        [self.picture_capture(url), post_id, url],
+                    )
+        return added
+
+    def record_picture(self, url: str, capture_id: int) -> int:
+        """The picture at `url` was captured (`capture_id`): every post that shows it and has
+        no capture of it yet gets this one. Returns how many posts did."""
+        with self._write():
+            return self.conn.execute(
+                "UPDATE post_pictures SET capture_id = ? WHERE url = ? AND capture_id IS NULL",
+                [capture_id, url],
+            ).rowcount
+
+    def post_pictures(self, post_id: int) -> list[dict[str, Any]]:
+        """The pictures of a post, in the order they were tied to it, with their captures."""
+        return list(
+            self.db.query("SELECT * FROM post_pictures WHERE post_id = ? ORDER BY id", [post_id])
+        )
 
     def capture(self, capture_id: int) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM captures WHERE id = ?", [capture_id]))

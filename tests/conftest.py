@@ -334,3 +334,100 @@ def datasette_command(
         template_dir=str(archive / "templates") if template_dir else None,
         settings=settings or {},
     )
+
+
+class PictureBlog:
+    """A small blog (an RSS feed and three posts) whose posts show pictures kept on an image
+    host of its own (a second loopback server): `kestrel.png` in one post, `estuary-map.png`
+    shared by two, in the second post a picture that is gone (404) and one that answers with
+    a web page, in the third a drawing (SVG, with a script in it). A theme picture (the sidebar's) is on every page, outside the article."""
+
+    POSTS = {
+        "kestrel": (
+            "The kestrel on the gasholder",
+            "Every morning this week a kestrel has hung over the old gasholder frame.",
+            ["kestrel.png", "estuary-map.png"],
+        ),
+        "heron": (
+            "A heron in the tidal pool",
+            "At low water a grey heron stands in the pool below the sluice gate.",
+            ["estuary-map.png", "gone.png", "a-page.png"],
+        ),
+        "wren": (
+            "Wren song at the allotments",
+            "A wren sang from the compost heap for the whole of the afternoon.",
+            ["wren-song.svg"],
+        ),
+    }
+
+    SVG = (
+        b"<svg xmlns='http://www.w3.org/2000/svg' width='20' height='10'>"
+        b"<script>alert('svg ran')</script><rect width='20' height='10'/></svg>"
+    )
+
+    def __init__(self, make_site: Callable[[dict], StaticSite]):
+        from pipeline.demo.server import tiny_png
+
+        self.kestrel = tiny_png(40, 30, (176, 120, 64))
+        self.estuary_map = tiny_png(24, 16, (64, 120, 176))
+        self.pictures = make_site(
+            {
+                "/kestrel.png": (200, {"Content-Type": "image/png"}, self.kestrel),
+                "/estuary-map.png": (200, {"Content-Type": "image/png"}, self.estuary_map),
+                "/a-page.png": html_page("<p>Hotlinking is not allowed.</p>", "Refused"),
+                "/sidebar.png": (200, {"Content-Type": "image/png"}, tiny_png()),
+                "/wren-song.svg": (200, {"Content-Type": "image/svg+xml"}, self.SVG),
+            }
+        )
+        self.blog = make_site({})
+        for slug, (title, sentence, pictures) in self.POSTS.items():
+            self.blog.pages[f"/notes/{slug}/"] = self.post_page(title, sentence, pictures)
+        items = "".join(
+            f"<item><title>{title}</title><link>{self.post_url(slug)}</link>"
+            f"<pubDate>Mon, 0{n} Sep 2025 08:00:00 +0000</pubDate></item>"
+            for n, (slug, (title, _, _)) in enumerate(self.POSTS.items(), 1)
+        )
+        self.blog.pages["/feed.xml"] = (
+            200,
+            {"Content-Type": "application/rss+xml"},
+            f"<?xml version='1.0'?><rss version='2.0'><channel><title>Estuary notes</title>"
+            f"{items}</channel></rss>".encode(),
+        )
+        self.blog.pages["/"] = html_page(
+            "<h1>Estuary notes</h1><link rel='alternate' type='application/rss+xml' "
+            "href='/feed.xml'>",
+            "Estuary notes",
+        )
+
+    def picture_url(self, name: str) -> str:
+        return self.pictures.url + name
+
+    def post_url(self, slug: str) -> str:
+        return f"{self.blog.url}notes/{slug}/"
+
+    def post_page(self, title: str, sentence: str, pictures: list[str]) -> tuple:
+        figures = "".join(
+            f"<p>{sentence} Seen from the sea wall, picture {n}.</p>"
+            f"<figure><img src='{self.picture_url(name)}' alt='{name}'>"
+            f"<figcaption>Photograph {n} of the walk.</figcaption></figure>"
+            for n, name in enumerate(pictures, 1)
+        )
+        return (
+            200,
+            {"Content-Type": "text/html; charset=utf-8"},
+            (
+                f"<!DOCTYPE html><html lang='en'><head><title>{title}</title>"
+                "<meta property='og:type' content='article'>"
+                "<link rel='alternate' type='application/rss+xml' href='/feed.xml'></head><body>"
+                f"<aside><img src='{self.picture_url('sidebar.png')}' alt='the author'></aside>"
+                f"<article><h1>{title}</h1><p>{sentence}</p>{figures}"
+                f"<p>{sentence} The tide turned at noon and we walked home.</p>"
+                f"<p>{sentence} Next week the count starts again at dawn.</p></article>"
+                "</body></html>"
+            ).encode(),
+        )
+
+
+@pytest.fixture
+def picture_blog(static_site: Callable[[dict], StaticSite]) -> PictureBlog:
+    return PictureBlog(static_site)

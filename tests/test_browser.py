@@ -22,7 +22,7 @@ from urllib.parse import quote_plus
 import feedparser
 import pytest
 
-from conftest import ARTIFACTS, clutter_lines, rows, serve_archive
+from conftest import ARTIFACTS, LOOPBACK, clutter_lines, rows, run_blogarchive, serve_archive
 
 XSS_TITLE = "The embed that broke the page"
 # Stored again in the copy's posts.html, as if they had slipped past the ingest sanitiser.
@@ -781,3 +781,31 @@ def test_right_to_left_posts_read_right_to_left(researched: dict, watched: Watch
     assert page.locator("li.archive-result .archive-snippet").first.evaluate(direction) == "rtl"
     assert page.locator(".archive-result-count").evaluate(direction) == "ltr"
     assert watched.errors == []
+
+
+def test_a_post_shows_its_archived_pictures_after_their_host_is_gone(
+    picture_blog: Any, tmp_path: Any, watched: Watched
+):
+    """The pictures of a post come from the archive: with the blog and its image host
+    stopped, the post page still shows them (and an archived SVG is not run)."""
+    db = tmp_path / "pictures.db"
+    result = run_blogarchive("crawl", picture_blog.blog.url, "--db", str(db), *LOOPBACK)
+    assert result.returncode == 0, result.stderr[-2000:]
+    picture_blog.pictures.stop()
+    picture_blog.blog.stop()
+    ids = {r["url"]: r["id"] for r in rows(db, "select id, url from posts")}
+    with serve_archive(db) as base:
+        page = watched.page
+        watched.goto(f"{base}/{db.stem}/posts/{ids[picture_blog.post_url('kestrel')]}")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.archive-body img')].every(i => i.complete)"
+        )
+        shown = page.locator(".archive-body img").evaluate_all(
+            "images => images.map(i => [i.getAttribute('src'), i.naturalWidth, i.naturalHeight])"
+        )
+        assert [(w, h) for _, w, h in shown] == [(40, 30), (24, 16)], shown
+        assert all(src.startswith("/-/picture/") for src, _, _ in shown), shown
+        _screenshot(page, "post-pictures.png")
+        watched.goto(f"{base}/{db.stem}/posts/{ids[picture_blog.post_url('wren')]}")
+        page.wait_for_load_state("load")
+        assert watched.dialogs == []

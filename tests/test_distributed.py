@@ -151,6 +151,14 @@ def test_three_workers_one_ingester_archive_every_post_once(
     # `captures` and linked from the post versions, as a single process would have kept them
     check_captures(db, sorted((tmp_path / "warc").glob("*.warc.gz")))
     assert captured_pages(db) == captured_pages(single_db)
+    # the posts' pictures are kept as a single process keeps them, each tied to its capture
+    pictures = (
+        "SELECT posts.url, post_pictures.url AS picture, captures.status, captures.mime "
+        "FROM post_pictures JOIN posts ON posts.id = post_pictures.post_id "
+        "LEFT JOIN captures ON captures.id = post_pictures.capture_id ORDER BY 1, 2"
+    )
+    assert rows(db, pictures) == rows(single_db, pictures)
+    assert [r["mime"] for r in rows(db, pictures) if r["status"] == 200] == ["image/png"] * 2
     # the ingester is idempotent: a second drain of an empty queue changes nothing
     _ingest(redis_url, db)
     assert rows(db, ROWS) == archived

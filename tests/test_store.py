@@ -1137,3 +1137,60 @@ def test_times_a_re_extraction_recorded_in_the_warc_form_are_upgraded_to_the_arc
         assert [{k: v for k, v in r.items() if k not in unchanged} for r in after[table]] == [
             {k: v for k, v in r.items() if k not in unchanged} for r in table_rows
         ]
+
+
+def test_post_pictures_schema_and_links(archive_path: Path) -> None:
+    """`post_pictures` ties a post to each picture it shows and, once fetched, to the
+    picture's capture; a picture shared by two posts is one capture for both."""
+    with Archive(archive_path) as archive:
+        assert columns(archive, "post_pictures") == [
+            "id",
+            "post_id",
+            "url",
+            "capture_id",
+            "first_seen",
+        ]
+        first = archive.save_post(RECORD).post_id
+        second = archive.save_post({**RECORD, "url": RECORD["url"] + "?p=2"}).post_id
+        shared, own = "https://cdn.example/shared.png", "https://cdn.example/own.png"
+        assert archive.link_pictures(first, [shared, own, shared], "2026-01-01T00:00:00+00:00") == 2
+        assert archive.picture_capture(shared) is None
+        capture = archive.record_capture(
+            url=shared, warc_file="warc/a.warc.gz", offset=0, length=10, digest="sha1:X",
+            status=200, mime="image/png", fetched_at="2026-01-01T00:00:01Z",
+        )  # fmt: skip
+        assert archive.record_picture(shared, capture) == 1
+        # a post tied to it later gets the same capture at once
+        assert archive.link_pictures(second, [shared]) == 1
+        assert archive.link_pictures(first, [shared]) == 0  # already tied: unchanged
+        pictures = {
+            (r["post_id"], r["url"]): r["capture_id"]
+            for r in rows(archive_path, "SELECT * FROM post_pictures")
+        }
+        assert pictures == {(first, shared): capture, (first, own): None, (second, shared): capture}
+
+
+def test_an_archive_from_before_post_pictures_is_upgraded_without_losing_anything(
+    archive_path: Path,
+) -> None:
+    with Archive(archive_path) as archive:
+        source = archive.add_source("https://quietrails.example/")
+        archive.save_post(RECORD, source_id=source)
+        archive.save_post({**RECORD, "text": RECORD["text"] + " A new line."}, source_id=source)
+        archive.record_failure("https://quietrails.example/x", "fetch", "HTTP 500")
+        with archive.transaction():
+            archive.conn.execute("DROP TABLE post_pictures")
+            archive.conn.execute("DELETE FROM _migrations WHERE name = '019_post_pictures'")
+    tables = [
+        r["name"]
+        for r in rows(archive_path, "SELECT name FROM sqlite_master WHERE type = 'table'")
+        if r["name"] != "_migrations"
+    ]
+    assert "post_pictures" not in tables
+    before = {table: rows(archive_path, f"SELECT * FROM [{table}]") for table in tables}
+    with Archive(archive_path):
+        pass
+    assert {table: rows(archive_path, f"SELECT * FROM [{table}]") for table in tables} == before
+    assert rows(archive_path, "SELECT count(*) AS n FROM post_pictures") == [{"n": 0}]
+    names = [r["name"] for r in rows(archive_path, "SELECT name FROM _migrations")]
+    assert names[-1] == "019_post_pictures"

@@ -55,6 +55,7 @@ from pipeline.serving import (
     archive_block,
     capture_path,
     is_archive,
+    picture_path,
 )
 from pipeline.urls import http_url
 
@@ -104,14 +105,24 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-def sanitise(html: object) -> Markup:
-    """Stored post HTML, cleaned with nh3 and marked safe for the template."""
+def sanitise(html: object, pictures: dict[str, str] | None = None) -> Markup:
+    """Stored post HTML, cleaned with nh3 and marked safe for the template. `pictures` maps
+    a picture's address to the archive's own copy of it (``/-/picture/ID?db=DB``): an
+    ``<img>`` showing an archived picture loads it from the archive, not from the blog."""
     if html is None or html == "":
         return Markup("")
+    attribute_filter = _attribute_filter
+    if pictures:
+
+        def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+            if tag == "img" and attribute == "src" and value.strip() in pictures:
+                return pictures[value.strip()]
+            return _attribute_filter(tag, attribute, value)
+
     cleaned = nh3.clean(
         str(html),
         clean_content_tags=DROP_WITH_CONTENT,
-        attribute_filter=_attribute_filter,
+        attribute_filter=attribute_filter,
         url_schemes=LINK_SCHEMES,
         link_rel="nofollow noopener noreferrer",
         strip_comments=True,
@@ -223,6 +234,7 @@ async def _post_context(datasette, database, request) -> dict:
     published = post.get("published") or ""
     updated = post.get("updated") or ""
     versions, capture_id = await _versions(datasette, db, database, post["id"])
+    pictures = await _archived_pictures(datasette, db, database, post["id"])
     return {
         "archive_post": {
             **post,
@@ -236,7 +248,7 @@ async def _post_context(datasette, database, request) -> dict:
             "site_href": f"{table_url}?site={quote_plus(post['site'])}",
             "published_date": published[:10],
             "updated_date": updated[:10] if updated[:10] != published[:10] else "",
-            "body_html": await asyncio.to_thread(sanitise, post.get("html")),
+            "body_html": await asyncio.to_thread(sanitise, post.get("html"), pictures),
             "original_url": http_url(post.get("url")),
             "published_from": _date_source(post.get("published_source")),
             "updated_from": _date_source(post.get("updated_source")),
@@ -248,6 +260,20 @@ async def _post_context(datasette, database, request) -> dict:
         "archive_comments_href": f"{datasette.urls.table(database, 'comments')}"
         f"?post_id={post['id']}",
     }
+
+
+async def _archived_pictures(datasette, db, database: str, post_id: int) -> dict[str, str]:
+    """Each picture of the post the crawl archived (``post_pictures`` with a capture): its
+    address on the blog -> the archive's copy (archive/plugins/captures.py). Empty for an
+    archive made before pictures were kept."""
+    if not await db.table_exists("post_pictures"):
+        return {}
+    rows = await db.execute(
+        "select url, max(capture_id) from post_pictures "
+        "where post_id = ? and capture_id is not null group by url",
+        [post_id],
+    )
+    return {row[0]: picture_path(datasette, database, row[1]) for row in rows.rows}
 
 
 async def _version_context(datasette, database, request) -> dict:

@@ -7,6 +7,12 @@
   whose ``sandbox`` directive has no ``allow-scripts`` and which loads nothing (no scripts,
   images, fonts or frames from the original site), ``nosniff`` and ``no-referrer``. Anything
   that is not HTML is served as ``text/plain``.
+- ``/-/picture/<id>``: a picture a post shows, as the crawl captured it (a capture that
+  ``post_pictures`` ties to a post; any other is "not found"): a raster picture (PNG, JPEG,
+  GIF, WebP, AVIF, BMP, icon) with its own type, anything else (SVG, which can hold script,
+  or a type the server made up) as ``application/octet-stream`` with
+  ``Content-Disposition: attachment``, a download nothing renders; always ``nosniff`` and a
+  ``Content-Security-Policy`` that runs and loads nothing (``sandbox; default-src 'none'``).
 
 The capture is looked up in the ``captures`` table of the database named by ``?db=`` or the
 first served database that has one; its WARC file is read at the recorded offset
@@ -22,7 +28,8 @@ from pathlib import Path
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from pipeline.serving import capture_path
+from pipeline.pictures import served_type
+from pipeline.serving import capture_path, picture_path
 from pipeline.warc import WarcError, read_record
 
 RAW_CSP = (
@@ -33,6 +40,7 @@ PAGE_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; img-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
+PICTURE_CSP = "sandbox; default-src 'none'; base-uri 'none'; form-action 'none'"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_REDIRECTS = 20
 SQLITE_MAX_INT = 2**63 - 1
@@ -43,6 +51,7 @@ def register_routes():
     return [
         (r"^/-/capture/(?P<id>[^/]+)$", capture_page),
         (r"^/-/capture/(?P<id>[^/]+)/raw$", capture_raw),
+        (r"^/-/picture/(?P<id>[^/]+)$", picture),
     ]
 
 
@@ -154,6 +163,39 @@ async def capture_raw(datasette, request):
     )
 
 
+async def _is_picture(datasette, name: str, capture_id: int) -> bool:
+    """Whether a post shows this capture as one of its pictures (``post_pictures``)."""
+    db = datasette.get_database(name)
+    if not await db.table_exists("post_pictures"):
+        return False
+    rows = await db.execute(
+        "select 1 from post_pictures where capture_id = ? limit 1", [capture_id]
+    )
+    return bool(rows.rows)
+
+
+async def picture(datasette, request):
+    """A post's picture as the crawl captured it: a raster picture with its own type,
+    anything else only as a download (see the module's docstring)."""
+    loaded = await _load(datasette, request)
+    if loaded is None or loaded[4] is None:
+        return _not_found("No such picture, or its WARC file cannot be read.")
+    name, capture, _original, _own, payload = loaded
+    if not await _is_picture(datasette, name, capture["id"]) or payload.status != 200:
+        return _not_found("No such picture.")
+    headers = {
+        "Content-Security-Policy": PICTURE_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "private, max-age=86400",
+    }
+    content_type = served_type(payload.mime)
+    if content_type is None:
+        content_type = "application/octet-stream"
+        headers["Content-Disposition"] = f'attachment; filename="picture-{capture["id"]}"'
+    return Response(payload.payload, status=200, content_type=content_type, headers=headers)
+
+
 async def capture_page(datasette, request):
     loaded = await _load(datasette, request)
     if loaded is None:
@@ -204,9 +246,21 @@ async def capture_page(datasette, request):
                 f"<iframe sandbox src='{escape(raw)}' title='captured page' "
                 "referrerpolicy='no-referrer'></iframe>"
             )
-        parts.append(
-            f"<h2>Source</h2><p><a href='{escape(raw)}'>as captured</a>, "
-            f"{len(payload.payload):,} bytes</p><pre>{escape(_text(payload))}</pre>"
-        )
+        if payload.mime.startswith("image/"):  # a post's picture: bytes, not text
+            picture_href = picture_path(datasette, name, capture_id)
+            shown = (
+                f"<img src='{escape(picture_href)}' alt='the captured picture'>"
+                if served_type(payload.mime) and await _is_picture(datasette, name, capture_id)
+                else ""
+            )
+            parts.append(
+                f"<h2>Picture</h2><p><a href='{escape(raw)}'>as captured</a>, "
+                f"{escape(payload.mime)}, {len(payload.payload):,} bytes</p>{shown}"
+            )
+        else:
+            parts.append(
+                f"<h2>Source</h2><p><a href='{escape(raw)}'>as captured</a>, "
+                f"{len(payload.payload):,} bytes</p><pre>{escape(_text(payload))}</pre>"
+            )
     parts.append("</body></html>")
     return Response.html("".join(parts), headers={"Content-Security-Policy": PAGE_CSP})

@@ -99,22 +99,26 @@ def _digits(seed: str, n: int = 20) -> str:
     return str(h)[:n]
 
 
-def _tiny_png() -> bytes:
+def tiny_png(
+    width: int = 4, height: int = 1, colour: tuple[int, int, int] = (200, 216, 192)
+) -> bytes:
+    """A PNG of one colour, made here (the demo's pictures, the tests' too)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         c = struct.pack(">I", len(data)) + kind + data
         return c + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    raw = b"\x00" + b"\xc8\xd8\xc0" * 4
-    ihdr = struct.pack(">IIBBBBB", 4, 1, 8, 2, 0, 0, 0)
+    raw = (b"\x00" + bytes(colour) * width) * height
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(raw * 1))
+        + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
 
 
-PNG = _tiny_png()
+PNG = tiny_png()
 
 
 def body_html_of(post: DemoPost) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
@@ -29,8 +29,16 @@ from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
 from pipeline import discovery
 from pipeline.extraction import ExtractionError, more_comment_pages, read_comment_page
-from pipeline.items import FailureItem, FetchState, PageItem, PostStatusItem, SourceItem
+from pipeline.items import (
+    FailureItem,
+    FetchState,
+    PageItem,
+    PictureItem,
+    PostStatusItem,
+    SourceItem,
+)
 from pipeline.middlewares import BudgetSpent, FetchRefused
+from pipeline.pictures import DEFAULT_MAX_SIZE, is_picture_type, media_type
 from pipeline.store import Archive, ArchiveError, utcnow
 from pipeline.urls import (
     canonical_url,
@@ -92,6 +100,7 @@ class BlogSpider(Spider):
         spider.full = settings.getbool("BLOGARCHIVE_FULL", False)
         spider.clock_skew = timedelta(seconds=settings.getfloat("BLOGARCHIVE_CLOCK_SKEW", 3600))
         spider.db_path = settings.get("BLOGARCHIVE_DB")
+        spider.picture_max_size = settings.getint("BLOGARCHIVE_PICTURE_MAX_SIZE", DEFAULT_MAX_SIZE)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         return spider
 
@@ -790,6 +799,71 @@ class BlogSpider(Spider):
             yield FailureItem(failure.request.url, item.source_url, "discover", message)
         yield from self._next_comment_page(
             item, kwargs["waiting"], kwargs["asked"], kwargs["fetched"]
+        )
+
+    # -- the pictures of stored posts (scheduled by pipeline.pipelines.PicturePipeline)
+
+    def picture_request(self, url: str, post_url: str, source: str) -> Request:
+        """A request for a picture a post shows, wherever the blog keeps it (its own host or
+        an image host): through robots.txt, AutoThrottle, retries and the private-address
+        policy like every request, at most `BLOGARCHIVE_PICTURE_MAX_SIZE` bytes. No
+        `source_url`: a picture does not spend its blog's page budget, and may be redirected
+        to another (public) host, as image hosts do."""
+        return Request(
+            url,
+            callback=self.parse_picture,
+            errback=self.picture_failed,
+            priority=-10,  # after the pages: a post is archived before its pictures are fetched
+            headers={
+                "Accept": "image/avif,image/webp,image/png,image/*;q=0.8,*/*;q=0.5",
+                "Referer": post_url,  # as a reader's browser sends it (hotlink protection)
+            },
+            meta={
+                "picture_of": post_url,
+                "picture_source": source,
+                "allow_offsite": True,
+                "download_maxsize": self.picture_max_size,
+            },
+        )
+
+    def parse_picture(self, response: Response) -> Iterator[Any]:
+        asked = (response.meta.get("redirect_urls") or [response.url])[0]
+        post_url = response.meta.get("picture_of", "")
+        source = response.meta.get("picture_source", "")
+        content_type = media_type(_header(response, b"Content-Type"))
+        if response.status != 200 or not is_picture_type(content_type):
+            why = (
+                f"HTTP {response.status}"
+                if response.status != 200
+                else f"not a picture ({content_type or 'no type'})"
+            )
+            yield PictureItem(asked, source, post_url, error=why)
+            return
+        yield PictureItem(
+            asked,
+            source,
+            post_url,
+            capture_id=response.meta.get("capture_id"),
+            capture_key=response.meta.get("capture_key"),
+        )
+
+    def picture_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        if failure.check(DownloadCancelledError) or (
+            failure.check(FetchRefused) and "size limit" in str(failure.value)
+        ):
+            limit = request.meta.get("download_maxsize")
+            why = f"larger than {limit} bytes (BLOGARCHIVE_PICTURE_MAX_SIZE): not fetched"
+        elif failure.check(FetchRefused):
+            why = str(failure.value)
+        else:
+            why = _describe(failure)
+        yield PictureItem(
+            url,
+            request.meta.get("picture_source", ""),
+            request.meta.get("picture_of", ""),
+            error=why,
         )
 
     def _is_home_page(self, response: Response, source: str, url: str) -> bool:
