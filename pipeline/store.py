@@ -23,13 +23,13 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pipeline import __version__, searchtext
-from pipeline.dates import has_zone, same_moment
+from pipeline.dates import has_zone, instant, same_moment
 from pipeline.dedupe import SHARED_FOR_DUPLICATE, sketch
 from pipeline.urls import canonical_url, is_post_url, same_blog, source_home, url_variants
 
@@ -895,6 +895,23 @@ def _keep_stored_over_guess(stored: Mapping[str, Any], fields: dict[str, Any]) -
                 fields["year"] = year_of(stored[name])
 
 
+#: An `updated` date this close to when the page was fetched says when it was served, not
+#: when the post was edited: some pages and feeds date every response with the time it is
+#: made (JSON-LD `dateModified` or a feed's `<updated>` of the moment).
+SERVED_STAMP_WINDOW = timedelta(days=1)
+
+
+def served_stamp(stored: str | None, new: str | None, fetched: str) -> bool:
+    """Whether a post's new `updated` date is no more than the time its page was served
+    (within SERVED_STAMP_WINDOW of `fetched`) and differs from a stored one: with the same
+    content, the stored date stays and no `updated_changed` event is recorded, so that a
+    blog that stamps every response does not make one at every crawl."""
+    if not stored or not new or same_date(stored, new):
+        return False
+    moment, served = instant(new), instant(fetched)
+    return moment is not None and served is not None and abs(moment - served) <= SERVED_STAMP_WINDOW
+
+
 def same_date(a: str, b: str) -> bool:
     """Whether two stored dates say the same: the same instant written another way, or one
     the day (or month) of which the other gives the time."""
@@ -1471,7 +1488,9 @@ class Archive:
                 outcome = "new"
             else:
                 post_id = existing["id"]
-                self._merge_byline(post_id, fields, now)
+                self._merge_byline(
+                    post_id, fields, now, same_content=existing["content_hash"] == digest
+                )
                 if existing["content_hash"] == digest:
                     keep = {k: fields[k] for k in metadata + http_state if fields[k]}
                     self._update(
@@ -1624,12 +1643,27 @@ class Archive:
         names = [column[0] for column in cursor.description]
         return dict(zip(names[2:], best[2:], strict=True))
 
-    def _merge_byline(self, post_id: int, fields: dict[str, Any], now: str) -> None:
-        """Change `fields`, a new extraction of a stored post, as it is stored: a value it did
-        not find (or a date it wrote less precisely, or only guessed) is the stored one; a
+    def _merge_byline(
+        self,
+        post_id: int,
+        fields: dict[str, Any],
+        now: str,
+        *,
+        fetched: str | None = None,
+        same_content: bool = False,
+    ) -> None:
+        """Change `fields`, a new extraction of a stored post (fetched at `fetched`, `now` if
+        not given), as it is stored: a value it did not find (or a date it wrote less
+        precisely, or only guessed) is the stored one, and so is an `updated` date that only
+        says when the page was served (`served_stamp`) while the content is the same; a
         changed author or date is noted (`_note_byline_changes`)."""
         stored = self._post_metadata(post_id, BYLINE_FIELDS)
         _keep_stored_over_guess(stored, fields)
+        if same_content and served_stamp(stored["updated"], fields["updated"], fetched or now):
+            fields["updated"], fields["updated_source"] = (
+                stored["updated"],
+                stored["updated_source"],
+            )
         self._note_byline_changes(post_id, stored, fields, now)
         for name in BYLINE_FIELDS:
             source = f"{name}_source"
@@ -1646,9 +1680,10 @@ class Archive:
     def _note_byline_changes(
         self, post_id: int, stored: Mapping[str, Any], fields: Mapping[str, Any], now: str
     ) -> None:
-        """An author or publication date that changed (not one this extraction did not find)
-        replaces the stored one, which is kept in an `author_changed` or `date_changed` event:
-        `post_versions` keeps titles, texts and labels, not bylines. The same instant written
+        """An author, publication date or last-updated date that changed (not one this
+        extraction did not find) replaces the stored one, which is kept in an
+        `author_changed`, `date_changed` or `updated_changed` event: `post_versions` keeps
+        titles, texts and labels, not bylines. The same instant written
         another way, or the same date with a time added, is no change."""
         old, new = stored["author"], fields["author"]
         if old and new and old != new:
@@ -1656,6 +1691,9 @@ class Archive:
         old, new = stored["published"], fields["published"]
         if old and new and not same_date(old, new):
             self._event(post_id, "date_changed", f"published from {old} to {new}", now)
+        old, new = stored["updated"], fields["updated"]
+        if old and new and not same_date(old, new):
+            self._event(post_id, "updated_changed", f"updated from {old} to {new}", now)
 
     def _event(self, post_id: int, event: str, detail: str | None, when: str) -> None:
         self._insert(
@@ -1930,7 +1968,13 @@ class Archive:
             if not rows:
                 raise ArchiveError(f"no post {post_id}")
             old = rows[0]
-            self._merge_byline(post_id, new, utcnow())
+            self._merge_byline(
+                post_id,
+                new,
+                utcnow(),
+                fetched=now,
+                same_content=new["content_hash"] == old["content_hash"],
+            )
             if new["content_hash"] == old["content_hash"]:
                 # the same content written with other whitespace: no change, as in a crawl
                 # (the stored text stays the newest version's)

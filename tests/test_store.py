@@ -556,6 +556,57 @@ def test_an_archive_made_before_published_utc_is_upgraded_with_nothing_lost(
     assert after == before
 
 
+def test_an_updated_date_that_changes_is_kept_in_an_event_but_not_a_stamp_of_each_fetch(
+    archive_path: Path,
+) -> None:
+    """A blog's "last updated" date that changed replaced the stored one with no trace when
+    the content stayed the same (no version is written then). The earlier value is now kept
+    in an `updated_changed` event. A page or feed that dates every response with the time it
+    was served (JSON-LD `dateModified` of the moment) would make such an event at every
+    crawl: an `updated` within a day of the fetch, the content unchanged, leaves the stored
+    one as it is."""
+    url = RECORD["url"]
+
+    def events() -> list[tuple[str, str]]:
+        return [
+            (r["event"], r["detail"])
+            for r in rows(archive_path, "SELECT event, detail FROM post_events ORDER BY id")
+        ]
+
+    with Archive(archive_path) as archive:
+        archive.save_post(RECORD, seen_at="2024-04-01T00:00:00+00:00")
+        first = RECORD["updated"]
+        # the same instant written in the blog's zone, or with less precision: no change
+        for same in ("2024-03-06T11:00:00+01:00", "2024-03-06"):
+            archive.save_post({**RECORD, "updated": same}, seen_at="2024-04-02T00:00:00+00:00")
+            assert archive.post(url)["updated"] == first
+        assert events() == []
+        # an edit the blog dates, the text unchanged: the new date, the old one kept
+        edited = "2024-05-10T08:00:00+00:00"
+        outcome = archive.save_post(
+            {**RECORD, "updated": edited}, seen_at="2024-06-01T00:00:00+00:00"
+        ).outcome
+        assert (outcome, archive.post(url)["updated"]) == ("unchanged", edited)
+        assert events() == [("updated_changed", f"updated from {first} to {edited}")]
+        # a feed that writes the time it was served: no event at each crawl, nothing replaced
+        for day in range(2, 6):
+            fetched = f"2024-06-0{day}T06:00:00+00:00"
+            stamp = f"2024-06-0{day}T05:59:58+00:00"
+            archive.save_post({**RECORD, "updated": stamp}, seen_at=fetched)
+            assert archive.post(url)["updated"] == edited
+        assert len(events()) == 1
+        # an update that is not found keeps the stored one
+        archive.save_post({**RECORD, "updated": None}, seen_at="2024-06-07T00:00:00+00:00")
+        assert archive.post(url)["updated"] == edited
+        # new content: the version is written, and the date that came with it replaces the
+        # stored one (even a fresh one), which the event keeps
+        fresh = "2024-06-08T05:00:00+00:00"
+        changed = {**RECORD, "text": RECORD["text"] + " A new paragraph.", "updated": fresh}
+        outcome = archive.save_post(changed, seen_at="2024-06-08T06:00:00+00:00").outcome
+        assert (outcome, archive.post(url)["updated"]) == ("changed", fresh)
+        assert events()[1:] == [("updated_changed", f"updated from {edited} to {fresh}")]
+
+
 def test_user_queries_cannot_break_fts_syntax(archive_path: Path) -> None:
     # an open quote is a phrase to the end; each word quoted, so FTS5 syntax is words
     assert escape_fts('signal" OR (box') == '"signal" AND "OR (box"'
