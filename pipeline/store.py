@@ -895,21 +895,17 @@ def _keep_stored_over_guess(stored: Mapping[str, Any], fields: dict[str, Any]) -
                 fields["year"] = year_of(stored[name])
 
 
-#: An `updated` date this close to when the page was fetched says when it was served, not
+#: An `updated` date this close to when the page was fetched may say when it was served, not
 #: when the post was edited: some pages and feeds date every response with the time it is
 #: made (JSON-LD `dateModified` or a feed's `<updated>` of the moment).
 SERVED_STAMP_WINDOW = timedelta(days=1)
 
 
-def served_stamp(stored: str | None, new: str | None, fetched: str) -> bool:
-    """Whether a post's new `updated` date is no more than the time its page was served
-    (within SERVED_STAMP_WINDOW of `fetched`) and differs from a stored one: with the same
-    content, the stored date stays and no `updated_changed` event is recorded, so that a
-    blog that stamps every response does not make one at every crawl."""
-    if not stored or not new or same_date(stored, new):
-        return False
-    moment, served = instant(new), instant(fetched)
-    return moment is not None and served is not None and abs(moment - served) <= SERVED_STAMP_WINDOW
+def near_in_time(date: str | None, moment: str | None) -> bool:
+    """Whether a date (`dates.instant`'s reading of it) is within SERVED_STAMP_WINDOW of a
+    moment the archive recorded (a fetch)."""
+    first, second = instant(date), instant(moment)
+    return first is not None and second is not None and abs(first - second) <= SERVED_STAMP_WINDOW
 
 
 def same_date(a: str, b: str) -> bool:
@@ -1655,15 +1651,13 @@ class Archive:
         """Change `fields`, a new extraction of a stored post (fetched at `fetched`, `now` if
         not given), as it is stored: a value it did not find (or a date it wrote less
         precisely, or only guessed) is the stored one, and so is an `updated` date that only
-        says when the page was served (`served_stamp`) while the content is the same; a
+        says when the page was served (`_served_stamps`) while the content is the same; a
         changed author or date is noted (`_note_byline_changes`)."""
         stored = self._post_metadata(post_id, BYLINE_FIELDS)
         _keep_stored_over_guess(stored, fields)
-        if same_content and served_stamp(stored["updated"], fields["updated"], fetched or now):
-            fields["updated"], fields["updated_source"] = (
-                stored["updated"],
-                stored["updated_source"],
-            )
+        old, new = stored["updated"], fields["updated"]
+        if same_content and self._served_stamps(post_id, old, new, fetched or now):
+            fields["updated"], fields["updated_source"] = old, stored["updated_source"]
         self._note_byline_changes(post_id, stored, fields, now)
         for name in BYLINE_FIELDS:
             source = f"{name}_source"
@@ -1672,6 +1666,23 @@ class Archive:
                 if name in ("published", "updated"):  # and where it came from
                     fields[source] = stored[source] or fields[source]
         fields["year"] = year_of(fields["published"])  # the year of the date kept
+
+    def _served_stamps(
+        self, post_id: int, stored: str | None, new: str | None, fetched: str
+    ) -> bool:
+        """Whether a post's page dates itself with the time it is served: its new `updated`
+        (another date than the stored one) is within a day of this fetch, and the stored one
+        was within a day of when it was stored (the post's first fetch, or its latest
+        `updated_changed` event). A blog that re-saves a post (a plugin touching every post)
+        moves its date once, from an older one: that is a change, kept in an event."""
+        if not stored or not new or same_date(stored, new) or not near_in_time(new, fetched):
+            return False
+        stored_at = self.conn.execute(
+            'SELECT coalesce((SELECT max("when") FROM post_events WHERE post_id = ? '
+            "AND event = 'updated_changed'), first_seen) FROM posts WHERE id = ?",
+            [post_id, post_id],
+        ).fetchone()
+        return stored_at is not None and near_in_time(stored, stored_at[0])
 
     def _post_metadata(self, post_id: int, names: Sequence[str]) -> dict[str, Any]:
         cursor = self.conn.execute(f"SELECT {', '.join(names)} FROM posts WHERE id = ?", [post_id])

@@ -563,14 +563,19 @@ def test_an_updated_date_that_changes_is_kept_in_an_event_but_not_a_stamp_of_eac
     the content stayed the same (no version is written then). The earlier value is now kept
     in an `updated_changed` event. A page or feed that dates every response with the time it
     was served (JSON-LD `dateModified` of the moment) would make such an event at every
-    crawl: an `updated` within a day of the fetch, the content unchanged, leaves the stored
-    one as it is."""
+    crawl: while the content is the same, a new date within a day of the fetch does not
+    replace a stored one that was itself within a day of when it was stored."""
     url = RECORD["url"]
 
-    def events() -> list[tuple[str, str]]:
+    def events(post: str = url) -> list[tuple[str, str]]:
         return [
             (r["event"], r["detail"])
-            for r in rows(archive_path, "SELECT event, detail FROM post_events ORDER BY id")
+            for r in rows(
+                archive_path,
+                "SELECT event, detail FROM post_events JOIN posts ON posts.id = post_id "
+                "WHERE posts.url = ? ORDER BY post_events.id",
+                (post,),
+            )
         ]
 
     with Archive(archive_path) as archive:
@@ -588,23 +593,33 @@ def test_an_updated_date_that_changes_is_kept_in_an_event_but_not_a_stamp_of_eac
         ).outcome
         assert (outcome, archive.post(url)["updated"]) == ("unchanged", edited)
         assert events() == [("updated_changed", f"updated from {first} to {edited}")]
-        # a feed that writes the time it was served: no event at each crawl, nothing replaced
-        for day in range(2, 6):
-            fetched = f"2024-06-0{day}T06:00:00+00:00"
-            stamp = f"2024-06-0{day}T05:59:58+00:00"
-            archive.save_post({**RECORD, "updated": stamp}, seen_at=fetched)
-            assert archive.post(url)["updated"] == edited
-        assert len(events()) == 1
+        # the blog starts dating each response with the time it is served: the first such
+        # date replaces the edit's (kept in the event), the next ones replace nothing
+        stamps = [f"2024-06-{day:02d}T05:59:58+00:00" for day in (2, 3, 10, 30)]
+        for stamp in stamps:
+            archive.save_post({**RECORD, "updated": stamp}, seen_at=stamp[:11] + "06:00:00+00:00")
+            assert archive.post(url)["updated"] == stamps[0]
+        assert events()[1:] == [("updated_changed", f"updated from {edited} to {stamps[0]}")]
         # an update that is not found keeps the stored one
-        archive.save_post({**RECORD, "updated": None}, seen_at="2024-06-07T00:00:00+00:00")
-        assert archive.post(url)["updated"] == edited
+        archive.save_post({**RECORD, "updated": None}, seen_at="2024-07-01T00:00:00+00:00")
+        assert archive.post(url)["updated"] == stamps[0]
         # new content: the version is written, and the date that came with it replaces the
-        # stored one (even a fresh one), which the event keeps
-        fresh = "2024-06-08T05:00:00+00:00"
+        # stored one (even a date of the moment), which the event keeps
+        fresh = "2024-07-08T05:00:00+00:00"
         changed = {**RECORD, "text": RECORD["text"] + " A new paragraph.", "updated": fresh}
-        outcome = archive.save_post(changed, seen_at="2024-06-08T06:00:00+00:00").outcome
+        outcome = archive.save_post(changed, seen_at="2024-07-08T06:00:00+00:00").outcome
         assert (outcome, archive.post(url)["updated"]) == ("changed", fresh)
-        assert events()[1:] == [("updated_changed", f"updated from {edited} to {fresh}")]
+        assert events()[2:] == [("updated_changed", f"updated from {stamps[0]} to {fresh}")]
+
+        # a post archived from a page that stamps its responses from the start: a week or a
+        # month between crawls, never an event
+        other = f"{url}?stamped"
+        days = ("2024-08-01", "2024-08-08", "2024-08-15", "2024-09-15")
+        for stamp in [f"{day}T09:00:01+00:00" for day in days]:
+            fetched = stamp[:11] + "09:00:00+00:00"
+            archive.save_post({**RECORD, "url": other, "updated": stamp}, seen_at=fetched)
+            assert archive.post(other)["updated"] == "2024-08-01T09:00:01+00:00"
+        assert events(other) == []
 
 
 def test_user_queries_cannot_break_fts_syntax(archive_path: Path) -> None:
