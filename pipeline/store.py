@@ -1232,6 +1232,15 @@ class Archive:
         return found.fetchone() is not None
 
     @functools.cached_property
+    def _has_published_utc(self) -> bool:
+        """Whether `posts` has `published_utc` (migration 019): an archive written by an
+        older version and opened read-only (`search`) has not; its date orders compute the
+        same instants from `published` as they go (`published_instant_sql`), without the
+        index."""
+        names = [row[1] for row in self.conn.execute("PRAGMA table_info(posts)")]
+        return "published_utc" in names
+
+    @functools.cached_property
     def _folded_index(self) -> bool:
         """Whether the full-text indexes hold Greek, Arabic and Hebrew words without their
         accents and marks, ß as ss... (migration 014): a query is folded the same way then
@@ -2197,6 +2206,10 @@ class Archive:
         published (`published_utc`), posts without a date last; `limit` of them after the
         first `offset`."""
         direction = "DESC" if newest else "ASC"
+        if self._has_published_utc:
+            instant, walk = "published_utc", "INDEXED BY posts_published_utc"
+        else:  # an older archive, opened read-only: the same instants, computed
+            instant, walk = f"({published_instant_sql('published')})", ""
         matching = "SELECT rowid FROM posts_fts WHERE posts_fts MATCH :match"
         params: dict[str, Any] = {"match": match, "limit": limit, "offset": offset}
         try:
@@ -2207,7 +2220,7 @@ class Archive:
                     row[0]
                     for row in self.conn.execute(
                         f"""SELECT id FROM posts WHERE id IN ({matching})
-                        ORDER BY published_utc IS NULL, published_utc {direction}, id {direction}
+                        ORDER BY {instant} IS NULL, {instant} {direction}, id {direction}
                         LIMIT :limit OFFSET :offset""",
                         params,
                     )
@@ -2219,9 +2232,9 @@ class Archive:
                 ids = [
                     row[0]
                     for row in self.conn.execute(
-                        f"""SELECT id FROM posts INDEXED BY posts_published_utc
-                        WHERE published_utc IS NOT NULL AND +id IN ({matching})
-                        ORDER BY published_utc {direction}, id {direction}
+                        f"""SELECT id FROM posts {walk}
+                        WHERE {instant} IS NOT NULL AND +id IN ({matching})
+                        ORDER BY {instant} {direction}, id {direction}
                         LIMIT :limit OFFSET :offset""",
                         params,
                     )
@@ -2230,13 +2243,13 @@ class Archive:
                     # past the dated matches: the undated ones, after those a page skipped
                     dated = self.conn.execute(
                         f"""SELECT count(*) FROM posts
-                        WHERE published_utc IS NOT NULL AND id IN ({matching})""",
+                        WHERE {instant} IS NOT NULL AND id IN ({matching})""",
                         params,
                     ).fetchone()[0]
                     ids += [
                         row[0]
                         for row in self.conn.execute(
-                            f"""SELECT id FROM posts WHERE published_utc IS NULL AND +id IN ({matching})
+                            f"""SELECT id FROM posts WHERE {instant} IS NULL AND +id IN ({matching})
                             ORDER BY id {direction} LIMIT :rest OFFSET :skip""",
                             {**params, "rest": limit - len(ids), "skip": max(offset - dated, 0)},
                         )

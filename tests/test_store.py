@@ -539,14 +539,19 @@ def test_an_archive_made_before_published_utc_is_upgraded_with_nothing_lost(
     db.close()
     tables = ["posts", "post_versions", "comments", "post_events", "sources", "crawls"]
     before = {table: rows(path, f"SELECT * FROM {table} ORDER BY id") for table in tables}
+    newest = ["Post 0", "Post 1", "Post 2", "Post 3", "Post 4", "Post 6", "Post 5"]
+    # `blogarchive search` opens it read-only, unmigrated: the same order
+    with Archive(path, readonly=True) as archive:
+        assert [row["title"] for row in archive.search("lantern", order="newest")] == newest
+        oldest = [row["title"] for row in archive.search("lantern", order="oldest")]
+        assert oldest == [*newest[4::-1], "Post 5", "Post 6"]
     with Archive(path) as archive:
         applied = {row[0] for row in archive.conn.execute("SELECT name FROM _migrations")}
         assert "019_published_utc" in applied
         indexes = {row[1] for row in archive.conn.execute("PRAGMA index_list(posts)")}
         assert {"posts_published_utc", "posts_source_published_utc"} <= indexes
-        assert [row["title"] for row in archive.search("lantern", order="newest")] == [
-            "Post 0", "Post 1", "Post 2", "Post 3", "Post 4", "Post 6", "Post 5"
-        ]  # fmt: skip
+        assert [row["title"] for row in archive.search("lantern", order="newest")] == newest
+        assert [row["title"] for row in archive.search("lantern", order="oldest")] == oldest
     after = {table: rows(path, f"SELECT * FROM {table} ORDER BY id") for table in tables}
     assert [row.pop("published_utc") for row in after["posts"]] == [
         *map(instant_of, dates[:-2]),
