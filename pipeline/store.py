@@ -811,9 +811,9 @@ def published_instant_sql(column: str) -> str:
 @migration("019_published_utc")
 def _published_utc(db: sqlite_utils.Database) -> None:
     """`posts.published_utc`: the instant of `published` in UTC, the key every "newest
-    first" list sorts by (`published` keeps the blog's own clock, and sorted as text put a
-    post of 08:00 in Tokyo on New Year's Day before one of 23:30 the evening before in New
-    York, six and a half hours later). Filled for every post (one pass of SQL, each post's
+    first" list sorts by (`published` keeps the blog's own clock, and sorted as text listed a
+    post of 08:00 in Tokyo on New Year's Day as newer than one of 23:30 the evening before in
+    New York, published five and a half hours after it). Filled for every post (one pass of SQL, each post's
     row written once: ~1 s per 10,000 posts of 3 KB), indexed alone (the search orders, the
     posts table's default sort) and after `source_id` (each blog's first and last post), and
     kept current by triggers whoever writes `published`: this version, a user's SQL, an older
