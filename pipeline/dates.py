@@ -18,6 +18,7 @@ __all__ = [
     "date_from_url",
     "implausible",
     "has_zone",
+    "instant",
     "normalise_date",
     "same_moment",
 ]
@@ -246,6 +247,14 @@ def _as_datetime(value: str) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def instant(value: str | None) -> datetime | None:
+    """The instant, in UTC, of a date as the archive stores it, read as `posts.published_utc`
+    is (`store.published_instant_sql`): a time with its zone is that instant, one without is
+    taken as UTC, a day is its midnight and a month its first day's, in UTC. None when it is
+    no ISO 8601 date."""
+    return _as_datetime(value.strip()) if value else None
 
 
 def has_zone(value: str, *, other_than_utc: bool = False) -> bool:

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -431,3 +432,14 @@ class PictureBlog:
 @pytest.fixture
 def picture_blog(static_site: Callable[[dict], StaticSite]) -> PictureBlog:
     return PictureBlog(static_site)
+
+
+def instant_of(published: str | None) -> str | None:
+    """The UTC instant a test expects for a stored date (README, "Dates and times"): a time
+    with its zone is that instant, one without is taken as UTC, a day is its midnight and a
+    month its first day's, in UTC."""
+    if published is None:
+        return None
+    moment = datetime.fromisoformat(published + ("-01" if len(published) == 7 else ""))
+    moment = moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
+    return moment.replace(microsecond=0).isoformat()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -21,7 +22,7 @@ from conftest import (
 )
 from pipeline.demo.content import blogger_posts, wordpress_posts
 from pipeline.serving import make_datasette
-from pipeline.store import Archive
+from pipeline.store import Archive, site_of
 
 
 def test_every_demo_post_is_archived_once_and_clean(crawled_demo: dict) -> None:
@@ -550,6 +551,112 @@ def test_a_post_keeps_the_day_and_zone_its_blogs_feed_dates_it(tmp_path: Path, s
     assert asyncio.run(month_facet()) == {
         "2020-01": 2, "2019-12": 2, "2019-03": 1, "2020": 2, "2019": 3,
     }  # fmt: skip
+
+
+def test_posts_of_blogs_in_different_zones_are_listed_newest_first_by_their_instant(
+    tmp_path: Path, static_site
+) -> None:
+    """`published` keeps each blog's clock and sorts as text: 08:00 in Tokyo on New Year's
+    Day ("2020-01-01T08:00+09:00", 23:00 UTC on New Year's Eve) came before 23:30 on New
+    Year's Eve in New York (04:30 UTC on New Year's Day) in every "newest first" list, and
+    1:30 EDT came after 1:10 EST of the same night (the clocks went back in between). Each
+    list a user opens now gives the order in which the posts were published."""
+    prose = "<p>The lantern by the gate was lit again after the storm had passed us by.</p>" * 4
+    new_york, tokyo = static_site({}), static_site({})
+    atom_entries = {
+        "/2019/12/eve.html": ("Eve in New York", "2019-12-31T23:30:00.000-05:00"),
+        "/2019/11/before.html": ("Before the clocks went back", "2019-11-03T01:30:00.000-04:00"),
+        "/2019/11/after.html": ("After the clocks went back", "2019-11-03T01:10:00.000-05:00"),
+    }
+    rss_items = {
+        "/notes/morning/": ("Morning in Tokyo", "Wed, 01 Jan 2020 08:00:00 +0900"),
+        "/notes/afternoon/": ("Afternoon in Tokyo", "Wed, 01 Jan 2020 15:00:00 +0900"),
+    }
+    entries = "".join(
+        f"<entry><title>{title}</title><link rel='alternate' type='text/html' "
+        f"href='{new_york.url}{path[1:]}'/><id>{path}</id><published>{date}</published>"
+        f"<updated>{date}</updated></entry>"
+        for path, (title, date) in atom_entries.items()
+    )
+    items = "".join(
+        f"<item><title>{title}</title><link>{tokyo.url}{path[1:]}</link>"
+        f"<guid>{tokyo.url}{path[1:]}</guid><pubDate>{date}</pubDate></item>"
+        for path, (title, date) in rss_items.items()
+    )
+    feeds = {
+        new_york: ("application/atom+xml", atom_entries, "<feed xmlns='http://www.w3.org/2005/"
+                   f"Atom'><title>Gate notes</title>{entries}</feed>"),
+        tokyo: ("application/rss+xml", rss_items, "<rss version='2.0'><channel><title>Tokyo"
+                f"</title><link>{tokyo.url}</link>{items}</channel></rss>"),
+    }  # fmt: skip
+    for site, (kind, posts, feed) in feeds.items():
+        head = f"<link rel='alternate' type='{kind}' href='{site.url}feed.xml'>"
+        home = html_page("<h1>Notes</h1>", "Notes")
+        site.pages["/"] = (200, home[1], home[2].replace(b"<head>", f"<head>{head}".encode()))
+        site.pages["/feed.xml"] = (200, {"Content-Type": kind}, feed.encode())
+        for path, (title, _) in posts.items():
+            site.pages[path] = html_page(f"<article><h1>{title}</h1>{prose}</article>", title)
+    db = tmp_path / "zones.db"
+    result = run_blogarchive("crawl", new_york.url, tokyo.url, "--db", str(db), *LOOPBACK)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    newest_first = [  # (title, as the blog dates it, the instant in UTC)
+        ("Afternoon in Tokyo", "2020-01-01T15:00:00+09:00", "2020-01-01T06:00:00+00:00"),
+        ("Eve in New York", "2019-12-31T23:30:00-05:00", "2020-01-01T04:30:00+00:00"),
+        ("Morning in Tokyo", "2020-01-01T08:00:00+09:00", "2019-12-31T23:00:00+00:00"),
+        ("After the clocks went back", "2019-11-03T01:10:00-05:00", "2019-11-03T06:10:00+00:00"),
+        ("Before the clocks went back", "2019-11-03T01:30:00-04:00", "2019-11-03T05:30:00+00:00"),
+    ]
+    titles = [title for title, _, _ in newest_first]
+    stored = rows(db, "SELECT title, published, published_utc FROM posts")
+    assert sorted(stored, key=lambda row: row["title"]) == sorted(
+        ({"title": t, "published": p, "published_utc": u} for t, p, u in newest_first),
+        key=lambda row: row["title"],
+    )
+
+    found = run_blogarchive("search", "lantern", "--order", "newest", "--json", "--db", str(db))
+    assert found.returncode == 0, found.stderr
+    assert [json.loads(line)["title"] for line in found.stdout.splitlines()] == titles
+    found = run_blogarchive("search", "lantern", "--order", "oldest", "--json", "--db", str(db))
+    assert [json.loads(line)["title"] for line in found.stdout.splitlines()] == titles[::-1]
+
+    import asyncio
+
+    async def pages() -> dict[str, list[str]]:
+        client = make_datasette(db).client
+        asked = {
+            "search newest": "search.json?_shape=array&q=lantern&order=newest",
+            "search oldest": "search.json?_shape=array&q=lantern&order=oldest",
+            "latest": "search.json?_shape=array&order=newest",
+            "posts table": "posts.json?_shape=array",
+            "posts feed": "posts.atom",
+        }
+        seen = {}
+        for name, path in asked.items():
+            response = await client.get(f"/{db.stem}/{path}")
+            assert response.status_code == 200, (path, response.text[:500])
+            if path.endswith(".atom"):
+                seen[name] = re.findall(r"<entry><title>([^<]+)</title>", response.text)
+            else:
+                seen[name] = [row["title"] for row in response.json()]
+        response = await client.get(f"/{db.stem}/blogs.json?_shape=array")
+        seen["blogs"] = {
+            row["site"]: (row["first_post"], row["last_post"]) for row in response.json()
+        }
+        return seen
+
+    seen = asyncio.run(pages())
+    assert seen == {
+        "search newest": titles,
+        "search oldest": titles[::-1],
+        "latest": titles,
+        "posts table": titles,
+        "posts feed": titles,
+        # each blog's first and last post on the home page: by instant, as the blog dates it
+        "blogs": {
+            site_of(new_york.url): ("2019-11-03T01:30:00-04:00", "2019-12-31T23:30:00-05:00"),
+            site_of(tokyo.url): ("2020-01-01T08:00:00+09:00", "2020-01-01T15:00:00+09:00"),
+        },
+    }
 
 
 def _many_comments(post, count: int, *, start_id: int = 900000) -> list:

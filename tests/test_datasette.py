@@ -21,7 +21,7 @@ import yaml
 from datasette.app import Datasette
 from datasette.tracer import capture_traces
 
-from conftest import datasette_command
+from conftest import datasette_command, instant_of
 from pipeline.serving import ARCHIVE_DIR, ServingConfigError, make_datasette, serve_command_args
 from pipeline.store import RANKED_MATCHES, Archive
 
@@ -316,7 +316,7 @@ def test_label_facet_counts_labels_and_survives_hand_edited_rows(tmp_path: Path)
 
 def test_default_sort_orders(site: Site) -> None:
     posts = site.json("/archive/posts.json")
-    assert posts["human_description_en"] == "sorted by published descending"
+    assert posts["human_description_en"] == "sorted by published_utc descending"
     assert [row[posts["columns"].index("title")] for row in posts["rows"]] == [
         "Measuring chain wear",
         "Seed swap at the village hall",
@@ -404,7 +404,7 @@ def test_configuration_does_not_depend_on_the_database_name(tmp_path: Path) -> N
         served = Site(make_datasette(path), name)
         try:
             posts = served.json(f"/{name}/posts.json")
-            assert posts["human_description_en"] == "sorted by published descending"
+            assert posts["human_description_en"] == "sorted by published_utc descending"
             assert set(posts["facet_results"]) >= {"site", "author", "tags", "year"}
             hits = served.json(f"/{name}/posts.json?_search=hurdles&_shape=array")
             assert titles(hits) == ["Coppicing the hazel"]
@@ -793,14 +793,18 @@ def test_a_search_matching_more_than_the_rank_limit_says_so(tmp_path: Path) -> N
 def test_search_by_date_lists_every_match_newest_or_oldest_first(tmp_path: Path) -> None:
     # 2,400 posts mention "kestrel" (enough that the page walks the posts by date), every 7th
     # also "merlin" (few enough to be sorted); dates repeat (ties go by id) and every 160th
-    # post has none (listed last both ways). Filters narrow either way.
+    # post has none (listed last both ways). Filters narrow either way. The dates are
+    # written in the zones of blogs from UTC-12 to UTC+14 (or as a day): the lists follow
+    # the instants, the since and until filters each blog's own calendar.
+    zones = ("", "-05:00", "+09:00", "+14:00", "-12:00", "+05:30")
     posts = [
         {
             "id": i + 1,
             "site": "a.example" if i % 80 == 0 else "b.example",
             "published": None
             if i % 160 == 0
-            else (date(2010, 1, 1) + timedelta(days=(i * 7919) % 2000)).isoformat(),
+            else (date(2010, 1, 1) + timedelta(days=(i * 7919) % 2000)).isoformat()
+            + ("" if i % 7 == 3 else f"T{(i * 5) % 24:02d}:30:00{zones[i % len(zones)]}"),
             "tags": '["Raptors"]' if i % 3 == 0 else "[]",
             "text": "kestrel over the field" + (" and a merlin" if i % 7 == 0 else ""),
         }
@@ -818,7 +822,7 @@ def test_search_by_date_lists_every_match_newest_or_oldest_first(tmp_path: Path)
     def expected(order: str, word: str, keep=lambda post: True, page: int = 1) -> list[int]:
         found = [p for p in posts if word in p["text"] and keep(p)]
         found.sort(key=lambda p: p["id"], reverse=order == "newest")
-        found.sort(key=lambda p: p["published"] or "", reverse=order == "newest")
+        found.sort(key=lambda p: instant_of(p["published"]) or "", reverse=order == "newest")
         found.sort(key=lambda p: p["published"] is None)
         return [p["id"] for p in found][(page - 1) * 100 : page * 100]
 

@@ -330,13 +330,19 @@ def test_a_post_changed_back_to_an_earlier_version_says_so(
     assert [v["title"] for v in versions] == [title, title + ": a correction"]
     events = rows(
         db,
-        "SELECT event, detail FROM post_events JOIN posts ON posts.id = post_id WHERE url = ?",
+        "SELECT event, detail FROM post_events JOIN posts ON posts.id = post_id WHERE url = ? "
+        "AND event != 'updated_changed'",
         (url,),
     )
     assert len(events) == 1 and events[0]["event"] == "reverted"
     assert events[0]["detail"].startswith(f"back to version {versions[0]['id']} (captured ")
-    crawl(db, server.url)  # nothing changed since: no second event
-    assert rows(db, "SELECT count(*) AS n FROM post_events") == [{"n": 1}]
+    # each edit moved the blog's "last updated" date: the dates it replaced are kept
+    assert [
+        row["event"]
+        for row in rows(db, "SELECT event FROM post_events WHERE event = 'updated_changed'")
+    ] == ["updated_changed"] * 2
+    crawl(db, server.url)  # nothing changed since: no further event
+    assert rows(db, "SELECT count(*) AS n FROM post_events") == [{"n": 3}]
 
 
 def test_an_edit_on_a_blog_with_only_an_rss_feed_is_archived_by_the_next_run(
@@ -581,6 +587,10 @@ def test_an_edit_of_the_modified_date_only_gives_no_version(tmp_path: Path, stat
         {"published": "2019-03-31T23:30:00-05:00", "updated": later}
     ]
     assert rows(db, "SELECT count(*) AS n FROM post_versions") == [{"n": 1}]
+    # the date it replaced is kept (before 2026-11-29 it was lost)
+    assert rows(db, "SELECT event, detail FROM post_events") == [
+        {"event": "updated_changed", "detail": f"updated from 2019-04-02T08:00:00-04:00 to {later}"}
+    ]
 
 
 def _walled_blog(static_site, paths: list[str], paragraphs: list[str]):

@@ -655,7 +655,9 @@ def test_migration_015_indexes_words_with_their_marks(tmp_path: Path) -> None:
         assert titles(archive.search("हिन्दी")) == [HINDI["title"]]
         assert archive.search("भाषा")[0]["snippet"].startswith("मुझे हिन्दी [भाषा] बहुत")
         assert titles(archive.search("running")) == ["Running in the park"]
-        assert archive.conn.execute("SELECT * FROM posts ORDER BY id").fetchall() == texts
+        # every column as it was (migration 019 adds published_utc after them, tested apart)
+        same = archive.conn.execute("SELECT * FROM posts ORDER BY id").fetchall()
+        assert [row[: len(texts[0])] for row in same] == texts
         archive.save_post({**HINDI, "url": "https://bhasha.example/2024/10/again.html"})
         assert len(archive.search("हिन्दी")) == 2
     fts_sound(path)

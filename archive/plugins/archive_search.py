@@ -380,7 +380,8 @@ async def _search_context(datasette, database: str, query_name: str, request) ->
     if args["until"]:
         browse["published__lt"] = _after(args["until"])
     if args["order"]:
-        browse["_sort_desc" if args["order"] == "newest" else "_sort"] = "published"
+        # by the instant, as the search itself orders (the blogs' clocks sort otherwise)
+        browse["_sort_desc" if args["order"] == "newest" else "_sort"] = "published_utc"
     base = datasette.urls.database(database)
     comments_args = {k: v for k, v in filled.items() if k in ("q", "site")}
     page = _page(request)
