@@ -1255,7 +1255,7 @@ class Archive:
 
     @functools.cached_property
     def _has_published_utc(self) -> bool:
-        """Whether `posts` has `published_utc` (migration 019): an archive written by an
+        """Whether `posts` has `published_utc` (migration 020_published_utc): an archive written by an
         older version and opened read-only (`search`) has not; its date orders compute the
         same instants from `published` as they go (`published_instant_sql`), without the
         index."""
