@@ -37,6 +37,8 @@ if TYPE_CHECKING:  # imported when first used (Archive.db): a read-only search d
     import sqlite_utils
 
 BUSY_TIMEOUT_MS = 30_000
+#: how long closing an archive waits for readers to let its write-ahead log be emptied
+WAL_CHECKPOINT_WAIT_MS = 1_000
 
 
 class ArchiveError(Exception):
@@ -1286,7 +1288,24 @@ class Archive:
         self.close()
 
     def close(self) -> None:
+        if not self.readonly:
+            self._empty_wal()
         self.conn.close()
+
+    def _empty_wal(self) -> None:
+        """Copy the write-ahead log (`-wal`) into the archive and empty it, waiting at most
+        WAL_CHECKPOINT_WAIT_MS for readers in the middle of a query. SQLite does this itself
+        only when the last connection closes; with Datasette serving the archive, the crawl's
+        is not the last, and a log left full (a migration that rewrote every post leaves
+        hundreds of MB) is read again whole by every read-only connection opened after the
+        last writer closed: `blogarchive search` took 0.5 s instead of 0.1 on an upgraded
+        archive of 100,000 posts. When it cannot be done now (a long reader, a full disk),
+        the next writer's checkpoints do it."""
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout = {WAL_CHECKPOINT_WAIT_MS}")
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.Error:
+            pass
 
     def recount_stale_word_counts(self) -> int:
         """Count again, as this version does, the words of the posts `stale_word_counts`

@@ -1431,3 +1431,37 @@ def test_an_archive_from_before_post_pictures_is_upgraded_without_losing_anythin
     assert rows(archive_path, "SELECT count(*) AS n FROM post_pictures") == [{"n": 0}]
     names = [r["name"] for r in rows(archive_path, "SELECT name FROM _migrations")]
     assert "019_post_pictures" in names
+
+
+def test_closing_the_writer_empties_the_write_ahead_log_while_datasette_holds_the_archive(
+    archive_path: Path,
+) -> None:
+    """Datasette keeps read-only connections open between requests; the crawl that wrote
+    into the archive is then not its last connection, and SQLite left the write-ahead log
+    full when it closed. Every read-only connection opened afterwards (each `blogarchive
+    search`) read the whole log again. Now closing the writer copies the log into the
+    archive and empties it, and what it wrote is there for any reader."""
+    with Archive(archive_path) as archive:
+        source = archive.add_source("https://quietrails.example/")
+    reader = sqlite3.connect(f"{archive_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        assert reader.execute("SELECT count(*) FROM posts").fetchone() == (0,)
+        wal = archive_path.with_name(archive_path.name + "-wal")
+        with Archive(archive_path) as archive:
+            with archive.transaction():
+                for n in range(300):
+                    archive.save_post(
+                        {
+                            **RECORD,
+                            "url": f"https://quietrails.example/2024/03/post-{n}.html",
+                            "text": f"Signal box {n}. " + "Lamplight on wet sleepers. " * 40,
+                        },
+                        source_id=source,
+                    )
+            assert wal.stat().st_size > 100_000  # committed into the log, not yet copied
+        assert not wal.exists() or wal.stat().st_size == 0
+        assert reader.execute("SELECT count(*) FROM posts").fetchone() == (300,)
+    finally:
+        reader.close()
+    with Archive(archive_path, readonly=True) as archive:
+        assert len(archive.search("signal", limit=500)) == 300
