@@ -30,6 +30,9 @@ from pipeline.demo.server import start_demo_blogs
 from pipeline.runlock import EXIT_LOCKED, LockHeld, RunLock, lock_path
 
 BARE_PATH = "PATH=/usr/bin:/bin"
+# For tests about which sources a run takes and what `stats` prints, not about extraction:
+# extract in the crawler's process instead of starting the worker processes each crawl.
+IN_PROCESS = [*LOOPBACK, "-s", "BLOGARCHIVE_EXTRACT_WORKERS=0"]
 SUMMARY = re.compile(r"^http://127\.0\.0\.1:\d+/: ok, (\d+) posts found, (\d+) new, .* 0 failed$")
 
 
@@ -313,7 +316,7 @@ def test_the_printed_crontab_line_runs_under_cron(demo_blogs, tmp_path: Path) ->
 def test_stats_prints_the_run_history(demo_blogs, tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
     for _ in range(2):
-        result = run_blogarchive("crawl", demo_blogs.blogger.url, "--db", str(db), *LOOPBACK)
+        result = run_blogarchive("crawl", demo_blogs.blogger.url, "--db", str(db), *IN_PROCESS)
         assert result.returncode == 0, result.stderr
     posts = rows(db, "select count(*) as n from posts")[0]["n"]
     table = run_blogarchive("stats", "--db", str(db))
@@ -373,9 +376,14 @@ def wait_for_posts(process: subprocess.Popen[str], db: Path, count: int) -> None
     assert process.poll() is None, "the crawl ended before it could be interrupted"
 
 
+# Posts of the blog a SIGTERM test interrupts: enough that the crawl is still running when the
+# signal comes (a few dozen posts are stored by then), and the next run stores all of them.
+INTERRUPTED_BLOG_POSTS = 200
+
+
 def test_sigterm_stops_gracefully_and_the_next_run_completes(tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
-    posts = synthetic_posts(400)
+    posts = synthetic_posts(INTERRUPTED_BLOG_POSTS)
     with start_demo_blogs(blogger_posts=posts) as blogs:
         server = blogs.blogger
         titles = {server.post_url(post): post.title for post in posts}
@@ -389,14 +397,14 @@ def test_sigterm_stops_gracefully_and_the_next_run_completes(tmp_path: Path) -> 
         assert runs[-1]["status"] != "ok"  # never reported as a complete crawl
         assert rows(db, "pragma integrity_check") == [{"integrity_check": "ok"}]
         kept = rows(db, "select url, title, word_count from posts")
-        assert 20 <= len(kept) < 400
+        assert 20 <= len(kept) < INTERRUPTED_BLOG_POSTS
         for post in kept:  # what was fetched is stored, whole
             assert post["title"] == titles[post["url"]]
             assert post["word_count"] > 100
 
         again = run_blogarchive("crawl", server.url, "--db", str(db), *LOOPBACK)
         assert again.returncode == 0, again.stderr
-        assert rows(db, "select count(*) as n from posts")[0]["n"] == 400
+        assert rows(db, "select count(*) as n from posts")[0]["n"] == INTERRUPTED_BLOG_POSTS
         assert rows(db, "select status from crawls order by id desc limit 1")[0]["status"] == "ok"
 
 
@@ -437,7 +445,7 @@ def slow_down_posts(server, seconds: float) -> None:
 
 def test_a_second_sigterm_stops_at_once_and_the_run_says_so(tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
-    with start_demo_blogs(blogger_posts=synthetic_posts(400)) as blogs:
+    with start_demo_blogs(blogger_posts=synthetic_posts(INTERRUPTED_BLOG_POSTS)) as blogs:
         server = blogs.blogger
         process = popen_crawl(server.url, db, *LOOPBACK, "-s", "BLOGARCHIVE_BATCH_SIZE=5")
         wait_for_posts(process, db, 20)
@@ -465,11 +473,11 @@ def test_a_second_sigterm_stops_at_once_and_the_run_says_so(tmp_path: Path) -> N
         again = run_blogarchive("crawl", server.url, "--db", str(db), *LOOPBACK)
         assert again.returncode == 0, again.stderr
         assert rows(db, "select count(distinct url) as n, count(*) as m from posts") == [
-            {"n": 400, "m": 400}
+            {"n": INTERRUPTED_BLOG_POSTS, "m": INTERRUPTED_BLOG_POSTS}
         ]
         runs = rows(db, "select status, new from crawls order by id")
         assert [r["status"] for r in runs] == ["interrupted", "ok"]
-        assert sum(r["new"] for r in runs) == 400
+        assert sum(r["new"] for r in runs) == INTERRUPTED_BLOG_POSTS
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -510,7 +518,7 @@ def test_a_paused_source_is_skipped_by_the_cron_crawl_until_resumed(
     assert "paused since" in listed[1] and "paused" not in listed[0]
     before = wordpress.requests
 
-    first = run_blogarchive("crawl", "--db", str(db), *LOOPBACK)
+    first = run_blogarchive("crawl", "--db", str(db), *IN_PROCESS)
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     assert SUMMARY.match(next(line for line in lines if line.startswith(blogger.url)))
@@ -528,21 +536,21 @@ def test_a_paused_source_is_skipped_by_the_cron_crawl_until_resumed(
     assert {(r["url"], r["crawls"]) for r in counts} == {(blogger.url, 1), (wordpress.url, 0)}
 
     # given by its URL, a paused source is crawled (and stays paused)
-    named = run_blogarchive("crawl", wordpress.url, "--db", str(db), *LOOPBACK)
+    named = run_blogarchive("crawl", wordpress.url, "--db", str(db), *IN_PROCESS)
     assert SUMMARY.match(named.stdout.strip()), named.stdout
     assert "paused since" in run_blogarchive("sources", "--db", str(db)).stdout
 
     assert run_blogarchive("resume", wordpress.url, "--db", str(db)).stdout == (
         f"resumed: {wordpress.url}\n"
     )
-    again = run_blogarchive("crawl", "--db", str(db), *LOOPBACK)
+    again = run_blogarchive("crawl", "--db", str(db), *IN_PROCESS)
     assert again.returncode == 0 and "paused" not in again.stdout
     assert len(again.stdout.splitlines()) == 2
 
     # every source paused: nothing to do, nothing failed
     for blog in (blogger, wordpress):
         run_blogarchive("pause", blog.url, "--db", str(db))
-    idle = run_blogarchive("crawl", "--db", str(db), *LOOPBACK)
+    idle = run_blogarchive("crawl", "--db", str(db), *IN_PROCESS)
     assert idle.returncode == 0, idle.stderr
     assert [line.split(": paused since")[0] for line in idle.stdout.splitlines()] == [
         blogger.url,

@@ -18,6 +18,8 @@ import pytest
 from conftest import BLOGARCHIVE, LOOPBACK, PROJECT_ROOT, check_captures, rows, run_blogarchive
 
 FAST = [*LOOPBACK, "-s", "BLOGARCHIVE_REDIS_IDLE_SECONDS=3"]
+# a worker with no other to wait for: it ends at its first idle check after 1 s
+ALONE = ["-s", "BLOGARCHIVE_REDIS_IDLE_SECONDS=1"]
 ROWS = "select url, title, text, tags from posts order by url"
 
 
@@ -97,13 +99,11 @@ def _workers(
 
 
 @pytest.fixture(scope="module")
-def single_db(demo_blogs: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo blogs crawled by one ordinary process: what the workers must reproduce."""
-    db = tmp_path_factory.mktemp("single") / "single.db"
-    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
-    result = run_blogarchive("crawl", *urls, "--db", str(db), *LOOPBACK)
-    assert result.returncode == 0, result.stderr
-    return db
+def single_db(crawled_demo: dict) -> Path:
+    """The demo blogs crawled by one ordinary process: what the workers must reproduce (the
+    session's `crawled_demo` archive, read only here)."""
+    assert crawled_demo["result"].returncode == 0, crawled_demo["result"].stderr
+    return crawled_demo["db"]
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +118,44 @@ def captured_pages(db: Path) -> Counter:
         for row in rows(db, "SELECT url FROM captures")
         if not row["url"].endswith("/robots.txt")
     )
+
+
+# the run of `worker_crawl`: one worker's whole crawl of both demo blogs
+CRAWLED_RUN = "crawled"
+
+
+@pytest.fixture(scope="module")
+def worker_crawl(demo_blogs: Any, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One worker's whole crawl of both demo blogs (run `crawled`), every key of its Redis as
+    the worker left it (DUMP, with its expiry). The tests of the ingester and of a finished
+    run restore it into a Redis of their own (`restore_crawl`) instead of each running the
+    same crawl again; nothing writes into this copy."""
+    import redis
+
+    directory = tmp_path_factory.mktemp("worker-crawl")
+    server = RedisServer(directory).start()
+    try:
+        urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
+        worker = _workers(1, server.url, CRAWLED_RUN, urls, *ALONE)[0]
+        out, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, (out, err)
+        client = redis.Redis.from_url(server.url)
+        assert client.llen("blogarchive:items") > 0
+        return {key: (client.pttl(key), client.dump(key)) for key in client.scan_iter()}
+    finally:
+        server.stop()
+
+
+def restore_crawl(redis_url: str, crawl: dict) -> Any:
+    """Redis at `redis_url` (empty) made to hold what `worker_crawl`'s worker left; returns a
+    client of it."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    assert client.dbsize() == 0
+    for key, (ttl, value) in crawl.items():
+        client.restore(key, max(ttl, 0), value)
+    return client
 
 
 def _ingest(redis_url: str, db: Path) -> None:
@@ -185,7 +223,7 @@ def test_a_worker_killed_halfway_loses_nothing(
     _ingest(redis_url, db)
     # What the killed worker had in flight is fetched by the next run (a new run name:
     # fresh fingerprints, every post listed again), and stored once.
-    again = _workers(1, redis_url, "killed-next", urls)[0]
+    again = _workers(1, redis_url, "killed-next", urls, *ALONE)[0]
     again.communicate(timeout=300)
     assert again.returncode == 0
     _ingest(redis_url, db)
@@ -210,20 +248,15 @@ class HeldBatch(NamedTuple):
         self.blocker.close()
 
 
-def _held_batch(demo_blogs: Any, redis_url: str, tmp_path: Path, run: str) -> HeldBatch:
-    """One worker's whole crawl pushed, then `ingest --once` started while the archive's write
-    lock is held elsewhere: it takes its batch and waits to write it (to be killed, or to
-    meet a second ingester)."""
+def _held_batch(demo_blogs: Any, redis_url: str, tmp_path: Path, crawl: dict) -> HeldBatch:
+    """One worker's whole crawl pushed (`worker_crawl`), then `ingest --once` started while the
+    archive's write lock is held elsewhere: it takes its batch and waits to write it (to be
+    killed, or to meet a second ingester)."""
     import sqlite3
-
-    import redis
 
     db = tmp_path / "archive.db"
     urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
-    client = redis.Redis.from_url(redis_url)
-    worker = _workers(1, redis_url, run, urls)[0]
-    worker.communicate(timeout=300)
-    assert worker.returncode == 0
+    client = restore_crawl(redis_url, crawl)
     pushed = client.llen("blogarchive:items")
     assert run_blogarchive("add", urls[0], "--db", str(db)).returncode == 0
     blocker = sqlite3.connect(db, isolation_level=None)
@@ -244,12 +277,12 @@ def _held_batch(demo_blogs: Any, redis_url: str, tmp_path: Path, run: str) -> He
 
 
 def test_an_ingester_killed_mid_batch_is_completed_in_order_by_the_next(
-    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict], worker_crawl: dict
 ) -> None:
     """kill -9 of the ingester while it holds a batch: the next one puts the batch back in the
     order it was taken, so each post still follows its capture and links to it (put back in
     reverse, every post of the batch came before its capture and lost the link)."""
-    held = _held_batch(demo_blogs, redis_url, tmp_path, "ingester-killed")
+    held = _held_batch(demo_blogs, redis_url, tmp_path, worker_crawl)
     assert held.pushed > len(single_rows)
     held.ingester.send_signal(signal.SIGKILL)
     held.ingester.communicate(timeout=10)
@@ -265,20 +298,14 @@ def test_an_ingester_killed_mid_batch_is_completed_in_order_by_the_next(
 
 
 def test_a_batch_written_before_the_ingester_died_is_not_written_again(
-    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+    redis_url: str, tmp_path: Path, single_rows: list[dict], worker_crawl: dict
 ) -> None:
     """An ingester killed after its commit but before it deleted the batch from Redis: the
     next one put the batch back and wrote it again (every capture and failure twice). Redis is
     put in that state here by hand: the batch written, its items back in the processing list,
     as the ingester had moved them."""
-    import redis
-
     db = tmp_path / "archive.db"
-    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
-    client = redis.Redis.from_url(redis_url)
-    worker = _workers(1, redis_url, "committed-batch", urls)[0]
-    worker.communicate(timeout=300)
-    assert worker.returncode == 0
+    client = restore_crawl(redis_url, worker_crawl)
     pushed = client.lrange("blogarchive:items", 0, -1)
     ingest = ["ingest", "--redis", redis_url, "--db", str(db), "--once", "--batch-size", "1000"]
     first = run_blogarchive(*ingest)
@@ -300,12 +327,12 @@ def test_a_batch_written_before_the_ingester_died_is_not_written_again(
 
 
 def test_a_second_ingester_steps_back_while_one_is_running(
-    demo_blogs: Any, redis_url: str, tmp_path: Path, single_db: Path
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_db: Path, worker_crawl: dict
 ) -> None:
     """Two `ingest` at once (cron starting one while the last still drains) share one queue
     and one processing list: the second put the first one's batch back and wrote it again
     (every capture twice). Now it exits with 75 (try later) and touches nothing."""
-    held = _held_batch(demo_blogs, redis_url, tmp_path, "two-ingesters")
+    held = _held_batch(demo_blogs, redis_url, tmp_path, worker_crawl)
     command = ["ingest", "--redis", redis_url, "--db", str(held.db), "--once"]
     second = subprocess.Popen(
         [BLOGARCHIVE, *command],
@@ -345,7 +372,7 @@ def _run_again_completes(
 ) -> None:
     """The next run (a new name) fetches every post again; the archive then holds each post
     once, every capture indexed and linked."""
-    again = _workers(1, redis_url, run, urls, "-s", "BLOGARCHIVE_REDIS_IDLE_SECONDS=1")[0]
+    again = _workers(1, redis_url, run, urls, *ALONE)[0]
     out, err = again.communicate(timeout=120)
     assert again.returncode == 0, (out, err)
     _ingest(redis_url, db)
@@ -436,19 +463,18 @@ def test_a_redis_that_restarted_empty_before_the_worker_ended_is_reported(
 
 
 def test_a_worker_of_a_finished_run_says_so_instead_of_crawling_nothing(
-    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict], worker_crawl: dict
 ) -> None:
     """`crawl --redis` again under the name of a run that has finished (the default name,
     today's date, from a second cron line): every blog's home page was in the run's
-    fingerprints, so it fetched nothing and exited 0 "finished". Now it refuses, status 1."""
+    fingerprints, so it fetched nothing and exited 0 "finished". Now it refuses, status 1.
+    (The finished run is `worker_crawl`'s, restored: what its worker left in Redis.)"""
     urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
-    first = _workers(1, redis_url, "done", urls)[0]
-    first.communicate(timeout=120)
-    assert first.returncode == 0
-    again = _workers(1, redis_url, "done", urls)[0]
+    restore_crawl(redis_url, worker_crawl)
+    again = _workers(1, redis_url, CRAWLED_RUN, urls)[0]
     out, err = again.communicate(timeout=60)
     assert again.returncode == 1, (out, err)
-    assert "run done has finished" in err and "new --run" in err
+    assert f"run {CRAWLED_RUN} has finished" in err and "new --run" in err
     assert err.count("\n") == 1
     db = tmp_path / "archive.db"
     _ingest(redis_url, db)
@@ -456,7 +482,7 @@ def test_a_worker_of_a_finished_run_says_so_instead_of_crawling_nothing(
 
 
 def test_an_ingester_that_loses_redis_mid_batch_says_so_and_the_next_completes(
-    demo_blogs: Any, tmp_path: Path, single_rows: list[dict]
+    demo_blogs: Any, tmp_path: Path, single_rows: list[dict], worker_crawl: dict
 ) -> None:
     """Redis (appendonly) killed while `ingest` writes a batch: before, a traceback; now one
     line, status 1, nothing of the batch committed; Redis started again, the next `ingest`
@@ -464,7 +490,7 @@ def test_an_ingester_that_loses_redis_mid_batch_says_so_and_the_next_completes(
     (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis", True).start()
     try:
-        held = _held_batch(demo_blogs, server.url, tmp_path, "ingest-lost")
+        held = _held_batch(demo_blogs, server.url, tmp_path, worker_crawl)
         server.kill()
         held.release()
         out, err = held.ingester.communicate(timeout=60)
@@ -508,7 +534,7 @@ def test_a_redis_that_wants_a_password_or_is_no_redis_gets_one_line(
                 assert says in result.stderr, result.stderr
                 assert "wrong" not in result.stderr
         good = f"redis://:s3cret@127.0.0.1:{server.port}/0"
-        worker = run_blogarchive("crawl", "--redis", good, "--run", "pw", blog, *FAST)
+        worker = run_blogarchive("crawl", "--redis", good, "--run", "pw", blog, *FAST, *ALONE)
         assert worker.returncode == 0, worker.stderr
         assert worker.stdout.startswith("worker of run pw: ")
         assert "s3cret" not in worker.stdout + worker.stderr
@@ -522,20 +548,14 @@ def test_a_redis_that_wants_a_password_or_is_no_redis_gets_one_line(
 
 
 def test_an_ingester_killed_while_it_writes_warc_records_leaves_none_unindexed(
-    demo_blogs: Any, redis_url: str, tmp_path: Path, single_rows: list[dict]
+    redis_url: str, tmp_path: Path, single_rows: list[dict], worker_crawl: dict
 ) -> None:
     """kill -9 of `ingest` after it wrote part of its batch's WARC records, before the commit:
     those records stayed in its WARC file with no `captures` row (and the next ingest wrote
     them again). Now the next ingest cuts them (where the files stood before the batch is
     noted in Redis), so every record is indexed once."""
-    import redis
-
     db = tmp_path / "archive.db"
-    urls = [demo_blogs.blogger.url, demo_blogs.wordpress.url]
-    client = redis.Redis.from_url(redis_url)
-    worker = _workers(1, redis_url, "warc-killed", urls, "-s", "BLOGARCHIVE_REDIS_IDLE_SECONDS=1")
-    worker[0].communicate(timeout=120)
-    assert worker[0].returncode == 0
+    client = restore_crawl(redis_url, worker_crawl)
     ingester = subprocess.Popen(
         [BLOGARCHIVE, "ingest", "--redis", redis_url, "--db", str(db), "--once"]
         + ["--batch-size", "1000"],
@@ -578,7 +598,7 @@ def test_a_worker_refuses_a_move_to_a_private_host_not_named(
         }
     )
     try:
-        worker = _workers(1, redis_url, "private", [moved.url, posts.url])[0]
+        worker = _workers(1, redis_url, "private", [moved.url, posts.url], *ALONE)[0]
         worker.communicate(timeout=120)
     finally:
         for server in (there, here, moved, posts):

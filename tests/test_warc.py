@@ -139,15 +139,17 @@ def test_writer_rolls_over_at_the_size_setting(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def crawled(demo_blogs: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Both demo blogs crawled once through the real CLI into a fresh archive folder."""
-    db = tmp_path_factory.mktemp("warc") / "archive" / "archive.db"
-    db.parent.mkdir()
-    result = run_blogarchive(
-        "crawl", demo_blogs.blogger.url, demo_blogs.wordpress.url, "--db", str(db), *LOOPBACK
-    )
+def crawled(crawled_demo: dict) -> dict[str, Any]:
+    """Both demo blogs crawled once through the real CLI into a fresh archive folder: the
+    session's `crawled_demo` (the same command), which the tests here only read; a test that
+    changes the archive works on a copy (`copy_archive`)."""
+    result, db = crawled_demo["result"], crawled_demo["db"]
     assert result.returncode == 0, result.stdout + result.stderr
-    return {"db": db, "blogs": demo_blogs, "warc": sorted((db.parent / "warc").glob("*.warc.gz"))}
+    return {
+        "db": db,
+        "blogs": crawled_demo["blogs"],
+        "warc": sorted((db.parent / "warc").glob("*.warc.gz")),
+    }
 
 
 def test_every_response_is_captured_in_a_valid_warc(crawled: dict[str, Any]) -> None:
