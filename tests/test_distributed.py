@@ -614,7 +614,7 @@ def test_a_worker_refuses_a_move_to_a_private_host_not_named(
 
 
 def test_an_ingester_whose_redis_restarts_empty_mid_batch_keeps_the_batch_in_hand(
-    demo_blogs: Any, tmp_path: Path, single_rows: list[dict]
+    demo_blogs: Any, tmp_path: Path, single_rows: list[dict], worker_crawl: dict
 ) -> None:
     """Redis without persistence restarted (systemd, a reboot) while `ingest` writes a batch:
     Redis forgot the batch and the ingester's lease, and the ingester holds the only copy of
@@ -624,7 +624,7 @@ def test_an_ingester_whose_redis_restarts_empty_mid_batch_keeps_the_batch_in_han
     (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis", False).start()
     try:
-        held = _held_batch(demo_blogs, server.url, tmp_path, "restarted-empty")
+        held = _held_batch(demo_blogs, server.url, tmp_path, worker_crawl)
         server.kill()
         server.start()
         held.release()
@@ -646,8 +646,10 @@ def test_an_ingester_whose_redis_stops_answering_exits_with_one_line(
     accepts the connection and never answers): it gives up after its Redis timeout with one
     line and exit status 1, for systemd or cron to start it again. Before, it waited the
     timeout a second time to give its lease up and printed a second line about that."""
+    # querystring arguments win over redis-py's keyword arguments: 5 s instead of REDIS_TIMEOUT
+    url = f"{redis_server.url}?socket_timeout=5"
     ingester = subprocess.Popen(
-        [BLOGARCHIVE, "ingest", "--redis", redis_server.url, "--db", str(tmp_path / "a.db")],
+        [BLOGARCHIVE, "ingest", "--redis", url, "--db", str(tmp_path / "a.db")],
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -667,5 +669,5 @@ def test_an_ingester_whose_redis_stops_answering_exits_with_one_line(
     finally:
         redis_server.process.send_signal(signal.SIGCONT)
     assert ingester.returncode == 1, (out, err)
-    assert err.startswith(f"Error: lost Redis at {redis_server.url} (Timeout"), err
+    assert err.startswith(f"Error: lost Redis at {url} (Timeout"), err
     assert err.count("\n") == 1, err
