@@ -8,6 +8,7 @@ import re
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -483,6 +484,44 @@ def test_a_blogs_feed_gives_its_dates_authors_and_labels_though_the_home_page_li
     ]
 
 
+def serve_zone_blogs(
+    atom_site: Any,
+    atom_entries: dict[str, tuple[str, str]],
+    atom_title: str,
+    rss_site: Any,
+    rss_items: dict[str, tuple[str, str]],
+    rss_title: str,
+    prose: str,
+) -> None:
+    """Two blogs on `static_site` servers, each a home page naming its feed, the feed (Atom
+    with `<published>`, RSS with `<pubDate>`: `path -> (title, date as the feed writes it)`)
+    and a page per post of `prose`."""
+    entries = "".join(
+        f"<entry><title>{title}</title><link rel='alternate' type='text/html' "
+        f"href='{atom_site.url}{path[1:]}'/><id>{path}</id><published>{date}</published>"
+        f"<updated>{date}</updated></entry>"
+        for path, (title, date) in atom_entries.items()
+    )
+    items = "".join(
+        f"<item><title>{title}</title><link>{rss_site.url}{path[1:]}</link>"
+        f"<guid>{rss_site.url}{path[1:]}</guid><pubDate>{date}</pubDate></item>"
+        for path, (title, date) in rss_items.items()
+    )
+    feeds = {
+        atom_site: ("application/atom+xml", atom_entries, "<feed xmlns='http://www.w3.org/2005/"
+                    f"Atom'><title>{atom_title}</title>{entries}</feed>"),
+        rss_site: ("application/rss+xml", rss_items, "<rss version='2.0'><channel><title>"
+                   f"{rss_title}</title><link>{rss_site.url}</link>{items}</channel></rss>"),
+    }  # fmt: skip
+    for site, (kind, posts, feed) in feeds.items():
+        head = f"<link rel='alternate' type='{kind}' href='{site.url}feed.xml'>"
+        home = html_page("<h1>Notes</h1>", "Notes")
+        site.pages["/"] = (200, home[1], home[2].replace(b"<head>", f"<head>{head}".encode()))
+        site.pages["/feed.xml"] = (200, {"Content-Type": kind}, feed.encode())
+        for path, (title, _) in posts.items():
+            site.pages[path] = html_page(f"<article><h1>{title}</h1>{prose}</article>", title)
+
+
 def test_a_post_keeps_the_day_and_zone_its_blogs_feed_dates_it(tmp_path: Path, static_site) -> None:
     """A feed dates a post in the blog's own zone ("23:30 on New Year's Eve, New York time").
     Stored converted to UTC it moved to the next day, month and year (2020-01-01T04:30 UTC):
@@ -499,30 +538,7 @@ def test_a_post_keeps_the_day_and_zone_its_blogs_feed_dates_it(tmp_path: Path, s
         "/notes/tokyo/": ("Morning in Tokyo", "Wed, 01 Jan 2020 08:00:00 +0900"),
         "/notes/pacific/": ("Pacific evening", "Sun, 31 Mar 2019 22:30:00 PDT"),
     }
-    entries = "".join(
-        f"<entry><title>{title}</title><link rel='alternate' type='text/html' "
-        f"href='{atom_site.url}{path[1:]}'/><id>{path}</id><published>{date}</published>"
-        f"<updated>{date}</updated></entry>"
-        for path, (title, date) in atom_entries.items()
-    )
-    items = "".join(
-        f"<item><title>{title}</title><link>{rss_site.url}{path[1:]}</link>"
-        f"<guid>{rss_site.url}{path[1:]}</guid><pubDate>{date}</pubDate></item>"
-        for path, (title, date) in rss_items.items()
-    )
-    feeds = {
-        atom_site: ("application/atom+xml", atom_entries, "<feed xmlns='http://www.w3.org/2005/"
-                    f"Atom'><title>Pond notes</title>{entries}</feed>"),
-        rss_site: ("application/rss+xml", rss_items, "<rss version='2.0'><channel><title>Eve"
-                   f"</title><link>{rss_site.url}</link>{items}</channel></rss>"),
-    }  # fmt: skip
-    for site, (kind, posts, feed) in feeds.items():
-        head = f"<link rel='alternate' type='{kind}' href='{site.url}feed.xml'>"
-        home = html_page("<h1>Notes</h1>", "Notes")
-        site.pages["/"] = (200, home[1], home[2].replace(b"<head>", f"<head>{head}".encode()))
-        site.pages["/feed.xml"] = (200, {"Content-Type": kind}, feed.encode())
-        for path, (title, _) in posts.items():
-            site.pages[path] = html_page(f"<article><h1>{title}</h1>{prose}</article>", title)
+    serve_zone_blogs(atom_site, atom_entries, "Pond notes", rss_site, rss_items, "Eve", prose)
     db = tmp_path / "zones.db"
     result = run_blogarchive("crawl", atom_site.url, rss_site.url, "--db", str(db), *LOOPBACK)
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
@@ -572,30 +588,7 @@ def test_posts_of_blogs_in_different_zones_are_listed_newest_first_by_their_inst
         "/notes/morning/": ("Morning in Tokyo", "Wed, 01 Jan 2020 08:00:00 +0900"),
         "/notes/afternoon/": ("Afternoon in Tokyo", "Wed, 01 Jan 2020 15:00:00 +0900"),
     }
-    entries = "".join(
-        f"<entry><title>{title}</title><link rel='alternate' type='text/html' "
-        f"href='{new_york.url}{path[1:]}'/><id>{path}</id><published>{date}</published>"
-        f"<updated>{date}</updated></entry>"
-        for path, (title, date) in atom_entries.items()
-    )
-    items = "".join(
-        f"<item><title>{title}</title><link>{tokyo.url}{path[1:]}</link>"
-        f"<guid>{tokyo.url}{path[1:]}</guid><pubDate>{date}</pubDate></item>"
-        for path, (title, date) in rss_items.items()
-    )
-    feeds = {
-        new_york: ("application/atom+xml", atom_entries, "<feed xmlns='http://www.w3.org/2005/"
-                   f"Atom'><title>Gate notes</title>{entries}</feed>"),
-        tokyo: ("application/rss+xml", rss_items, "<rss version='2.0'><channel><title>Tokyo"
-                f"</title><link>{tokyo.url}</link>{items}</channel></rss>"),
-    }  # fmt: skip
-    for site, (kind, posts, feed) in feeds.items():
-        head = f"<link rel='alternate' type='{kind}' href='{site.url}feed.xml'>"
-        home = html_page("<h1>Notes</h1>", "Notes")
-        site.pages["/"] = (200, home[1], home[2].replace(b"<head>", f"<head>{head}".encode()))
-        site.pages["/feed.xml"] = (200, {"Content-Type": kind}, feed.encode())
-        for path, (title, _) in posts.items():
-            site.pages[path] = html_page(f"<article><h1>{title}</h1>{prose}</article>", title)
+    serve_zone_blogs(new_york, atom_entries, "Gate notes", tokyo, rss_items, "Tokyo", prose)
     db = tmp_path / "zones.db"
     result = run_blogarchive("crawl", new_york.url, tokyo.url, "--db", str(db), *LOOPBACK)
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]

@@ -347,6 +347,28 @@ def test_a_query_matching_more_than_the_rank_limit_ranks_the_most_recently_archi
         assert archive.search("ferry", limit=3) == every.rows[:3]
 
 
+def insert_crossings(archive: Archive, published: dict[int, str | None]) -> None:
+    """Posts `i` of `published` ("Crossing i", dated `published[i]`), written straight into
+    the table: every one holds "ferry", every ninth "fog" too."""
+    with archive.transaction():
+        archive.conn.executemany(
+            "INSERT INTO posts (id, url, site, title, published, text, content_hash, "
+            "first_seen, last_seen) VALUES (?, ?, 'quietrails.example', ?, ?, ?, ?, "
+            "'2024-01-01', '2024-01-01')",
+            (
+                (
+                    i,
+                    f"https://quietrails.example/{i}.html",
+                    f"Crossing {i}",
+                    published[i],
+                    "A ferry crossing" + (" in fog" if i % 9 == 0 else ""),
+                    str(i),
+                )
+                for i in published
+            ),
+        )
+
+
 def test_a_search_by_date_lists_every_match_newest_or_oldest_first(archive_path: Path) -> None:
     # DATE_WALK_MATCHES + 100 posts mention "ferry" (found by walking the posts by date), every
     # 9th also "fog" (few enough to be sorted); dates repeat (ties go by id) and every 50th
@@ -357,23 +379,7 @@ def test_a_search_by_date_lists_every_match_newest_or_oldest_first(archive_path:
         for i in range(n)
     }
     with Archive(archive_path) as archive:
-        with archive.transaction():
-            archive.conn.executemany(
-                "INSERT INTO posts (id, url, site, title, published, text, content_hash, "
-                "first_seen, last_seen) VALUES (?, ?, 'quietrails.example', ?, ?, ?, ?, "
-                "'2024-01-01', '2024-01-01')",
-                (
-                    (
-                        i,
-                        f"https://quietrails.example/{i}.html",
-                        f"Crossing {i}",
-                        published[i],
-                        "A ferry crossing" + (" in fog" if i % 9 == 0 else ""),
-                        str(i),
-                    )
-                    for i in published
-                ),
-            )
+        insert_crossings(archive, published)
         for word, matching in (("ferry", n), ("fog", n // 9)):
             for order in ("newest", "oldest"):
                 ids = sorted(
@@ -481,23 +487,7 @@ def test_a_search_by_date_lists_posts_of_every_zone_in_the_order_they_were_publi
             )
             published[i + 1] = moment.astimezone(offset).isoformat()
     with Archive(archive_path) as archive:
-        with archive.transaction():
-            archive.conn.executemany(
-                "INSERT INTO posts (id, url, site, title, published, text, content_hash, "
-                "first_seen, last_seen) VALUES (?, ?, 'quietrails.example', ?, ?, ?, ?, "
-                "'2024-01-01', '2024-01-01')",
-                (
-                    (
-                        i,
-                        f"https://quietrails.example/{i}.html",
-                        f"Crossing {i}",
-                        published[i],
-                        "A ferry crossing" + (" in fog" if i % 9 == 0 else ""),
-                        str(i),
-                    )
-                    for i in published
-                ),  # fmt: skip
-            )
+        insert_crossings(archive, published)
         as_text = sorted(published, key=lambda i: published[i] or "", reverse=True)
         for word in ("ferry", "fog"):  # walked on the index, sorted
             for order in ("newest", "oldest"):
