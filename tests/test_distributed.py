@@ -449,8 +449,14 @@ def test_a_redis_that_restarted_empty_before_the_worker_ended_is_reported(
             ),
             "the worker did not finish its crawl",
         )
-        server.kill()
-        server.start()
+        # the worker is held while Redis restarts, else a poll of its idle loop could fall
+        # between the two and find no Redis at all (another failure, reported as such)
+        worker.send_signal(signal.SIGSTOP)
+        try:
+            server.kill()
+            server.start()
+        finally:
+            worker.send_signal(signal.SIGCONT)
         out, err = worker.communicate(timeout=120)
         assert worker.returncode == 1, (out, err)
         assert "run emptied is incomplete" in err
