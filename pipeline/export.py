@@ -262,7 +262,8 @@ def export_posts(
 ) -> int:
     """Write the posts as `jsonl` (one object per post, tags and date flags as lists, with its
     comments, each with its `comment_key` that replies name as `parent`, every version of it,
-    oldest first, and its events) or `csv` (a header row, tags and date flags as JSON arrays;
+    oldest first, its events, and its pictures with the capture of each, NULL for one not
+    archived) or `csv` (a header row, tags and date flags as JSON arrays;
     the newest version only); return how many were written."""
     if fmt not in ("jsonl", "csv"):
         raise ExportError(f"unknown post format {fmt!r}: use jsonl or csv")
@@ -270,6 +271,8 @@ def export_posts(
     writer = csv.DictWriter(out, POST_FIELDS, extrasaction="ignore") if fmt == "csv" else None
     if writer is not None:
         writer.writeheader()
+    # an archive made before pictures were kept, read as it is, has no post_pictures
+    with_pictures = archive.db["post_pictures"].exists()
     for post in iter_posts(archive, site=site, since=since):
         row = {name: post.get(name) for name in POST_FIELDS}
         if writer is not None:
@@ -298,6 +301,14 @@ def export_posts(
                     [post["id"]],
                 )
             )
+            if with_pictures:
+                row["post_pictures"] = list(
+                    archive.db.query(
+                        "SELECT url, capture_id, first_seen FROM post_pictures "
+                        "WHERE post_id = ? ORDER BY id",
+                        [post["id"]],
+                    )
+                )
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
         count += 1
     return count

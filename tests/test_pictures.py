@@ -3,6 +3,7 @@ tied to their posts in `post_pictures` (pipeline/pictures.py, PicturePipeline)."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from conftest import LOOPBACK, PictureBlog, check_captures, rows, run_blogarchive, warc_index
@@ -198,10 +199,24 @@ def test_a_picture_host_robots_txt_and_private_addresses_are_obeyed(
     assert tied(archive_path)["wren", "estuary-map.png"] is None
 
 
-def test_the_warc_export_holds_the_pictures(
+def test_the_exports_hold_the_pictures(
     picture_blog: PictureBlog, archive_path: Path, tmp_path: Path
 ) -> None:
+    """The WARC export holds each picture's records, and each post of the JSON Lines export
+    lists its pictures with the `captures` row holding each (None for one the crawl could
+    not keep)."""
     crawl(picture_blog, archive_path)
+    lines = run_blogarchive("export", "--format", "jsonl", "--db", str(archive_path))
+    assert lines.returncode == 0, lines.stderr
+    posts = {json.loads(line)["url"]: json.loads(line) for line in lines.stdout.splitlines()}
+    links = tied(archive_path)
+    for slug, names in (("kestrel", ["kestrel.png", "estuary-map.png"]),
+                        ("heron", ["estuary-map.png", "gone.png", "a-page.png"])):  # fmt: skip
+        pictures = posts[picture_blog.post_url(slug)]["post_pictures"]
+        assert [(p["url"], p["capture_id"]) for p in pictures] == [
+            (picture_blog.picture_url(name), links[slug, name]) for name in names
+        ]
+    assert links["kestrel", "kestrel.png"] is not None and links["heron", "gone.png"] is None
     exported = tmp_path / "export.warc.gz"
     result = run_blogarchive(
         "export", "--format", "warc", "--db", str(archive_path), "-o", str(exported)
