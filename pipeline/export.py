@@ -302,13 +302,7 @@ def export_posts(
                 )
             )
             if with_pictures:
-                row["post_pictures"] = list(
-                    archive.db.query(
-                        "SELECT url, capture_id, first_seen FROM post_pictures "
-                        "WHERE post_id = ? ORDER BY id",
-                        [post["id"]],
-                    )
-                )
+                row["post_pictures"] = archive.post_pictures(post["id"])
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
         count += 1
     return count

@@ -1964,17 +1964,19 @@ class Archive:
         added = 0
         with self._write():
             for url in dict.fromkeys(urls):
+                capture = self.picture_capture(url)
                 cursor = self.conn.execute(
                     "INSERT OR IGNORE INTO post_pictures (post_id, url, capture_id, first_seen) "
                     "VALUES (?, ?, ?, ?)",
-                    [post_id, url, self.picture_capture(url), now],
+                    [post_id, url, capture, now],
                 )
                 added += cursor.rowcount
-                if not cursor.rowcount:  # tied before the picture was fetched: now, if it was
+                if not cursor.rowcount and capture is not None:
+                    # tied before the picture was fetched: its capture now
                     self.conn.execute(
                         "UPDATE post_pictures SET capture_id = ? "
                         "WHERE post_id = ? AND url = ? AND capture_id IS NULL",
-                        [self.picture_capture(url), post_id, url],
+                        [capture, post_id, url],
                     )
         return added
 
@@ -1988,9 +1990,14 @@ class Archive:
             ).rowcount
 
     def post_pictures(self, post_id: int) -> list[dict[str, Any]]:
-        """The pictures of a post, in the order they were tied to it, with their captures."""
+        """The pictures of a post, in the order they were tied to it: `url`, `capture_id`
+        (None for one the crawl could not keep) and `first_seen`."""
         return list(
-            self.db.query("SELECT * FROM post_pictures WHERE post_id = ? ORDER BY id", [post_id])
+            self.db.query(
+                "SELECT url, capture_id, first_seen FROM post_pictures WHERE post_id = ? "
+                "ORDER BY id",
+                [post_id],
+            )
         )
 
     def capture(self, capture_id: int) -> dict[str, Any] | None:

@@ -31,9 +31,11 @@ def _free_port() -> int:
 
 class RedisServer:
     """A real redis-server on a free loopback port that a test can kill and start again, with
-    its data kept on disk (`persist`: AOF, fsync on every write) or not."""
+    its data kept on disk (`persist`: AOF, fsync on every write) or not, in `directory` (made
+    if missing)."""
 
     def __init__(self, directory: Path, persist: bool = False, *extra: str):
+        directory.mkdir(parents=True, exist_ok=True)
         server = shutil.which("redis-server")
         assert server, "redis-server is not installed (apt-get install redis-server)"
         self.port = _free_port()
@@ -72,7 +74,6 @@ class RedisServer:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis").start()
     yield server
     server.stop()
@@ -393,7 +394,6 @@ def test_a_redis_restart_mid_crawl_fails_the_worker_clearly_and_the_next_run_com
     Redis kept is ingested, and the next run stores every post once."""
     import redis
 
-    (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis", persist).start()
     db = tmp_path / "archive.db"
     urls = [demo_blogs.blogger.url]  # one blog: enough to be cut short, and quicker
@@ -430,7 +430,6 @@ def test_a_redis_that_restarted_empty_before_the_worker_ended_is_reported(
     the queue empty, exited 0. Now it notices that Redis no longer holds its writes."""
     import redis
 
-    (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis").start()
     db = tmp_path / "archive.db"
     urls = [demo_blogs.blogger.url]  # one blog: enough to be cut short, and quicker
@@ -493,7 +492,6 @@ def test_an_ingester_that_loses_redis_mid_batch_says_so_and_the_next_completes(
     """Redis (appendonly) killed while `ingest` writes a batch: before, a traceback; now one
     line, status 1, nothing of the batch committed; Redis started again, the next `ingest`
     stores every post and capture once."""
-    (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis", True).start()
     try:
         held = _held_batch(demo_blogs, server.url, tmp_path, worker_crawl)
@@ -518,7 +516,6 @@ def test_a_redis_that_wants_a_password_or_is_no_redis_gets_one_line(
 ) -> None:
     """A Redis that needs a password, a wrong password, an HTTP server: one line, status 1. A password in the URL is never printed (it was, in the
     worker's summary line and in every error)."""
-    (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis", False, "--requirepass", "s3cret").start()
     blog = demo_blogs.blogger.url
     http_port = blog.rstrip("/").rsplit(":", 1)[1]
@@ -627,7 +624,6 @@ def test_an_ingester_whose_redis_restarts_empty_mid_batch_keeps_the_batch_in_han
     the batch. Before, it took the missing lease for another ingester's ("this ingester's
     lease ran out and another ingester took over"), rolled the batch back and exited 1: the
     batch was lost. Now it sees that Redis restarted, takes its lease again and commits."""
-    (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis", False).start()
     try:
         held = _held_batch(demo_blogs, server.url, tmp_path, worker_crawl)
